@@ -1,0 +1,67 @@
+/** Shared test helpers: the golden fixture, temp dirs, tolerance checks. */
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { BackendName } from '../src/main/core/tf/backend.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The golden numbers live outside the repo in the workplace; CI copies keep them in test/fixtures. */
+export function loadReference(): Reference {
+  const candidates = [join(ROOT, 'test', 'fixtures', 'vsepp-reference.json'), join(ROOT, '..', 'shared', 'fixtures', 'vsepp-reference.json')];
+  for (const p of candidates) {
+    try {
+      return JSON.parse(readFileSync(p, 'utf8')) as Reference;
+    } catch {
+      /* try the next */
+    }
+  }
+  throw new Error(`vsepp-reference.json not found in ${candidates.join(' or ')}`);
+}
+
+export interface Reference {
+  about: string;
+  loss: { margin: number; max_violation: boolean; im: number[][]; s: number[][]; loss: number; grad_im: number[][]; grad_s: number[][] }[];
+  recall: {
+    images: number[][];
+    captions: number[][];
+    i2t: { r1: number; r5: number; r10: number; medr: number; meanr: number; ranks: number[] };
+    t2i: { r1: number; r5: number; r10: number; medr: number; meanr: number; ranks: number[] };
+  }[];
+  gru: GruCase[];
+  lngru: (GruCase & { eps: number; ln_ih_gain: number[]; ln_ih_bias: number[]; ln_hh_gain: number[]; ln_hh_bias: number[] })[];
+}
+
+export interface GruCase {
+  input_size: number;
+  hidden_size: number;
+  x: number[][][];
+  lengths: number[];
+  weight_ih: number[][];
+  weight_hh: number[][];
+  bias_ih: number[];
+  bias_hh: number[];
+  last_hidden: number[][];
+}
+
+/** float32 tolerance: about 1e-4 relative, with an absolute floor for values near zero. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel = 1e-4, abs = 1e-5): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!;
+    const e = expected[i]!;
+    if (Math.abs(a - e) > abs + rel * Math.abs(e)) {
+      throw new Error(`element ${i}: got ${a}, want ${e} (|diff| ${Math.abs(a - e)})`);
+    }
+  }
+}
+
+export function tempDir(prefix = 'glimpse-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Backends the engine can pick on this machine; the native ones only where they installed. */
+export const TEST_BACKENDS: BackendName[] = (process.env.GLIMPSE_TEST_BACKENDS?.split(',') as BackendName[] | undefined) ?? ['wasm', 'cpu'];
