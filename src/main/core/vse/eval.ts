@@ -29,6 +29,16 @@ export interface EmbeddingSet {
   captions: Float32Array;
   dim: number;
   perImage: number;
+  /**
+   * Image of each caption, for sets without a fixed number of captions per image (a user's
+   * albums). Absent: caption c belongs to image floor(c / perImage), as in the paper.
+   */
+  captionImage?: Int32Array;
+}
+
+function imageOfCaption(set: EmbeddingSet): (c: number) => number {
+  const ci = set.captionImage;
+  return ci ? (c) => ci[c]! : (c) => Math.floor(c / set.perImage);
 }
 
 export function summarise(ranks: number[]): RecallMetrics {
@@ -73,14 +83,14 @@ export function i2t(set: EmbeddingSet): RecallMetrics {
   const nIm = set.images.length / set.dim;
   const nCap = set.captions.length / set.dim;
   const ranks = new Array<number>(nIm);
+  const owner = imageOfCaption(set);
+  const captionsOf: number[][] = Array.from({ length: nIm }, () => []);
+  for (let c = 0; c < nCap; c++) captionsOf[owner(c)]!.push(c);
   scoreBlocks(set.images, set.captions, set.dim, (start, rows, scores) => {
     for (let r = 0; r < rows; r++) {
       const i = start + r;
       let best = Infinity;
-      for (let k = 0; k < set.perImage; k++) {
-        const target = scores[r * nCap + set.perImage * i + k]!;
-        best = Math.min(best, rankOf(scores, r * nCap, nCap, target));
-      }
+      for (const c of captionsOf[i]!) best = Math.min(best, rankOf(scores, r * nCap, nCap, scores[r * nCap + c]!));
       ranks[i] = best;
     }
   });
@@ -91,10 +101,11 @@ export function t2i(set: EmbeddingSet): RecallMetrics {
   const nIm = set.images.length / set.dim;
   const nCap = set.captions.length / set.dim;
   const ranks = new Array<number>(nCap);
+  const owner = imageOfCaption(set);
   scoreBlocks(set.captions, set.images, set.dim, (start, rows, scores) => {
     for (let r = 0; r < rows; r++) {
       const c = start + r;
-      const target = scores[r * nIm + Math.floor(c / set.perImage)]!;
+      const target = scores[r * nIm + owner(c)]!;
       ranks[c] = rankOf(scores, r * nIm, nIm, target);
     }
   });

@@ -1,0 +1,197 @@
+/**
+ * Model bundles: a folder with everything needed to embed text and images the way training did.
+ *   bundle.json    manifest: format, id, config, backbone spec, model card
+ *   vocab.json     the word list (ids are positions)
+ *   weights.json + weights.bin   VSE weights in tfjs format
+ *   backbone/      the tfjs backbone model (absent for precomputed-feature models)
+ *   captions.txt   the caption bank for captioning by retrieval, one per line
+ *   MODEL_CARD.md  the card, for people
+ * Loading validates all of it and names the file at fault.
+ */
+import { z } from 'zod';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync, mkdirSync, cpSync } from 'node:fs';
+import { join, dirname, basename } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { VseConfigSchema, type VseConfig } from './config.js';
+import { Vocabulary } from './data/vocab.js';
+import { Backbone, BackboneSpecSchema, type BackboneSpec } from './model/backbone.js';
+import { VseModel } from './model/vse.js';
+import { readWeights, writeWeights, writeFileAtomic } from './weights-io.js';
+
+export const BUNDLE_FORMAT = 'glimpse-vse-bundle';
+export const BUNDLE_VERSION = 1;
+
+const MetricsSchema = z.object({ r1: z.number(), r5: z.number(), r10: z.number(), medr: z.number(), meanr: z.number() });
+export const RecallSummarySchema = z.object({ i2t: MetricsSchema, t2i: MetricsSchema, rsum: z.number() });
+export type RecallSummary = z.infer<typeof RecallSummarySchema>;
+
+export const ModelCardSchema = z.object({
+  name: z.string(),
+  description: z.string().default(''),
+  trainingData: z.array(z.object({ description: z.string(), images: z.number(), captions: z.number(), licence: z.string().optional() })),
+  /** Recall on the validation or evaluation data named in `split`. */
+  recall: z.array(z.object({ split: z.string(), images: z.number(), captions: z.number(), metrics: RecallSummarySchema })).default([]),
+  finetune: z.object({
+    from: z.string(), pairs: z.number(), heldOutImages: z.number(), newWords: z.number(),
+    before: RecallSummarySchema, after: RecallSummarySchema,
+  }).optional(),
+  training: z.object({ backend: z.string(), seconds: z.number(), steps: z.number(), epochs: z.number(), bestStep: z.number() }).optional(),
+  notes: z.array(z.string()).default([]),
+});
+export type ModelCard = z.infer<typeof ModelCardSchema>;
+
+export const BundleManifestSchema = z.object({
+  format: z.literal(BUNDLE_FORMAT),
+  formatVersion: z.literal(BUNDLE_VERSION),
+  /** Content id: changes whenever the weights change; stored with every vector made by the model. */
+  id: z.string().min(1),
+  createdAt: z.string(),
+  config: VseConfigSchema,
+  /** null: the model embeds precomputed features and can't read image files by itself. */
+  backbone: BackboneSpecSchema.nullable(),
+  card: ModelCardSchema,
+});
+export type BundleManifest = z.infer<typeof BundleManifestSchema>;
+
+export interface LoadedBundle {
+  dir: string;
+  manifest: BundleManifest;
+  model: VseModel;
+  vocab: Vocabulary;
+  captionBank: string[];
+}
+
+function readJson(path: string): unknown {
+  if (!existsSync(path)) throw new Error(`${path}: missing`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+export function readManifest(dir: string): BundleManifest {
+  const path = join(dir, 'bundle.json');
+  if (!existsSync(dir)) throw new Error(`${dir}: no such model bundle`);
+  const raw = readJson(path) as { format?: unknown; formatVersion?: unknown };
+  if (raw?.format !== BUNDLE_FORMAT) throw new Error(`${path}: not a Glimpse model bundle (format is ${JSON.stringify(raw?.format)})`);
+  if (raw.formatVersion !== BUNDLE_VERSION) throw new Error(`${path}: bundle format version ${String(raw.formatVersion)} is not supported (this build reads ${BUNDLE_VERSION})`);
+  const parsed = BundleManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${path}: invalid at "${issue.path.join('.')}": ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export async function loadBundle(dir: string): Promise<LoadedBundle> {
+  const manifest = readManifest(dir);
+  const vocabPath = join(dir, 'vocab.json');
+  let vocab: Vocabulary;
+  try {
+    const v = readJson(vocabPath) as { words?: unknown };
+    if (!Array.isArray(v?.words)) throw new Error('no "words" array');
+    vocab = new Vocabulary(v.words as string[]);
+  } catch (err) {
+    const msg = (err as Error).message;
+    throw new Error(msg.startsWith(vocabPath) ? msg : `${vocabPath}: ${msg}`);
+  }
+  const bankPath = join(dir, 'captions.txt');
+  if (!existsSync(bankPath)) throw new Error(`${bankPath}: missing (the caption bank)`);
+  const captionBank = readFileSync(bankPath, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+  const weights = readWeights(dir, 'weights');
+  const embedRows = weights['txt.embed']?.shape[0];
+  if (embedRows !== undefined && embedRows !== vocab.size) {
+    tf.dispose(Object.values(weights));
+    throw new Error(`${join(dir, 'weights.json')}: ${embedRows} embedding rows but ${vocabPath} has ${vocab.size} words (mismatched files)`);
+  }
+  let backbone: Backbone | null = null;
+  try {
+    if (manifest.backbone) backbone = await Backbone.load(manifest.backbone, dir);
+    const model = VseModel.fromWeights(manifest.config, weights, backbone, join(dir, 'weights.json'));
+    return { dir, manifest, model, vocab, captionBank };
+  } catch (err) {
+    backbone?.dispose();
+    throw err;
+  } finally {
+    tf.dispose(Object.values(weights));
+  }
+}
+
+export interface SaveBundleInput {
+  config: VseConfig;
+  model: VseModel;
+  vocab: Vocabulary;
+  captionBank: string[];
+  card: ModelCard;
+  float16?: boolean;
+}
+
+/**
+ * Writes a bundle to `dir` atomically: everything goes to a sibling temp folder that replaces
+ * `dir` only when complete, so a crash never leaves a half-written model behind. Files already in
+ * `dir` that are not part of the bundle (a training run's log and checkpoints) are carried over.
+ */
+export async function saveBundle(dir: string, input: SaveBundleInput): Promise<BundleManifest> {
+  const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  await writeWeights(tmp, 'weights', input.model.namedWeights(), { float16: input.float16 });
+  let backbone: BackboneSpec | null = null;
+  if (input.model.backbone) {
+    backbone = input.model.backbone.spec;
+    await input.model.backbone.save(tmp);
+  }
+  writeFileAtomic(join(tmp, 'vocab.json'), JSON.stringify(input.vocab.toJSON()));
+  const bank = [...new Set(input.captionBank.map((c) => c.trim()).filter(Boolean))];
+  writeFileAtomic(join(tmp, 'captions.txt'), bank.join('\n') + '\n');
+  const manifest: BundleManifest = {
+    format: BUNDLE_FORMAT, formatVersion: BUNDLE_VERSION, id: contentId(tmp, backbone),
+    createdAt: new Date().toISOString(), config: input.config, backbone, card: input.card,
+  };
+  writeFileAtomic(join(tmp, 'bundle.json'), JSON.stringify(manifest, null, 2));
+  writeFileAtomic(join(tmp, 'MODEL_CARD.md'), renderCard(manifest));
+  if (existsSync(join(dir, 'run'))) cpSync(join(dir, 'run'), join(tmp, 'run'), { recursive: true });
+  const old = `${tmp}.old`;
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(tmp, dir);
+  rmSync(old, { recursive: true, force: true });
+  return manifest;
+}
+
+function contentId(dir: string, backbone: BackboneSpec | null): string {
+  const h = createHash('sha256');
+  h.update(readFileSync(join(dir, 'weights.bin')));
+  if (backbone) h.update(readFileSync(join(dir, backbone.path, 'weights.bin')));
+  return `vse-${backbone?.id ?? 'precomp'}-${h.digest('hex').slice(0, 16)}`;
+}
+
+const fmt = (x: number) => x.toFixed(1);
+
+export function renderCard(m: BundleManifest): string {
+  const c = m.card;
+  const lines = [`# ${c.name}`, '', c.description, '', `- Model id: \`${m.id}\``, `- Created: ${m.createdAt}`,
+    `- Backbone: ${m.backbone ? `${m.backbone.id} (${m.backbone.inputSize}px, feature "${m.backbone.featureNode}", ${m.backbone.featureDim}-d)` : 'precomputed features'}`,
+    `- Sentence encoder: ${m.config.layerNorm ? 'layer-normalised GRU' : 'GRU'}, word ${m.config.wordDim}, joint space ${m.config.embedSize}`,
+    `- Loss: ${m.config.maxViolation ? 'max-violation (VSE++)' : 'sum of hinges (VSE0)'}, margin ${m.config.margin}`, '', '## Training data', ''];
+  for (const d of c.trainingData) lines.push(`- ${d.description}: ${d.images} images, ${d.captions} captions${d.licence ? ` (${d.licence})` : ''}`);
+  if (c.training) lines.push('', `Trained ${c.training.steps} steps (${c.training.epochs} epochs) in ${Math.round(c.training.seconds)} s on the ${c.training.backend} backend; best at step ${c.training.bestStep}.`);
+  if (c.recall.length) {
+    lines.push('', '## Recall', '', '| split | images | i2t R@1 | R@5 | R@10 | t2i R@1 | R@5 | R@10 | rsum |', '|---|---|---|---|---|---|---|---|---|');
+    for (const r of c.recall) {
+      const { i2t, t2i } = r.metrics;
+      lines.push(`| ${r.split} | ${r.images} | ${fmt(i2t.r1)} | ${fmt(i2t.r5)} | ${fmt(i2t.r10)} | ${fmt(t2i.r1)} | ${fmt(t2i.r5)} | ${fmt(t2i.r10)} | ${fmt(r.metrics.rsum)} |`);
+    }
+  }
+  if (c.finetune) {
+    const f = c.finetune;
+    lines.push('', '## Fine-tuning', '', `From \`${f.from}\` on ${f.pairs} pairs (${f.newWords} new words); held-out part: ${f.heldOutImages} images.`, '',
+      '| | i2t R@1 | t2i R@1 | rsum |', '|---|---|---|---|',
+      `| before | ${fmt(f.before.i2t.r1)} | ${fmt(f.before.t2i.r1)} | ${fmt(f.before.rsum)} |`,
+      `| after | ${fmt(f.after.i2t.r1)} | ${fmt(f.after.t2i.r1)} | ${fmt(f.after.rsum)} |`);
+  }
+  if (c.notes.length) lines.push('', '## Notes', '', ...c.notes.map((n) => `- ${n}`));
+  lines.push('', '## Config', '', '```json', JSON.stringify(m.config, null, 2), '```', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,66 @@
+/**
+ * Image decoding for the backbone with sharp. Evaluation: resize the short side to size/0.875, then
+ * centre-crop (the paper's Resize(256) + CenterCrop(224)). Training with augmentation: a random
+ * resized crop and a horizontal flip (the paper's RC).
+ */
+import sharp, { type Sharp } from 'sharp';
+import type { Rng } from '../rng.js';
+
+export interface Preprocess {
+  inputSize: number;
+  /** Per-channel mean and std applied to values in [0, 1]. */
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+/** Refuse decompression bombs with a reason instead of running out of memory. */
+export const MAX_INPUT_PIXELS = 100_000_000;
+
+function normalise(raw: Buffer, pre: Preprocess, out: Float32Array, offset: number): void {
+  const n = pre.inputSize * pre.inputSize;
+  for (let p = 0; p < n; p++) {
+    for (let c = 0; c < 3; c++) out[offset + p * 3 + c] = (raw[p * 3 + c]! / 255 - pre.mean[c]!) / pre.std[c]!;
+  }
+}
+
+function open(path: string): Sharp {
+  // rotate(): apply EXIF orientation; flatten: alpha onto white; sRGB 8-bit 3 channels.
+  return sharp(path, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', animated: false })
+    .rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
+}
+
+/** Decodes `path` into out[offset …] as HWC float32 normalised pixels (eval transform). */
+export async function decodeEval(path: string, pre: Preprocess, out: Float32Array, offset: number): Promise<void> {
+  const s = pre.inputSize;
+  const short = Math.round(s / 0.875);
+  const resized = await open(path).resize(short, short, { fit: 'outside' }).raw().toBuffer({ resolveWithObject: true });
+  const { width, height } = resized.info;
+  const left = Math.max(0, Math.floor((width - s) / 2));
+  const top = Math.max(0, Math.floor((height - s) / 2));
+  const raw = await sharp(resized.data, { raw: { width, height, channels: resized.info.channels } })
+    .extract({ left, top, width: s, height: s }).removeAlpha().raw().toBuffer();
+  normalise(raw, pre, out, offset);
+}
+
+/** Random resized crop (area 8–100%, aspect 3/4–4/3) and a coin-flip mirror, as torchvision does. */
+export async function decodeAugmented(path: string, pre: Preprocess, rng: Rng, out: Float32Array, offset: number): Promise<void> {
+  const s = pre.inputSize;
+  // Decode once at a moderate size (shrink-on-load keeps this fast), then crop from that.
+  const base = await open(path).resize(s * 2, s * 2, { fit: 'outside', withoutEnlargement: true }).raw().toBuffer({ resolveWithObject: true });
+  const { width, height, channels } = base.info;
+  let box = { left: 0, top: 0, width, height };
+  for (let tries = 0; tries < 10; tries++) {
+    const area = width * height * rng.uniform(0.08, 1);
+    const ratio = Math.exp(rng.uniform(Math.log(3 / 4), Math.log(4 / 3)));
+    const w = Math.round(Math.sqrt(area * ratio));
+    const h = Math.round(Math.sqrt(area / ratio));
+    if (w > 0 && h > 0 && w <= width && h <= height) {
+      box = { left: rng.int(width - w + 1), top: rng.int(height - h + 1), width: w, height: h };
+      break;
+    }
+  }
+  let img = sharp(base.data, { raw: { width, height, channels } }).extract(box).resize(s, s, { fit: 'fill' });
+  if (rng.next() < 0.5) img = img.flop();
+  const raw = await img.removeAlpha().raw().toBuffer();
+  normalise(raw, pre, out, offset);
+}

@@ -1,0 +1,120 @@
+/**
+ * The pluggable image backbone: any tfjs layers or graph model, with its input size, mean/std and
+ * the feature node declared in the bundle. Spatial feature maps are average-pooled to a vector.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { join } from 'node:path';
+import { readModelArtifacts, saveLayersModel } from '../weights-io.js';
+import type { Preprocess } from '../data/images.js';
+
+export const BackboneSpecSchema = z.object({
+  /** Stable id, e.g. "nsfwjs-mobilenet_v2" or "tiny-cnn"; part of the model id stored with vectors. */
+  id: z.string().min(1),
+  format: z.enum(['tfjs-layers', 'tfjs-graph']),
+  /** Folder with model.json, relative to the bundle. */
+  path: z.string().min(1),
+  inputSize: z.number().int().positive(),
+  mean: z.tuple([z.number(), z.number(), z.number()]),
+  std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
+  /** Layer name (layers models) or node name (graph models) whose output is the feature. */
+  featureNode: z.string().min(1),
+  featureDim: z.number().int().positive(),
+});
+export type BackboneSpec = z.infer<typeof BackboneSpecSchema>;
+
+export class Backbone {
+  private constructor(
+    readonly spec: BackboneSpec,
+    private readonly layers: tf.LayersModel | null,
+    private readonly graph: tf.GraphModel | null,
+  ) {}
+
+  get preprocess(): Preprocess {
+    return { inputSize: this.spec.inputSize, mean: this.spec.mean, std: this.spec.std };
+  }
+
+  static async load(spec: BackboneSpec, bundleDir: string): Promise<Backbone> {
+    const dir = join(bundleDir, spec.path);
+    const artifacts = readModelArtifacts(dir);
+    if (spec.format === 'tfjs-graph') {
+      const g = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
+      return new Backbone(spec, null, g);
+    }
+    const full = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    let layer: tf.layers.Layer;
+    try {
+      layer = full.getLayer(spec.featureNode);
+    } catch {
+      throw new Error(`${join(dir, 'model.json')}: no layer named "${spec.featureNode}" (the bundle's featureNode)`);
+    }
+    const sub = tf.model({ inputs: full.inputs, outputs: layer.output as tf.SymbolicTensor });
+    return new Backbone(spec, sub, null);
+  }
+
+  /** Wraps an in-memory layers model (tests and `glimpse train` with a fresh small CNN). */
+  static fromLayersModel(spec: BackboneSpec, model: tf.LayersModel): Backbone {
+    return new Backbone(spec, model, null);
+  }
+
+  get trainable(): boolean {
+    return this.layers !== null;
+  }
+
+  /** Trainable tf.Variables, in a stable order (the optimiser matches state by position). */
+  trainableVariables(): tf.Variable[] {
+    if (!this.layers) return [];
+    return this.layers.trainableWeights.map((w) => w.read() as tf.Variable);
+  }
+
+  /** [B, S, S, 3] normalised pixels → [B, featureDim]. */
+  features(x: tf.Tensor4D, training = false): tf.Tensor2D {
+    return tf.tidy(() => {
+      let out: tf.Tensor;
+      if (this.layers) out = this.layers.apply(x, { training }) as tf.Tensor;
+      else out = this.graph!.execute(x, this.spec.featureNode) as tf.Tensor;
+      if (out.rank === 4) out = out.mean([1, 2]);
+      else if (out.rank !== 2) out = out.reshape([out.shape[0]!, -1]);
+      if (out.shape[1] !== this.spec.featureDim) {
+        throw new Error(`backbone "${this.spec.id}" gives ${out.shape[1]}-d features; the bundle declares ${this.spec.featureDim}`);
+      }
+      return out as tf.Tensor2D;
+    });
+  }
+
+  /** Overwrites this backbone's weights with another's of the same architecture (resume, best). */
+  copyWeightsFrom(other: Backbone): void {
+    if (!this.layers || !other.layers) throw new Error('only layers-model backbones carry trainable weights');
+    this.layers.setWeights(other.layers.getWeights());
+  }
+
+  async save(bundleDir: string): Promise<void> {
+    if (!this.layers) throw new Error('only layers-model backbones can be re-saved');
+    await saveLayersModel(this.layers, join(bundleDir, this.spec.path));
+  }
+
+  dispose(): void {
+    this.layers?.dispose();
+    this.graph?.dispose();
+  }
+}
+
+/**
+ * A small CNN for tests, tiny datasets and CPU fine-tuning checks: conv–pool ×2, then global
+ * average pooling as the feature node.
+ */
+export function tinyCnn(inputSize = 32, featureDim = 32, seed = 0): Backbone {
+  const init = (k: number) => tf.initializers.glorotUniform({ seed: seed + k });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [inputSize, inputSize, 3], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1), name: 'conv1' }),
+      tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }),
+      tf.layers.conv2d({ filters: featureDim, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(2), name: 'conv2' }),
+      tf.layers.globalAveragePooling2d({ name: 'features' }),
+    ],
+  });
+  return Backbone.fromLayersModel({
+    id: 'tiny-cnn', format: 'tfjs-layers', path: 'backbone', inputSize,
+    mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], featureNode: 'features', featureDim,
+  }, model);
+}

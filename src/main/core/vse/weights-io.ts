@@ -1,0 +1,122 @@
+/**
+ * tfjs-format weights on disk without tfjs-node's file:// handler: a JSON manifest
+ * ({weightsManifest: [{paths, weights}]}) beside one binary shard. Optional float16 storage uses
+ * the converter's quantization field, which tf.io.decodeWeights understands.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync, writeFileSync, renameSync, existsSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { float32ToFloat16 } from './float16.js';
+
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+interface Manifest {
+  format: 'glimpse-weights';
+  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+}
+
+export async function writeWeights(dir: string, stem: string, named: tf.NamedTensorMap, opts: { float16?: boolean } = {}): Promise<void> {
+  const entries = Object.entries(named);
+  let data: ArrayBuffer;
+  let specs: tf.io.WeightsManifestEntry[];
+  if (opts.float16) {
+    const parts: Uint8Array[] = [];
+    specs = [];
+    for (const [name, t] of entries) {
+      if (t.dtype !== 'float32') {
+        const enc = await tf.io.encodeWeights({ [name]: t });
+        parts.push(new Uint8Array(enc.data as ArrayBuffer));
+        specs.push(...enc.specs);
+        continue;
+      }
+      parts.push(new Uint8Array(float32ToFloat16(t.dataSync() as Float32Array).buffer));
+      specs.push({ name, shape: t.shape, dtype: 'float32', quantization: { dtype: 'float16' } });
+    }
+    data = concat(parts);
+  } else {
+    const enc = await tf.io.encodeWeights(named);
+    data = enc.data as ArrayBuffer;
+    specs = enc.specs;
+  }
+  writeFileAtomic(join(dir, `${stem}.bin`), new Uint8Array(data));
+  const manifest: Manifest = { format: 'glimpse-weights', weightsManifest: [{ paths: [`${stem}.bin`], weights: specs }] };
+  writeFileAtomic(join(dir, `${stem}.json`), JSON.stringify(manifest));
+}
+
+export function readWeights(dir: string, stem: string): tf.NamedTensorMap {
+  const mPath = join(dir, `${stem}.json`);
+  if (!existsSync(mPath)) throw new Error(`${mPath}: missing`);
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(mPath, 'utf8')) as Manifest;
+  } catch (err) {
+    throw new Error(`${mPath}: not valid JSON (${(err as Error).message})`);
+  }
+  const group = manifest.weightsManifest?.[0];
+  if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new Error(`${mPath}: no weightsManifest`);
+  const bins = group.paths.map((p) => {
+    const bPath = join(dir, p);
+    if (!existsSync(bPath)) throw new Error(`${bPath}: missing (listed in ${mPath})`);
+    return readFileSync(bPath);
+  });
+  const buf = Buffer.concat(bins);
+  const expected = group.weights.reduce((n, w) => {
+    const bytes = w.quantization?.dtype === 'float16' ? 2 : w.dtype === 'int32' || w.dtype === 'float32' ? 4 : 1;
+    return n + w.shape.reduce((a, b) => a * b, 1) * bytes;
+  }, 0);
+  if (buf.length !== expected) throw new Error(`${join(dir, group.paths[0]!)}: ${buf.length} bytes, the manifest ${mPath} needs ${expected} (truncated or mismatched)`);
+  return tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length), group.weights);
+}
+
+function concat(parts: Uint8Array[]): ArrayBuffer {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out.buffer;
+}
+
+/** Saves a tfjs layers model as model.json + weights.bin in dir. */
+export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<void> {
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    const data = artifacts.weightData as ArrayBuffer;
+    writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(data));
+    writeFileAtomic(join(dir, 'model.json'), JSON.stringify({
+      format: 'layers-model', modelTopology: artifacts.modelTopology,
+      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+    }));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+}
+
+/** Reads tfjs model artifacts (layers or graph) from a folder holding model.json and its shards. */
+export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
+  const mPath = join(dir, 'model.json');
+  if (!existsSync(mPath)) throw new Error(`${mPath}: missing`);
+  let json: { modelTopology?: unknown; weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; format?: string };
+  try {
+    json = JSON.parse(readFileSync(mPath, 'utf8'));
+  } catch (err) {
+    throw new Error(`${mPath}: not valid JSON (${(err as Error).message})`);
+  }
+  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) throw new Error(`${mPath}: not a tfjs model (needs modelTopology and weightsManifest)`);
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const bufs: Buffer[] = [];
+  for (const g of json.weightsManifest) {
+    specs.push(...g.weights);
+    for (const p of g.paths) {
+      const bPath = join(dir, p);
+      if (!existsSync(bPath)) throw new Error(`${bPath}: missing (listed in ${mPath})`);
+      bufs.push(readFileSync(bPath));
+    }
+  }
+  const all = Buffer.concat(bufs);
+  return {
+    modelTopology: json.modelTopology as object, format: json.format, weightSpecs: specs,
+    weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.length),
+  };
+}
