@@ -65,3 +65,18 @@ export function tempDir(prefix = 'glimpse-test-'): { dir: string; cleanup: () =>
 
 /** Backends the engine can pick on this machine; the native ones only where they installed. */
 export const TEST_BACKENDS: BackendName[] = (process.env.GLIMPSE_TEST_BACKENDS?.split(',') as BackendName[] | undefined) ?? ['wasm', 'cpu'];
+
+import { spawnSync } from 'node:child_process';
+
+export interface CliRun { code: number; stdout: string; stderr: string; json: () => unknown }
+
+/** Runs the real CLI as a user would (through tsx), with an isolated data dir. */
+export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000,
+  });
+  return {
+    code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr,
+    json: () => JSON.parse(r.stdout.trim().split('\n').pop()!),
+  };
+}

@@ -41,6 +41,8 @@ async function activate(name: BackendName): Promise<string> {
       return 'wasm';
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend did not initialise');
+      // Its first write prints "install the node backend" advice; we chose cpu knowingly.
+      (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
       return 'cpu';
   }
 }
@@ -77,7 +79,7 @@ export function initBackend(prefer?: BackendName): Promise<BackendInfo> {
         return current;
       } catch (err) {
         const reason = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-        if (forced) throw new Error(`backend "${name}" is not usable here: ${reason}`);
+        if (forced) throw new Error(`backend "${name}" is not usable here: ${reason}`, { cause: err });
         skipped.push({ name, reason });
       }
     }

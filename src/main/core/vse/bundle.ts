@@ -67,7 +67,7 @@ function readJson(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+    throw new Error(`${path}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
 }
 
@@ -95,7 +95,7 @@ export async function loadBundle(dir: string): Promise<LoadedBundle> {
     vocab = new Vocabulary(v.words as string[]);
   } catch (err) {
     const msg = (err as Error).message;
-    throw new Error(msg.startsWith(vocabPath) ? msg : `${vocabPath}: ${msg}`);
+    throw new Error(msg.startsWith(vocabPath) ? msg : `${vocabPath}: ${msg}`, { cause: err });
   }
   const bankPath = join(dir, 'captions.txt');
   if (!existsSync(bankPath)) throw new Error(`${bankPath}: missing (the caption bank)`);

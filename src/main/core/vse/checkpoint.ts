@@ -38,6 +38,8 @@ export async function saveCheckpoint(dir: string, state: TrainState, weights: tf
   // Adam's state is matched to variables by position, so keep the order in the names.
   const opt = await optimizer.getWeights();
   await writeWeights(tmp, 'optimizer', Object.fromEntries(opt.map((w, i) => [`${String(i).padStart(5, '0')}:${w.name}`, w.tensor])));
+  // getWeights() makes a fresh scalar for the step count; the moments are the live variables.
+  tf.dispose(opt.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor));
   if (saveBackbone) await saveBackbone(tmp);
   writeFileAtomic(join(tmp, 'state.json'), JSON.stringify(state));
   const old = `${dir}.old`;
@@ -57,7 +59,7 @@ export function readCheckpoint(dir: string): { state: TrainState; weights: tf.Na
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`${path}: unreadable checkpoint state (${(err as Error).message})`);
+    throw new Error(`${path}: unreadable checkpoint state (${(err as Error).message})`, { cause: err });
   }
   const parsed = TrainStateSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`${path}: invalid checkpoint state at "${parsed.error.issues[0]!.path.join('.')}"`);

@@ -55,7 +55,7 @@ export function readWeights(dir: string, stem: string): tf.NamedTensorMap {
   try {
     manifest = JSON.parse(readFileSync(mPath, 'utf8')) as Manifest;
   } catch (err) {
-    throw new Error(`${mPath}: not valid JSON (${(err as Error).message})`);
+    throw new Error(`${mPath}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
   const group = manifest.weightsManifest?.[0];
   if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new Error(`${mPath}: no weightsManifest`);
@@ -101,7 +101,7 @@ export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
   try {
     json = JSON.parse(readFileSync(mPath, 'utf8'));
   } catch (err) {
-    throw new Error(`${mPath}: not valid JSON (${(err as Error).message})`);
+    throw new Error(`${mPath}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
   if (!json.modelTopology || !Array.isArray(json.weightsManifest)) throw new Error(`${mPath}: not a tfjs model (needs modelTopology and weightsManifest)`);
   const specs: tf.io.WeightsManifestEntry[] = [];

@@ -56,7 +56,7 @@ export async function loadKarpathy(jsonPath: string, imagesDir: string, split: s
       entries.push({ image: path, captions });
     }
   } catch (err) {
-    throw new Error(`${jsonPath}: not valid Karpathy-split JSON (${(err as Error).message})`);
+    throw new Error(`${jsonPath}: not valid Karpathy-split JSON (${(err as Error).message})`, { cause: err });
   }
   if (!sawImages) throw new Error(`${jsonPath}: no "images" array (is this a Karpathy-split file?)`);
   const ds = fromImageCaptions(`karpathy ${jsonPath} (${split})`, split, entries, skipped,

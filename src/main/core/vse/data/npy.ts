@@ -39,7 +39,7 @@ export class NpyMatrix {
       if (size < need) throw new Error(`file is truncated: ${size} bytes, the header promises ${need}`);
     } catch (err) {
       closeSync(this.fd);
-      throw new Error(`${path}: ${(err as Error).message}`);
+      throw new Error(`${path}: ${(err as Error).message}`, { cause: err });
     }
   }
 

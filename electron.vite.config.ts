@@ -1,0 +1,30 @@
+import { defineConfig } from 'electron-vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { resolve } from 'node:path';
+
+// Optional native backends: absent where libtensorflow can't install, loaded at run time if present.
+const optionalNative = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+
+export default defineConfig({
+  main: {
+    build: {
+      rollupOptions: { input: { index: resolve('src/main/index.ts') }, external: optionalNative },
+    },
+  },
+  preload: {
+    build: {
+      // A sandboxed preload must be CommonJS (an .mjs preload can't run with sandbox: true).
+      rollupOptions: {
+        input: { index: resolve('src/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve('src/renderer'),
+    plugins: [svelte()],
+    build: {
+      rollupOptions: { input: { index: resolve('src/renderer/index.html') } },
+    },
+  },
+});

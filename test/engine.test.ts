@@ -1,0 +1,177 @@
+/**
+ * The training engine on every backend the engine can pick here (wasm, and cpu with tiny
+ * configs): it learns, its variants are selectable, tensors don't leak, a cancelled run resumes
+ * exactly, and the wasm kernel fixes compute what the reference cpu kernels compute.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { initBackend, type BackendName } from '../src/main/core/tf/backend.js';
+import { makeConfig, type VseConfigInput } from '../src/main/core/vse/config.js';
+import { loadPrecomp } from '../src/main/core/vse/data/precomp.js';
+import { loadFolder } from '../src/main/core/vse/data/folder.js';
+import { subsetDataset } from '../src/main/core/vse/data/dataset.js';
+import { train, type TrainInput } from '../src/main/core/vse/train.js';
+import { VseModel, padTokens } from '../src/main/core/vse/model/vse.js';
+import { tinyCnn } from '../src/main/core/vse/model/backbone.js';
+import { contrastiveLoss } from '../src/main/core/vse/model/loss.js';
+import { makeImageFolder, makePrecompDir } from './synthetic.js';
+import { tempDir, TEST_BACKENDS } from './helpers.js';
+
+const tmp = tempDir();
+const precomp = join(tmp.dir, 'precomp');
+const folder = join(tmp.dir, 'folder');
+beforeAll(async () => {
+  makePrecompDir(precomp);
+  await makeImageFolder(folder, { perConcept: 3, size: 32 });
+});
+afterAll(() => tmp.cleanup());
+
+const tiny: VseConfigInput = { embedSize: 32, wordDim: 16, imgDim: 32, batchSize: 24, numEpochs: 3, valStep: 1000, vocabThreshold: 1, learningRate: 1e-3 };
+
+async function runTraining(extra: Partial<TrainInput> & { config?: VseConfigInput; runDir: string }) {
+  const trainDs = await loadPrecomp(precomp, 'train');
+  const valDs = await loadPrecomp(precomp, 'dev');
+  return train({ train: trainDs, val: valDs, backbone: null, ...extra, config: makeConfig({ ...tiny, ...extra.config }) });
+}
+
+function weightsOf(model: VseModel): Record<string, Float32Array> {
+  return Object.fromEntries([...model.params].map(([k, v]) => [k, v.dataSync() as Float32Array]));
+}
+
+describe.each(TEST_BACKENDS)('training on %s', (backend: BackendName) => {
+  beforeAll(async () => {
+    expect((await initBackend(backend)).name).toBe(backend);
+  });
+
+  it('learns: validation rsum rises well above its first value, and the log records it', async () => {
+    const runDir = join(tmp.dir, `learn-${backend}`);
+    const out = await runTraining({ runDir, config: { numEpochs: 6 } });
+    const log = readFileSync(out.logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; rsum?: number; loss?: number; lr?: number });
+    const vals = log.filter((r) => r.type === 'val').map((r) => r.rsum!);
+    expect(vals.length).toBe(6);
+    expect(out.best.rsum).toBeGreaterThan(vals[0]! + 50);
+    expect(log.filter((r) => r.type === 'step').every((r) => Number.isFinite(r.loss) && r.lr === 1e-3)).toBe(true);
+    out.model.dispose();
+  });
+
+  it.each([
+    ['VSE0 (sum), GRU', { maxViolation: false, layerNorm: false }],
+    ['VSE++ (max), GRU', { maxViolation: true, layerNorm: false }],
+    ['VSE0 (sum), LN-GRU', { maxViolation: false, layerNorm: true }],
+    ['VSE++ (max), LN-GRU', { maxViolation: true, layerNorm: true }],
+  ] as const)('%s is selectable and trains without leaking tensors', async (_n, variant) => {
+    const runDir = join(tmp.dir, `variant-${backend}-${variant.maxViolation}-${variant.layerNorm}`);
+    const before = tf.memory().numTensors;
+    const out = await runTraining({ runDir, config: { ...variant, numEpochs: 2 } });
+    expect(out.model.params.has('txt.gru.ln_ih_gain')).toBe(variant.layerNorm);
+    expect(out.best.rsum).toBeGreaterThan(0);
+    const logged = JSON.parse(readFileSync(out.logPath, 'utf8').split('\n')[0]!) as { config: { maxViolation: boolean; layerNorm: boolean } };
+    expect(logged.config).toMatchObject(variant);
+    // What is left is exactly the returned model's parameters.
+    expect(tf.memory().numTensors - before).toBe(out.model.params.size);
+    out.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('encoding does not leak tensors', () => {
+    const m = VseModel.create(makeConfig(tiny), 20);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      const s = m.encodeText(padTokens([[1, 5, 6, 2], [1, 7, 2]]));
+      const im = tf.tidy(() => m.encodeFeatures(tf.randomNormal([2, 32])));
+      tf.dispose([s, im]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    m.dispose();
+  });
+
+  it('Ctrl-C checkpoints, and --resume continues exactly (same step, lr, optimiser state)', async () => {
+    const straight = await runTraining({ runDir: join(tmp.dir, `straight-${backend}`), config: { numEpochs: 3, lrUpdate: 2 } });
+    const ac = new AbortController();
+    let steps = 0;
+    const first = await runTraining({
+      runDir: join(tmp.dir, `resumed-${backend}`), config: { numEpochs: 3, lrUpdate: 2 }, signal: ac.signal,
+      onEvent: (e) => { if (e.type === 'step' && ++steps === 7) ac.abort(); },
+    });
+    expect(first.status).toBe('interrupted');
+    expect(first.step).toBe(7);
+    first.model.dispose();
+    const resumed = await runTraining({ runDir: join(tmp.dir, `resumed-${backend}`), resume: true });
+    expect(resumed.status).toBe('completed');
+    expect(resumed.step).toBe(straight.step);
+    expect(resumed.best.rsum).toBeCloseTo(straight.best.rsum, 6);
+    const a = weightsOf(straight.model);
+    const b = weightsOf(resumed.model);
+    for (const k of Object.keys(a)) expect(Array.from(b[k]!)).toEqual(Array.from(a[k]!));
+    const lrs = readFileSync(resumed.logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; lr?: number; epoch?: number })
+      .filter((r) => r.type === 'step');
+    expect(lrs.filter((r) => r.epoch === 2).every((r) => Math.abs(r.lr! - 1e-4) < 1e-12)).toBe(true);
+    straight.model.dispose();
+    resumed.model.dispose();
+  });
+
+  it('fine-tunes the CNN backbone too (finetuneCnn) with a small CNN', async () => {
+    // The cpu backend's conv gradients are slow: a few images are enough to show the CNN trains.
+    const all = loadFolder(folder, 'all');
+    const ds = backend === 'cpu' ? subsetDataset(all, [0, 3, 6, 9, 12, 15, 18, 21], Array.from(all.captionImage.keys()), 'all') : all;
+    const backbone = tinyCnn(32, 16, 1);
+    const w0 = backbone.trainableVariables().map((v) => Array.from(v.dataSync()));
+    const out = await train({
+      config: makeConfig({ ...tiny, imgDim: 16, finetuneCnn: true, numEpochs: backend === 'cpu' ? 1 : 2, batchSize: 16, augment: true }),
+      train: ds, val: ds, runDir: join(tmp.dir, `ft-${backend}`), backbone,
+    });
+    expect(out.status).toBe('completed');
+    const w1 = backbone.trainableVariables().map((v) => Array.from(v.dataSync()));
+    expect(w1.some((w, i) => w.some((x, j) => x !== w0[i]![j]))).toBe(true);
+    out.model.dispose();
+  });
+});
+
+describe('wasm kernel fixes agree with the reference cpu kernels', () => {
+  async function on<T>(b: BackendName, f: () => T): Promise<T> {
+    await initBackend(b);
+    return f();
+  }
+  const x = Array.from({ length: 2 * 6 * 6 * 3 }, (_, i) => Math.sin(i));
+  const w = Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i));
+  const grads = () => tf.tidy(() => {
+    const xs = tf.tensor4d(x, [2, 6, 6, 3]);
+    const ws = tf.tensor4d(w, [3, 3, 3, 4]);
+    const emb = tf.tensor2d(x.slice(0, 40), [10, 4]);
+    const ids = tf.tensor1d([1, 3, 3, 9], 'int32');
+    const a = tf.tensor2d(x.slice(0, 24), [4, 6]);
+    const b = tf.tensor2d(w.slice(0, 30), [5, 6]);
+    const convGrads = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, [2, 1], 'same').square().sum())([xs, ws]);
+    const gatherGrad = tf.grad((e: tf.Tensor) => tf.gather(e, ids).mul(tf.range(0, 16).reshape([4, 4])).sum())(emb);
+    const mmGrads = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q, false, true).square().sum())([a, b]);
+    const loss = tf.grads((p: tf.Tensor, q: tf.Tensor) => contrastiveLoss(p as tf.Tensor2D, q as tf.Tensor2D, 0.2, true))([a, b.slice(0, 4)]);
+    return [...convGrads, gatherGrad, ...mmGrads, ...loss].map((t) => Array.from(t.dataSync()));
+  });
+
+  it('Conv2DBackpropFilter, UnsortedSegmentSum and transposed matMuls', async () => {
+    const cpu = await on('cpu', grads);
+    const wasm = await on('wasm', grads);
+    cpu.forEach((c, i) => c.forEach((v, j) => expect(wasm[i]![j]).toBeCloseTo(v, 3)));
+  });
+
+  it('one training step gives the same weights on wasm as on cpu', async () => {
+    const step = async (b: BackendName) => {
+      await initBackend(b);
+      const out = await runTraining({ runDir: join(tmp.dir, `same-${b}`), config: { numEpochs: 1 } });
+      const w = weightsOf(out.model);
+      out.model.dispose();
+      return w;
+    };
+    const cpu = await step('cpu');
+    const wasm = await step('wasm');
+    for (const k of Object.keys(cpu)) {
+      const c = cpu[k]!;
+      const m = wasm[k]!;
+      let maxDiff = 0;
+      for (let i = 0; i < c.length; i++) maxDiff = Math.max(maxDiff, Math.abs(c[i]! - m[i]!));
+      expect(maxDiff, k).toBeLessThan(1e-3);
+    }
+  });
+});
