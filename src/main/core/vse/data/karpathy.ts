@@ -4,6 +4,7 @@
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream';
 import StreamJson from 'stream-json';
 import PickModule from 'stream-json/filters/Pick.js';
 import StreamArrayModule from 'stream-json/streamers/StreamArray.js';
@@ -28,13 +29,12 @@ export async function loadKarpathy(jsonPath: string, imagesDir: string, split: s
   if (!existsSync(jsonPath)) throw new Error(`${jsonPath}: file not found`);
   const skipped = new SkipReport();
   const entries: { image: string; captions: string[] }[] = [];
-  const pipeline = createReadStream(jsonPath)
-    .pipe(StreamJson.parser())
-    .pipe(PickModule.pick({ filter: 'images' }))
-    .pipe(StreamArrayModule.streamArray());
+  // stream.pipeline (not .pipe) so a parse error reaches the loop below instead of stalling it.
+  const records = pipeline(createReadStream(jsonPath), StreamJson.parser(), PickModule.pick({ filter: 'images' }),
+    StreamArrayModule.streamArray(), () => {});
   let sawImages = false;
   try {
-    for await (const item of pipeline as AsyncIterable<{ key: number; value: KarpathyImage }>) {
+    for await (const item of records as AsyncIterable<{ key: number; value: KarpathyImage }>) {
       sawImages = true;
       const rec = item.value;
       const where = `${jsonPath} images[${item.key}]`;

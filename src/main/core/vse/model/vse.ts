@@ -82,13 +82,15 @@ export class VseModel {
   static fromWeights(config: VseConfig, weights: tf.NamedTensorMap, backbone: Backbone | null, where: string): VseModel {
     const embed = weights['txt.embed'];
     if (!embed) throw new Error(`${where}: no "txt.embed" weight`);
-    const m = new VseModel(config, embed.shape[0]!, backbone);
-    for (const [name, shape] of Object.entries(parameterShapes(config, m.vocabSize))) {
+    const shapes = Object.entries(parameterShapes(config, embed.shape[0]!));
+    // Check everything before allocating anything, so a bad file leaves no variables behind.
+    for (const [name, shape] of shapes) {
       const w = weights[name];
       if (!w) throw new Error(`${where}: weight "${name}" is missing`);
       if (!tf.util.arraysEqual(w.shape, shape)) throw new Error(`${where}: weight "${name}" has shape [${w.shape}], the config needs [${shape}]`);
-      m.add(name, w.clone());
     }
+    const m = new VseModel(config, embed.shape[0]!, backbone);
+    for (const [name] of shapes) m.add(name, weights[name]!.clone());
     return m;
   }
 
