@@ -30,7 +30,7 @@ afterAll(() => tmp.cleanup());
 
 const tiny: VseConfigInput = { embedSize: 32, wordDim: 16, imgDim: 32, batchSize: 24, numEpochs: 3, valStep: 1000, vocabThreshold: 1, learningRate: 1e-3 };
 
-async function runTraining(extra: Partial<TrainInput> & { config?: VseConfigInput; runDir: string }) {
+async function runTraining(extra: Partial<Omit<TrainInput, 'config'>> & { config?: VseConfigInput; runDir: string }) {
   const trainDs = await loadPrecomp(precomp, 'train');
   const valDs = await loadPrecomp(precomp, 'dev');
   return train({ train: trainDs, val: valDs, backbone: null, ...extra, config: makeConfig({ ...tiny, ...extra.config }) });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { learningRateAt, type VseConfig } from './config.js';
 import type { PairDataset } from './data/dataset.js';
 import { Vocabulary } from './data/vocab.js';
-import { VseModel, padTokens } from './model/vse.js';
+import { VseModel, padTokens, type TokenBatch } from './model/vse.js';
 import { Backbone } from './model/backbone.js';
 import { contrastiveLoss } from './model/loss.js';
 import { evaluateRetrieval, type RetrievalMetrics } from './eval.js';
@@ -146,6 +146,23 @@ function globalNormClip(grads: tf.Tensor[], maxNorm: number): tf.Tensor[] {
   });
 }
 
+/**
+ * One optimisation step: loss on the batch, gradients, global-norm clipping, Adam. Returns the
+ * loss. Shared by the training loop and the speed benchmark, so the bench times the real thing.
+ */
+export async function trainStep(model: VseModel, optimizer: tf.Optimizer, vars: tf.Variable[],
+  encodeImages: (m: VseModel) => tf.Tensor2D, tokens: TokenBatch): Promise<number> {
+  const cfg = model.config;
+  const { value, grads } = tf.variableGrads(() =>
+    contrastiveLoss(encodeImages(model), model.encodeText(tokens), cfg.margin, cfg.maxViolation), vars);
+  const present = vars.filter((v) => grads[v.name]);
+  const clipped = globalNormClip(present.map((v) => grads[v.name]!), cfg.gradClip);
+  optimizer.applyGradients(present.map((v, i) => ({ name: v.name, tensor: clipped[i]! })));
+  const loss = (await value.data())[0]!;
+  tf.dispose([value, ...Object.values(grads), ...clipped]);
+  return loss;
+}
+
 export async function train(input: TrainInput): Promise<TrainOutput> {
   const { config: cfg, runDir, signal, onEvent } = input;
   mkdirSync(runDir, { recursive: true });
@@ -244,13 +261,7 @@ export async function train(input: TrainInput): Promise<TrainOutput> {
         let lossValue = NaN;
         if (keptCaps.length >= 2) {
           const tokens = padTokens(keptCaps.map((c) => vocab.encode(input.train.captions[c]!, config.maxCaptionLength)));
-          const { value, grads } = tf.variableGrads(() =>
-            contrastiveLoss(inp.encode(model), model.encodeText(tokens), config.margin, config.maxViolation), vars);
-          const present = vars.filter((v) => grads[v.name]);
-          const clipped = globalNormClip(present.map((v) => grads[v.name]!), config.gradClip);
-          optimizer.applyGradients(present.map((v, i) => ({ name: v.name, tensor: clipped[i]! })));
-          lossValue = (await value.data())[0]!;
-          tf.dispose([value, ...Object.values(grads), ...clipped]);
+          lossValue = await trainStep(model, optimizer, vars, inp.encode, tokens);
         }
         inp.dispose();
         state.step++;

@@ -1,0 +1,12 @@
+/** `npm run bench -- <name> [options]`: speed and memory benchmarks that print tables. */
+import { benchTrain } from './train.js';
+
+const benches: Record<string, (args: string[]) => Promise<void>> = { train: benchTrain };
+
+const [name, ...args] = process.argv.slice(2);
+const run = name ? benches[name] : undefined;
+if (!run) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [options]`);
+  process.exit(2);
+}
+await run(args);
