@@ -89,7 +89,8 @@ describe('vsepp precomp', () => {
     expect(ds.captions.length).toBe(9);
     expect(reasons(ds.skipped)).toEqual({ 'empty-caption': 1 });
     const row = new Float32Array(4);
-    ds.images.kind === 'features' && ds.images.matrix.readRow(1, row);
+    if (ds.images.kind !== 'features') throw new Error('precomp data must hold features');
+    ds.images.matrix.readRow(1, row);
     expect(Array.from(row)).toEqual([4, 5, 6, 7]);
   });
 

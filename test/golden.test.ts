@@ -81,3 +81,21 @@ describe.each(TEST_BACKENDS)('golden fixtures on %s', (backend) => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('fold5 (COCO 1K protocol)', () => {
+  it('averages the five folds of the paper protocol', async () => {
+    const { evaluateFold5 } = await import('../src/main/core/vse/eval.js');
+    const c = ref.recall[2]!; // 200 images: five folds of 40
+    const dim = c.images[0]!.length;
+    const images = Float32Array.from(c.images.flat());
+    const captions = Float32Array.from(c.captions.flat());
+    const folds = [0, 1, 2, 3, 4].map((f) => evaluateRetrieval({
+      images: images.subarray(f * 40 * dim, (f + 1) * 40 * dim), captions: captions.subarray(f * 200 * dim, (f + 1) * 200 * dim), dim, perImage: 5,
+    }));
+    const m = evaluateFold5({ images, captions, dim, perImage: 5 }, 40);
+    expect(m.i2t.r1).toBeCloseTo(folds.reduce((a, f) => a + f.i2t.r1, 0) / 5, 9);
+    expect(m.t2i.medr).toBeCloseTo(folds.reduce((a, f) => a + f.t2i.medr, 0) / 5, 9);
+    expect(m.rsum).toBeCloseTo(folds.reduce((a, f) => a + f.rsum, 0) / 5, 9);
+    expect(() => evaluateFold5({ images, captions, dim, perImage: 5 })).toThrow(/at least 5000 images/);
+  });
+});

@@ -169,6 +169,12 @@ export function buildProgram(): Command {
       ]);
     });
 
+  withCommon(program.command('serve').description('web mode: the UI and API on 127.0.0.1'))
+    .option('--port <n>', 'port', int)
+    .action((o: GlobalOpts) => {
+      finish({ ok: false, error: { code: 'unavailable', message: 'web mode is not part of this build yet (it arrives with the desktop-app work)' } }, o, () => []);
+    });
+
   return program;
 }
 
