@@ -3,9 +3,11 @@
  * --data-dir, names the tfjs backend it ran on, and exits non-zero with a one-line error.
  */
 import { Command, Option, InvalidArgumentError } from 'commander';
+import { resolve as resolvePath } from 'node:path';
 import { createEngineApi } from '../main/core/api.js';
 import { defaultDataDir, defaultModelDir } from '../main/core/paths.js';
-import type { Result, Progress, RecallSummary } from '../shared/contract.js';
+import type { Result, Progress, RecallSummary, Input } from '../shared/contract.js';
+import { readFileSync } from 'node:fs';
 import { ProgressView } from './progress.js';
 
 interface GlobalOpts { json?: boolean; dataDir?: string }
@@ -70,7 +72,7 @@ export function buildProgram(): Command {
     .description('Find photos by description and caption them, offline (VSE++).')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(`glimpse: ${str.replace(/^error: /, '').trim()}\n`) });
-  const api = () => createEngineApi();
+  const api = (o?: GlobalOpts) => createEngineApi({ dataDir: o?.dataDir });
 
   withCommon(program.command('backend').description('show which tfjs backend runs here and why others were skipped'))
     .action(async (opts: GlobalOpts) => {
@@ -166,6 +168,114 @@ export function buildProgram(): Command {
         `${v.status}: ${v.pairs} training pairs, ${v.newWords} new words, ${v.heldOutImages} held-out photos`,
         'before:', ...recallLines(v.before), ...(v.after ? ['after:', ...recallLines(v.after)] : []),
         v.modelId ? `model ${v.modelId} written to ${v.out}` : 'no new model written',
+      ]);
+    });
+
+  const filterOptions = (cmd: Command) => cmd
+    .option('--since <date>', 'taken on or after (YYYY-MM-DD)')
+    .option('--until <date>', 'taken before (YYYY-MM-DD)')
+    .option('--folder <dir>', 'only photos under this folder')
+    .option('--camera <text>', 'camera make or model contains')
+    .option('--has-gps', 'only photos with a location');
+  type FilterOpts = { since?: string; until?: string; folder?: string; camera?: string; hasGps?: boolean };
+  const filters = (o: FilterOpts) => ({ since: o.since, until: o.until, folder: o.folder ? resolvePath(o.folder) : undefined, camera: o.camera, hasGps: o.hasGps });
+
+  withCommon(program.command('index').description('add folders to the library and index their photos'))
+    .argument('[folders...]', 'photo folders (none: re-index every library folder)')
+    .option('--model <dir>', 'model bundle (default: the current model)')
+    .action(async (folders: string[], o: GlobalOpts & { model?: string }) => {
+      const ac = interruptible();
+      const p = progress(o);
+      const a = api(o);
+      const res = await a.index({ folders, model: o.model }, { signal: ac.signal, onProgress: p.onProgress });
+      p.stop();
+      a.close();
+      finish(res, o, (v) => [
+        `${v.cancelled ? 'cancelled' : 'done'} in ${v.seconds.toFixed(1)} s: ${v.indexed} indexed, ${v.skipped} unchanged, ${v.moved} moved, ${v.removed} removed, ${v.reembedded} re-embedded, ${v.failed} failed`,
+        ...v.failures.slice(0, 20).map((f) => `  failed ${f.reason}: ${f.path}${f.detail ? ` (${f.detail})` : ''}`),
+        v.failures.length > 20 ? `  … and ${v.failures.length - 20} more (glimpse status)` : '',
+        ...v.warnings.slice(0, 10).map((f) => `  note ${f.reason}: ${f.path}${f.detail ? ` (${f.detail})` : ''}`),
+      ].filter(Boolean));
+      if (res.ok && res.value.cancelled) process.exitCode = 130;
+    });
+
+  filterOptions(withCommon(program.command('search').description('find photos by description')))
+    .argument('[text]', 'what to look for')
+    .option('--queries <file>', 'one query per line; prints one JSON line per query (with --json)')
+    .option('--limit <n>', 'results per query (50)', int)
+    .option('--offset <n>', 'skip this many results (paging)', int)
+    .option('--min-score <x>', 'relevance cutoff on the semantic score (-1…1)', num)
+    .option('--model <dir>', 'model bundle (default: the current model)')
+    .action(async (text: string | undefined, o: GlobalOpts & FilterOpts & { queries?: string; limit?: number; offset?: number; minScore?: number; model?: string }) => {
+      const a = api(o);
+      const base = { limit: o.limit, offset: o.offset, minScore: o.minScore, model: o.model, ...filters(o) };
+      const show = (v: { results: { path: string; score: number; keyword: boolean }[] }) =>
+        v.results.length ? v.results.map((r) => `${r.score.toFixed(3)}${r.keyword ? ' *' : '  '} ${r.path}`) : ['no matches'];
+      if (o.queries) {
+        let lines: string[];
+        try {
+          lines = readFileSync(o.queries, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+        } catch (err) {
+          finish({ ok: false, error: { code: 'not-found', message: `${o.queries}: ${(err as Error).message}` } }, o, () => []);
+          return;
+        }
+        for (const query of lines) {
+          const res = await a.search({ ...base, query } as Input<'search'>);
+          if (!res.ok) { finish(res, o, () => []); break; }
+          if (o.json) process.stdout.write(JSON.stringify({ query, backend: res.value.backend, results: res.value.results.map((r) => ({ path: r.path, score: r.score })) }) + '\n');
+          else process.stdout.write([`backend: ${res.value.backend}`, `# ${query}`, ...show(res.value)].join('\n') + '\n');
+        }
+        a.close();
+        return;
+      }
+      const res = await a.search({ ...base, query: text ?? '' } as Input<'search'>);
+      a.close();
+      finish(res, o, show);
+    });
+
+  filterOptions(withCommon(program.command('similar').description('photos that look like this one')))
+    .argument('<photo>', 'an indexed photo')
+    .option('--limit <n>', 'results (20)', int)
+    .option('--model <dir>', 'model bundle (default: the current model)')
+    .action(async (photo: string, o: GlobalOpts & FilterOpts & { limit?: number; model?: string }) => {
+      const a = api(o);
+      const res = await a.similar({ path: photo, limit: o.limit, model: o.model, ...filters(o) } as Input<'similar'>);
+      a.close();
+      finish(res, o, (v) => (v.results.length ? v.results.map((r) => `${r.score.toFixed(3)} ${r.path}`) : ['no similar photos']));
+    });
+
+  withCommon(program.command('caption').description('caption photos by retrieval from the caption bank'))
+    .argument('<photos...>', 'photo files (indexed or not)')
+    .option('--bank <file>', 'a text file with one caption per line that replaces the bank')
+    .option('--limit <n>', 'captions per photo (5)', int)
+    .option('--model <dir>', 'model bundle (default: the current model)')
+    .action(async (photos: string[], o: GlobalOpts & { bank?: string; limit?: number; model?: string }) => {
+      let bank: string[] | undefined;
+      if (o.bank) {
+        try {
+          bank = readFileSync(o.bank, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+        } catch (err) {
+          finish({ ok: false, error: { code: 'not-found', message: `${o.bank}: ${(err as Error).message}` } }, o, () => []);
+          return;
+        }
+        if (bank.length === 0) { finish({ ok: false, error: { code: 'invalid-input', message: `${o.bank}: the caption bank file is empty` } }, o, () => []); return; }
+      }
+      const a = api(o);
+      const res = await a.caption({ paths: photos, limit: o.limit, bank, model: o.model } as Input<'caption'>);
+      a.close();
+      finish(res, o, (v) => v.photos.flatMap((p) => [p.path, ...p.captions.map((c) => `  ${c.score.toFixed(3)} ${c.text}`)]));
+    });
+
+  withCommon(program.command('status').description('library roots, counts, model, backend and failures'))
+    .option('--model <dir>', 'model bundle (default: the current model)')
+    .action(async (o: GlobalOpts & { model?: string }) => {
+      const a = api(o);
+      const res = await a.status({ model: o.model });
+      a.close();
+      finish(res, o, (v) => [
+        `model: ${v.model}`, `data dir: ${v.dataDir}`, `roots: ${v.roots.length ? v.roots.join(', ') : '(none)'}`,
+        `photos: ${v.counts.photos} (${v.counts.embedded} embedded by this model, ${v.counts.stale} waiting), failures: ${v.counts.failures}, notes: ${v.counts.warnings}`,
+        ...v.failures.slice(0, 30).map((f) => `  ${f.severity === 'error' ? 'failed' : 'note'} ${f.reason}: ${f.path}`),
       ]);
     });
 

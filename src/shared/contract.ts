@@ -51,6 +51,51 @@ export const FinetuneInput = z.object({
 
 export const BackendInput = z.object({}).default({});
 
+/** A model bundle folder; absent: the adopted model, else the shipped default. */
+const model = z.string().min(1).optional();
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ][\d:.]+Z?)?$/, 'expected a date like 2024-07-31');
+
+export const IndexInput = z.object({
+  /** Folders to add and index; empty: re-index every library root. */
+  folders: z.array(path).default([]),
+  model,
+});
+
+export const SearchFiltersInput = z.object({
+  since: isoDate.optional(),
+  until: isoDate.optional(),
+  folder: path.optional(),
+  camera: z.string().min(1).optional(),
+  hasGps: z.boolean().optional(),
+});
+
+export const SearchInput = SearchFiltersInput.extend({
+  query: z.string().trim().min(1, 'the search text is empty').max(1000),
+  limit: z.number().int().min(1).max(1000).default(50),
+  offset: z.number().int().min(0).default(0),
+  /** Relevance cutoff on the semantic score (cosine similarity). */
+  minScore: z.number().min(-1).max(1).optional(),
+  model,
+});
+
+export const SimilarInput = SearchFiltersInput.extend({
+  path,
+  limit: z.number().int().min(1).max(1000).default(20),
+  offset: z.number().int().min(0).default(0),
+  model,
+});
+
+export const CaptionInput = z.object({
+  paths: z.array(path).min(1, 'name at least one photo'),
+  limit: z.number().int().min(1).max(100).default(5),
+  /** Replaces the caption bank for this call. */
+  bank: z.array(z.string()).min(1).optional(),
+  model,
+});
+
+export const StatusInput = z.object({ model }).default({});
+export const RemoveRootInput = z.object({ folder: path });
+
 export interface Metrics { r1: number; r5: number; r10: number; medr: number; meanr: number }
 export interface RecallSummary { i2t: Metrics; t2i: Metrics; rsum: number }
 export interface SkipSummary { total: number; reasons: { reason: string; count: number; examples: string[] }[] }
@@ -99,6 +144,39 @@ export interface FinetuneOutput {
   skipped: SkipSummary;
 }
 
+export interface PhotoIssue { path: string; reason: string; detail: string | null }
+
+export interface IndexOutput {
+  backend: string;
+  model: string;
+  roots: string[];
+  scanned: number;
+  indexed: number;
+  unchanged: number;
+  moved: number;
+  removed: number;
+  reembedded: number;
+  failed: number;
+  skipped: number;
+  failures: PhotoIssue[];
+  warnings: PhotoIssue[];
+  cancelled: boolean;
+  seconds: number;
+}
+
+export interface SearchResult { path: string; score: number; keyword: boolean }
+export interface SearchOutput { backend: string; model: string; query: string; results: SearchResult[] }
+export interface SimilarOutput { backend: string; model: string; path: string; results: { path: string; score: number }[] }
+export interface CaptionOutput { backend: string; model: string; photos: { path: string; captions: { text: string; score: number }[] }[] }
+export interface StatusOutput {
+  backend: string;
+  model: string;
+  dataDir: string;
+  roots: string[];
+  counts: { photos: number; embedded: number; stale: number; failures: number; warnings: number };
+  failures: (PhotoIssue & { severity: string })[];
+}
+
 /** Progress of long work, streamed to whichever front end asked. */
 export interface Progress {
   phase: string;
@@ -121,6 +199,12 @@ export const methods = {
   train: TrainInput,
   evaluate: EvalInput,
   finetune: FinetuneInput,
+  index: IndexInput,
+  search: SearchInput,
+  similar: SimilarInput,
+  caption: CaptionInput,
+  status: StatusInput,
+  removeRoot: RemoveRootInput,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -129,6 +213,12 @@ export interface Outputs {
   train: TrainOutput;
   evaluate: EvalOutput;
   finetune: FinetuneOutput;
+  index: IndexOutput;
+  search: SearchOutput;
+  similar: SimilarOutput;
+  caption: CaptionOutput;
+  status: StatusOutput;
+  removeRoot: { removed: boolean };
 }
 export type Input<K extends MethodName> = z.input<(typeof methods)[K]>;
 export type ParsedInput<K extends MethodName> = z.output<(typeof methods)[K]>;

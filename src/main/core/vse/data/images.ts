@@ -29,17 +29,31 @@ function open(path: string): Sharp {
     .rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
 }
 
+/** The short side images are resized to before the centre crop (the paper's 256 for 224). */
+export function evalResizeSide(pre: Preprocess): number {
+  return Math.round(pre.inputSize / 0.875);
+}
+
+/** Centre-crops an RGB(A) raw buffer to the input size and normalises it into out[offset …]. */
+export function centreCropNormalise(raw: Buffer, width: number, height: number, channels: number, pre: Preprocess, out: Float32Array, offset: number): void {
+  const s = pre.inputSize;
+  if (width < s || height < s) throw new Error(`image is ${width}x${height}, smaller than the ${s}px crop`);
+  const left = Math.floor((width - s) / 2);
+  const top = Math.floor((height - s) / 2);
+  for (let y = 0; y < s; y++) {
+    for (let x = 0; x < s; x++) {
+      const src = ((top + y) * width + left + x) * channels;
+      const dst = offset + (y * s + x) * 3;
+      for (let c = 0; c < 3; c++) out[dst + c] = (raw[src + c]! / 255 - pre.mean[c]!) / pre.std[c]!;
+    }
+  }
+}
+
 /** Decodes `path` into out[offset …] as HWC float32 normalised pixels (eval transform). */
 export async function decodeEval(path: string, pre: Preprocess, out: Float32Array, offset: number): Promise<void> {
-  const s = pre.inputSize;
-  const short = Math.round(s / 0.875);
-  const resized = await open(path).resize(short, short, { fit: 'outside' }).raw().toBuffer({ resolveWithObject: true });
-  const { width, height } = resized.info;
-  const left = Math.max(0, Math.floor((width - s) / 2));
-  const top = Math.max(0, Math.floor((height - s) / 2));
-  const raw = await sharp(resized.data, { raw: { width, height, channels: resized.info.channels } })
-    .extract({ left, top, width: s, height: s }).removeAlpha().raw().toBuffer();
-  normalise(raw, pre, out, offset);
+  const side = evalResizeSide(pre);
+  const { data, info } = await open(path).resize(side, side, { fit: 'outside' }).raw().toBuffer({ resolveWithObject: true });
+  centreCropNormalise(data, info.width, info.height, info.channels, pre, out, offset);
 }
 
 /** Random resized crop (area 8–100%, aspect 3/4–4/3) and a coin-flip mirror, as torchvision does. */

@@ -1,0 +1,47 @@
+/**
+ * What the library needs from a model: its id (stored with every vector), image and text
+ * embeddings, its preprocessing, and its caption bank. Injected, so tests can use a tiny model.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LoadedBundle } from '../vse/bundle.js';
+import { padTokens } from '../vse/model/vse.js';
+import type { Preprocess } from '../vse/data/images.js';
+
+export interface Embedder {
+  readonly id: string;
+  readonly dim: number;
+  readonly preprocess: Preprocess;
+  readonly captionBank: string[];
+  /** n images of preprocessed pixels (HWC, concatenated) → n × dim, L2-normalised. */
+  embedImages(pixels: Float32Array, n: number): Promise<Float32Array>;
+  embedTexts(texts: string[]): Promise<Float32Array>;
+  dispose(): void;
+}
+
+export function bundleEmbedder(b: LoadedBundle): Embedder {
+  const backbone = b.model.backbone;
+  if (!backbone) throw new Error(`${b.dir}: this model has no image backbone, so it can't index photos`);
+  const pre = backbone.preprocess;
+  const dim = b.model.config.embedSize;
+  return {
+    id: b.manifest.id, dim, preprocess: pre, captionBank: b.captionBank,
+    async embedImages(pixels, n) {
+      const s = pre.inputSize;
+      const out = tf.tidy(() => b.model.encodePixels(tf.tensor4d(pixels.subarray(0, n * s * s * 3), [n, s, s, 3])));
+      const data = (await out.data()) as Float32Array;
+      out.dispose();
+      return data;
+    },
+    async embedTexts(texts) {
+      const result = new Float32Array(texts.length * dim);
+      for (let i = 0; i < texts.length; i += 256) {
+        const chunk = texts.slice(i, i + 256);
+        const t = b.model.encodeText(padTokens(chunk.map((c) => b.vocab.encode(c, b.model.config.maxCaptionLength))));
+        result.set((await t.data()) as Float32Array, i * dim);
+        t.dispose();
+      }
+      return result;
+    },
+    dispose: () => b.model.dispose(),
+  };
+}

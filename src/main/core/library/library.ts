@@ -1,0 +1,116 @@
+/**
+ * The library a user works with: roots, indexing, search, similar photos and captions, over one
+ * data dir. The store and the model are injected (tests pass a tiny model and a temp dir).
+ */
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { blobToVector, type LibraryStore } from './store.js';
+import type { Embedder } from './embedder.js';
+import { Indexer, type IndexOptions, type IndexSummary } from './indexer.js';
+import { Searcher, type SearchOptions, type SearchHit } from '../search/search.js';
+import { CaptionBank, type CaptionHit } from '../search/captions.js';
+import { decodePhoto } from './decode.js';
+import { GlimpseError } from '../errors.js';
+
+export interface LibraryDeps {
+  store: LibraryStore;
+  embedder: Embedder;
+  dataDir: string;
+}
+
+export class Library {
+  readonly indexer: Indexer;
+  readonly searcher: Searcher;
+  readonly bank: CaptionBank;
+  readonly thumbDir: string;
+
+  constructor(readonly deps: LibraryDeps) {
+    this.thumbDir = join(deps.dataDir, 'thumbs');
+    this.indexer = new Indexer(deps.store, deps.embedder, this.thumbDir);
+    this.searcher = new Searcher(deps.store, deps.embedder);
+    this.bank = new CaptionBank(deps.store, deps.embedder);
+  }
+
+  get store(): LibraryStore {
+    return this.deps.store;
+  }
+
+  /** Indexes the given folders (adding them as roots), or every root; then refreshes captions. */
+  async index(folders: string[], opts: IndexOptions & { captions?: number } = {}): Promise<IndexSummary> {
+    const roots = folders.length ? folders.map((f) => canonicalFolder(f)) : this.store.roots().map((r) => r.path);
+    if (roots.length === 0) throw new GlimpseError('invalid-input', 'no folders to index: name one (glimpse index <folder>)');
+    const summary = await this.indexer.index(roots, opts);
+    if (!summary.cancelled) {
+      await this.bank.refresh(opts.captions ?? 5, (done, total) => opts.onProgress?.({ phase: 'captioning', done, total, rate: 0, eta: null }), opts.signal);
+    }
+    return summary;
+  }
+
+  removeRoot(folder: string): boolean {
+    return this.store.removeRoot(resolve(folder));
+  }
+
+  search(query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
+    if (!query.trim()) throw new GlimpseError('invalid-input', 'the search text is empty');
+    return this.searcher.search(query, opts);
+  }
+
+  photoIdFor(path: string): number {
+    const abs = resolve(path);
+    const row = this.store.photoByPath(abs) ?? (existsSync(abs) ? this.store.photoByPath(realpathSync(abs)) : undefined);
+    if (!row) throw new GlimpseError('not-found', `${abs}: not in the library (index its folder first)`);
+    return row.id;
+  }
+
+  similar(path: string, opts: SearchOptions = {}): { id: number; path: string; score: number }[] {
+    return this.searcher.similar(this.photoIdFor(path), opts);
+  }
+
+  /**
+   * Captions for a photo: the stored ones for an indexed photo, or computed on the spot for any
+   * image file (and always computed when a replacement bank is given).
+   */
+  async caption(path: string, k = 5, bankOverride?: string[]): Promise<CaptionHit[]> {
+    const abs = resolve(path);
+    const row = this.store.photoByPath(abs);
+    if (row && !bankOverride) {
+      const stored = this.bank.stored(row.id);
+      if (stored.length >= k) return stored.slice(0, k);
+    }
+    const bank = bankOverride ? new CaptionBank(this.store, this.deps.embedder, bankOverride) : this.bank;
+    try {
+      let vector: Float32Array;
+      const vec = row ? this.store.db.prepare('SELECT vector FROM embeddings WHERE photo_id = ? AND model_id = ?').get(row.id, this.deps.embedder.id) as { vector: Buffer } | undefined : undefined;
+      if (vec) vector = blobToVector(vec.vector);
+      else {
+        if (!existsSync(abs)) throw new GlimpseError('not-found', `${abs}: no such file`);
+        const d = await decodePhoto(abs, this.deps.embedder.preprocess, this.thumbDir).catch((e: Error & { reason?: string }) => {
+          throw new GlimpseError('bad-data', `${abs}: ${e.reason ?? 'unreadable'}: ${e.message}`);
+        });
+        vector = await this.deps.embedder.embedImages(d.pixels, 1);
+      }
+      return (await bank.captionVectors(vector, 1, k))[0]!;
+    } finally {
+      if (bank !== this.bank) bank.dispose();
+    }
+  }
+
+  status(): { roots: string[]; model: string; counts: ReturnType<LibraryStore['counts']>; failures: { path: string; reason: string; detail: string | null; severity: string }[] } {
+    return {
+      roots: this.store.roots().map((r) => r.path), model: this.deps.embedder.id,
+      counts: this.store.counts(this.deps.embedder.id), failures: this.store.failures(200),
+    };
+  }
+
+  close(): void {
+    this.bank.dispose();
+    this.store.close();
+  }
+}
+
+function canonicalFolder(f: string): string {
+  const abs = resolve(f);
+  if (!existsSync(abs)) throw new GlimpseError('not-found', `${abs}: no such folder`);
+  if (!statSync(abs).isDirectory()) throw new GlimpseError('invalid-input', `${abs}: not a folder`);
+  return realpathSync(abs);
+}

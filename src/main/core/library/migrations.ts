@@ -1,0 +1,66 @@
+/**
+ * Schema migrations, forward only. Migration i (1-based) moves the database from user_version
+ * i-1 to i inside one transaction; a database newer than this build is refused, not touched.
+ */
+export const MIGRATIONS: string[] = [
+  // 1: roots, photos with metadata, failures, full-text index, vectors (per model), captions.
+  `
+  CREATE TABLE roots (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    added_at TEXT NOT NULL
+  );
+  CREATE TABLE photos (
+    id INTEGER PRIMARY KEY,
+    root_id INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
+    path TEXT NOT NULL UNIQUE,
+    folder TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ms INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    format TEXT,
+    width INTEGER,
+    height INTEGER,
+    taken_at TEXT,
+    camera_make TEXT,
+    camera_model TEXT,
+    lat REAL,
+    lon REAL,
+    title TEXT,
+    description TEXT,
+    keywords TEXT,
+    indexed_at TEXT NOT NULL
+  );
+  CREATE INDEX photos_hash ON photos(hash);
+  CREATE INDEX photos_root ON photos(root_id);
+  CREATE INDEX photos_taken ON photos(taken_at);
+  CREATE TABLE failures (
+    path TEXT PRIMARY KEY,
+    root_id INTEGER REFERENCES roots(id) ON DELETE CASCADE,
+    reason TEXT NOT NULL,
+    detail TEXT,
+    severity TEXT NOT NULL DEFAULT 'error',
+    size INTEGER,
+    mtime_ms INTEGER,
+    at TEXT NOT NULL
+  );
+  CREATE VIRTUAL TABLE photos_fts USING fts5(name, folder, text, tokenize = 'unicode61 remove_diacritics 2');
+  CREATE TABLE embeddings (
+    photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+    model_id TEXT NOT NULL,
+    vector BLOB NOT NULL
+  );
+  CREATE INDEX embeddings_model ON embeddings(model_id);
+  CREATE TABLE captions (
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    rank INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    score REAL NOT NULL,
+    model_id TEXT NOT NULL,
+    bank_id TEXT NOT NULL,
+    PRIMARY KEY (photo_id, rank)
+  );
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
+];

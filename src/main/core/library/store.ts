@@ -1,0 +1,220 @@
+/**
+ * The library database: SQLite (better-sqlite3) in WAL mode with sqlite-vec loaded for vector
+ * distances. Everything a library holds lives in one data dir, so libraries never mix.
+ * Writes are grouped in transactions so a kill at any moment leaves a consistent database.
+ */
+import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+/** A stored vector blob as a Float32Array (copied: SQLite's buffers need not be 4-byte aligned). */
+export function blobToVector(b: Buffer): Float32Array {
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+export interface PhotoRow {
+  id: number;
+  root_id: number;
+  path: string;
+  folder: string;
+  name: string;
+  size: number;
+  mtime_ms: number;
+  hash: string;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  taken_at: string | null;
+  camera_make: string | null;
+  camera_model: string | null;
+  lat: number | null;
+  lon: number | null;
+  title: string | null;
+  description: string | null;
+  keywords: string | null;
+  indexed_at: string;
+}
+
+export type NewPhoto = Omit<PhotoRow, 'id' | 'indexed_at'>;
+
+export interface Failure { path: string; reason: string; detail: string | null; severity: 'error' | 'warning' }
+
+export function openDatabase(dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, 'library.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  sqliteVec.load(db);
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: Db): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new Error(`library database is schema version ${version}; this Glimpse understands up to ${MIGRATIONS.length} (update Glimpse)`);
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/** Typed access to the library tables; the indexer and search build on this. */
+export class LibraryStore {
+  constructor(readonly db: Db) {}
+
+  static open(dataDir: string): LibraryStore {
+    return new LibraryStore(openDatabase(dataDir));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // Roots
+  addRoot(path: string): number {
+    this.db.prepare('INSERT OR IGNORE INTO roots (path, added_at) VALUES (?, ?)').run(path, new Date().toISOString());
+    return (this.db.prepare('SELECT id FROM roots WHERE path = ?').get(path) as { id: number }).id;
+  }
+
+  removeRoot(path: string): boolean {
+    return this.db.transaction(() => {
+      const root = this.db.prepare('SELECT id FROM roots WHERE path = ?').get(path) as { id: number } | undefined;
+      if (!root) return false;
+      const ids = this.db.prepare('SELECT id FROM photos WHERE root_id = ?').all(root.id) as { id: number }[];
+      const delFts = this.db.prepare('DELETE FROM photos_fts WHERE rowid = ?');
+      for (const { id } of ids) delFts.run(id);
+      this.db.prepare('DELETE FROM roots WHERE id = ?').run(root.id);
+      return true;
+    })();
+  }
+
+  roots(): { id: number; path: string }[] {
+    return this.db.prepare('SELECT id, path FROM roots ORDER BY path').all() as { id: number; path: string }[];
+  }
+
+  // Photos
+  photoByPath(path: string): PhotoRow | undefined {
+    return this.db.prepare('SELECT * FROM photos WHERE path = ?').get(path) as PhotoRow | undefined;
+  }
+
+  photoById(id: number): PhotoRow | undefined {
+    return this.db.prepare('SELECT * FROM photos WHERE id = ?').get(id) as PhotoRow | undefined;
+  }
+
+  photosInRoot(rootId: number): Pick<PhotoRow, 'id' | 'path' | 'size' | 'mtime_ms' | 'hash'>[] {
+    return this.db.prepare('SELECT id, path, size, mtime_ms, hash FROM photos WHERE root_id = ?').all(rootId) as PhotoRow[];
+  }
+
+  /** A photo with this content that already has a vector from `modelId` (a duplicate or a move). */
+  embeddedByHash(hash: string, modelId: string): { id: number; vector: Buffer } | undefined {
+    return this.db.prepare(`SELECT p.id, e.vector FROM photos p JOIN embeddings e ON e.photo_id = p.id
+      WHERE p.hash = ? AND e.model_id = ? LIMIT 1`).get(hash, modelId) as { id: number; vector: Buffer } | undefined;
+  }
+
+  /** Inserts or replaces a photo with its vector and search text, atomically. */
+  upsertPhoto(p: NewPhoto, vector: Float32Array, modelId: string): number {
+    const now = new Date().toISOString();
+    const existing = this.db.prepare('SELECT id FROM photos WHERE path = ?').get(p.path) as { id: number } | undefined;
+    let id: number;
+    if (existing) {
+      id = existing.id;
+      this.db.prepare(`UPDATE photos SET root_id=@root_id, folder=@folder, name=@name, size=@size, mtime_ms=@mtime_ms, hash=@hash,
+        format=@format, width=@width, height=@height, taken_at=@taken_at, camera_make=@camera_make, camera_model=@camera_model,
+        lat=@lat, lon=@lon, title=@title, description=@description, keywords=@keywords, indexed_at=@now WHERE id=@id`).run({ ...p, now, id });
+      this.db.prepare('DELETE FROM photos_fts WHERE rowid = ?').run(id);
+      this.db.prepare('DELETE FROM captions WHERE photo_id = ?').run(id);
+    } else {
+      id = Number(this.db.prepare(`INSERT INTO photos (root_id, path, folder, name, size, mtime_ms, hash, format, width, height, taken_at,
+        camera_make, camera_model, lat, lon, title, description, keywords, indexed_at) VALUES (@root_id, @path, @folder, @name, @size, @mtime_ms,
+        @hash, @format, @width, @height, @taken_at, @camera_make, @camera_model, @lat, @lon, @title, @description, @keywords, @now)`)
+        .run({ ...p, now }).lastInsertRowid);
+    }
+    this.db.prepare('INSERT INTO photos_fts (rowid, name, folder, text) VALUES (?, ?, ?, ?)')
+      .run(id, p.name, p.folder, [p.title, p.description, p.keywords].filter(Boolean).join(' '));
+    this.setVector(id, vector, modelId);
+    this.db.prepare('DELETE FROM failures WHERE path = ?').run(p.path);
+    return id;
+  }
+
+  setVector(photoId: number, vector: Float32Array, modelId: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO embeddings (photo_id, model_id, vector) VALUES (?, ?, ?)')
+      .run(photoId, modelId, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+  }
+
+  /** A moved or renamed file: same content, new path; its vector and captions stay. */
+  movePhoto(id: number, p: Pick<NewPhoto, 'root_id' | 'path' | 'folder' | 'name' | 'size' | 'mtime_ms'>): void {
+    const row = this.photoById(id)!;
+    this.db.prepare('UPDATE photos SET root_id=?, path=?, folder=?, name=?, size=?, mtime_ms=? WHERE id=?')
+      .run(p.root_id, p.path, p.folder, p.name, p.size, p.mtime_ms, id);
+    this.db.prepare('DELETE FROM photos_fts WHERE rowid = ?').run(id);
+    this.db.prepare('INSERT INTO photos_fts (rowid, name, folder, text) VALUES (?, ?, ?, ?)')
+      .run(id, p.name, p.folder, [row.title, row.description, row.keywords].filter(Boolean).join(' '));
+    this.db.prepare('DELETE FROM failures WHERE path = ?').run(p.path);
+  }
+
+  deletePhoto(id: number): void {
+    this.db.prepare('DELETE FROM photos_fts WHERE rowid = ?').run(id);
+    this.db.prepare('DELETE FROM photos WHERE id = ?').run(id);
+  }
+
+  recordFailure(rootId: number | null, path: string, reason: string, detail: string | null, severity: 'error' | 'warning' = 'error',
+    stat?: { size: number; mtimeMs: number }): void {
+    this.db.prepare(`INSERT OR REPLACE INTO failures (path, root_id, reason, detail, severity, size, mtime_ms, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(path, rootId, reason, detail, severity, stat?.size ?? null, stat ? Math.floor(stat.mtimeMs) : null, new Date().toISOString());
+  }
+
+  /** A failure already recorded for this exact file version: skip it until it changes. */
+  knownFailure(path: string, size: number, mtimeMs: number): boolean {
+    return this.db.prepare('SELECT 1 FROM failures WHERE path = ? AND size = ? AND mtime_ms = ? AND severity = \'error\'')
+      .get(path, size, Math.floor(mtimeMs)) !== undefined;
+  }
+
+  clearFailuresUnder(rootId: number, seen: Set<string>): void {
+    const rows = this.db.prepare('SELECT path FROM failures WHERE root_id = ?').all(rootId) as { path: string }[];
+    const del = this.db.prepare('DELETE FROM failures WHERE path = ?');
+    for (const r of rows) if (!seen.has(r.path)) del.run(r.path);
+  }
+
+  failures(limit = 1000): Failure[] {
+    return this.db.prepare('SELECT path, reason, detail, severity FROM failures ORDER BY reason, path LIMIT ?').all(limit) as Failure[];
+  }
+
+  counts(modelId: string | null): { photos: number; embedded: number; stale: number; failures: number; warnings: number } {
+    const one = (sql: string, ...args: unknown[]) => (this.db.prepare(sql).get(...args) as { n: number }).n;
+    const photos = one('SELECT count(*) n FROM photos');
+    const embedded = modelId ? one('SELECT count(*) n FROM embeddings WHERE model_id = ?', modelId) : 0;
+    return {
+      photos, embedded, stale: photos - embedded,
+      failures: one("SELECT count(*) n FROM failures WHERE severity = 'error'"),
+      warnings: one("SELECT count(*) n FROM failures WHERE severity = 'warning'"),
+    };
+  }
+
+  /** Photos without a vector from `modelId`: re-embedded in the background after a model change. */
+  staleForModel(modelId: string, limit: number): PhotoRow[] {
+    return this.db.prepare(`SELECT p.* FROM photos p LEFT JOIN embeddings e ON e.photo_id = p.id
+      WHERE e.model_id IS NULL OR e.model_id != ? ORDER BY p.id LIMIT ?`).all(modelId, limit) as PhotoRow[];
+  }
+
+  getMeta(key: string): string | null {
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+}

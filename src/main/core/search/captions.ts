@@ -1,0 +1,85 @@
+/**
+ * Captions by retrieval (the paper's i2t): each photo gets the nearest captions from a caption
+ * bank — the model's own, plus the user's words (their photos' titles and descriptions). The bank's
+ * embeddings are computed once per (model, bank) and kept; captions are stored at index time and
+ * refreshed when the model or the bank changes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
+import { blobToVector, type LibraryStore } from '../library/store.js';
+import type { Embedder } from '../library/embedder.js';
+
+export interface CaptionHit { text: string; score: number }
+
+export class CaptionBank {
+  private embedded: { id: string; texts: string[]; vectors: tf.Tensor2D } | null = null;
+
+  constructor(private readonly store: LibraryStore, private readonly embedder: Embedder, private readonly override?: string[]) {}
+
+  /** The bank's texts: the override if given, else the model's bank plus the user's own words. */
+  texts(): string[] {
+    if (this.override) return dedupe(this.override);
+    const own = this.store.db.prepare("SELECT title AS t FROM photos WHERE title IS NOT NULL AND title != '' UNION SELECT description FROM photos WHERE description IS NOT NULL AND description != ''")
+      .all() as { t: string }[];
+    return dedupe([...this.embedder.captionBank, ...own.map((r) => r.t)]);
+  }
+
+  async ensure(): Promise<{ id: string; texts: string[]; vectors: tf.Tensor2D }> {
+    const texts = this.texts();
+    if (texts.length === 0) throw new Error('the caption bank is empty');
+    const id = createHash('sha1').update(this.embedder.id).update('\n').update(texts.join('\n')).digest('hex').slice(0, 16);
+    if (this.embedded?.id === id) return this.embedded;
+    this.embedded?.vectors.dispose();
+    const v = await this.embedder.embedTexts(texts);
+    this.embedded = { id, texts, vectors: tf.tensor2d(v, [texts.length, this.embedder.dim]) };
+    return this.embedded;
+  }
+
+  /** Top-k captions for each of n image vectors (n × dim). */
+  async captionVectors(vectors: Float32Array, n: number, k: number): Promise<CaptionHit[][]> {
+    const bank = await this.ensure();
+    const kk = Math.min(k, bank.texts.length);
+    const { values, indices } = tf.tidy(() => tf.topk(tf.matMul(tf.tensor2d(vectors, [n, this.embedder.dim]), bank.vectors, false, true), kk));
+    const vals = await values.data();
+    const idx = await indices.data();
+    tf.dispose([values, indices]);
+    return Array.from({ length: n }, (_, i) => Array.from({ length: kk }, (_, j) => ({ text: bank.texts[idx[i * kk + j]!]!, score: vals[i * kk + j]! })));
+  }
+
+  /** Stores the top-k captions for every photo whose stored captions are missing or stale. */
+  async refresh(k = 5, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<number> {
+    const bank = await this.ensure();
+    const stale = this.store.db.prepare(`SELECT e.photo_id AS id, e.vector FROM embeddings e
+      WHERE e.model_id = ? AND NOT EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = e.photo_id AND c.bank_id = ? AND c.model_id = ?)`)
+      .all(this.embedder.id, bank.id, this.embedder.id) as { id: number; vector: Buffer }[];
+    const dim = this.embedder.dim;
+    const del = this.store.db.prepare('DELETE FROM captions WHERE photo_id = ?');
+    const ins = this.store.db.prepare('INSERT INTO captions (photo_id, rank, text, score, model_id, bank_id) VALUES (?, ?, ?, ?, ?, ?)');
+    for (let s = 0; s < stale.length; s += 256) {
+      if (signal?.aborted) break;
+      const chunk = stale.slice(s, s + 256);
+      const vecs = new Float32Array(chunk.length * dim);
+      chunk.forEach((r, i) => vecs.set(blobToVector(r.vector), i * dim));
+      const caps = await this.captionVectors(vecs, chunk.length, k);
+      this.store.transaction(() => chunk.forEach((r, i) => {
+        del.run(r.id);
+        caps[i]!.forEach((c, rank) => ins.run(r.id, rank, c.text, c.score, this.embedder.id, bank.id));
+      }));
+      onProgress?.(Math.min(stale.length, s + 256), stale.length);
+    }
+    return stale.length;
+  }
+
+  stored(photoId: number): CaptionHit[] {
+    return this.store.db.prepare('SELECT text, score FROM captions WHERE photo_id = ? ORDER BY rank').all(photoId) as CaptionHit[];
+  }
+
+  dispose(): void {
+    this.embedded?.vectors.dispose();
+    this.embedded = null;
+  }
+}
+
+function dedupe(texts: string[]): string[] {
+  return [...new Set(texts.map((t) => t.trim()).filter(Boolean))];
+}

@@ -1,0 +1,116 @@
+/**
+ * Search over the library: a text query is embedded by the sentence encoder and ranked by cosine
+ * similarity (sqlite-vec's vec_distance_cosine over the current model's vectors), with filters
+ * in the same SQL. Exact words in file names, folders or the photos' own text come from FTS5 and
+ * are fused with the semantic ranking by reciprocal-rank fusion, so a word in a caption or a file
+ * name finds the photo even where the model is weak.
+ */
+import { blobToVector, type LibraryStore } from '../library/store.js';
+import type { Embedder } from '../library/embedder.js';
+import { tokenize } from '../vse/data/tokenizer.js';
+
+export interface SearchFilters {
+  /** ISO dates (inclusive since, exclusive until), compared with the date taken. */
+  since?: string;
+  until?: string;
+  /** Only photos under this folder (absolute path prefix). */
+  folder?: string;
+  /** Camera make or model, case-insensitive substring. */
+  camera?: string;
+  hasGps?: boolean;
+}
+
+export interface SearchOptions extends SearchFilters {
+  limit?: number;
+  offset?: number;
+  /** Semantic hits below this cosine similarity are dropped (keyword hits are kept). */
+  minScore?: number;
+}
+
+export interface SearchHit {
+  id: number;
+  path: string;
+  /** Cosine similarity to the query (semantic score), -1…1. */
+  score: number;
+  /** True when the query's words matched the name, folder or the photo's own text. */
+  keyword: boolean;
+  /** The fused rank score that orders results. */
+  fused: number;
+}
+
+/** RRF's constant (Cormack et al. 2009): damps the weight of the very top ranks. */
+const RRF_K = 60;
+
+function filterSql(f: SearchFilters): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (f.since) { parts.push('p.taken_at >= ?'); params.push(f.since); }
+  if (f.until) { parts.push('p.taken_at < ?'); params.push(f.until); }
+  if (f.folder) { parts.push("(p.path = ? OR p.path LIKE ? ESCAPE '\\')"); params.push(f.folder, `${f.folder.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/[/\\]+$/, '')}/%`); }
+  if (f.camera) { parts.push("(lower(coalesce(p.camera_make,'') || ' ' || coalesce(p.camera_model,'')) LIKE ?)"); params.push(`%${f.camera.toLowerCase()}%`); }
+  if (f.hasGps !== undefined) parts.push(f.hasGps ? 'p.lat IS NOT NULL' : 'p.lat IS NULL');
+  return { sql: parts.length ? ` AND ${parts.join(' AND ')}` : '', params };
+}
+
+export class Searcher {
+  constructor(private readonly store: LibraryStore, private readonly embedder: Embedder) {}
+
+  private vectorBlob(v: Float32Array): Buffer {
+    return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  }
+
+  /** Nearest photos to a vector, best first, with filters; `exclude` drops one photo (itself). */
+  nearest(vector: Float32Array, opts: SearchOptions & { exclude?: number }, k: number): { id: number; path: string; score: number }[] {
+    const f = filterSql(opts);
+    const min = opts.minScore ?? -2;
+    return this.store.db.prepare(`SELECT id, path, score FROM (
+        SELECT p.id, p.path, 1 - vec_distance_cosine(e.vector, ?) AS score FROM embeddings e JOIN photos p ON p.id = e.photo_id
+        WHERE e.model_id = ? AND p.id != ?${f.sql}) WHERE score >= ? ORDER BY score DESC LIMIT ?`)
+      .all(this.vectorBlob(vector), this.embedder.id, opts.exclude ?? -1, ...f.params, min, k) as { id: number; path: string; score: number }[];
+  }
+
+  keywordHits(query: string, opts: SearchFilters, k: number): { id: number; path: string }[] {
+    const words = [...new Set(tokenize(query).filter((t) => /[\p{L}\p{N}]/u.test(t)))];
+    if (words.length === 0) return [];
+    const match = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' OR ');
+    const f = filterSql(opts);
+    return this.store.db.prepare(`SELECT p.id, p.path FROM photos_fts JOIN photos p ON p.id = photos_fts.rowid
+      WHERE photos_fts MATCH ?${f.sql} ORDER BY bm25(photos_fts) LIMIT ?`).all(match, ...f.params, k) as { id: number; path: string }[];
+  }
+
+  async search(query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
+    const limit = opts.limit ?? 50;
+    const offset = opts.offset ?? 0;
+    const depth = offset + limit;
+    const q = await this.embedder.embedTexts([query]);
+    // Semantic ranks are taken without the cutoff so keyword hits still get their semantic score.
+    const semantic = this.nearest(q, { ...opts, minScore: undefined }, Math.max(depth * 2, 100));
+    const keyword = this.keywordHits(query, opts, Math.max(depth * 2, 100));
+    const hits = new Map<number, SearchHit>();
+    semantic.forEach((h, r) => hits.set(h.id, { id: h.id, path: h.path, score: h.score, keyword: false, fused: 1 / (RRF_K + r + 1) }));
+    const missing: number[] = [];
+    keyword.forEach((h, r) => {
+      const hit = hits.get(h.id);
+      if (hit) { hit.keyword = true; hit.fused += 1 / (RRF_K + r + 1); } else {
+        hits.set(h.id, { id: h.id, path: h.path, score: NaN, keyword: true, fused: 1 / (RRF_K + r + 1) });
+        missing.push(h.id);
+      }
+    });
+    if (missing.length) {
+      const get = this.store.db.prepare('SELECT 1 - vec_distance_cosine(vector, ?) AS s FROM embeddings WHERE photo_id = ? AND model_id = ?');
+      for (const id of missing) hits.get(id)!.score = (get.get(this.vectorBlob(q), id, this.embedder.id) as { s: number } | undefined)?.s ?? 0;
+    }
+    const min = opts.minScore ?? -2;
+    return [...hits.values()].filter((h) => h.keyword || h.score >= min)
+      .sort((a, b) => b.fused - a.fused || b.score - a.score).slice(offset, offset + limit);
+  }
+
+  /** Photos that look like this one (image → KNN), excluding the photo itself. */
+  similar(photoId: number, opts: SearchOptions = {}): { id: number; path: string; score: number }[] {
+    const row = this.store.db.prepare('SELECT vector FROM embeddings WHERE photo_id = ? AND model_id = ?').get(photoId, this.embedder.id) as { vector: Buffer } | undefined;
+    if (!row) throw new Error('this photo has no vector from the current model yet (indexing still running?)');
+    const v = blobToVector(row.vector);
+    const limit = opts.limit ?? 50;
+    return this.nearest(v, { ...opts, exclude: photoId }, (opts.offset ?? 0) + limit).slice(opts.offset ?? 0);
+  }
+}
