@@ -1,0 +1,189 @@
+/**
+ * The photo library on temp dirs: indexing a folder with every bad-input case, incremental
+ * rescans, moves and deletions, metadata, search with filters, hybrid keyword matches, similar
+ * photos, captions by retrieval, model change with re-embedding, separate libraries.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { join } from 'node:path';
+import { renameSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import sharp from 'sharp';
+import { initBackend } from '../src/main/core/tf/backend.js';
+import { loadBundle } from '../src/main/core/vse/bundle.js';
+import { bundleEmbedder, type Embedder } from '../src/main/core/library/embedder.js';
+import { LibraryStore } from '../src/main/core/library/store.js';
+import { Library } from '../src/main/core/library/library.js';
+import { thumbPath } from '../src/main/core/library/decode.js';
+import { makePhotoFixture, shapeSvg, type PhotoFixture } from './library-fixture.js';
+import { trainTinyModel } from './tiny-model.js';
+import { tempDir } from './helpers.js';
+
+const tmp = tempDir();
+let fx: PhotoFixture;
+let embedder: Embedder;
+let modelB: string;
+let lib: Library;
+const dataDir = join(tmp.dir, 'library');
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  const model = await trainTinyModel(tmp.dir, 0);
+  modelB = await trainTinyModel(tmp.dir, 1);
+  embedder = bundleEmbedder(await loadBundle(model));
+  fx = await makePhotoFixture(join(tmp.dir, 'photos'));
+  lib = new Library({ store: LibraryStore.open(dataDir), embedder, dataDir });
+}, 240_000);
+afterAll(() => { lib?.close(); tmp.cleanup(); });
+
+const rel = (p: string) => p.slice(fx.root.length + 1);
+
+describe('indexing a folder', () => {
+  it('indexes every good photo and records each bad one with its named reason', async () => {
+    const s = await lib.index([fx.root]);
+    expect(s.cancelled).toBe(false);
+    const indexed = (lib.store.db.prepare('SELECT path FROM photos ORDER BY path').all() as { path: string }[]).map((r) => r.path);
+    expect(indexed.map(rel).sort()).toEqual(fx.good.map(rel).sort());
+    expect(s.indexed).toBe(fx.good.length);
+    const failures = new Map(s.failures.map((f) => [f.path, f.reason]));
+    for (const [path, reason] of Object.entries(fx.bad)) expect([rel(path), failures.get(path)]).toEqual([rel(path), reason]);
+    expect(s.failures.find((f) => f.path.endsWith('notes.pdf'))?.detail).toMatch(/pdf/);
+    const notes = new Map(s.warnings.map((w) => [rel(w.path), w.reason]));
+    expect(notes.get('misc/png-named.jpg')).toBe('wrong-extension');
+    expect(notes.get('misc/animated.gif')).toBe('animated');
+    expect(lib.status().counts).toMatchObject({ photos: fx.good.length, embedded: fx.good.length, stale: 0, failures: Object.keys(fx.bad).length });
+  });
+
+  it('reads EXIF, GPS and XMP, applies orientation, and writes thumbnails', () => {
+    const red = lib.store.photoByPath(join(fx.root, '2021/winter/red circle.jpg'))!;
+    expect(red).toMatchObject({ camera_make: 'Canon', camera_model: 'EOS 5D', title: 'Kids on a red sled', description: 'Snow day in the park', keywords: 'winter, sledge' });
+    expect(red.taken_at).toMatch(/^2021-12-24/);
+    const blue = lib.store.photoByPath(join(fx.root, '2021/summer/blue square.jpg'))!;
+    expect(blue.lat).toBeCloseTo(48.857, 2);
+    expect(blue.lon).toBeCloseTo(2.35, 2);
+    expect(existsSync(thumbPath(lib.thumbDir, red.hash))).toBe(true);
+    expect(lib.store.photoByPath(join(fx.root, 'misc/rotated.jpg'))).toMatchObject({ width: 64, height: 96 });
+  });
+
+  it('skips unchanged files on a rescan and leaves failures recorded', async () => {
+    const s = await lib.index([fx.root]);
+    expect(s.indexed).toBe(0);
+    expect(s.unchanged).toBe(fx.good.length);
+    expect(lib.status().counts.failures).toBe(Object.keys(fx.bad).length);
+  });
+
+  it('recognises a moved file by content and keeps its vector; drops deleted files', async () => {
+    const from = join(fx.root, 'misc/purple.webp');
+    const to = join(fx.root, 'moved here/purple renamed.webp');
+    const before = lib.store.photoByPath(from)!;
+    const vec = (id: number) => (lib.store.db.prepare('SELECT vector FROM embeddings WHERE photo_id = ?').get(id) as { vector: Buffer }).vector;
+    const v0 = vec(before.id);
+    mkdirSync(join(fx.root, 'moved here'));
+    renameSync(from, to);
+    rmSync(join(fx.root, '2022/green triangle.png'));
+    const s = await lib.index([fx.root]);
+    expect(s).toMatchObject({ moved: 1, removed: 1, indexed: 0 });
+    const after = lib.store.photoByPath(to)!;
+    expect(after.id).toBe(before.id);
+    expect(vec(after.id).equals(v0)).toBe(true);
+    expect(lib.store.photoByPath(from)).toBeUndefined();
+    expect(lib.store.photoByPath(join(fx.root, '2022/green triangle.png'))).toBeUndefined();
+  });
+
+  it('re-indexes a changed file and clears its failure once fixed', async () => {
+    const broken = join(fx.root, 'bad/truncated.jpg');
+    writeFileSync(broken, await sharp(shapeSvg('green', 'square')).jpeg().toBuffer());
+    const s = await lib.index([fx.root]);
+    expect(s.indexed).toBe(1);
+    expect(lib.store.photoByPath(broken)).toBeDefined();
+    expect(lib.store.failures().some((f) => f.path === broken)).toBe(false);
+  });
+});
+
+describe('search', () => {
+  it('ranks by the model and gives every hit its score, with paging', async () => {
+    const hits = await lib.search('a blue square', { limit: 5 });
+    expect(hits.length).toBe(5);
+    for (const h of hits) expect(Number.isFinite(h.score)).toBe(true);
+    const page2 = await lib.search('a blue square', { limit: 5, offset: 5 });
+    expect(page2.map((h) => h.id)).not.toContain(hits[0]!.id);
+  });
+
+  it('finds a word from the photo\'s own text or its file name (hybrid)', async () => {
+    const sled = await lib.search('sledge', { limit: 3 });
+    expect(rel(sled[0]!.path)).toBe('2021/winter/red circle.jpg');
+    expect(sled[0]!.keyword).toBe(true);
+    const uni = await lib.search('Überraschung', { limit: 3 });
+    expect(rel(uni[0]!.path)).toMatch(/Überraschung/);
+  });
+
+  it('filters by date, folder, camera and GPS', async () => {
+    const paths = async (o: object) => (await lib.search('photo', { limit: 100, ...o })).map((h) => rel(h.path)).sort();
+    expect(await paths({ since: '2021-12-01', until: '2022-01-01' })).toEqual(['2021/winter/red circle.jpg']);
+    expect(await paths({ hasGps: true })).toEqual(['2021/summer/blue square.jpg', '2022/duplicate of blue square.jpg']);
+    expect(await paths({ camera: 'nikon' })).toEqual(['2021/summer/blue square.jpg', '2022/duplicate of blue square.jpg']);
+    expect((await paths({ folder: join(fx.root, '2021') })).every((p) => p.startsWith('2021/'))).toBe(true);
+  });
+
+  it('applies a relevance cutoff to semantic hits', async () => {
+    const all = await lib.search('zzz unknown words', { limit: 100 });
+    const cut = await lib.search('zzz unknown words', { limit: 100, minScore: 2 });
+    expect(all.length).toBeGreaterThan(0);
+    expect(cut).toEqual([]);
+  });
+});
+
+describe('similar photos and captions', () => {
+  it('finds the duplicate first and never the photo itself', () => {
+    const hits = lib.similar(join(fx.root, '2021/summer/blue square.jpg'), { limit: 5 });
+    expect(rel(hits[0]!.path)).toBe('2022/duplicate of blue square.jpg');
+    expect(hits[0]!.score).toBeCloseTo(1, 4);
+    expect(hits.some((h) => rel(h.path) === '2021/summer/blue square.jpg')).toBe(false);
+  });
+
+  it('stores captions at index time, with the user\'s own words in the bank', async () => {
+    const red = lib.store.photoByPath(join(fx.root, '2021/winter/red circle.jpg'))!;
+    const stored = lib.bank.stored(red.id);
+    expect(stored.length).toBe(5);
+    expect(stored[0]!.score).toBeGreaterThanOrEqual(stored[4]!.score);
+    expect(lib.bank.texts()).toContain('Kids on a red sled');
+    const caps = await lib.caption(join(fx.root, '2021/winter/red circle.jpg'), 2, ['a bowl of soup', 'a red circle']);
+    expect(caps.map((c) => c.text).sort()).toEqual(['a bowl of soup', 'a red circle']);
+  });
+
+  it('captions a photo that is not in the library', async () => {
+    const outside = join(tmp.dir, 'outside.png');
+    await sharp(shapeSvg('green', 'circle')).png().toFile(outside);
+    const caps = await lib.caption(outside, 3);
+    expect(caps.length).toBe(3);
+  });
+});
+
+describe('model change and separate libraries', () => {
+  it('re-embeds every photo when the model changes, and refreshes captions', async () => {
+    const other = bundleEmbedder(await loadBundle(modelB));
+    expect(other.id).not.toBe(embedder.id);
+    const lib2 = new Library({ store: LibraryStore.open(dataDir), embedder: other, dataDir });
+    expect(lib2.status().counts.stale).toBe(lib2.status().counts.photos);
+    const s = await lib2.index([]);
+    expect(s.reembedded).toBe(lib2.status().counts.photos);
+    expect(lib2.status().counts).toMatchObject({ stale: 0 });
+    const n = (lib2.store.db.prepare('SELECT count(DISTINCT model_id) n FROM captions').get() as { n: number }).n;
+    expect(n).toBe(1);
+    lib2.close();
+    other.dispose();
+  });
+
+  it('keeps libraries in different data dirs apart', async () => {
+    const otherDir = join(tmp.dir, 'other-library');
+    const lib3 = new Library({ store: LibraryStore.open(otherDir), embedder, dataDir: otherDir });
+    expect(lib3.status()).toMatchObject({ roots: [], counts: { photos: 0 } });
+    lib3.close();
+  });
+
+  it('refuses a database from a newer Glimpse', () => {
+    const d = join(tmp.dir, 'future');
+    const s = LibraryStore.open(d);
+    s.db.pragma('user_version = 99');
+    s.close();
+    expect(() => LibraryStore.open(d)).toThrow(/schema version 99/);
+  });
+});
