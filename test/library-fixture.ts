@@ -78,7 +78,7 @@ export async function makePhotoFixture(root: string): Promise<PhotoFixture> {
   good.push(put('misc/sixteen-bit.png', await sharp(shapeSvg('blue', 'triangle')).toColourspace('rgb16').png().toBuffer()));
   good.push(put('misc/animated.gif', await sharp([await sharp(shapeSvg('red', 'circle')).png().toBuffer(), await sharp(shapeSvg('blue', 'circle')).png().toBuffer()], { join: { animated: true } }).gif().toBuffer()));
   // 96 x 64 stored, EXIF orientation 6 (rotate 90°): the photo is 64 wide and 96 tall.
-  good.push(put('misc/rotated.jpg', await sharp(shapeSvg('yellow', 'triangle')).resize(96, 64, { fit: 'fill' }).jpeg().withExif({ IFD0: { Orientation: '6' } }).toBuffer()));
+  good.push(put('misc/rotated.jpg', await sharp(shapeSvg('yellow', 'triangle')).resize(96, 64, { fit: 'fill' }).jpeg().withMetadata({ orientation: 6 }).toBuffer()));
   good.push(put('misc/png-named.jpg', await sharp(shapeSvg('black', 'circle')).png().toBuffer()));
   good.push(put(`misc/${'long name '.repeat(20).trim()}.jpg`, await jpeg('purple', 'circle')));
   // Hidden and system folders are not part of the library.
