@@ -35,8 +35,19 @@ export class Library {
     return this.deps.store;
   }
 
-  /** Indexes the given folders (adding them as roots), or every root; then refreshes captions. */
-  async index(folders: string[], opts: IndexOptions & { captions?: number } = {}): Promise<IndexSummary> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Indexes the given folders (adding them as roots), or every root; then refreshes captions.
+   * Runs one at a time: a watcher's run and a user's run never interleave.
+   */
+  index(folders: string[], opts: IndexOptions & { captions?: number } = {}): Promise<IndexSummary> {
+    const run = this.queue.then(() => this.indexNow(folders, opts));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async indexNow(folders: string[], opts: IndexOptions & { captions?: number }): Promise<IndexSummary> {
     const roots = folders.length ? folders.map((f) => canonicalFolder(f)) : this.store.roots().map((r) => r.path);
     if (roots.length === 0) throw new GlimpseError('invalid-input', 'no folders to index: name one (glimpse index <folder>)');
     const summary = await this.indexer.index(roots, opts);

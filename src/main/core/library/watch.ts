@@ -1,0 +1,116 @@
+/**
+ * Keeps the index current: chokidar watches each root and a debounced incremental index runs
+ * after changes. Large trees could exhaust inotify watches, so the watcher first counts folders
+ * against the system limit; over budget, or when watching fails, it falls back to a periodic rescan.
+ */
+import chokidar, { type FSWatcher } from 'chokidar';
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { isSkippedDir } from './scan.js';
+import type { Library } from './library.js';
+import type { IndexSummary } from './indexer.js';
+
+export interface WatchOptions {
+  /** Quiet time after the last change before indexing. */
+  debounceMs?: number;
+  /** Rescan period in fallback mode. */
+  rescanMs?: number;
+  /** Most inotify watches to use; default: half the system's max_user_watches. */
+  maxWatches?: number;
+  onIndexed?: (root: string, s: IndexSummary) => void;
+  onMode?: (mode: 'watching' | 'polling', why: string) => void;
+}
+
+function systemWatchBudget(): number {
+  try {
+    return Math.floor(Number(readFileSync('/proc/sys/fs/inotify/max_user_watches', 'utf8')) / 2);
+  } catch {
+    return 4096; // not Linux, or unreadable: stay modest
+  }
+}
+
+async function countDirs(root: string, stopAt: number): Promise<number> {
+  let n = 0;
+  const stack = [root];
+  while (stack.length && n <= stopAt) {
+    const dir = stack.pop()!;
+    n++;
+    try {
+      for (const e of await readdir(dir, { withFileTypes: true })) if (e.isDirectory() && !isSkippedDir(e.name)) stack.push(join(dir, e.name));
+    } catch {
+      /* unreadable folders are the indexer's to report */
+    }
+  }
+  return n;
+}
+
+export class LibraryWatcher {
+  private watchers: FSWatcher[] = [];
+  private timers = new Map<string, NodeJS.Timeout>();
+  private poll: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> = Promise.resolve();
+  mode: 'watching' | 'polling' | 'stopped' = 'stopped';
+
+  constructor(private readonly lib: Library, private readonly opts: WatchOptions = {}) {}
+
+  async start(): Promise<void> {
+    const roots = this.lib.store.roots().map((r) => r.path);
+    const budget = this.opts.maxWatches ?? systemWatchBudget();
+    let dirs = 0;
+    for (const r of roots) dirs += await countDirs(r, budget + 1);
+    if (dirs > budget) return this.fallback(`${dirs}+ folders exceed the ${budget} watches budget`);
+    this.mode = 'watching';
+    this.opts.onMode?.('watching', `${dirs} folders`);
+    for (const root of roots) {
+      const w = chokidar.watch(root, {
+        ignoreInitial: true, followSymlinks: false, awaitWriteFinish: { stabilityThreshold: 300, pollInterval: 100 },
+        ignored: (p: string) => p !== root && isSkippedDir(basename(p)),
+      });
+      w.on('all', () => this.schedule(root));
+      w.on('error', (err) => void this.fallback(`watching failed: ${(err as Error).message}`));
+      this.watchers.push(w);
+      await new Promise<void>((resolve) => w.once('ready', () => resolve()));
+    }
+  }
+
+  private schedule(root: string): void {
+    clearTimeout(this.timers.get(root));
+    this.timers.set(root, setTimeout(() => {
+      this.timers.delete(root);
+      this.running = this.running.then(async () => {
+        try {
+          const s = await this.lib.index([root]);
+          this.opts.onIndexed?.(root, s);
+        } catch {
+          /* the root may have been removed meanwhile; the next change or rescan retries */
+        }
+      });
+    }, this.opts.debounceMs ?? 1000));
+  }
+
+  private async fallback(why: string): Promise<void> {
+    await this.closeWatchers();
+    if (this.mode === 'polling') return;
+    this.mode = 'polling';
+    this.opts.onMode?.('polling', why);
+    const tick = () => { for (const r of this.lib.store.roots()) this.schedule(r.path); };
+    this.poll = setInterval(tick, this.opts.rescanMs ?? 10 * 60_000);
+  }
+
+  private async closeWatchers(): Promise<void> {
+    const ws = this.watchers;
+    this.watchers = [];
+    await Promise.all(ws.map((w) => w.close()));
+  }
+
+  /** Stops watching and waits for an index run in progress. */
+  async stop(): Promise<void> {
+    this.mode = 'stopped';
+    if (this.poll) clearInterval(this.poll);
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    await this.closeWatchers();
+    await this.running;
+  }
+}
