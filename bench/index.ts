@@ -1,7 +1,8 @@
 /** `npm run bench -- <name> [options]`: speed and memory benchmarks that print tables. */
 import { benchTrain } from './train.js';
+import { benchQuery } from './query.js';
 
-const benches: Record<string, (args: string[]) => Promise<void>> = { train: benchTrain };
+const benches: Record<string, (args: string[]) => Promise<void>> = { train: benchTrain, query: benchQuery };
 
 const [name, ...args] = process.argv.slice(2);
 const run = name ? benches[name] : undefined;

@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { initBackend } from '../src/main/core/tf/backend.js';
@@ -64,6 +64,8 @@ function indexThenKill(kill: { afterMs: number } | { atPhotos: number }): Promis
 }
 
 function check(): { integrity: string; photos: number; distinctPaths: number; embedded: number; fts: number } {
+  // Killed before the database was created: nothing to check yet.
+  if (!existsSync(join(dataDir, 'library.db'))) return { integrity: 'ok', photos: 0, distinctPaths: 0, embedded: 0, fts: 0 };
   const db = new Database(join(dataDir, 'library.db'));
   try {
     const one = (sql: string) => Object.values(db.prepare(sql).get() as object)[0] as number;

@@ -50,7 +50,12 @@ export class Library {
   private async indexNow(folders: string[], opts: IndexOptions & { captions?: number }): Promise<IndexSummary> {
     const roots = folders.length ? folders.map((f) => canonicalFolder(f)) : this.store.roots().map((r) => r.path);
     if (roots.length === 0) throw new GlimpseError('invalid-input', 'no folders to index: name one (glimpse index <folder>)');
-    const summary = await this.indexer.index(roots, opts);
+    let summary: IndexSummary;
+    try {
+      summary = await this.indexer.index(roots, opts);
+    } finally {
+      this.searcher.invalidate();
+    }
     if (!summary.cancelled) {
       await this.bank.refresh(opts.captions ?? 5, (done, total) => opts.onProgress?.({ phase: 'captioning', done, total, rate: 0, eta: null }), opts.signal);
     }
@@ -58,7 +63,9 @@ export class Library {
   }
 
   removeRoot(folder: string): boolean {
-    return this.store.removeRoot(resolve(folder));
+    const removed = this.store.removeRoot(resolve(folder));
+    this.searcher.invalidate();
+    return removed;
   }
 
   search(query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {

@@ -8,6 +8,7 @@
 import { blobToVector, type LibraryStore } from '../library/store.js';
 import type { Embedder } from '../library/embedder.js';
 import { tokenize } from '../vse/data/tokenizer.js';
+import { VectorIndex, rerank } from './vector-index.js';
 
 export interface SearchFilters {
   /** ISO dates (inclusive since, exclusive until), compared with the date taken. */
@@ -59,9 +60,41 @@ export class Searcher {
     return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   }
 
+  private index: VectorIndex | null = null;
+
+  /** Call after the library's vectors change; the next search rebuilds the in-memory index. */
+  invalidate(): void {
+    this.index = null;
+  }
+
+  private vectorIndex(): VectorIndex {
+    if (this.index) return this.index;
+    const idx = new VectorIndex(this.embedder.dim);
+    for (const row of this.store.db.prepare('SELECT photo_id AS id, vector FROM embeddings WHERE model_id = ?').iterate(this.embedder.id) as Iterable<{ id: number; vector: Buffer }>) {
+      idx.add(row.id, blobToVector(row.vector));
+    }
+    this.index = idx;
+    return idx;
+  }
+
   /** Nearest photos to a vector, best first, with filters; `exclude` drops one photo (itself). */
   nearest(vector: Float32Array, opts: SearchOptions & { exclude?: number }, k: number): { id: number; path: string; score: number }[] {
     const f = filterSql(opts);
+    if (f.params.length === 0 && !f.sql) {
+      // No filters: the two-stage in-memory index (sign bits, then exact re-rank from SQLite).
+      const ids = this.vectorIndex().shortlist(vector, Math.max(500, 4 * k), opts.exclude ?? -1);
+      const get = this.store.db.prepare('SELECT p.id, p.path, e.vector FROM embeddings e JOIN photos p ON p.id = e.photo_id WHERE e.photo_id = ? AND e.model_id = ?');
+      const paths = new Map<number, string>();
+      const cands: { id: number; vector: Float32Array }[] = [];
+      for (const id of ids) {
+        const r = get.get(id, this.embedder.id) as { id: number; path: string; vector: Buffer } | undefined;
+        if (!r) continue; // deleted since the index was built
+        paths.set(r.id, r.path);
+        cands.push({ id: r.id, vector: blobToVector(r.vector) });
+      }
+      const min = opts.minScore ?? -2;
+      return rerank(vector, cands, k).filter((h) => h.score >= min).map((h) => ({ id: h.id, path: paths.get(h.id)!, score: h.score }));
+    }
     const min = opts.minScore ?? -2;
     return this.store.db.prepare(`SELECT id, path, score FROM (
         SELECT p.id, p.path, 1 - vec_distance_cosine(e.vector, ?) AS score FROM embeddings e JOIN photos p ON p.id = e.photo_id
