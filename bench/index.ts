@@ -1,8 +1,9 @@
 /** `npm run bench -- <name> [options]`: speed and memory benchmarks that print tables. */
 import { benchTrain } from './train.js';
 import { benchQuery } from './query.js';
+import { benchIndex } from './index-bench.js';
 
-const benches: Record<string, (args: string[]) => Promise<void>> = { train: benchTrain, query: benchQuery };
+const benches: Record<string, (args: string[]) => Promise<void>> = { train: benchTrain, query: benchQuery, index: benchIndex };
 
 const [name, ...args] = process.argv.slice(2);
 const run = name ? benches[name] : undefined;

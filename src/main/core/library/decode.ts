@@ -129,8 +129,22 @@ export async function decodePhoto(path: string, pre: Preprocess, thumbDir: strin
       width: (oriented ? info.height : info.width) ?? out.width, height: (oriented ? info.width : info.height) ?? out.height,
     };
   } catch (err) {
-    throw classify(err);
+    const e = classify(err);
+    // libvips sometimes reports a cut-off file only as "Unknown error": check the bytes.
+    if (e.reason === 'corrupt' && looksTruncated(buf)) throw new PhotoError('truncated', `the file ends early (${e.message})`);
+    throw e;
   }
+}
+
+/** A JPEG without its end-of-image marker, or a PNG without its IEND chunk, was cut off. */
+export function looksTruncated(buf: Buffer): boolean {
+  if (buf[0] === 0xff && buf[1] === 0xd8) {
+    const tail = buf.subarray(Math.max(0, buf.length - 64));
+    for (let i = tail.length - 2; i >= 0; i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return false;
+    return true;
+  }
+  if (buf.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex'))) return !buf.subarray(Math.max(0, buf.length - 12)).includes(Buffer.from('IEND'));
+  return false;
 }
 
 export function thumbPath(thumbDir: string, hash: string): string {

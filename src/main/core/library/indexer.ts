@@ -6,6 +6,7 @@
  */
 import { open } from 'node:fs/promises';
 import { basename, dirname, extname, relative } from 'node:path';
+import type { IndexOutput } from '../../../shared/contract.js';
 import type { LibraryStore, NewPhoto } from './store.js';
 import type { Embedder } from './embedder.js';
 import { scanRoot, sniffType } from './scan.js';
@@ -18,20 +19,8 @@ const SIDECARS = new Set(['.xmp', '.txt', '.json', '.aae', '.thm']);
 
 export interface IndexProgress { phase: 'scanning' | 'indexing' | 'captioning'; done: number; total: number; rate: number; eta: number | null }
 
-export interface IndexSummary {
-  roots: string[];
-  scanned: number;
-  indexed: number;
-  unchanged: number;
-  moved: number;
-  removed: number;
-  reembedded: number;
-  failed: number;
-  failures: { path: string; reason: string; detail: string | null }[];
-  warnings: { path: string; reason: string; detail: string | null }[];
-  cancelled: boolean;
-  seconds: number;
-}
+/** What a run did; the contract's IndexOutput is this plus the backend and model. */
+export type IndexSummary = Omit<IndexOutput, 'backend' | 'model' | 'skipped'>;
 
 export interface IndexOptions {
   signal?: AbortSignal;

@@ -2,7 +2,9 @@
  * The VSE++ engine behind the API contract: train, evaluate and fine-tune, as the CLI, IPC and
  * web mode call them. Inputs arrive validated; every failure leaves as a coded error.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { importNsfwjsBackbone, isNsfwjsBackbone } from './backbones/nsfwjs.js';
 import { join, resolve } from 'node:path';
 import type { CallOptions, EvalOutput, FinetuneOutput, ParsedInput, TrainOutput, Progress } from '../../../shared/contract.js';
 import { initBackend } from '../tf/backend.js';
@@ -28,6 +30,15 @@ function progressFrom(e: TrainEvent, onProgress?: (p: Progress) => void): void {
 async function resolveBackbone(spec: string | undefined, seed: number): Promise<Backbone | null> {
   if (!spec) return null;
   if (spec === 'tiny-cnn') return tinyCnn(32, 32, seed);
+  if (isNsfwjsBackbone(spec)) {
+    // Materialise the package's model in a scratch folder, then load it like any bundle backbone.
+    const dir = mkdtempSync(join(tmpdir(), 'glimpse-backbone-'));
+    try {
+      return await Backbone.load(importNsfwjsBackbone(spec, dir), dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
   const dir = resolve(spec);
   return as('bad-bundle', async () => {
     const m = readManifest(dir);

@@ -1,0 +1,113 @@
+/**
+ * `npm run bench -- index [--photos=48] [--sizes=224,160,128] [--rss=0]`: indexing speed on a folder
+ * of 12-MP JPEGs built here, measured in one run: decode-only (sharp to the backbone input),
+ * embed-only (backbone + projection on ready pixels) and the full pipeline, for MobileNetV2 at
+ * each input size; peak RSS at the end. --rss=N also indexes N small photos to show memory
+ * stays flat as the library grows.
+ */
+import { mkdirSync, existsSync, mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { initBackend } from '../src/main/core/tf/backend.js';
+import { importNsfwjsBackbone } from '../src/main/core/vse/backbones/nsfwjs.js';
+import { Backbone } from '../src/main/core/vse/model/backbone.js';
+import { VseModel } from '../src/main/core/vse/model/vse.js';
+import { makeConfig } from '../src/main/core/vse/config.js';
+import { Vocabulary } from '../src/main/core/vse/data/vocab.js';
+import { decodePhoto } from '../src/main/core/library/decode.js';
+import { LibraryStore } from '../src/main/core/library/store.js';
+import { Library } from '../src/main/core/library/library.js';
+import { bundleEmbedder, type Embedder } from '../src/main/core/library/embedder.js';
+import { Rng } from '../src/main/core/vse/rng.js';
+import { printTable } from './table.js';
+
+const CACHE = join(dirname(fileURLToPath(import.meta.url)), '.cache');
+
+async function makePhotos(dir: string, n: number, width: number, height: number): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  if (readdirSync(dir).length >= n) return;
+  const rng = new Rng(3);
+  console.error(`bench index: writing ${n} ${width}x${height} JPEGs to ${dir}…`);
+  for (let i = 0; i < n; i++) {
+    const shapes = Array.from({ length: 12 }, () => `<circle cx="${rng.int(width)}" cy="${rng.int(height)}" r="${50 + rng.int(width / 6)}" fill="rgb(${rng.int(256)},${rng.int(256)},${rng.int(256)})"/>`).join('');
+    await sharp({ create: { width, height, channels: 3, background: { r: rng.int(256), g: rng.int(256), b: rng.int(256) } } })
+      .composite([{ input: Buffer.from(`<svg width="${width}" height="${height}">${shapes}</svg>`) }]).jpeg({ quality: 90 }).toFile(join(dir, `photo-${String(i).padStart(5, '0')}.jpg`));
+  }
+}
+
+/** An embedder with the real backbone and a fresh head: speed does not depend on the head's weights. */
+async function speedEmbedder(inputSize: number): Promise<Embedder> {
+  const dir = mkdtempSync(join(tmpdir(), 'glimpse-bench-bb-'));
+  const spec = importNsfwjsBackbone('nsfwjs-mobilenet_v2', dir, 'backbone', inputSize);
+  const backbone = await Backbone.load(spec, dir);
+  rmSync(dir, { recursive: true, force: true });
+  const vocab = new Vocabulary(['<pad>', '<start>', '<end>', '<unk>', 'photo']);
+  const config = makeConfig({ imgDim: spec.featureDim, embedSize: 1024 });
+  const model = VseModel.create(config, vocab.size, backbone);
+  return bundleEmbedder({ dir, model, vocab, captionBank: ['a photo'], manifest: { id: `bench-${spec.id}`, config } as never });
+}
+
+async function inFlight<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: n }, async () => { while (next < items.length) await fn(items[next++]!); }));
+}
+
+export async function benchIndex(args: string[]): Promise<void> {
+  const arg = (k: string, d: string) => args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
+  const n = Number(arg('photos', '48'));
+  const sizes = arg('sizes', '224,160,128').split(',').map(Number);
+  const rssPhotos = Number(arg('rss', '0'));
+  const backend = await initBackend();
+  const photos = join(CACHE, `photos-12mp-${n}`);
+  await makePhotos(photos, n, 4000, 3000);
+  const files = readdirSync(photos).filter((f) => f.endsWith('.jpg')).slice(0, n).map((f) => join(photos, f));
+  const rows: (string | number)[][] = [];
+  for (const size of sizes) {
+    const emb = await speedEmbedder(size);
+    const scratch = mkdtempSync(join(tmpdir(), 'glimpse-bench-idx-'));
+    // Decode only: sharp to the backbone's input, two images in flight.
+    const decoded: Float32Array[] = [];
+    let t = performance.now();
+    await inFlight(files, 2, async (f) => { decoded.push((await decodePhoto(f, emb.preprocess, join(scratch, 'thumbs'))).pixels); });
+    const decodeRate = n / ((performance.now() - t) / 1000);
+    // Embed only: backbone + projection on ready pixels, batches of 16.
+    const per = size * size * 3;
+    await emb.embedImages(decoded[0]!, 1); // warm-up
+    t = performance.now();
+    for (let s = 0; s < n; s += 16) {
+      const batch = decoded.slice(s, s + 16);
+      const px = new Float32Array(batch.length * per);
+      batch.forEach((d, i) => px.set(d, i * per));
+      await emb.embedImages(px, batch.length);
+    }
+    const embedRate = n / ((performance.now() - t) / 1000);
+    // Full pipeline: the library's indexer on a fresh data dir.
+    const dataDir = join(scratch, 'data');
+    const lib = new Library({ store: LibraryStore.open(dataDir), embedder: emb, dataDir });
+    t = performance.now();
+    const summary = await lib.index([photos]);
+    const fullRate = summary.indexed / ((performance.now() - t) / 1000);
+    lib.close();
+    rmSync(scratch, { recursive: true, force: true });
+    const slower = Math.min(decodeRate, embedRate);
+    rows.push([`MobileNetV2 @${size}`, decodeRate, embedRate, fullRate, `${(fullRate / slower).toFixed(2)}x`]);
+  }
+  console.log(`\nIndexing ${n} 12-MP JPEGs (4000x3000), tfjs ${backend.name}, photos/s; full = decode + embed + thumbnails + SQLite + captions`);
+  printTable(['backbone', 'decode-only', 'embed-only', 'full pipeline', 'full / slower stage'], rows);
+  if (rssPhotos > 0) {
+    const small = join(CACHE, `photos-small-${rssPhotos}`);
+    await makePhotos(small, rssPhotos, 640, 480);
+    const emb = await speedEmbedder(sizes[sizes.length - 1]!);
+    const dataDir = mkdtempSync(join(tmpdir(), 'glimpse-bench-rss-'));
+    const lib = new Library({ store: LibraryStore.open(dataDir), embedder: emb, dataDir });
+    const t = performance.now();
+    const s = await lib.index([small]);
+    lib.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    console.log(`indexed ${s.indexed} photos in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  }
+  console.log(`peak RSS of this run: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  if (!existsSync(CACHE)) mkdirSync(CACHE);
+}
