@@ -173,6 +173,11 @@ print(json.dumps(out))"`, { encoding: 'utf8' });
   return out;
 }
 
+/** Evaluation sets (test splits), named as in docs/MODEL.md. */
+export const EVAL_FILES: Record<string, string[]> = {
+  openclipart: ['openclipart'], 'emoji-held-out': ['emoji-google', 'emoji-twitter'], 'emoji-other-artists': ['emoji-apple', 'emoji-facebook'], photos: ['photos-cc0'],
+};
+
 export function readCorpus(): CorpusItem[] {
   const p = join(OUT, 'items.jsonl');
   if (!existsSync(p)) throw new Error(`${p}: missing; run npm run corpus first`);
@@ -190,4 +195,11 @@ if (process.argv[1] && process.argv[1].endsWith('corpus.ts')) {
   for (const i of items) { const r = table.get(i.set) ?? {}; r[i.split] = (r[i.split] ?? 0) + 1; table.set(i.set, r); }
   for (const [set, r] of table) console.log(`${set.padEnd(16)} train ${r.train ?? 0}  val ${r.val ?? 0}  test ${r.test ?? 0}`);
   console.log(`wrote ${items.length} items to ${join(OUT, 'items.jsonl')}`);
+  // Each evaluation set also as Karpathy-split JSON, so `glimpse eval` can reproduce the model card:
+  //   glimpse eval --data data/corpus/eval-<set>.json --images / --model resources/models/default
+  for (const [name, sets] of Object.entries(EVAL_FILES)) {
+    const images = items.filter((i) => sets.includes(i.set) && i.split === 'test')
+      .map((i, k) => ({ imgid: k, split: 'test', filepath: '', filename: i.image, sentences: i.captions.map((raw) => ({ raw, tokens: [] })) }));
+    writeFileSync(join(OUT, `eval-${name}.json`), JSON.stringify({ dataset: `glimpse-${name}`, images }));
+  }
 }

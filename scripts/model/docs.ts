@@ -27,13 +27,13 @@ function readReport(path: string): Report | null {
   return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) as Report : null;
 }
 
-export async function writeDocs(sections: { backbones: string; ablations: string; extra?: string }): Promise<void> {
+export async function writeDocs(sections: { backbones: string; ablations: string; extra?: string; runs: Record<string, string>; shipped: string }): Promise<void> {
   mkdirSync(DOCS, { recursive: true });
   const main = readReport(join(DOCS, 'model-report.json'));
   const card = existsSync(join(ROOT, 'resources/models/default/bundle.json'))
     ? JSON.parse(readFileSync(join(ROOT, 'resources/models/default/bundle.json'), 'utf8')) as { id: string; card: { training?: { seconds: number; backend: string; steps: number; epochs: number } } }
     : null;
-  const ablRuns = ['max-violation-ln', 'sum-ln', 'max-violation-gru'].map((n) => ({ n, curve: valCurve(join(ABL, n)), report: readReport(join(ABL, n, 'report.json')) }));
+  const ablRuns = Object.entries(sections.runs).map(([n, dir]) => ({ n, curve: valCurve(dir), report: readReport(join(dir, 'report.json')) ?? (n === sections.shipped ? main : null) }));
   const present = ablRuns.filter((r) => r.curve.length);
   if (present.length) {
     await linePlotSvg(join(DOCS, 'ablation-loss.svg'), 'VSE0 (sum of hinges) vs VSE++ (max violation): validation rsum', 'training step', 'rsum',

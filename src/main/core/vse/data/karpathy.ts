@@ -61,5 +61,6 @@ export async function loadKarpathy(jsonPath: string, imagesDir: string, split: s
   if (!sawImages) throw new Error(`${jsonPath}: no "images" array (is this a Karpathy-split file?)`);
   const ds = fromImageCaptions(`karpathy ${jsonPath} (${split})`, split, entries, skipped,
     (keys) => ({ kind: 'files', paths: keys as string[] }));
-  return { ...ds, captionsPerImage: 5 };
+  // The paper's protocol (5 captions per image) applies where every image has at least 5.
+  return entries.every((e) => e.captions.length >= 5) ? { ...ds, captionsPerImage: 5 } : ds;
 }
