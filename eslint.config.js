@@ -45,6 +45,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/web/**', 'src/cli/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The CLI and web mode run without Electron.' }] }] },
+  },
+  {
     files: ['src/renderer/**', 'src/shared/**'],
     languageOptions: { globals: { ...globals.browser } },
     rules: { 'no-restricted-imports': ['error', rendererImports] },

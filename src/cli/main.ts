@@ -5,9 +5,12 @@
 import { Command, Option, InvalidArgumentError } from 'commander';
 import { resolve as resolvePath } from 'node:path';
 import { createEngineApi } from '../main/core/api.js';
-import { defaultDataDir, defaultModelDir } from '../main/core/paths.js';
+import { defaultDataDir, defaultModelDir, appRoot } from '../main/core/paths.js';
 import type { Result, Progress, RecallSummary, Input } from '../shared/contract.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startWebServer } from '../web/server.js';
+import { LibraryStore } from '../main/core/library/store.js';
 import { ProgressView } from './progress.js';
 
 interface GlobalOpts { json?: boolean; dataDir?: string }
@@ -279,10 +282,27 @@ export function buildProgram(): Command {
       ]);
     });
 
-  withCommon(program.command('serve').description('web mode: the UI and API on 127.0.0.1'))
-    .option('--port <n>', 'port', int)
-    .action((o: GlobalOpts) => {
-      finish({ ok: false, error: { code: 'unavailable', message: 'web mode is not part of this build yet (it arrives with the desktop-app work)' } }, o, () => []);
+  withCommon(program.command('serve').description('web mode: the UI and API on 127.0.0.1, behind a per-launch token'))
+    .option('--port <n>', 'port (default: any free one)', int)
+    .action(async (o: GlobalOpts & { port?: number }) => {
+      const staticDir = join(appRoot(), 'out', 'renderer');
+      if (!existsSync(join(staticDir, 'index.html'))) {
+        finish({ ok: false, error: { code: 'unavailable', message: `the UI is not built (${staticDir}): run npm run build first` } }, o, () => []);
+        return;
+      }
+      const a = api(o);
+      const store = LibraryStore.open(o.dataDir!);
+      try {
+        const web = await startWebServer({ api: a, dataDir: o.dataDir!, staticDir, port: o.port, roots: () => store.roots().map((r) => r.path) });
+        if (o.json) process.stdout.write(JSON.stringify({ url: web.url, port: web.server.address() }) + '\n');
+        else process.stdout.write(`Glimpse web mode: ${web.url}\n(only this machine can connect; Ctrl-C stops it)\n`);
+        const stop = () => { void web.close().then(() => { a.close(); store.close(); process.exit(0); }); };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      } catch (err) {
+        store.close();
+        finish({ ok: false, error: { code: 'unavailable', message: `could not start web mode: ${(err as Error).message}` } }, o, () => []);
+      }
     });
 
   return program;

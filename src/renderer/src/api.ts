@@ -1,8 +1,9 @@
 /**
- * The renderer's handle on the API contract: the preload bridge in Electron. Web mode (served over
- * loopback HTTP) plugs in here with the same GlimpseApi type.
+ * The renderer's handle on the API contract: the preload bridge in Electron, or in web mode the
+ * same contract over loopback HTTP (the session cookie carries the per-launch token; progress
+ * arrives as server-sent events).
  */
-import type { GlimpseApi } from '../../shared/contract';
+import { methods, type CallOptions, type GlimpseApi, type MethodName, type Result } from '../../shared/contract';
 
 declare global {
   interface Window {
@@ -10,6 +11,46 @@ declare global {
   }
 }
 
-export function getApi(): GlimpseApi | null {
-  return window.glimpse ?? null;
+async function callHttp(name: MethodName, input: unknown, opts?: CallOptions): Promise<Result<unknown>> {
+  try {
+    const stream = Boolean(opts?.onProgress);
+    const res = await fetch(`/api/${name}`, {
+      method: 'POST', credentials: 'same-origin', signal: opts?.signal,
+      headers: { 'content-type': 'application/json', ...(stream ? { accept: 'text/event-stream' } : {}) },
+      body: JSON.stringify(input ?? {}),
+    });
+    if (!stream || !res.body) return (await res.json()) as Result<unknown>;
+    // Server-sent events: "event: progress" lines until "event: result".
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value;
+      let cut: number;
+      while ((cut = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, cut);
+        buf = buf.slice(cut + 2);
+        const event = /^event: (.+)$/m.exec(block)?.[1];
+        const data = /^data: (.+)$/m.exec(block)?.[1];
+        if (!data) continue;
+        if (event === 'progress') opts!.onProgress!(JSON.parse(data));
+        else if (event === 'result') return JSON.parse(data) as Result<unknown>;
+      }
+    }
+    return { ok: false, error: { code: 'internal', message: 'the server closed the stream without a result' } };
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') return { ok: false, error: { code: 'cancelled', message: 'cancelled' } };
+    return { ok: false, error: { code: 'unavailable', message: `Glimpse is not reachable: ${(err as Error).message}` } };
+  }
+}
+
+function httpApi(): GlimpseApi {
+  const api = {} as Record<MethodName, unknown>;
+  for (const name of Object.keys(methods) as MethodName[]) api[name] = (input: unknown, opts?: CallOptions) => callHttp(name, input, opts);
+  return api as unknown as GlimpseApi;
+}
+
+export function getApi(): GlimpseApi {
+  return window.glimpse ?? httpApi();
 }
