@@ -2,7 +2,7 @@
  * `npm run bench -- index [--photos=48] [--sizes=224,160,128] [--rss=0]`: indexing speed on a folder
  * of 12-MP JPEGs built here, measured in one run: decode-only (sharp to the backbone input),
  * embed-only (backbone + projection on ready pixels) and the full pipeline, for MobileNetV2 at
- * each input size; peak RSS at the end. --rss=N also indexes N small photos to show memory
+ * each input size; peak RSS at the end. --decode=N sets how many images the pipeline decodes at once. --rss=N also indexes N small photos to show memory
  * stays flat as the library grows.
  */
 import { mkdirSync, existsSync, mkdtempSync, rmSync, readdirSync } from 'node:fs';
@@ -59,6 +59,7 @@ export async function benchIndex(args: string[]): Promise<void> {
   const n = Number(arg('photos', '48'));
   const sizes = arg('sizes', '224,160,128').split(',').map(Number);
   const rssPhotos = Number(arg('rss', '0'));
+  const decodeConcurrency = Number(arg('decode', '2'));
   const backend = await initBackend();
   const photos = join(CACHE, `photos-12mp-${n}`);
   await makePhotos(photos, n, 4000, 3000);
@@ -87,14 +88,14 @@ export async function benchIndex(args: string[]): Promise<void> {
     const dataDir = join(scratch, 'data');
     const lib = new Library({ store: LibraryStore.open(dataDir), embedder: emb, dataDir });
     t = performance.now();
-    const summary = await lib.index([photos]);
+    const summary = await lib.index([photos], { decodeConcurrency });
     const fullRate = summary.indexed / ((performance.now() - t) / 1000);
     lib.close();
     rmSync(scratch, { recursive: true, force: true });
     const slower = Math.min(decodeRate, embedRate);
     rows.push([`MobileNetV2 @${size}`, decodeRate, embedRate, fullRate, `${(fullRate / slower).toFixed(2)}x`]);
   }
-  console.log(`\nIndexing ${n} 12-MP JPEGs (4000x3000), tfjs ${backend.name}, photos/s; full = decode + embed + thumbnails + SQLite + captions`);
+  console.log(`\nIndexing ${n} 12-MP JPEGs (4000x3000), tfjs ${backend.name}, photos/s; full = decode + embed + thumbnails + SQLite + captions, ${decodeConcurrency} decodes in flight`);
   printTable(['backbone', 'decode-only', 'embed-only', 'full pipeline', 'full / slower stage'], rows);
   if (rssPhotos > 0) {
     const small = join(CACHE, `photos-small-${rssPhotos}`);

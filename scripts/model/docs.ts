@@ -10,7 +10,6 @@ import type { RecallSummary } from '../../src/main/core/vse/bundle.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DOCS = join(ROOT, 'docs');
-const ABL = join(ROOT, 'data', 'ablations');
 
 interface Report { backbone: string; config: Record<string, unknown>; rows: { set: string; images: number; model: RecallSummary; keyword: RecallSummary }[] }
 

@@ -20,6 +20,7 @@ import { Backbone } from '../../src/main/core/vse/model/backbone.js';
 import { importNsfwjsBackbone, type NsfwjsBackboneId } from '../../src/main/core/vse/backbones/nsfwjs.js';
 import { evaluateRetrieval } from '../../src/main/core/vse/eval.js';
 import { tokenize } from '../../src/main/core/vse/data/tokenizer.js';
+import { Rng } from '../../src/main/core/vse/rng.js';
 import { readCorpus, CORPUS_DIR, type CorpusItem } from './corpus.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -44,7 +45,7 @@ export function featureDataset(items: CorpusItem[], matrix: NpyMatrix, rowOf: Ma
   };
 }
 
-/** The keyword baseline: rank images by how many query words occur in their file and folder names. */
+/** The keyword baseline: rank images by how many query words occur in their file and folder names (path below the data set's root). */
 export function keywordBaseline(items: CorpusItem[]): RecallSummary {
   const words = items.map((i) => new Set(tokenize(i.image.replace(/^.*\/(models|data|openclipart)\//, '').replace(/[/_.-]+/g, ' '))));
   const dim = words.length;
@@ -55,9 +56,11 @@ export function keywordBaseline(items: CorpusItem[]): RecallSummary {
   const imgs = new Float32Array(items.length * dim);
   items.forEach((_, k) => { imgs[k * dim + k] = 1; });
   const capv = new Float32Array(caps.length * dim);
+  // Ties (most pairs share no word) are broken at random, so an uninformative name ranks at chance.
+  const rng = new Rng(1);
   caps.forEach((c, j) => {
     const q = tokenize(c);
-    words.forEach((w, k) => { capv[j * dim + k] = q.filter((t) => w.has(t)).length - k * 1e-6; });
+    words.forEach((w, k) => { capv[j * dim + k] = q.filter((t) => w.has(t)).length + 1e-3 * rng.next(); });
   });
   const m = evaluateRetrieval({ images: imgs, captions: capv, dim, perImage: 0, captionImage: Int32Array.from(owner) });
   const s = ({ r1, r5, r10, medr, meanr }: typeof m.i2t) => ({ r1, r5, r10, medr, meanr });
@@ -114,7 +117,7 @@ async function main(): Promise<void> {
       config: model.config, model, vocab: result.vocab, captionBank: bank, float16: true,
       card: {
         name: 'Glimpse default model',
-        description: 'VSE++ (max-violation, layer-normalised GRU) on a frozen MobileNetV2 backbone, trained on public-domain clip art and Apache-2.0 / CC-BY-4.0 emoji. See docs/MODEL.md.',
+        description: `VSE (${model.config.maxViolation ? 'max-violation loss, VSE++' : 'sum-of-hinges loss, VSE0'}; ${model.config.layerNorm ? 'layer-normalised GRU' : 'GRU'}) on a frozen ${backboneArg} backbone, trained on public-domain clip art and Apache-2.0 / CC-BY-4.0 emoji. See docs/MODEL.md.`,
         trainingData: [
           { description: `Open Clip Art Library 0.18 (Debian openclipart-png/-svg), train folders`, images: trainDs.numImages, captions: trainDs.captions.length, licence: 'public domain' },
           { description: 'emoji-datasource-google 16 (Noto Emoji) and emoji-datasource-twitter 16 (Twemoji), 70% of code points', images: 0, captions: 0, licence: 'Apache-2.0; CC-BY-4.0 (Twemoji, Twitter Inc and contributors)' },

@@ -11,9 +11,10 @@ import { writeDocs } from './docs.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ABL = join(ROOT, 'data', 'ablations');
+// The shipped model is the sum-of-hinges run: it measured better here (see the ablation table).
 const RUNS: Record<string, string> = {
-  'max-violation-ln': join(ROOT, 'resources', 'models', 'default'),
-  'sum-ln': join(ABL, 'default-sum'),
+  'max-violation-ln': join(ABL, 'max-violation-ln'),
+  'sum-ln': join(ROOT, 'resources', 'models', 'default'),
   'max-violation-gru': join(ABL, 'max-violation-gru'),
 };
 
@@ -32,14 +33,14 @@ const g = vals(RUNS['max-violation-gru']!);
 const verdict = (a: number, b: number, claim: string) => (Number.isNaN(a) || Number.isNaN(b) ? 'not measured' : a > b ? `holds here (${claim})` : `does **not** hold here (${claim})`);
 
 await writeDocs({
-  shipped: process.argv.find((a) => a.startsWith('--shipped='))?.split('=')[1] ?? 'max-violation-ln',
+  shipped: process.argv.find((a) => a.startsWith('--shipped='))?.split('=')[1] ?? 'sum-ln',
   runs: RUNS,
   backbones: `Only MobileNetV2 from \`nsfwjs\` was carried through training, at 160 px: it is the only
 candidate whose speed fits indexing on 2 cores. Measured here (tfjs wasm, one thread, batch 16–32):
 
 | backbone | ms per image | features/s (2 workers) | backbone size in the bundle |
 |---|---|---|---|
-| nsfwjs MobileNetV2 @224 (native) | 98–108 | ~18 | 2.7 MB |
+| nsfwjs MobileNetV2 @224 (native) | 98–108 | ~18 (estimated from 1 thread) | 2.7 MB |
 | nsfwjs MobileNetV2 @192 | 57 | — | 2.7 MB |
 | nsfwjs MobileNetV2 @160 (**shipped**) | 42 | 37.7 (23k corpus images in 615 s) | 2.7 MB |
 | nsfwjs MobileNetV2 @128 | 24 | — | 2.7 MB |
@@ -68,7 +69,27 @@ Best validation rsum within the first 6 epochs:
 - **Layer normalisation helps the GRU**: ${verdict(best(m), best(g), `${f(best(m))} vs ${f(best(g))}`)}.
 - **Augmentation** (random resized crop + flip): **not run**. With a frozen backbone it needs the backbone on every
   training image at every epoch (~10 minutes per epoch here) instead of cached features.`,
-  extra: `\nReproduce a row with \`glimpse eval --data data/corpus/eval-<set>.json --images / --model resources/models/default\`
+  extra: `
+**Which run ships.** The shipped bundle is the VSE0 run (sum of hinges, layer-normalised GRU,
+10 epochs): it had the best validation rsum (${f(best(vals(RUNS['sum-ln']!, 99)))}) of the runs, against
+${f(best(vals(RUNS['max-violation-ln']!, 99)))} for the same schedule with max violation (see the ablations).
+
+**Against the quality bar**, honestly:
+- it beats the keyword baseline clearly on the **other-artist emoji** (Apple, Facebook) and on
+  held-out emoji concepts, where file names (code points) say nothing;
+- it does **not** beat the keyword baseline on the **27 CC0 photos**, whose file names are
+  descriptive (\`coffee.png\` for "Coffee cup"), nor on held-out **openclipart** folders, whose
+  captions are partly built from the file and folder names, so the baseline is strong there by
+  construction. Glimpse's search fuses both (semantic + file names + the photos' own text), which
+  is why the app still finds such photos by name;
+- trained on clip art and emoji only, it is weak on real photographs: expect it to recognise
+  single, iconic objects and symbols, not scenes, people's activities or counts.
+
+**Good at:** clip art, icons, emoji and drawings of single objects, flags, symbols; the emoji and
+clip-art vocabulary. **Bad at:** real photographs, scenes with several objects, people and what
+they do, counting, colours of parts; words never seen in training map to \`<unk>\`.
+
+Reproduce a row with \`glimpse eval --data data/corpus/eval-<set>.json --images / --model resources/models/default\`
 (sets: openclipart, emoji-held-out, emoji-other-artists, photos); it decodes the images itself, so its numbers differ from
 the table only by float16 weights.`,
 });
