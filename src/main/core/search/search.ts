@@ -102,13 +102,21 @@ export class Searcher {
       .all(this.vectorBlob(vector), this.embedder.id, opts.exclude ?? -1, ...f.params, min, k) as { id: number; path: string; score: number }[];
   }
 
-  keywordHits(query: string, opts: SearchFilters, k: number): { id: number; path: string }[] {
+  /**
+   * FTS5 matches for the query's words: photos matching every word first, then any word, each
+   * tier by bm25. `all` marks the first tier.
+   */
+  keywordHits(query: string, opts: SearchFilters, k: number): { id: number; path: string; all: boolean }[] {
     const words = [...new Set(tokenize(query).filter((t) => /[\p{L}\p{N}]/u.test(t)))];
     if (words.length === 0) return [];
-    const match = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' OR ');
+    const terms = words.map((w) => `"${w.replace(/"/g, '""')}"*`);
     const f = filterSql(opts);
-    return this.store.db.prepare(`SELECT p.id, p.path FROM photos_fts JOIN photos p ON p.id = photos_fts.rowid
-      WHERE photos_fts MATCH ?${f.sql} ORDER BY bm25(photos_fts) LIMIT ?`).all(match, ...f.params, k) as { id: number; path: string }[];
+    const stmt = this.store.db.prepare(`SELECT p.id, p.path FROM photos_fts JOIN photos p ON p.id = photos_fts.rowid
+      WHERE photos_fts MATCH ?${f.sql} ORDER BY bm25(photos_fts) LIMIT ?`);
+    const every = stmt.all(terms.join(' AND '), ...f.params, k) as { id: number; path: string }[];
+    const seen = new Set(every.map((h) => h.id));
+    const any = words.length > 1 ? (stmt.all(terms.join(' OR '), ...f.params, k) as { id: number; path: string }[]).filter((h) => !seen.has(h.id)) : [];
+    return [...every.map((h) => ({ ...h, all: true })), ...any.map((h) => ({ ...h, all: false }))].slice(0, k);
   }
 
   async search(query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
@@ -123,9 +131,12 @@ export class Searcher {
     semantic.forEach((h, r) => hits.set(h.id, { id: h.id, path: h.path, score: h.score, keyword: false, fused: 1 / (RRF_K + r + 1) }));
     const missing: number[] = [];
     keyword.forEach((h, r) => {
+      // A photo whose name or text holds every word of the query is strong evidence, whatever
+      // the model thinks: it counts double in the fusion.
+      const vote = (h.all ? 2 : 1) / (RRF_K + r + 1);
       const hit = hits.get(h.id);
-      if (hit) { hit.keyword = true; hit.fused += 1 / (RRF_K + r + 1); } else {
-        hits.set(h.id, { id: h.id, path: h.path, score: NaN, keyword: true, fused: 1 / (RRF_K + r + 1) });
+      if (hit) { hit.keyword = true; hit.fused += vote; } else {
+        hits.set(h.id, { id: h.id, path: h.path, score: NaN, keyword: true, fused: vote });
         missing.push(h.id);
       }
     });
