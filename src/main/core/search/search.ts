@@ -82,7 +82,10 @@ export class Searcher {
     const f = filterSql(opts);
     if (f.params.length === 0 && !f.sql) {
       // No filters: the two-stage in-memory index (sign bits, then exact re-rank from SQLite).
-      const ids = this.vectorIndex().shortlist(vector, Math.max(500, 4 * k), opts.exclude ?? -1);
+      // The shortlist grows with the library: the bench measured 94% of the exact top-50 at 1M
+      // with 2000 candidates, 60% with 500.
+      const index = this.vectorIndex();
+      const ids = index.shortlist(vector, Math.max(500, 4 * k, Math.ceil(index.size / 500)), opts.exclude ?? -1);
       const get = this.store.db.prepare('SELECT p.id, p.path, e.vector FROM embeddings e JOIN photos p ON p.id = e.photo_id WHERE e.photo_id = ? AND e.model_id = ?');
       const paths = new Map<number, string>();
       const cands: { id: number; vector: Float32Array }[] = [];
