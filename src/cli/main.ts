@@ -32,6 +32,16 @@ function withCommon(cmd: Command): Command {
     .addOption(new Option('--data-dir <dir>', 'Glimpse data folder').env('GLIMPSE_DATA_DIR').default(defaultDataDir(), 'platform user data dir'));
 }
 
+/** Non-empty trimmed lines of a text file, or null after reporting why it can't be read. */
+function readLines(file: string, opts: GlobalOpts): string[] | null {
+  try {
+    return readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  } catch (err) {
+    finish({ ok: false, error: { code: 'not-found', message: `${file}: ${(err as Error).message}` } }, opts, () => []);
+    return null;
+  }
+}
+
 /** Prints a result and sets the exit code; human output always names the backend. */
 function finish<T extends { backend?: string }>(res: Result<T>, opts: GlobalOpts, human: (v: T) => string[]): void {
   if (!res.ok) {
@@ -215,13 +225,8 @@ export function buildProgram(): Command {
       const show = (v: { results: { path: string; score: number; keyword: boolean }[] }) =>
         v.results.length ? v.results.map((r) => `${r.score.toFixed(3)}${r.keyword ? ' *' : '  '} ${r.path}`) : ['no matches'];
       if (o.queries) {
-        let lines: string[];
-        try {
-          lines = readFileSync(o.queries, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-        } catch (err) {
-          finish({ ok: false, error: { code: 'not-found', message: `${o.queries}: ${(err as Error).message}` } }, o, () => []);
-          return;
-        }
+        const lines = readLines(o.queries, o);
+        if (!lines) return;
         for (const query of lines) {
           const res = await a.search({ ...base, query } as Input<'search'>);
           if (!res.ok) { finish(res, o, () => []); break; }
@@ -255,12 +260,9 @@ export function buildProgram(): Command {
     .action(async (photos: string[], o: GlobalOpts & { bank?: string; limit?: number; model?: string }) => {
       let bank: string[] | undefined;
       if (o.bank) {
-        try {
-          bank = readFileSync(o.bank, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-        } catch (err) {
-          finish({ ok: false, error: { code: 'not-found', message: `${o.bank}: ${(err as Error).message}` } }, o, () => []);
-          return;
-        }
+        const lines = readLines(o.bank, o);
+        if (!lines) return;
+        bank = lines;
         if (bank.length === 0) { finish({ ok: false, error: { code: 'invalid-input', message: `${o.bank}: the caption bank file is empty` } }, o, () => []); return; }
       }
       const a = api(o);

@@ -4,14 +4,13 @@
  * model embeds in batches, and each batch is written in one transaction — with back-pressure
  * between the stages. Bad files are recorded with a reason; nothing stops the run.
  */
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { basename, dirname, extname, relative } from 'node:path';
 import type { IndexOutput } from '../../../shared/contract.js';
 import type { LibraryStore, NewPhoto } from './store.js';
 import type { Embedder } from './embedder.js';
 import { scanRoot, sniffType } from './scan.js';
 import { classify, contentHash, decodePhoto, PhotoError, type DecodedPhoto } from './decode.js';
-import { readFile } from 'node:fs/promises';
 
 export const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
 /** Files that travel with photos and are not photos themselves: not reported as unsupported. */
@@ -207,13 +206,12 @@ export class Indexer {
       if (opts.signal?.aborted) return n;
       const stale = this.store.staleForModel(this.embedder.id, 64);
       if (stale.length === 0) return n;
-      const jobs = stale.map((p) => ({ rootId: p.root_id, root: '', path: p.path, size: p.size, mtimeMs: p.mtime_ms }));
       const pre = this.embedder.preprocess;
       const per = pre.inputSize * pre.inputSize * 3;
       const ok: { id: number; pixels: Float32Array }[] = [];
-      for (let i = 0; i < jobs.length; i++) {
+      for (let i = 0; i < stale.length; i++) {
         try {
-          ok.push({ id: stale[i]!.id, pixels: (await decodePhoto(jobs[i]!.path, pre, this.thumbDir)).pixels });
+          ok.push({ id: stale[i]!.id, pixels: (await decodePhoto(stale[i]!.path, pre, this.thumbDir)).pixels });
         } catch (err) {
           // The file changed or vanished since: drop the photo; the next scan re-adds it if needed.
           const e = classify(err);

@@ -4,7 +4,7 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { blobToVector, type LibraryStore } from './store.js';
+import type { LibraryStore } from './store.js';
 import type { Embedder } from './embedder.js';
 import { Indexer, type IndexOptions, type IndexSummary } from './indexer.js';
 import { Searcher, type SearchOptions, type SearchHit } from '../search/search.js';
@@ -97,10 +97,8 @@ export class Library {
     }
     const bank = bankOverride ? new CaptionBank(this.store, this.deps.embedder, bankOverride) : this.bank;
     try {
-      let vector: Float32Array;
-      const vec = row ? this.store.db.prepare('SELECT vector FROM embeddings WHERE photo_id = ? AND model_id = ?').get(row.id, this.deps.embedder.id) as { vector: Buffer } | undefined : undefined;
-      if (vec) vector = blobToVector(vec.vector);
-      else {
+      let vector = row ? this.store.vector(row.id, this.deps.embedder.id) : undefined;
+      if (!vector) {
         if (!existsSync(abs)) throw new GlimpseError('not-found', `${abs}: no such file`);
         const d = await decodePhoto(abs, this.deps.embedder.preprocess, this.thumbDir).catch((e: Error & { reason?: string }) => {
           throw new GlimpseError('bad-data', `${abs}: ${e.reason ?? 'unreadable'}: ${e.message}`);

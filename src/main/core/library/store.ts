@@ -146,6 +146,12 @@ export class LibraryStore {
     return id;
   }
 
+  /** The photo's vector from `modelId`, if it has one. */
+  vector(photoId: number, modelId: string): Float32Array | undefined {
+    const row = this.db.prepare('SELECT vector FROM embeddings WHERE photo_id = ? AND model_id = ?').get(photoId, modelId) as { vector: Buffer } | undefined;
+    return row ? blobToVector(row.vector) : undefined;
+  }
+
   setVector(photoId: number, vector: Float32Array, modelId: string): void {
     this.db.prepare('INSERT OR REPLACE INTO embeddings (photo_id, model_id, vector) VALUES (?, ?, ?)')
       .run(photoId, modelId, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));

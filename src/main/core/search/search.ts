@@ -80,6 +80,7 @@ export class Searcher {
   /** Nearest photos to a vector, best first, with filters; `exclude` drops one photo (itself). */
   nearest(vector: Float32Array, opts: SearchOptions & { exclude?: number }, k: number): { id: number; path: string; score: number }[] {
     const f = filterSql(opts);
+    const min = opts.minScore ?? -2;
     if (f.params.length === 0 && !f.sql) {
       // No filters: the two-stage in-memory index (sign bits, then exact re-rank from SQLite).
       // The shortlist grows with the library: the bench measured 94% of the exact top-50 at 1M
@@ -95,10 +96,8 @@ export class Searcher {
         paths.set(r.id, r.path);
         cands.push({ id: r.id, vector: blobToVector(r.vector) });
       }
-      const min = opts.minScore ?? -2;
       return rerank(vector, cands, k).filter((h) => h.score >= min).map((h) => ({ id: h.id, path: paths.get(h.id)!, score: h.score }));
     }
-    const min = opts.minScore ?? -2;
     return this.store.db.prepare(`SELECT id, path, score FROM (
         SELECT p.id, p.path, 1 - vec_distance_cosine(e.vector, ?) AS score FROM embeddings e JOIN photos p ON p.id = e.photo_id
         WHERE e.model_id = ? AND p.id != ?${f.sql}) WHERE score >= ? ORDER BY score DESC LIMIT ?`)
@@ -154,9 +153,8 @@ export class Searcher {
 
   /** Photos that look like this one (image → KNN), excluding the photo itself. */
   similar(photoId: number, opts: SearchOptions = {}): { id: number; path: string; score: number }[] {
-    const row = this.store.db.prepare('SELECT vector FROM embeddings WHERE photo_id = ? AND model_id = ?').get(photoId, this.embedder.id) as { vector: Buffer } | undefined;
-    if (!row) throw new Error('this photo has no vector from the current model yet (indexing still running?)');
-    const v = blobToVector(row.vector);
+    const v = this.store.vector(photoId, this.embedder.id);
+    if (!v) throw new Error('this photo has no vector from the current model yet (indexing still running?)');
     const limit = opts.limit ?? 50;
     return this.nearest(v, { ...opts, exclude: photoId }, (opts.offset ?? 0) + limit).slice(opts.offset ?? 0);
   }

@@ -92,6 +92,3 @@ export function initBackend(prefer?: BackendName): Promise<BackendInfo> {
   }
 }
 
-export function currentBackend(): BackendInfo | null {
-  return current;
-}

@@ -2,7 +2,7 @@
  * The VSE++ engine behind the API contract: train, evaluate and fine-tune, as the CLI, IPC and
  * web mode call them. Inputs arrive validated; every failure leaves as a coded error.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { importNsfwjsBackbone, isNsfwjsBackbone } from './backbones/nsfwjs.js';
 import { join, resolve } from 'node:path';
@@ -175,7 +175,4 @@ export async function finetuneCommand(input: ParsedInput<'finetune'>, opts: Call
   }
 }
 
-export function bundleExists(dir: string): boolean {
-  return existsSync(join(dir, 'bundle.json'));
-}
 

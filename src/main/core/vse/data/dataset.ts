@@ -23,9 +23,6 @@ export interface PairDataset {
   captionsPerImage?: number;
 }
 
-export const SPLITS = ['train', 'val', 'test', 'all'] as const;
-export type SplitName = (typeof SPLITS)[number];
-
 /** Builds a dataset from per-image caption lists, dropping images left with no caption. */
 export function fromImageCaptions(description: string, split: string, entries: { image: string | number; captions: string[] }[],
   skipped: SkipReport, images: (keys: (string | number)[]) => ImageSource): PairDataset {
