@@ -8,7 +8,8 @@ const optionalNative = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 export default defineConfig({
   main: {
     build: {
-      rollupOptions: { input: { index: resolve('src/main/index.ts') }, external: optionalNative },
+      // The engine runs in its own utilityProcess (engine-host), off the window's event loop.
+      rollupOptions: { input: { index: resolve('src/main/index.ts'), 'engine-host': resolve('src/main/engine-host.ts') }, external: optionalNative },
     },
   },
   preload: {

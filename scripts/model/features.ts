@@ -64,7 +64,7 @@ if (!isMainThread) {
   const t0 = performance.now();
   const done = new Array<number>(workers).fill(0);
   const results = await Promise.all(shards.map((shard, w) => new Promise<{ features: Float32Array; ok: Uint8Array; dim: number; id: string }>((resolve, reject) => {
-    const worker = new Worker(join(fileURLToPath(new URL('.', import.meta.url)), 'worker-boot.mjs'), { workerData: { ids: shard.map((i) => i.id), images: shard.map((i) => i.image), backbone, inputSize, entry: import.meta.url } });
+    const worker = new Worker(join(fileURLToPath(new URL('../../bin/', import.meta.url)), 'worker-boot.mjs'), { workerData: { ids: shard.map((i) => i.id), images: shard.map((i) => i.image), backbone, inputSize, entry: import.meta.url } });
     worker.on('message', (m: { type: string; done?: number; features?: Float32Array }) => {
       if (m.type === 'progress') {
         done[w] = m.done!;

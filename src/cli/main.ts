@@ -10,6 +10,7 @@ import type { Result, Progress, RecallSummary, Input } from '../shared/contract.
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWebServer } from '../web/server.js';
+import { workerApi } from '../web/engine-client.js';
 import { LibraryStore } from '../main/core/library/store.js';
 import { ProgressView } from './progress.js';
 
@@ -292,17 +293,19 @@ export function buildProgram(): Command {
         finish({ ok: false, error: { code: 'unavailable', message: `the UI is not built (${staticDir}): run npm run build first` } }, o, () => []);
         return;
       }
-      const a = api(o);
+      // The engine runs in a worker thread so this server stays responsive during long jobs.
+      const a = workerApi(o.dataDir!);
       const store = LibraryStore.open(o.dataDir!);
       try {
         const web = await startWebServer({ api: a, dataDir: o.dataDir!, staticDir, port: o.port, roots: () => store.roots().map((r) => r.path) });
         if (o.json) process.stdout.write(JSON.stringify({ url: web.url, port: web.server.address() }) + '\n');
         else process.stdout.write(`Glimpse web mode: ${web.url}\n(only this machine can connect; Ctrl-C stops it)\n`);
-        const stop = () => { void web.close().then(() => { a.close(); store.close(); process.exit(0); }); };
+        const stop = () => { void web.close().then(() => a.close()).then(() => { store.close(); process.exit(0); }); };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       } catch (err) {
         store.close();
+        await a.close();
         finish({ ok: false, error: { code: 'unavailable', message: `could not start web mode: ${(err as Error).message}` } }, o, () => []);
       }
     });

@@ -1,14 +1,21 @@
 /**
- * Electron entry. It only wires: a hardened window, the single-instance lock, and one IPC handler
- * per contract method that forwards to the core. No logic lives here.
+ * Electron entry. It only wires: a hardened window, the single-instance lock, the engine in a
+ * utilityProcess (so indexing and training never freeze the window), one IPC handler per contract
+ * method forwarded to it, and the glimpse: photo protocol. No logic lives here.
  */
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
-import { join } from 'node:path';
-import { createEngineApi } from './core/api.js';
-import { methods, type MethodName } from '../shared/contract.js';
-import { ipcChannel } from '../shared/ipc.js';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, utilityProcess, type UtilityProcess } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { methods, type MethodName, type SettingsOutput } from '../shared/contract.js';
+import { ipcChannel, PICK_FOLDER_CHANNEL, PROGRESS_CHANNEL } from '../shared/ipc.js';
+import { RpcClient, type RpcReply } from './core/rpc.js';
+import { resolveMedia } from './core/media.js';
 
-const CSP = "default-src 'self'; img-src 'self' glimpse-photo: data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'";
+const here = dirname(fileURLToPath(import.meta.url));
+const CSP = "default-src 'self'; img-src 'self' glimpse: data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'";
+
+// Must happen before "ready": glimpse://media/… serves thumbnails and originals to the renderer.
+protocol.registerSchemesAsPrivileged([{ scheme: 'glimpse', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -16,7 +23,7 @@ function createWindow(): BrowserWindow {
     height: 820,
     show: false,
     webPreferences: {
-      preload: join(__dirname, '../preload/index.cjs'),
+      preload: join(here, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -30,16 +37,60 @@ function createWindow(): BrowserWindow {
     return { action: 'deny' };
   });
   if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(join(__dirname, '../renderer/index.html'));
+  else void win.loadFile(join(here, '../renderer/index.html'));
   return win;
 }
 
-function registerIpc(): void {
-  const api = createEngineApi();
+/** The engine process; restarted if it dies, with open calls answered by an error. */
+function startEngine(): RpcClient {
+  let child: UtilityProcess;
+  const client = new RpcClient((m) => child.postMessage(m));
+  const spawn = () => {
+    child = utilityProcess.fork(join(here, 'engine-host.js'), [], { serviceName: 'Glimpse engine', env: { ...process.env } });
+    child.on('message', (m: RpcReply) => {
+      if (m.type === 'reveal') shell.showItemInFolder(m.path);
+      else client.receive(m);
+    });
+    child.on('exit', (code) => {
+      client.failAll(`the Glimpse engine stopped (exit code ${code}); it has been restarted, try again`);
+      if (!quitting) spawn();
+    });
+  };
+  spawn();
+  return client;
+}
+
+let quitting = false;
+
+function registerIpc(engine: RpcClient): void {
   for (const name of Object.keys(methods) as MethodName[]) {
-    // Inputs are validated by the core against the contract's zod schema; errors return as data.
-    ipcMain.handle(ipcChannel(name), (_event, input: unknown) => (api[name] as (i: unknown) => Promise<unknown>)(input));
+    // Inputs are validated by the engine against the contract's zod schema; errors return as data.
+    ipcMain.handle(ipcChannel(name), (event, input: unknown, callId: unknown) =>
+      engine.call(name, input, (p) => { if (!event.sender.isDestroyed()) event.sender.send(PROGRESS_CHANNEL, callId, p); }));
   }
+  ipcMain.handle(PICK_FOLDER_CHANNEL, async (event) => {
+    const win = BrowserWindow.fromWebContents(event.sender);
+    const r = win ? await dialog.showOpenDialog(win, { properties: ['openDirectory'] }) : await dialog.showOpenDialog({ properties: ['openDirectory'] });
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  });
+}
+
+function registerPhotoProtocol(engine: RpcClient, dataDir: string): void {
+  // Roots change rarely; asking the engine for every thumbnail would be wasteful.
+  let roots: { at: number; list: string[] } = { at: 0, list: [] };
+  const currentRoots = async (): Promise<string[]> => {
+    if (Date.now() - roots.at > 2000) {
+      const r = await engine.call('settings', {});
+      roots = { at: Date.now(), list: r.ok ? (r.value as SettingsOutput).roots : [] };
+    }
+    return roots.list;
+  };
+  protocol.handle('glimpse', async (req) => {
+    const url = new URL(req.url);
+    if (url.host !== 'media') return new Response('not found', { status: 404 });
+    const m = resolveMedia(url.pathname, url.searchParams, { dataDir, roots: await currentRoots() });
+    return m.ok ? net.fetch(pathToFileURL(m.file).toString()) : new Response(m.message, { status: m.status });
+  });
 }
 
 if (!app.requestSingleInstanceLock()) {
@@ -57,12 +108,15 @@ if (!app.requestSingleInstanceLock()) {
     session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
       cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
     });
-    registerIpc();
+    const engine = startEngine();
+    registerIpc(engine);
+    registerPhotoProtocol(engine, process.env.GLIMPSE_DATA_DIR);
     createWindow();
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) createWindow();
     });
   });
+  app.on('before-quit', () => { quitting = true; });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });

@@ -1,12 +1,26 @@
 /**
  * The preload bridge: exposes one named function per contract method, typed from the contract.
  * There is deliberately no generic send(channel, …): the renderer can call only these.
+ * Each call is numbered so its progress events reach the caller's onProgress; cancelling goes
+ * through the contract's cancelJob (an AbortSignal can't cross the context bridge).
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import type { GlimpseApi, Input, MethodName, Outputs, Result } from '../shared/contract.js';
-import { ipcChannel } from '../shared/ipc.js';
+import type { CallOptions, DesktopBridge, GlimpseApi, Input, MethodName, Outputs, Progress, Result } from '../shared/contract.js';
+import { ipcChannel, PICK_FOLDER_CHANNEL, PROGRESS_CHANNEL } from '../shared/ipc.js';
 
-const call = <K extends MethodName>(name: K) => (input: Input<K>): Promise<Result<Outputs[K]>> => ipcRenderer.invoke(ipcChannel(name), input);
+let seq = 0;
+const listeners = new Map<number, (p: Progress) => void>();
+ipcRenderer.on(PROGRESS_CHANNEL, (_event, callId: number, p: Progress) => listeners.get(callId)?.(p));
+
+const call = <K extends MethodName>(name: K) => async (input: Input<K>, opts?: CallOptions): Promise<Result<Outputs[K]>> => {
+  const id = ++seq;
+  if (opts?.onProgress) listeners.set(id, opts.onProgress);
+  try {
+    return (await ipcRenderer.invoke(ipcChannel(name), input, id)) as Result<Outputs[K]>;
+  } finally {
+    listeners.delete(id);
+  }
+};
 
 const bridge: GlimpseApi = {
   backend: call('backend'),
@@ -19,6 +33,31 @@ const bridge: GlimpseApi = {
   caption: call('caption'),
   status: call('status'),
   removeRoot: call('removeRoot'),
+  browse: call('browse'),
+  photo: call('photo'),
+  albums: call('albums'),
+  createAlbum: call('createAlbum'),
+  updateAlbum: call('updateAlbum'),
+  deleteAlbum: call('deleteAlbum'),
+  addToAlbum: call('addToAlbum'),
+  removeFromAlbum: call('removeFromAlbum'),
+  setCaption: call('setCaption'),
+  finetuneAlbums: call('finetuneAlbums'),
+  model: call('model'),
+  adoptModel: call('adoptModel'),
+  discardModel: call('discardModel'),
+  exportModel: call('exportModel'),
+  importModel: call('importModel'),
+  jobs: call('jobs'),
+  cancelJob: call('cancelJob'),
+  settings: call('settings'),
+  updateSettings: call('updateSettings'),
+  reveal: call('reveal'),
+};
+
+const desktop: DesktopBridge = {
+  pickFolder: () => ipcRenderer.invoke(PICK_FOLDER_CHANNEL) as Promise<string | null>,
 };
 
 contextBridge.exposeInMainWorld('glimpse', bridge);
+contextBridge.exposeInMainWorld('glimpseDesktop', desktop);

@@ -96,6 +96,47 @@ export const CaptionInput = z.object({
 export const StatusInput = z.object({ model }).default({});
 export const RemoveRootInput = z.object({ folder: path });
 
+/** Every photo, newest first: the grid when there is no query, and an album's contents. */
+export const BrowseInput = SearchFiltersInput.extend({
+  album: z.number().int().positive().optional(),
+  limit: z.number().int().min(1).max(1000).default(200),
+  offset: z.number().int().min(0).default(0),
+});
+export const PhotoInput = z.object({ path, captions: z.number().int().min(1).max(20).default(5) });
+
+const albumName = z.string().trim().min(1, 'the album needs a name').max(200);
+const label = z.string().trim().max(500);
+const photoIds = z.array(z.number().int().positive()).min(1, 'select at least one photo').max(100_000);
+export const AlbumsInput = z.object({}).default({});
+export const CreateAlbumInput = z.object({ name: albumName, label: label.default('') });
+export const UpdateAlbumInput = z.object({ id: z.number().int().positive(), name: albumName.optional(), label: label.optional() });
+export const DeleteAlbumInput = z.object({ id: z.number().int().positive() });
+export const AlbumPhotosInput = z.object({ id: z.number().int().positive(), photos: photoIds });
+/** The user's own caption for one photo; empty removes it. */
+export const SetCaptionInput = z.object({ path, caption: z.string().trim().max(1000) });
+
+/** Fine-tunes the current model on the chosen albums' photos (label and captions as text). */
+export const FinetuneAlbumsInput = z.object({
+  albums: z.array(z.number().int().positive()).min(1, 'pick at least one album'),
+  epochs: z.number().int().positive().max(200).default(10),
+  learningRate: z.number().positive().default(2e-4),
+  heldOut: z.number().gt(0).lt(1).default(0.25),
+  patience: z.number().int().positive().default(5),
+  batchSize: z.number().int().min(2).default(32),
+  seed: z.number().int().nonnegative().default(0),
+});
+export const ModelInput = z.object({}).default({});
+/** A bundle folder: a fine-tuned candidate to adopt, or one to import. */
+export const AdoptModelInput = z.object({ path });
+export const DiscardModelInput = z.object({ path });
+export const ExportModelInput = z.object({ to: path });
+export const JobsInput = z.object({}).default({});
+export const CancelJobInput = z.object({ id: z.string().min(1) });
+export const SettingsInput = z.object({}).default({});
+export const UpdateSettingsInput = z.object({ thumbnailSize: z.number().int().min(80).max(480).optional() });
+/** Shows a library file (a photo or a failed file) in the system's file manager. */
+export const RevealInput = z.object({ path });
+
 export interface Metrics { r1: number; r5: number; r10: number; medr: number; meanr: number }
 export interface RecallSummary { i2t: Metrics; t2i: Metrics; rsum: number }
 export interface SkipSummary { total: number; reasons: { reason: string; count: number; examples: string[] }[] }
@@ -164,9 +205,10 @@ export interface IndexOutput {
   seconds: number;
 }
 
-export interface SearchResult { path: string; score: number; keyword: boolean }
+/** `thumb` is the content hash that names the photo's cached thumbnail. */
+export interface SearchResult { id: number; path: string; thumb: string; score: number; keyword: boolean }
 export interface SearchOutput { backend: string; model: string; query: string; results: SearchResult[] }
-export interface SimilarOutput { backend: string; model: string; path: string; results: { path: string; score: number }[] }
+export interface SimilarOutput { backend: string; model: string; path: string; results: Omit<SearchResult, 'keyword'>[] }
 export interface CaptionOutput { backend: string; model: string; photos: { path: string; captions: { text: string; score: number }[] }[] }
 export interface StatusOutput {
   backend: string;
@@ -177,6 +219,60 @@ export interface StatusOutput {
   failures: (PhotoIssue & { severity: string })[];
 }
 
+export interface PhotoSummary { id: number; path: string; thumb: string; name: string; takenAt: string | null }
+export interface BrowseOutput { total: number; photos: PhotoSummary[] }
+export interface PhotoOutput extends PhotoSummary {
+  folder: string;
+  width: number | null;
+  height: number | null;
+  format: string | null;
+  size: number;
+  camera: string | null;
+  gps: { lat: number; lon: number } | null;
+  title: string | null;
+  description: string | null;
+  keywords: string | null;
+  userCaption: string | null;
+  captions: { text: string; score: number }[];
+  albums: { id: number; name: string }[];
+}
+export interface Album { id: number; name: string; label: string; count: number; cover: string | null; createdAt: string }
+export interface AlbumsOutput { albums: Album[] }
+export interface ModelOutput {
+  id: string;
+  dir: string;
+  /** The shipped default, rather than a model the user adopted. */
+  builtIn: boolean;
+  name: string;
+  description: string;
+  createdAt: string;
+  backend: string;
+  gpu: boolean;
+  embedSize: number;
+  backbone: string | null;
+  trainingData: { description: string; images: number; captions: number; licence?: string }[];
+  recall: { split: string; images: number; captions: number; metrics: RecallSummary }[];
+  finetune: { from: string; pairs: number; heldOutImages: number; newWords: number; before: RecallSummary; after: RecallSummary } | null;
+  training: { backend: string; seconds: number; steps: number; epochs: number; bestStep: number } | null;
+  notes: string[];
+  /** Fine-tuned models waiting to be adopted or discarded. */
+  candidates: { path: string; id: string; createdAt: string }[];
+}
+export interface JobInfo {
+  id: string;
+  kind: string;
+  title: string;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  progress: Progress | null;
+  startedAt: string;
+  endedAt: string | null;
+  error: ApiError | null;
+  /** One line on what the job did, when it finished. */
+  summary: string | null;
+}
+export interface JobsOutput { jobs: JobInfo[] }
+export interface SettingsOutput { dataDir: string; roots: string[]; thumbnailSize: number }
+
 /** Progress of long work, streamed to whichever front end asked. */
 export interface Progress {
   phase: string;
@@ -186,6 +282,8 @@ export interface Progress {
   eta: number | null;
   message?: string;
   loss?: number;
+  /** The job this progress belongs to: cancel it with cancelJob. */
+  job?: string;
 }
 
 export const ERROR_CODES = ['invalid-input', 'not-found', 'bad-bundle', 'bad-data', 'cancelled', 'unavailable', 'internal'] as const;
@@ -205,6 +303,26 @@ export const methods = {
   caption: CaptionInput,
   status: StatusInput,
   removeRoot: RemoveRootInput,
+  browse: BrowseInput,
+  photo: PhotoInput,
+  albums: AlbumsInput,
+  createAlbum: CreateAlbumInput,
+  updateAlbum: UpdateAlbumInput,
+  deleteAlbum: DeleteAlbumInput,
+  addToAlbum: AlbumPhotosInput,
+  removeFromAlbum: AlbumPhotosInput,
+  setCaption: SetCaptionInput,
+  finetuneAlbums: FinetuneAlbumsInput,
+  model: ModelInput,
+  adoptModel: AdoptModelInput,
+  discardModel: DiscardModelInput,
+  exportModel: ExportModelInput,
+  importModel: AdoptModelInput,
+  jobs: JobsInput,
+  cancelJob: CancelJobInput,
+  settings: SettingsInput,
+  updateSettings: UpdateSettingsInput,
+  reveal: RevealInput,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -219,6 +337,32 @@ export interface Outputs {
   caption: CaptionOutput;
   status: StatusOutput;
   removeRoot: { removed: boolean };
+  browse: BrowseOutput;
+  photo: PhotoOutput;
+  albums: AlbumsOutput;
+  createAlbum: Album;
+  updateAlbum: Album;
+  deleteAlbum: { deleted: boolean };
+  addToAlbum: Album;
+  removeFromAlbum: Album;
+  setCaption: { path: string; caption: string | null };
+  finetuneAlbums: FinetuneOutput;
+  model: ModelOutput;
+  /** `reembedJob`: the background job that re-embeds the library with the adopted model. */
+  adoptModel: { model: string; reembedJob: string | null };
+  discardModel: { discarded: boolean };
+  exportModel: { to: string; model: string };
+  importModel: { model: string; reembedJob: string | null };
+  jobs: JobsOutput;
+  cancelJob: { cancelled: boolean };
+  settings: SettingsOutput;
+  updateSettings: SettingsOutput;
+  reveal: { path: string };
+}
+
+/** Desktop-only extras the Electron preload adds beside the contract (web mode has none). */
+export interface DesktopBridge {
+  pickFolder(): Promise<string | null>;
 }
 export type Input<K extends MethodName> = z.input<(typeof methods)[K]>;
 export type ParsedInput<K extends MethodName> = z.output<(typeof methods)[K]>;

@@ -11,8 +11,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
-import { extname, join, resolve, sep } from 'node:path';
+import { createReadStream, statSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { isInside, resolveMedia } from '../main/core/media.js';
 import { methods, type GlimpseApi, type MethodName, type Result } from '../shared/contract.js';
 
 const TYPES: Record<string, string> = {
@@ -38,17 +39,6 @@ export interface WebServer {
   url: string;
   token: string;
   close: () => Promise<void>;
-}
-
-/** `child` is `parent` or inside it, after resolving symlinks (so a link can't lead out). */
-export function isInside(parent: string, child: string): boolean {
-  try {
-    const p = realpathSync(parent);
-    const c = realpathSync(child);
-    return c === p || c.startsWith(p.endsWith(sep) ? p : p + sep);
-  } catch {
-    return false;
-  }
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -123,17 +113,9 @@ export function startWebServer(opts: WebServerOptions): Promise<WebServer> {
       }
 
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
-      if (url.pathname.startsWith('/thumbs/')) {
-        const name = url.pathname.slice(8);
-        if (!/^[0-9a-f]{40}\.webp$/.test(name)) return send(res, 404, 'not found');
-        const p = join(opts.dataDir, 'thumbs', name.slice(0, 2), name);
-        return existsSync(p) ? sendFile(res, p) : send(res, 404, 'not found');
-      }
-      if (url.pathname === '/photo') {
-        const p = resolve(url.searchParams.get('path') ?? '');
-        const inRoot = opts.roots().some((r) => isInside(r, p));
-        if (!inRoot || !existsSync(p) || !statSync(p).isFile() || !TYPES[extname(p).toLowerCase()]?.startsWith('image/')) return send(res, 403, 'forbidden: not a photo in the library');
-        return sendFile(res, realpathSync(p));
+      if (url.pathname.startsWith('/thumbs/') || url.pathname === '/photo') {
+        const m = resolveMedia(url.pathname, url.searchParams, { dataDir: opts.dataDir, roots: opts.roots() });
+        return m.ok ? sendFile(res, m.file) : send(res, m.status, m.message);
       }
       // The renderer: "/" is index.html; everything else must resolve inside the static folder.
       const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);

@@ -1,38 +1,99 @@
 /**
  * The core's implementation of the API contract: validates each input with the contract's zod
  * schema, runs the engine or the library, and returns errors as data. Front ends call only this.
+ * Long work runs as jobs (listed by `jobs`, cancelled by `cancelJob` from any front end).
  */
-import type { GlimpseApi, MethodName, Result, Outputs, CallOptions, ParsedInput } from '../../shared/contract.js';
+import type { GlimpseApi, MethodName, Result, Outputs, CallOptions, ParsedInput, FinetuneOutput } from '../../shared/contract.js';
 import { methods, parseInput } from '../../shared/contract.js';
-import { toResult } from './errors.js';
+import { GlimpseError, toResult } from './errors.js';
 import { initBackend } from './tf/backend.js';
-import { evaluateCommand, finetuneCommand, trainCommand } from './vse/engine.js';
+import { evaluateCommand, finetuneCommand, finetuneOn, trainCommand } from './vse/engine.js';
+import { fromImageCaptions } from './vse/data/dataset.js';
+import { SkipReport } from './vse/data/skips.js';
 import { LibraryService, type LibraryServiceDeps } from './library/service.js';
-import { defaultDataDir } from './paths.js';
+import { ModelStore } from './models.js';
+import { Jobs } from './jobs.js';
+import { defaultDataDir, defaultModelDir } from './paths.js';
 
 type Handlers = { [K in MethodName]: (input: ParsedInput<K>, opts: CallOptions) => Promise<Outputs[K]> };
 
 export interface EngineApi extends GlimpseApi {
-  /** Releases the library database and the loaded model. */
+  /** Cancels running jobs and releases the library database and the loaded model. */
   close(): void;
 }
 
 export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineApi {
-  const library = new LibraryService({ dataDir: deps.dataDir ?? defaultDataDir(), embedder: deps.embedder });
+  const dataDir = deps.dataDir ?? defaultDataDir();
+  const library = new LibraryService({ dataDir, embedder: deps.embedder, reveal: deps.reveal });
+  const models = new ModelStore(dataDir);
+  const jobs = new Jobs();
+
+  const indexSummary = (s: Outputs['index']) => `${s.indexed} indexed, ${s.moved} moved, ${s.removed} removed, ${s.reembedded} re-embedded, ${s.failed} failed`;
+  const reindexInBackground = (title: string): string =>
+    jobs.start('index', title, (ctx) => library.index({ folders: [] }, ctx), indexSummary);
+  // Album labels and the user's captions join the caption bank: re-caption in the background.
+  const recaption = <T>(v: T): T => {
+    jobs.start('captions', 'Refreshing captions', async (ctx) => {
+      const lib = await library.open();
+      return lib.refreshCaptions({ signal: ctx.signal, onProgress: (done, total) => ctx.onProgress({ phase: 'captioning', done, total, eta: null }) });
+    }, (n) => `${n} photos re-captioned`);
+    return v;
+  };
+  /** Swapping the model must wait for indexing: the running job holds the old model. */
+  const adopt = async (dir: string): Promise<{ model: string; reembedJob: string | null }> => {
+    if (jobs.running('index').length || jobs.running('captions').length) throw new GlimpseError('unavailable', 'indexing is running: wait for it to finish or cancel it, then adopt the model');
+    const model = await models.adopt(dir);
+    library.reset();
+    const roots = (await library.settings()).roots;
+    return { model, reembedJob: roots.length ? reindexInBackground('Re-embedding the library with the new model') : null };
+  };
+  const finetuneSummary = (r: FinetuneOutput) => r.after ? `rsum ${r.before.rsum.toFixed(1)} → ${r.after.rsum.toFixed(1)} on ${r.heldOutImages} held-out photos` : r.status;
+
   const handlers: Handlers = {
     backend: async () => {
       const b = await initBackend();
       return { backend: b.name, gpu: b.gpu, skipped: b.skipped };
     },
-    train: trainCommand,
+    train: (i, o) => jobs.run('train', `Training ${i.out}`, (ctx) => trainCommand(i, ctx), o, (r) => `${r.status}, best rsum ${r.best.rsum.toFixed(1)}`),
     evaluate: evaluateCommand,
-    finetune: finetuneCommand,
-    index: (i, o) => library.index(i, o),
+    finetune: (i, o) => jobs.run('finetune', `Fine-tuning on ${i.data}`, (ctx) => finetuneCommand(i, ctx), o, finetuneSummary),
+    finetuneAlbums: async (i, o) => {
+      const lib = await library.open();
+      const names = i.albums.map((id) => lib.albums.get(id).name);
+      const pairs = lib.albums.trainingPairs(i.albums);
+      const out = models.newCandidateDir('finetuned');
+      const model = defaultModelDir(dataDir);
+      return jobs.run('finetune', `Fine-tuning on ${names.join(', ')}`, (ctx) => finetuneOn(
+        { ...i, model, out, data: `albums ${names.join(', ')}` },
+        () => fromImageCaptions(`albums: ${names.join(', ')}`, 'all', pairs, new SkipReport(), (keys) => ({ kind: 'files', paths: keys as string[] })),
+        ctx,
+      ), o, finetuneSummary);
+    },
+    index: (i, o) => jobs.run('index', i.folders.length ? `Indexing ${i.folders.join(', ')}` : 'Indexing the library', (ctx) => library.index(i, ctx), o, indexSummary),
     search: (i) => library.search(i),
     similar: (i) => library.similar(i),
     caption: (i) => library.caption(i),
     status: (i) => library.status(i),
     removeRoot: (i) => library.removeRoot(i),
+    browse: (i) => library.browse(i),
+    photo: (i) => library.photo(i),
+    albums: () => library.albums(),
+    createAlbum: async (i) => recaption(await library.createAlbum(i)),
+    updateAlbum: async (i) => recaption(await library.updateAlbum(i)),
+    deleteAlbum: async (i) => recaption(await library.deleteAlbum(i)),
+    addToAlbum: (i) => library.addToAlbum(i),
+    removeFromAlbum: (i) => library.removeFromAlbum(i),
+    setCaption: async (i) => recaption(await library.setCaption(i)),
+    model: async () => models.info(await initBackend()),
+    adoptModel: (i) => adopt(i.path),
+    importModel: (i) => adopt(i.path),
+    discardModel: async (i) => ({ discarded: models.discard(i.path) }),
+    exportModel: async (i) => models.export(i.to),
+    jobs: async () => ({ jobs: jobs.list() }),
+    cancelJob: async (i) => ({ cancelled: jobs.cancel(i.id) }),
+    settings: () => library.settings(),
+    updateSettings: (i) => library.updateSettings(i),
+    reveal: (i) => library.reveal(i),
   };
   const api = {} as Record<MethodName, unknown>;
   for (const name of Object.keys(methods) as MethodName[]) {
@@ -42,5 +103,11 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
       return toResult(() => (handlers[name] as (i: unknown, o: CallOptions) => Promise<unknown>)(parsed.value, opts));
     };
   }
-  return { ...(api as unknown as GlimpseApi), close: () => library.close() };
+  return {
+    ...(api as unknown as GlimpseApi),
+    close: () => {
+      for (const j of jobs.running()) jobs.cancel(j.id);
+      library.close();
+    },
+  };
 }

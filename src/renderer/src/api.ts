@@ -3,11 +3,12 @@
  * same contract over loopback HTTP (the session cookie carries the per-launch token; progress
  * arrives as server-sent events).
  */
-import { methods, type CallOptions, type GlimpseApi, type MethodName, type Result } from '../../shared/contract';
+import { methods, type CallOptions, type DesktopBridge, type GlimpseApi, type MethodName, type Result } from '../../shared/contract';
 
 declare global {
   interface Window {
     glimpse?: GlimpseApi;
+    glimpseDesktop?: DesktopBridge;
   }
 }
 
@@ -53,4 +54,25 @@ function httpApi(): GlimpseApi {
 
 export function getApi(): GlimpseApi {
   return window.glimpse ?? httpApi();
+}
+
+let cached: GlimpseApi | null = null;
+/** The API, cached: one HTTP client per page in web mode. */
+export function api(): GlimpseApi {
+  cached ??= getApi();
+  return cached;
+}
+
+/** Electron's extras (the native folder picker); null in web mode, which shows a path field. */
+export function desktop(): DesktopBridge | null {
+  return window.glimpseDesktop ?? null;
+}
+
+/** Image URLs: the glimpse: protocol in Electron, the web server's own routes in web mode. */
+const mediaBase = (): string => (window.glimpse ? 'glimpse://media' : '');
+export function thumbUrl(hash: string): string {
+  return `${mediaBase()}/thumbs/${hash}.webp`;
+}
+export function photoUrl(path: string): string {
+  return `${mediaBase()}/photo?path=${encodeURIComponent(path)}`;
 }

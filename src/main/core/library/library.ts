@@ -10,6 +10,7 @@ import { Indexer, type IndexOptions, type IndexSummary } from './indexer.js';
 import { Searcher, type SearchOptions, type SearchHit } from '../search/search.js';
 import { CaptionBank, type CaptionHit } from '../search/captions.js';
 import { decodePhoto } from './decode.js';
+import { Albums } from './albums.js';
 import { GlimpseError } from '../errors.js';
 
 export interface LibraryDeps {
@@ -22,6 +23,7 @@ export class Library {
   readonly indexer: Indexer;
   readonly searcher: Searcher;
   readonly bank: CaptionBank;
+  readonly albums: Albums;
   readonly thumbDir: string;
 
   constructor(readonly deps: LibraryDeps) {
@@ -29,6 +31,7 @@ export class Library {
     this.indexer = new Indexer(deps.store, deps.embedder, this.thumbDir);
     this.searcher = new Searcher(deps.store, deps.embedder);
     this.bank = new CaptionBank(deps.store, deps.embedder);
+    this.albums = new Albums(deps.store);
   }
 
   get store(): LibraryStore {
@@ -60,6 +63,13 @@ export class Library {
       await this.bank.refresh(opts.captions ?? 5, (done, total) => opts.onProgress?.({ phase: 'captioning', done, total, rate: 0, eta: null }), opts.signal);
     }
     return summary;
+  }
+
+  /** Re-captions photos whose stored captions came from an older bank (after album or caption edits). */
+  refreshCaptions(opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<number> {
+    const run = this.queue.then(() => this.bank.refresh(5, opts.onProgress, opts.signal));
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   removeRoot(folder: string): boolean {

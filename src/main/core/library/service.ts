@@ -5,7 +5,9 @@
 import { resolve } from 'node:path';
 import type { CallOptions, ParsedInput, Outputs } from '../../../shared/contract.js';
 import { initBackend } from '../tf/backend.js';
-import { as } from '../errors.js';
+import { as, GlimpseError } from '../errors.js';
+import type { PhotoSummary } from '../../../shared/contract.js';
+import type { PhotoRow } from './store.js';
 import { loadBundle } from '../vse/bundle.js';
 import { defaultModelDir } from '../paths.js';
 import { bundleEmbedder, type Embedder } from './embedder.js';
@@ -16,7 +18,11 @@ export interface LibraryServiceDeps {
   dataDir: string;
   /** Inject a ready model (tests); otherwise bundles are loaded from disk. */
   embedder?: Embedder;
+  /** Shows a file in the system's file manager (Electron: shell.showItemInFolder). */
+  reveal?: (path: string) => Promise<void> | void;
 }
+
+const DEFAULT_THUMBNAIL_SIZE = 200;
 
 export class LibraryService {
   private library: { modelDir: string; lib: Library } | null = null;
@@ -52,14 +58,16 @@ export class LibraryService {
     const lib = await this.open(input.model);
     const { query, model: _m, ...opts } = input;
     const hits = await lib.search(query, opts);
-    return { backend: await this.backend(), model: lib.deps.embedder.id, query, results: hits.map((h) => ({ path: h.path, score: h.score, keyword: h.keyword })) };
+    const thumbs = lib.store.hashes(hits.map((h) => h.id));
+    return { backend: await this.backend(), model: lib.deps.embedder.id, query, results: hits.map((h) => ({ id: h.id, path: h.path, thumb: thumbs.get(h.id) ?? '', score: h.score, keyword: h.keyword })) };
   }
 
   async similar(input: ParsedInput<'similar'>): Promise<Outputs['similar']> {
     const lib = await this.open(input.model);
     const { path, model: _m, ...opts } = input;
     const hits = lib.similar(path, opts);
-    return { backend: await this.backend(), model: lib.deps.embedder.id, path: resolve(path), results: hits.map((h) => ({ path: h.path, score: h.score })) };
+    const thumbs = lib.store.hashes(hits.map((h) => h.id));
+    return { backend: await this.backend(), model: lib.deps.embedder.id, path: resolve(path), results: hits.map((h) => ({ id: h.id, path: h.path, thumb: thumbs.get(h.id) ?? '', score: h.score })) };
   }
 
   async caption(input: ParsedInput<'caption'>): Promise<Outputs['caption']> {
@@ -79,8 +87,101 @@ export class LibraryService {
     return { removed: lib.removeRoot(input.folder) };
   }
 
+  async browse(input: ParsedInput<'browse'>): Promise<Outputs['browse']> {
+    const lib = await this.open();
+    const { total, rows } = lib.store.browse({ ...input, folder: input.folder ? resolve(input.folder) : undefined });
+    return { total, photos: rows.map(summary) };
+  }
+
+  async photo(input: ParsedInput<'photo'>): Promise<Outputs['photo']> {
+    const lib = await this.open();
+    const row = lib.store.photoById(lib.photoIdFor(input.path))!;
+    const camera = [row.camera_make, row.camera_model].filter(Boolean).join(' ') || null;
+    return {
+      ...summary(row), folder: row.folder, width: row.width, height: row.height, format: row.format, size: row.size, camera,
+      gps: row.lat !== null && row.lon !== null ? { lat: row.lat, lon: row.lon } : null,
+      title: row.title, description: row.description, keywords: row.keywords,
+      userCaption: lib.albums.caption(row.id), captions: await lib.caption(row.path, input.captions), albums: lib.albums.albumsOf(row.id),
+    };
+  }
+
+  async albums(): Promise<Outputs['albums']> {
+    return { albums: (await this.open()).albums.list() };
+  }
+
+  async createAlbum(input: ParsedInput<'createAlbum'>): Promise<Outputs['createAlbum']> {
+    return (await this.open()).albums.create(input.name, input.label);
+  }
+
+  async updateAlbum(input: ParsedInput<'updateAlbum'>): Promise<Outputs['updateAlbum']> {
+    return (await this.open()).albums.update(input.id, input);
+  }
+
+  async deleteAlbum(input: ParsedInput<'deleteAlbum'>): Promise<Outputs['deleteAlbum']> {
+    return { deleted: (await this.open()).albums.remove(input.id) };
+  }
+
+  async addToAlbum(input: ParsedInput<'addToAlbum'>): Promise<Outputs['addToAlbum']> {
+    return (await this.open()).albums.add(input.id, input.photos);
+  }
+
+  async removeFromAlbum(input: ParsedInput<'removeFromAlbum'>): Promise<Outputs['removeFromAlbum']> {
+    return (await this.open()).albums.removePhotos(input.id, input.photos);
+  }
+
+  async setCaption(input: ParsedInput<'setCaption'>): Promise<Outputs['setCaption']> {
+    const lib = await this.open();
+    const id = lib.photoIdFor(input.path);
+    lib.albums.setCaption(id, input.caption);
+    lib.searcher.invalidate();
+    return { path: lib.store.photoById(id)!.path, caption: input.caption || null };
+  }
+
+  private plain: LibraryStore | null = null;
+  /** The store alone, for calls that need no model: the first screen should not wait for one to load. */
+  private store(): LibraryStore {
+    if (this.library) return this.library.lib.store;
+    this.plain ??= LibraryStore.open(this.deps.dataDir);
+    return this.plain;
+  }
+
+  async settings(): Promise<Outputs['settings']> {
+    const store = this.store();
+    return {
+      dataDir: this.deps.dataDir, roots: store.roots().map((r) => r.path),
+      thumbnailSize: Number(store.getMeta('thumbnailSize') ?? DEFAULT_THUMBNAIL_SIZE),
+    };
+  }
+
+  async updateSettings(input: ParsedInput<'updateSettings'>): Promise<Outputs['updateSettings']> {
+    if (input.thumbnailSize !== undefined) this.store().setMeta('thumbnailSize', String(input.thumbnailSize));
+    return this.settings();
+  }
+
+  /** Only files the library knows (photos, or failed files under a root) can be revealed. */
+  async reveal(input: ParsedInput<'reveal'>): Promise<Outputs['reveal']> {
+    const lib = await this.open();
+    const p = resolve(input.path);
+    const known = lib.store.photoByPath(p) !== undefined || lib.store.failures(100_000).some((f) => f.path === p);
+    if (!known) throw new GlimpseError('not-found', `${p}: not a file in the library`);
+    if (!this.deps.reveal) throw new GlimpseError('unavailable', 'this front end cannot open a file manager');
+    await this.deps.reveal(p);
+    return { path: p };
+  }
+
+  /** Drops the open model and store, so the next call loads the (newly adopted) model. */
+  reset(): void {
+    this.close();
+  }
+
   close(): void {
     this.library?.lib.close();
     this.library = null;
+    this.plain?.close();
+    this.plain = null;
   }
+}
+
+function summary(row: PhotoRow): PhotoSummary {
+  return { id: row.id, path: row.path, thumb: row.hash, name: row.name, takenAt: row.taken_at };
 }

@@ -16,6 +16,34 @@ export function blobToVector(b: Buffer): Float32Array {
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
+/** A LIKE pattern (with \\ as the escape) for every path under `folder`. */
+export function underFolder(folder: string): string {
+  return `${folder.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/[/\\]+$/, '')}/%`;
+}
+
+export interface SearchFilters {
+  /** ISO dates (inclusive since, exclusive until), compared with the date taken. */
+  since?: string;
+  until?: string;
+  /** Only photos under this folder (absolute path prefix). */
+  folder?: string;
+  /** Camera make or model, case-insensitive substring. */
+  camera?: string;
+  hasGps?: boolean;
+}
+
+/** SQL conditions (to AND onto a query over `photos p`) for the search filters. */
+export function filterSql(f: SearchFilters): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (f.since) { parts.push('p.taken_at >= ?'); params.push(f.since); }
+  if (f.until) { parts.push('p.taken_at < ?'); params.push(f.until); }
+  if (f.folder) { parts.push("(p.path = ? OR p.path LIKE ? ESCAPE '\\')"); params.push(f.folder, underFolder(f.folder)); }
+  if (f.camera) { parts.push("(lower(coalesce(p.camera_make,'') || ' ' || coalesce(p.camera_model,'')) LIKE ?)"); params.push(`%${f.camera.toLowerCase()}%`); }
+  if (f.hasGps !== undefined) parts.push(f.hasGps ? 'p.lat IS NOT NULL' : 'p.lat IS NULL');
+  return { sql: parts.length ? ` AND ${parts.join(' AND ')}` : '', params };
+}
+
 export interface PhotoRow {
   id: number;
   root_id: number;
@@ -139,8 +167,7 @@ export class LibraryStore {
         @hash, @format, @width, @height, @taken_at, @camera_make, @camera_model, @lat, @lon, @title, @description, @keywords, @now)`)
         .run({ ...p, now }).lastInsertRowid);
     }
-    this.db.prepare('INSERT INTO photos_fts (rowid, name, folder, text) VALUES (?, ?, ?, ?)')
-      .run(id, p.name, p.folder, [p.title, p.description, p.keywords].filter(Boolean).join(' '));
+    this.writeFts(id);
     this.setVector(id, vector, modelId);
     this.db.prepare('DELETE FROM failures WHERE path = ?').run(p.path);
     return id;
@@ -159,13 +186,47 @@ export class LibraryStore {
 
   /** A moved or renamed file: same content, new path; its vector and captions stay. */
   movePhoto(id: number, p: Pick<NewPhoto, 'root_id' | 'path' | 'folder' | 'name' | 'size' | 'mtime_ms'>): void {
-    const row = this.photoById(id)!;
     this.db.prepare('UPDATE photos SET root_id=?, path=?, folder=?, name=?, size=?, mtime_ms=? WHERE id=?')
       .run(p.root_id, p.path, p.folder, p.name, p.size, p.mtime_ms, id);
-    this.db.prepare('DELETE FROM photos_fts WHERE rowid = ?').run(id);
-    this.db.prepare('INSERT INTO photos_fts (rowid, name, folder, text) VALUES (?, ?, ?, ?)')
-      .run(id, p.name, p.folder, [row.title, row.description, row.keywords].filter(Boolean).join(' '));
+    this.writeFts(id);
     this.db.prepare('DELETE FROM failures WHERE path = ?').run(p.path);
+  }
+
+  /**
+   * (Re)writes a photo's keyword-search row: its name, folder and its own words (title,
+   * description, keywords and the user's caption), so typing any of them finds it.
+   */
+  writeFts(id: number): void {
+    const r = this.db.prepare(`SELECT p.name, p.folder, p.title, p.description, p.keywords, c.text AS caption
+      FROM photos p LEFT JOIN photo_captions c ON c.photo_id = p.id WHERE p.id = ?`).get(id) as
+      { name: string; folder: string; title: string | null; description: string | null; keywords: string | null; caption: string | null } | undefined;
+    this.db.prepare('DELETE FROM photos_fts WHERE rowid = ?').run(id);
+    if (!r) return;
+    this.db.prepare('INSERT INTO photos_fts (rowid, name, folder, text) VALUES (?, ?, ?, ?)')
+      .run(id, r.name, r.folder, [r.title, r.description, r.keywords, r.caption].filter(Boolean).join(' '));
+  }
+
+  /** Photos newest first (by date taken, then by path), with the search filters, optionally in one album. */
+  browse(opts: SearchFilters & { album?: number; limit: number; offset: number }): { total: number; rows: PhotoRow[] } {
+    const f = filterSql(opts);
+    const params: unknown[] = [...f.params];
+    let w = `WHERE 1${f.sql}`;
+    if (opts.album) { w += ' AND p.id IN (SELECT photo_id FROM album_photos WHERE album_id = ?)'; params.push(opts.album); }
+    const total = (this.db.prepare(`SELECT count(*) n FROM photos p ${w}`).get(...params) as { n: number }).n;
+    const rows = this.db.prepare(`SELECT p.* FROM photos p ${w} ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.path LIMIT ? OFFSET ?`)
+      .all(...params, opts.limit, opts.offset) as PhotoRow[];
+    return { total, rows };
+  }
+
+  /** Content hashes (thumbnail names) by photo id. */
+  hashes(ids: number[]): Map<number, string> {
+    const get = this.db.prepare('SELECT hash FROM photos WHERE id = ?');
+    const out = new Map<number, string>();
+    for (const id of ids) {
+      const r = get.get(id) as { hash: string } | undefined;
+      if (r) out.set(id, r.hash);
+    }
+    return out;
   }
 
   deletePhoto(id: number): void {

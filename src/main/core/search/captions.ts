@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { blobToVector, type LibraryStore } from '../library/store.js';
 import type { Embedder } from '../library/embedder.js';
+import { Albums } from '../library/albums.js';
 
 export interface CaptionHit { text: string; score: number }
 
@@ -21,7 +22,7 @@ export class CaptionBank {
     if (this.override) return dedupe(this.override);
     const own = this.store.db.prepare("SELECT title AS t FROM photos WHERE title IS NOT NULL AND title != '' UNION SELECT description FROM photos WHERE description IS NOT NULL AND description != ''")
       .all() as { t: string }[];
-    return dedupe([...this.embedder.captionBank, ...own.map((r) => r.t)]);
+    return dedupe([...this.embedder.captionBank, ...own.map((r) => r.t), ...new Albums(this.store).userTexts()]);
   }
 
   async ensure(): Promise<{ id: string; texts: string[]; vectors: tf.Tensor2D }> {
@@ -29,9 +30,20 @@ export class CaptionBank {
     if (texts.length === 0) throw new Error('the caption bank is empty');
     const id = createHash('sha1').update(this.embedder.id).update('\n').update(texts.join('\n')).digest('hex').slice(0, 16);
     if (this.embedded?.id === id) return this.embedded;
+    // A user's edit adds or drops a few texts of a bank of thousands: embed only the new ones.
+    const dim = this.embedder.dim;
+    const previous = this.embedded ? new Map(this.embedded.texts.map((t, i) => [t, i])) : new Map<string, number>();
+    const old = this.embedded ? (await this.embedded.vectors.data()) as Float32Array : new Float32Array(0);
+    const fresh = texts.filter((t) => !previous.has(t));
+    const made = fresh.length ? await this.embedder.embedTexts(fresh) : new Float32Array(0);
+    const freshAt = new Map(fresh.map((t, i) => [t, i]));
+    const v = new Float32Array(texts.length * dim);
+    texts.forEach((t, i) => {
+      const j = previous.get(t);
+      v.set(j !== undefined ? old.subarray(j * dim, (j + 1) * dim) : made.subarray(freshAt.get(t)! * dim, (freshAt.get(t)! + 1) * dim), i * dim);
+    });
     this.embedded?.vectors.dispose();
-    const v = await this.embedder.embedTexts(texts);
-    this.embedded = { id, texts, vectors: tf.tensor2d(v, [texts.length, this.embedder.dim]) };
+    this.embedded = { id, texts, vectors: tf.tensor2d(v, [texts.length, dim]) };
     return this.embedded;
   }
 

@@ -5,21 +5,12 @@
  * are fused with the semantic ranking by reciprocal-rank fusion, so a word in a caption or a file
  * name finds the photo even where the model is weak.
  */
-import { blobToVector, type LibraryStore } from '../library/store.js';
+import { blobToVector, filterSql, type LibraryStore, type SearchFilters } from '../library/store.js';
+
+export type { SearchFilters };
 import type { Embedder } from '../library/embedder.js';
 import { tokenize } from '../vse/data/tokenizer.js';
 import { VectorIndex, rerank } from './vector-index.js';
-
-export interface SearchFilters {
-  /** ISO dates (inclusive since, exclusive until), compared with the date taken. */
-  since?: string;
-  until?: string;
-  /** Only photos under this folder (absolute path prefix). */
-  folder?: string;
-  /** Camera make or model, case-insensitive substring. */
-  camera?: string;
-  hasGps?: boolean;
-}
 
 export interface SearchOptions extends SearchFilters {
   limit?: number;
@@ -41,17 +32,6 @@ export interface SearchHit {
 
 /** RRF's constant (Cormack et al. 2009): damps the weight of the very top ranks. */
 const RRF_K = 60;
-
-function filterSql(f: SearchFilters): { sql: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  if (f.since) { parts.push('p.taken_at >= ?'); params.push(f.since); }
-  if (f.until) { parts.push('p.taken_at < ?'); params.push(f.until); }
-  if (f.folder) { parts.push("(p.path = ? OR p.path LIKE ? ESCAPE '\\')"); params.push(f.folder, `${f.folder.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/[/\\]+$/, '')}/%`); }
-  if (f.camera) { parts.push("(lower(coalesce(p.camera_make,'') || ' ' || coalesce(p.camera_model,'')) LIKE ?)"); params.push(`%${f.camera.toLowerCase()}%`); }
-  if (f.hasGps !== undefined) parts.push(f.hasGps ? 'p.lat IS NOT NULL' : 'p.lat IS NULL');
-  return { sql: parts.length ? ` AND ${parts.join(' AND ')}` : '', params };
-}
 
 export class Searcher {
   constructor(private readonly store: LibraryStore, private readonly embedder: Embedder) {}

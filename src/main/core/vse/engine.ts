@@ -121,12 +121,17 @@ export async function evaluateCommand(input: ParsedInput<'evaluate'>, opts: Call
   }
 }
 
-export async function finetuneCommand(input: ParsedInput<'finetune'>, opts: CallOptions = {}): Promise<FinetuneOutput> {
+export function finetuneCommand(input: ParsedInput<'finetune'>, opts: CallOptions = {}): Promise<FinetuneOutput> {
+  return finetuneOn(input, () => loadFolder(resolve(input.data), 'all'), opts);
+}
+
+/** Fine-tunes `input.model` on the pairs `load` gives (a labelled folder, or the user's albums). */
+export async function finetuneOn(input: Omit<ParsedInput<'finetune'>, 'data'> & { data: string }, load: () => PairDataset, opts: CallOptions = {}): Promise<FinetuneOutput> {
   const backend = await initBackend();
   const bundle = await as('bad-bundle', () => loadBundle(resolve(input.model)));
   try {
     if (!bundle.model.backbone) throw new GlimpseError('bad-bundle', `${input.model}: this model has no image backbone, so it can't read photos to fine-tune on`);
-    const all = await as('bad-data', () => loadFolder(resolve(input.data), 'all'));
+    const all = await as('bad-data', load);
     if (all.numImages < 4) throw new GlimpseError('bad-data', `${input.data}: fine-tuning needs at least 4 labelled photos; found ${all.numImages}`);
     // Hold out whole images, chosen by the seed, for early stopping and the before/after recall.
     const order = Array.from(new Rng(input.seed).permutation(all.numImages));

@@ -1,0 +1,117 @@
+/**
+ * The models a data dir holds: `models/current` (the adopted one; absent: the shipped default)
+ * and `models/candidates/*` (fine-tuned or imported bundles waiting to be adopted or discarded).
+ * Adopting copies a bundle into place atomically, so a kill mid-copy keeps the old model.
+ */
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import type { ModelOutput } from '../../shared/contract.js';
+import { GlimpseError } from './errors.js';
+import { readManifest, loadBundle } from './vse/bundle.js';
+import { defaultModelDir } from './paths.js';
+
+/** Bundle files worth carrying (a training run's checkpoints are not). */
+const SKIP_ON_COPY = new Set(['checkpoint', 'best']);
+
+export class ModelStore {
+  constructor(private readonly dataDir: string) {}
+
+  get currentDir(): string {
+    return join(this.dataDir, 'models', 'current');
+  }
+
+  get candidatesDir(): string {
+    return join(this.dataDir, 'models', 'candidates');
+  }
+
+  /** The folder a new fine-tuned model goes to. */
+  newCandidateDir(prefix: string): string {
+    mkdirSync(this.candidatesDir, { recursive: true });
+    return join(this.candidatesDir, `${prefix}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  }
+
+  candidates(): ModelOutput['candidates'] {
+    if (!existsSync(this.candidatesDir)) return [];
+    const out: ModelOutput['candidates'] = [];
+    for (const name of readdirSync(this.candidatesDir).sort()) {
+      if (name.startsWith('.')) continue;
+      const dir = join(this.candidatesDir, name);
+      try {
+        const m = readManifest(dir);
+        out.push({ path: dir, id: m.id, createdAt: m.createdAt });
+      } catch {
+        // An interrupted fine-tune leaves a folder without a bundle: not a candidate.
+      }
+    }
+    return out;
+  }
+
+  info(backend: { name: string; gpu: boolean }): ModelOutput {
+    const dir = defaultModelDir(this.dataDir);
+    const m = readManifest(dir);
+    const c = m.card;
+    return {
+      id: m.id, dir, builtIn: resolve(dir) !== resolve(this.currentDir), name: c.name, description: c.description, createdAt: m.createdAt,
+      backend: backend.name, gpu: backend.gpu, embedSize: m.config.embedSize,
+      backbone: m.backbone ? `${m.backbone.id} @${m.backbone.inputSize}px` : null,
+      trainingData: c.trainingData, recall: c.recall, finetune: c.finetune ?? null, training: c.training ?? null, notes: c.notes,
+      candidates: this.candidates(),
+    };
+  }
+
+  /** Validates a bundle fully (weights included) before it may replace the current model. */
+  async validate(dir: string): Promise<string> {
+    try {
+      const b = await loadBundle(resolve(dir));
+      b.model.dispose();
+      if (!b.model.backbone) throw new Error('this model has no image backbone, so it cannot index photos');
+      return b.manifest.id;
+    } catch (err) {
+      throw new GlimpseError('bad-bundle', `${dir}: not a usable Glimpse model: ${(err as Error).message}`);
+    }
+  }
+
+  /** Makes `dir` the current model: copied beside, then swapped in by rename. */
+  async adopt(dir: string): Promise<string> {
+    const src = resolve(dir);
+    if (!existsSync(join(src, 'bundle.json'))) throw new GlimpseError('not-found', `${src}: no model bundle there (bundle.json is missing)`);
+    const id = await this.validate(src);
+    const models = join(this.dataDir, 'models');
+    mkdirSync(models, { recursive: true });
+    const tmp = join(models, `.current.tmp-${process.pid}`);
+    rmSync(tmp, { recursive: true, force: true });
+    copyBundle(src, tmp);
+    const old = join(models, `.current.old-${process.pid}`);
+    if (existsSync(this.currentDir)) renameSync(this.currentDir, old);
+    renameSync(tmp, this.currentDir);
+    rmSync(old, { recursive: true, force: true });
+    // An adopted candidate has done its job.
+    if (src.startsWith(this.candidatesDir)) rmSync(src, { recursive: true, force: true });
+    return id;
+  }
+
+  /** Deletes a candidate; only candidates, never the current model or a user's folder. */
+  discard(dir: string): boolean {
+    const p = resolve(dir);
+    if (resolve(join(p, '..')) !== resolve(this.candidatesDir) || basename(p).startsWith('.')) {
+      throw new GlimpseError('invalid-input', `${p}: only fine-tuned candidates (in ${this.candidatesDir}) can be discarded`);
+    }
+    if (!existsSync(p)) return false;
+    rmSync(p, { recursive: true, force: true });
+    return true;
+  }
+
+  /** Copies the current model to a new folder, for another machine or a backup. */
+  export(to: string): { to: string; model: string } {
+    const dest = resolve(to);
+    if (existsSync(dest) && readdirSync(dest).length > 0) throw new GlimpseError('invalid-input', `${dest}: the folder is not empty; pick a new one`);
+    const dir = defaultModelDir(this.dataDir);
+    const model = readManifest(dir).id;
+    copyBundle(dir, dest);
+    return { to: dest, model };
+  }
+}
+
+function copyBundle(from: string, to: string): void {
+  cpSync(from, to, { recursive: true, filter: (src) => !SKIP_ON_COPY.has(basename(src)) || resolve(src) === resolve(from) });
+}

@@ -1,0 +1,48 @@
+/**
+ * The renderer's shared state (Svelte 5 runes): which page shows, the photo viewer, the last error,
+ * and the settings every page reads. API results are unwrapped here so an error always becomes a
+ * readable message on screen, never an exception and never a blank page.
+ */
+import type { ApiError, Result, SettingsOutput } from '../../../shared/contract';
+import { api } from '../api';
+
+export type Page = 'search' | 'albums' | 'finetune' | 'model' | 'jobs' | 'settings';
+
+export interface GridItem { id: number; path: string; thumb: string; score?: number; keyword?: boolean }
+
+export const app = $state({
+  page: 'search' as Page,
+  error: null as string | null,
+  notice: null as string | null,
+  settings: null as SettingsOutput | null,
+  /** The open photo: a list to move through with the arrow keys, and where we are in it. */
+  viewer: null as { items: GridItem[]; index: number } | null,
+  /** "Find similar" from the viewer: the search page shows photos like this one. */
+  similarTo: null as string | null,
+  /** Bumped by every navigation: clicking a page's tab again starts that page afresh. */
+  visit: 0,
+});
+
+export function showError(e: ApiError | string): void {
+  app.error = typeof e === 'string' ? e : e.message;
+}
+
+/** The value of a Result, or null after showing its error (cancellations are not errors). */
+export async function unwrap<T>(p: Promise<Result<T>>): Promise<T | null> {
+  const r = await p;
+  if (r.ok) return r.value;
+  if (r.error.code !== 'cancelled') showError(r.error);
+  return null;
+}
+
+export async function loadSettings(): Promise<SettingsOutput | null> {
+  const s = await unwrap(api().settings({}));
+  if (s) app.settings = s;
+  return s;
+}
+
+export function go(page: Page): void {
+  app.page = page;
+  app.viewer = null;
+  app.visit++;
+}

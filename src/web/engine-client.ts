@@ -1,0 +1,47 @@
+/**
+ * The contract backed by an engine in a worker thread (see engine-worker.ts). If the worker dies,
+ * open calls are answered with an error and a new worker starts for the next call.
+ */
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { methods, type CallOptions, type GlimpseApi, type MethodName } from '../shared/contract.js';
+import { RpcClient, type RpcReply } from '../main/core/rpc.js';
+
+const BOOT = fileURLToPath(new URL('../../bin/worker-boot.mjs', import.meta.url));
+const ENTRY = new URL('./engine-worker.ts', import.meta.url).href;
+
+export function workerApi(dataDir: string): GlimpseApi & { close: () => Promise<void> } {
+  let worker: Worker | null = null;
+  let closing = false;
+  const client = new RpcClient((m) => ensure().postMessage(m));
+  function ensure(): Worker {
+    if (worker) return worker;
+    const w = new Worker(BOOT, { workerData: { entry: ENTRY, dataDir } });
+    w.on('message', (m: RpcReply) => { if (m.type !== 'reveal') client.receive(m); });
+    w.on('error', (err) => client.failAll(`the Glimpse engine failed: ${err.message}`));
+    w.on('exit', (code) => {
+      if (worker === w) worker = null;
+      if (!closing) client.failAll(`the Glimpse engine stopped (exit code ${code}); try again`);
+    });
+    worker = w;
+    return w;
+  }
+  const api = {} as Record<MethodName, unknown>;
+  for (const name of Object.keys(methods) as MethodName[]) {
+    api[name] = (input: unknown, opts: CallOptions = {}) => client.call(name, input, opts.onProgress, opts.signal);
+  }
+  return {
+    ...(api as unknown as GlimpseApi),
+    close: async () => {
+      closing = true;
+      if (!worker) return;
+      const w = worker;
+      const exited = new Promise<void>((r) => w.once('exit', () => r()));
+      w.postMessage({ type: 'close' });
+      // The worker ends once its port closes; a busy one is terminated after a grace period.
+      const t = setTimeout(() => void w.terminate(), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * The UI end to end, in real Chromium (Debian's, driven by playwright-core) against web mode, with
+ * the shipped default model on a generated photo folder:
+ * - first run: add folder → index (progress) → search → open photo → captions → find similar;
+ * - albums: select photos in the grid → new album → label it → fine-tune → adopt → the labelled
+ *   photos rank higher for the label's query;
+ * - the model, jobs (with the broken file and its reason) and settings pages show real content.
+ * Screenshots of each main screen go to test/artifacts/ (not committed).
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { JobsOutput, MethodName, Result, SearchOutput } from '../src/shared/contract.js';
+import { ROOT, tempDir } from './helpers.js';
+import { makeUiFixture, type UiFixture } from './ui-fixture.js';
+
+const CHROMIUM = process.env.GLIMPSE_CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'test', 'artifacts');
+const STATIC = join(ROOT, 'out', 'renderer');
+
+const tmp = tempDir('glimpse-ui-');
+const dataDir = join(tmp.dir, 'data');
+let fx: UiFixture;
+let server: ChildProcess;
+let url: URL;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const nameOf = (p: string) => p.split('/').pop()!;
+
+/** The running server's API, called as the renderer does (token as a bearer header here). */
+async function call<T>(method: MethodName, input: object): Promise<T> {
+  const res = await fetch(new URL(`/api/${method}`, url), {
+    method: 'POST', body: JSON.stringify(input),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${url.searchParams.get('token')}` },
+  });
+  const r = (await res.json()) as Result<T>;
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+/** Mean rank (0-based) of `group` in the search results for `query`, and how many of the top 8 it holds. */
+async function ranking(query: string, group: string[]): Promise<{ mean: number; top8: number }> {
+  const r = await call<SearchOutput>('search', { query, limit: 100 });
+  const ranks = r.results.map((x, i) => (group.includes(x.path) ? i : -1)).filter((i) => i >= 0);
+  return { mean: ranks.reduce((s, x) => s + x, 0) / ranks.length, top8: r.results.slice(0, 8).filter((x) => group.includes(x.path)).length };
+}
+
+async function idle(): Promise<void> {
+  for (;;) {
+    const j = await call<JobsOutput>('jobs', {});
+    if (!j.jobs.some((x) => x.state === 'running')) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+// Skipped only where Chromium is missing and not required; CI sets GLIMPSE_REQUIRE_UI so it runs there.
+describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the UI in Chromium (web mode)', () => {
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    // Always build: a stale out/renderer would test yesterday's UI.
+    const b = spawnSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'ignore' });
+    if (b.status !== 0 || !existsSync(join(STATIC, 'index.html'))) throw new Error('building the renderer failed (npm run build)');
+    fx = await makeUiFixture(join(tmp.dir, 'photos'));
+    // Web mode as a user starts it (glimpse serve), with the shipped default model.
+    server = spawn(process.execPath, [join(ROOT, 'bin', 'glimpse.js'), 'serve', '--json', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const first = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: server.stdout! }).once('line', resolve);
+      server.once('exit', (code) => reject(new Error(`glimpse serve exited with ${code}`)));
+    });
+    url = new URL((JSON.parse(first) as { url: string }).url);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('dialog', (d) => void d.accept());
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    tmp.cleanup();
+  });
+
+  it('first run: add a folder, watch it index, search, open a photo with captions, find similar', async () => {
+    await page.goto(url.href);
+    await page.getByRole('heading', { name: 'Welcome to Glimpse' }).waitFor({ timeout: 60_000 });
+    await shot('first-run');
+
+    await page.getByLabel('Folder path').fill(fx.root);
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await page.getByTestId('progress').waitFor({ state: 'visible' });
+    await page.getByText('30 photos').waitFor({ timeout: 120_000 });
+    expect(await page.locator('[data-testid=grid] img').count()).toBeGreaterThan(10);
+    await shot('browse');
+
+    // "/" focuses the search bar from anywhere.
+    await page.locator('body').press('/');
+    await page.keyboard.type('a red circle');
+    await page.getByText(/\d+\+? results/).waitFor();
+    const first = page.locator('[data-testid=grid] .tile').first();
+    await first.hover();
+    await expect.poll(() => first.locator('.score').textContent(), { timeout: 10_000 }).toMatch(/\d\.\d\d/);
+    await shot('search');
+
+    await first.locator('button.open').click();
+    const viewer = page.getByTestId('photo-view');
+    await viewer.waitFor();
+    await expect.poll(() => viewer.getByTestId('captions').locator('li').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    expect(await viewer.getByTestId('captions').locator('li').first().textContent()).toMatch(/\S+.*\d\.\d\d/);
+    await shot('photo-view');
+    await page.keyboard.press('ArrowRight');
+    await viewer.getByText(/^2 of \d+/).waitFor();
+
+    await viewer.getByRole('button', { name: 'Find similar' }).click();
+    await page.getByText('Photos similar to').waitFor();
+    await expect.poll(() => page.locator('[data-testid=grid] img').count(), { timeout: 30_000 }).toBeGreaterThan(5);
+    await shot('similar');
+    await page.keyboard.press('Escape');
+  });
+
+  it('albums from the grid, labelled, fine-tuned on, adopted: the labelled photos rank higher', async () => {
+    const addAlbum = async (group: string[], name: string) => {
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await page.getByLabel('Search photos').fill('');
+      await page.getByText('30 photos').waitFor();
+      for (const p of group) await page.getByLabel(`Select ${nameOf(p)}`, { exact: true }).check();
+      await page.getByText(`${group.length} selected`).waitFor();
+      await page.getByLabel('New album name').fill(name);
+      await page.getByRole('button', { name: 'Add to album' }).click();
+      await page.getByText(`${group.length} photos added to “${name}”`).waitFor();
+    };
+    await addAlbum(fx.red, 'Sleds');
+    await addAlbum(fx.blue, 'Boxes');
+
+    const label = async (name: string, text: string) => {
+      await page.getByRole('button', { name: 'Albums', exact: true }).click();
+      await page.getByRole('button', { name: new RegExp(`^${name}`) }).click();
+      await page.getByLabel('Album label').fill(text);
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText(`Saved “${name}”`).waitFor();
+    };
+    await label('Sleds', 'zorblat');
+    await label('Boxes', 'quexil');
+    await shot('album');
+    await page.getByRole('button', { name: '← All albums' }).click();
+    await page.getByText('12 photos · “zorblat”').waitFor();
+    await shot('albums');
+
+    const before = await ranking('zorblat', fx.red);
+
+    await page.getByRole('button', { name: 'Fine-tune', exact: true }).click();
+    await page.getByRole('checkbox', { name: /Sleds/ }).check();
+    await page.getByRole('checkbox', { name: /Boxes/ }).check();
+    await page.getByLabel('Epochs').fill('10');
+    await page.getByRole('button', { name: 'Start fine-tuning' }).click();
+    const result = page.getByTestId('finetune-result');
+    await result.waitFor({ timeout: 240_000 });
+    expect(await page.locator('canvas[aria-label="Training loss"]').count()).toBe(1);
+    expect(await result.textContent()).toMatch(/rsum [\d.]+ before → [\d.]+ after/);
+    expect(await page.locator('canvas[aria-label="Recall before vs after (%)"]').count()).toBe(1);
+    await shot('finetune');
+    await result.getByRole('button', { name: 'Adopt new model' }).click();
+    await result.getByText(/Adopted model/).waitFor();
+    await idle();
+
+    const after = await ranking('zorblat', fx.red);
+    expect(after.mean).toBeLessThan(before.mean);
+    expect(after.top8).toBeGreaterThanOrEqual(6);
+  });
+
+  it('the model, jobs and settings pages show real content; errors are readable', async () => {
+    await page.getByRole('button', { name: 'Model', exact: true }).click();
+    await page.getByText('Your adopted model').waitFor();
+    expect(await page.getByTestId('backend').textContent()).toMatch(/wasm|cpu|tensorflow/);
+    await page.getByText(/Fine-tuned from/).waitFor();
+    await shot('model');
+
+    await page.getByRole('button', { name: 'Jobs', exact: true }).click();
+    await page.getByText(/Fine-tuning on (Sleds, Boxes|Boxes, Sleds)/).waitFor();
+    await page.getByText('Re-embedding the library with the new model').waitFor();
+    const failures = page.getByRole('table', { name: 'Files that could not be indexed' });
+    await failures.getByText(fx.broken).waitFor();
+    expect(await failures.textContent()).toMatch(/truncated/);
+    await shot('jobs');
+
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await page.getByText(fx.root, { exact: true }).waitFor();
+    await page.getByText(dataDir, { exact: true }).waitFor();
+    await shot('settings');
+
+    // A folder that does not exist: a readable message, and the page still works.
+    await page.getByLabel('Folder path').fill(join(tmp.dir, 'nope'));
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await page.getByRole('alert').getByText(/no such folder/).waitFor();
+    await page.keyboard.press('Escape');
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+});
