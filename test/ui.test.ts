@@ -4,7 +4,8 @@
  * - first run: add folder → index (progress) → search → open photo → captions → find similar;
  * - albums: select photos in the grid → new album → label it → fine-tune → adopt → the labelled
  *   photos rank higher for the label's query;
- * - the model, jobs (with the broken file and its reason) and settings pages show real content.
+ * - the model, jobs (with the broken file and its reason) and settings pages show real content;
+ * - the grid at 100k photos keeps only the rows in view in the DOM.
  * Screenshots of each main screen go to test/artifacts/ (not committed).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -12,8 +13,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { createHash } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { JobsOutput, MethodName, Result, SearchOutput } from '../src/shared/contract.js';
+import { LibraryStore } from '../src/main/core/library/store.js';
 import { ROOT, tempDir } from './helpers.js';
 import { makeUiFixture, type UiFixture } from './ui-fixture.js';
 
@@ -32,6 +35,23 @@ const pageErrors: string[] = [];
 
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 const nameOf = (p: string) => p.split('/').pop()!;
+
+/** Web mode as a user starts it (glimpse serve), with the shipped default model. */
+async function serve(dir: string): Promise<{ server: ChildProcess; url: URL }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'glimpse.js'), 'serve', '--json', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`glimpse serve exited with ${code}`)));
+  });
+  return { server: child, url: new URL((JSON.parse(first) as { url: string }).url) };
+}
+
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
 
 /** The running server's API, called as the renderer does (token as a bearer header here). */
 async function call<T>(method: MethodName, input: object): Promise<T> {
@@ -67,13 +87,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
     const b = spawnSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'ignore' });
     if (b.status !== 0 || !existsSync(join(STATIC, 'index.html'))) throw new Error('building the renderer failed (npm run build)');
     fx = await makeUiFixture(join(tmp.dir, 'photos'));
-    // Web mode as a user starts it (glimpse serve), with the shipped default model.
-    server = spawn(process.execPath, [join(ROOT, 'bin', 'glimpse.js'), 'serve', '--json', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const first = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: server.stdout! }).once('line', resolve);
-      server.once('exit', (code) => reject(new Error(`glimpse serve exited with ${code}`)));
-    });
-    url = new URL((JSON.parse(first) as { url: string }).url);
+    ({ server, url } = await serve(dataDir));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -85,11 +99,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      await exited;
-    }
+    await stop(server);
     tmp.cleanup();
   });
 
@@ -207,5 +217,39 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
     await page.keyboard.press('Escape');
     expect(await page.getByRole('alert').count()).toBe(0);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('the grid stays bounded at 100k photos: only rows in view exist, and pages load where you scroll', async () => {
+    const big = join(tmp.dir, 'big');
+    const store = LibraryStore.open(big);
+    const rootId = store.addRoot('/photos');
+    const ins = store.db.prepare(`INSERT INTO photos (root_id, path, folder, name, size, mtime_ms, hash, indexed_at)
+      VALUES (?, ?, '/photos', ?, 1, 0, ?, '2026-01-01')`);
+    store.transaction(() => {
+      for (let i = 0; i < 100_000; i++) {
+        const name = `img${String(i).padStart(6, '0')}.jpg`;
+        ins.run(rootId, `/photos/${name}`, name, createHash('sha1').update(name).digest('hex'));
+      }
+    });
+    store.close();
+    const second = await serve(big);
+    const p = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    try {
+      await p.goto(second.url.href);
+      await p.getByText('100000 photos').waitFor({ timeout: 60_000 });
+      const tiles = () => p.locator('[data-testid=grid] .tile').count();
+      expect(await tiles()).toBeLessThan(200);
+      // Jump to the end, then to the middle: the tiles there load, and the DOM stays small.
+      for (const [to, name] of [[1, 'img099999.jpg'], [0.5, null]] as const) {
+        await p.getByTestId('grid').evaluate((el, f) => { el.scrollTop = (el.scrollHeight - el.clientHeight) * f; }, to);
+        if (name) await p.getByLabel(`Select ${name}`, { exact: true }).waitFor();
+        else await expect.poll(() => p.locator('[data-testid=grid] .tile .placeholder').count(), { timeout: 30_000 }).toBe(0);
+        expect(await tiles()).toBeLessThan(200);
+      }
+      await p.screenshot({ path: join(ARTIFACTS, 'grid-100k.png') });
+    } finally {
+      await p.close();
+      await stop(second.server);
+    }
   });
 });

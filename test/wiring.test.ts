@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { mkdirSync, writeFileSync, symlinkSync } from 'node:fs';
 import { serveRpc, RpcClient, type RpcReply, type RpcRequest } from '../src/main/core/rpc.js';
 import { resolveMedia } from '../src/main/core/media.js';
+import { createEngineApi } from '../src/main/core/api.js';
 import { methods, type GlimpseApi, type Progress } from '../src/shared/contract.js';
 import { ipcChannel, PROGRESS_CHANNEL } from '../src/shared/ipc.js';
 import { tempDir } from './helpers.js';
@@ -47,6 +48,16 @@ describe('engine RPC over a message port', () => {
     expect(aborted).toBe(true);
     expect(await client.call('nope' as never, {})).toMatchObject({ ok: false, error: { code: 'invalid-input', message: 'no API method "nope"' } });
     close();
+  });
+
+  it('the real engine behind the port rejects malformed input with a message naming the field', async () => {
+    const engine = createEngineApi({ dataDir: join(tmp.dir, 'rpc-data') });
+    const { client, close } = pair(engine);
+    expect(await client.call('search', { query: 42 })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringMatching(/^search: "query": /) } });
+    expect(await client.call('addToAlbum', { id: -1, photos: [1] })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('"id"') } });
+    expect(await client.call('createAlbum', null)).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('"name"') } });
+    close();
+    engine.close();
   });
 
   it('a dead engine answers every open call with an error', async () => {
