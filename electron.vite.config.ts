@@ -9,7 +9,11 @@ export default defineConfig({
   main: {
     build: {
       // The engine runs in its own utilityProcess (engine-host), off the window's event loop.
-      rollupOptions: { input: { index: resolve('src/main/index.ts'), 'engine-host': resolve('src/main/engine-host.ts') }, external: optionalNative },
+      // Image embedding also runs on worker threads (embed-worker), one per core.
+      rollupOptions: {
+        input: { index: resolve('src/main/index.ts'), 'engine-host': resolve('src/main/engine-host.ts'), 'embed-worker': resolve('src/main/core/library/embed-worker.ts') },
+        external: optionalNative,
+      },
     },
   },
   preload: {

@@ -1,10 +1,13 @@
 /**
- * `npm run bench -- index [--photos=48] [--sizes=224,160,128] [--rss=0]`: indexing speed on a folder
+ * `npm run bench -- index [--photos=48] [--sizes=224,160,128] [--workers=0,2] [--rss=0]`: indexing speed on a folder
  * of 12-MP JPEGs built here, measured in one run: decode-only (sharp to the backbone input),
  * embed-only (backbone + projection on ready pixels) and the full pipeline, for MobileNetV2 at
- * each input size; peak RSS at the end. --decode=N sets how many images the pipeline decodes at once. --rss=N also indexes N small photos to show memory
- * stays flat as the library grows.
+ * each input size, with image embedding on the main thread and on a pool of worker threads.
+ * --decode=N sets how many images the pipeline decodes at once. --rss=N indexes N small 640x480
+ * photos (with the last --workers setting) and tabulates memory as it goes; run it with
+ * --photos=0 so the 12-MP decodes don't set the peak.
  */
+import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, existsSync, mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -17,6 +20,8 @@ import { VseModel } from '../src/main/core/vse/model/vse.js';
 import { makeConfig } from '../src/main/core/vse/config.js';
 import { Vocabulary } from '../src/main/core/vse/data/vocab.js';
 import { decodePhoto } from '../src/main/core/library/decode.js';
+import { pooledEmbedder } from '../src/main/core/library/embed-pool.js';
+import { loadBundle, saveBundle } from '../src/main/core/vse/bundle.js';
 import { LibraryStore } from '../src/main/core/library/store.js';
 import { Library } from '../src/main/core/library/library.js';
 import { bundleEmbedder, type Embedder } from '../src/main/core/library/embedder.js';
@@ -38,20 +43,37 @@ async function makePhotos(dir: string, n: number, width: number, height: number)
 }
 
 /** An embedder with the real backbone and a fresh head: speed does not depend on the head's weights. */
-async function speedEmbedder(inputSize: number): Promise<Embedder> {
+/**
+ * MobileNetV2 at `inputSize` with an untrained 1024-d VSE head, saved as a bundle (so embedding
+ * workers can load the same model) and loaded; with workers > 0 its image side runs on the pool.
+ */
+async function speedEmbedder(inputSize: number, workers = 0): Promise<Embedder> {
   const dir = mkdtempSync(join(tmpdir(), 'glimpse-bench-bb-'));
   const spec = importNsfwjsBackbone('nsfwjs-mobilenet_v2', dir, 'backbone', inputSize);
   const backbone = await Backbone.load(spec, dir);
-  rmSync(dir, { recursive: true, force: true });
   const vocab = new Vocabulary(['<pad>', '<start>', '<end>', '<unk>', 'photo']);
   const config = makeConfig({ imgDim: spec.featureDim, embedSize: 1024 });
   const model = VseModel.create(config, vocab.size, backbone);
-  return bundleEmbedder({ dir, model, vocab, captionBank: ['a photo'], manifest: { id: `bench-${spec.id}`, config } as never });
+  const bundleDir = join(dir, 'bundle');
+  await saveBundle(bundleDir, { config, model, vocab, captionBank: ['a photo'], card: { name: 'bench', description: '', trainingData: [], recall: [], notes: [] } });
+  model.dispose();
+  const base = bundleEmbedder(await loadBundle(bundleDir));
+  const emb = workers > 0 ? pooledEmbedder(base, bundleDir, workers) : base;
+  // The workers load the bundle on the first batch: warm them up before the folder goes away.
+  if (workers > 0) await emb.embedImages(new Float32Array(workers * inputSize * inputSize * 3), workers);
+  rmSync(dir, { recursive: true, force: true });
+  return emb;
 }
 
 async function inFlight<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: n }, async () => { while (next < items.length) await fn(items[next++]!); }));
+}
+
+/** The tfjs wasm module's linear memory (it only grows), or 0 on other backends. */
+function wasmHeapBytes(): number {
+  const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return b.wasm?.HEAPU8?.byteLength ?? 0;
 }
 
 export async function benchIndex(args: string[]): Promise<void> {
@@ -60,13 +82,16 @@ export async function benchIndex(args: string[]): Promise<void> {
   const sizes = arg('sizes', '224,160,128').split(',').map(Number);
   const rssPhotos = Number(arg('rss', '0'));
   const decodeConcurrency = Number(arg('decode', '2'));
+  /** Embedding workers to compare, e.g. --workers=0,2 (0: on the main thread). */
+  const workerCounts = arg('workers', '0,2').split(',').map(Number);
+  const workers = workerCounts[workerCounts.length - 1]!;
   const backend = await initBackend();
   const photos = join(CACHE, `photos-12mp-${n}`);
   await makePhotos(photos, n, 4000, 3000);
   const files = readdirSync(photos).filter((f) => f.endsWith('.jpg')).slice(0, n).map((f) => join(photos, f));
   const rows: (string | number)[][] = [];
-  for (const size of sizes) {
-    const emb = await speedEmbedder(size);
+  for (const [size, w] of (n > 0 ? sizes : []).flatMap((sz) => workerCounts.map((wc) => [sz, wc] as const))) {
+    const emb = await speedEmbedder(size, w);
     const scratch = mkdtempSync(join(tmpdir(), 'glimpse-bench-idx-'));
     // Decode only: sharp to the backbone's input, two images in flight.
     const decoded: Float32Array[] = [];
@@ -91,24 +116,46 @@ export async function benchIndex(args: string[]): Promise<void> {
     const summary = await lib.index([photos], { decodeConcurrency });
     const fullRate = summary.indexed / ((performance.now() - t) / 1000);
     lib.close();
+    emb.dispose();
     rmSync(scratch, { recursive: true, force: true });
     const slower = Math.min(decodeRate, embedRate);
-    rows.push([`MobileNetV2 @${size}`, decodeRate, embedRate, fullRate, `${(fullRate / slower).toFixed(2)}x`]);
+    rows.push([`MobileNetV2 @${size}`, w ? `${w} workers` : 'main thread', decodeRate, embedRate, fullRate, `${(fullRate / slower).toFixed(2)}x`]);
   }
-  console.log(`\nIndexing ${n} 12-MP JPEGs (4000x3000), tfjs ${backend.name}, photos/s; full = decode + embed + thumbnails + SQLite + captions, ${decodeConcurrency} decodes in flight`);
-  printTable(['backbone', 'decode-only', 'embed-only', 'full pipeline', 'full / slower stage'], rows);
+  if (n > 0) {
+    console.log(`\nIndexing ${n} 12-MP JPEGs (4000x3000), tfjs ${backend.name}, photos/s; full = decode + embed + thumbnails + SQLite + captions, ${decodeConcurrency} decodes in flight`);
+    printTable(['backbone', 'embedding on', 'decode-only', 'embed-only', 'full pipeline', 'full / slower stage'], rows);
+  }
   if (rssPhotos > 0) {
+    // Run alone (--photos=0) for a clean peak: the 12-MP decodes above have their own peak.
     const small = join(CACHE, `photos-small-${rssPhotos}`);
     await makePhotos(small, rssPhotos, 640, 480);
-    const emb = await speedEmbedder(sizes[sizes.length - 1]!);
+    const emb = await speedEmbedder(sizes[sizes.length - 1]!, workers);
     const dataDir = mkdtempSync(join(tmpdir(), 'glimpse-bench-rss-'));
     const lib = new Library({ store: LibraryStore.open(dataDir), embedder: emb, dataDir });
+    const samples: { at: number; done: number; rss: number; heap: number; buffers: number; wasm: number }[] = [];
+    let done = 0;
+    const sample = () => {
+      const m = process.memoryUsage();
+      samples.push({ at: performance.now(), done, rss: m.rss, heap: m.heapTotal, buffers: m.external, wasm: wasmHeapBytes() });
+    };
+    const timer = setInterval(sample, 1000);
     const t = performance.now();
-    const s = await lib.index([small]);
+    const s = await lib.index([small], { onProgress: (p) => { if (p.phase === 'indexing') done = p.done; } });
+    clearInterval(timer);
+    sample();
     lib.close();
     rmSync(dataDir, { recursive: true, force: true });
-    console.log(`indexed ${s.indexed} photos in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+    console.log(`\nindexed ${s.indexed} photos (640x480) in ${((performance.now() - t) / 1000).toFixed(0)} s; memory (MB) as indexing went on:`);
+    const mb = (b: number) => (b / 2 ** 20).toFixed(0);
+    const at = (f: number) => samples[Math.min(samples.length - 1, Math.floor(f * (samples.length - 1)))]!;
+    const peak = samples.reduce((a, b) => (b.rss > a.rss ? b : a));
+    const rows: [string, (typeof samples)[number]][] = [['10%', at(0.1)], ['25%', at(0.25)], ['50%', at(0.5)], ['75%', at(0.75)], ['end', at(1)], ['peak', peak]];
+    // Worker threads' heaps are not in memoryUsage(): they land in "native rest", with libvips,
+    // SQLite and malloc's per-thread arenas (MALLOC_ARENA_MAX caps those on glibc).
+    console.log(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '(unset)'}, ${workers ? `${workers} embedding workers` : 'embedding on the main thread'}`);
+    printTable(['when', 'photos done', 'RSS', 'JS heap', 'external (incl. wasm)', 'main-thread wasm heap', 'native rest'],
+      rows.map(([w, r]) => [w, r.done, mb(r.rss), mb(r.heap), mb(r.buffers), mb(r.wasm), mb(r.rss - r.heap - r.buffers)]));
   }
-  console.log(`peak RSS of this run: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   if (!existsSync(CACHE)) mkdirSync(CACHE);
 }

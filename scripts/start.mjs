@@ -4,6 +4,7 @@
 import { spawnSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, writeFileSync } from 'node:fs';
+import { serveWeb } from './serve.mjs';
 
 const require = createRequire(import.meta.url);
 function findElectron() {
@@ -31,5 +32,5 @@ if (typeof electronPath === 'string') {
   spawn(electronPath, ['.'], { stdio: 'inherit' }).on('exit', (code) => process.exit(code ?? 0));
 } else {
   console.error('glimpse: the Electron binary is not installed (offline install); starting web mode instead.');
-  spawn('npx', ['tsx', 'src/cli/main.ts', 'serve', ...process.argv.slice(2)], { stdio: 'inherit' }).on('exit', (code) => process.exit(code ?? 0));
+  serveWeb(process.argv.slice(2));
 }

@@ -9,7 +9,9 @@ import { cpSync, existsSync, mkdirSync, writeFileSync, realpathSync, truncateSyn
 import * as tf from '@tensorflow/tfjs';
 import { createEngineApi, type EngineApi } from '../src/main/core/api.js';
 import { initBackend } from '../src/main/core/tf/backend.js';
-import { readManifest } from '../src/main/core/vse/bundle.js';
+import { loadBundle, readManifest } from '../src/main/core/vse/bundle.js';
+import { bundleEmbedder } from '../src/main/core/library/embedder.js';
+import { pooledEmbedder } from '../src/main/core/library/embed-pool.js';
 import type { Progress, Result } from '../src/shared/contract.js';
 import { trainTinyModel } from './tiny-model.js';
 import { makeUiFixture, type UiFixture } from './ui-fixture.js';
@@ -204,6 +206,24 @@ describe('fine-tuning on albums', () => {
     expect(status.counts).toMatchObject({ photos: 30, embedded: 30, stale: 0 });
     expect(ok(await api.model({}))).toMatchObject({ id: adopted.model, finetune: { pairs: expect.any(Number) } });
     expect(await api.finetuneAlbums({ albums: [] })).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+  });
+});
+
+describe('image embedding on worker threads', () => {
+  it('gives the same vectors as the main thread, for batches split across workers', async () => {
+    const base = bundleEmbedder(await loadBundle(tiny));
+    const pooled = pooledEmbedder(bundleEmbedder(await loadBundle(tiny)), tiny, 2);
+    const s = base.preprocess.inputSize;
+    const n = 5;
+    const pixels = Float32Array.from({ length: n * s * s * 3 }, (_, i) => ((i * 7919) % 255) / 255);
+    const want = await base.embedImages(pixels, n);
+    const got = await pooled.embedImages(pixels, n);
+    expect(got.length).toBe(want.length);
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 5);
+    const one = await pooled.embedImages(pixels, 1);
+    for (let i = 0; i < base.dim; i++) expect(one[i]).toBeCloseTo(want[i]!, 5);
+    base.dispose();
+    pooled.dispose();
   });
 });
 

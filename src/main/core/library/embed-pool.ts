@@ -1,0 +1,101 @@
+/**
+ * Image embedding on one worker thread per core: each worker runs the backbone on its own tfjs
+ * backend, and every batch is split across them. Text embedding stays with the base embedder.
+ * tfjs's wasm backend is single-threaded under Node, so this is how indexing uses both cores.
+ */
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { appRoot } from '../paths.js';
+import type { Embedder } from './embedder.js';
+
+/** Images per message to a worker (see embedImages). */
+const MAX_PER_CALL = 4;
+
+interface PoolWorker {
+  embed(pixels: Float32Array, n: number): Promise<Float32Array>;
+  stop(): Promise<number>;
+}
+
+/** The worker entry: the built file beside this bundle in Electron, else the TS source through tsx. */
+function entry(): { file: string; workerData: Record<string, unknown> } {
+  const here = fileURLToPath(import.meta.url);
+  if (!here.endsWith('.ts')) {
+    const built = join(here, '..', 'embed-worker.js');
+    if (existsSync(built)) return { file: built, workerData: {} };
+  }
+  const source = new URL('./embed-worker.ts', import.meta.url).href;
+  return { file: join(appRoot(), 'bin', 'worker-boot.mjs'), workerData: { entry: source } };
+}
+
+function startWorker(bundleDir: string): Promise<PoolWorker> {
+  const e = entry();
+  const w = new Worker(e.file, { workerData: { ...e.workerData, bundleDir } });
+  const pending = new Map<number, { resolve: (v: Float32Array) => void; reject: (e: Error) => void }>();
+  let seq = 0;
+  return new Promise((resolve, reject) => {
+    w.on('message', (m: { ready?: boolean; id?: number; vectors?: Float32Array; error?: string }) => {
+      if (m.ready !== undefined) {
+        if (m.ready) resolve({
+          embed: (pixels, n) => new Promise((res, rej) => {
+            const id = ++seq;
+            pending.set(id, { resolve: res, reject: rej });
+            w.postMessage({ id, pixels, n }, [pixels.buffer as ArrayBuffer]);
+          }),
+          stop: () => w.terminate(),
+        });
+        else reject(new Error(`embedding worker: ${m.error}`));
+        return;
+      }
+      const p = pending.get(m.id!);
+      pending.delete(m.id!);
+      if (m.error) p?.reject(new Error(m.error));
+      else p?.resolve(m.vectors!);
+    });
+    w.on('error', (err) => {
+      reject(err);
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
+    });
+  });
+}
+
+/**
+ * `base` with its image embedding spread over `workers` threads, each loading `bundleDir`. The
+ * threads start with the first image batch, so searching and captioning never pay for them.
+ */
+export function pooledEmbedder(base: Embedder, bundleDir: string, workers: number): Embedder {
+  let started: Promise<PoolWorker[]> | null = null;
+  const per = base.preprocess.inputSize * base.preprocess.inputSize * 3;
+  return {
+    id: base.id, dim: base.dim, preprocess: base.preprocess, captionBank: base.captionBank,
+    embedTexts: (texts) => base.embedTexts(texts),
+    async embedImages(pixels, n) {
+      started ??= Promise.all(Array.from({ length: workers }, () => startWorker(bundleDir)));
+      const pool = await started;
+      // Small pieces, dealt round-robin: each worker's wasm heap grows to its largest batch and
+      // never shrinks, so pieces of a few images keep memory down at the same speed.
+      const pieces = Math.max(pool.length, Math.ceil(n / MAX_PER_CALL));
+      const size = Math.ceil(n / pieces);
+      const queues = pool.map(() => Promise.resolve());
+      const parts: Promise<Float32Array>[] = [];
+      for (let from = 0, i = 0; from < n; from += size, i++) {
+        const count = Math.min(size, n - from);
+        const w = i % pool.length;
+        // A copy per piece: its buffer is transferred, and the caller's pixels stay usable.
+        const part = queues[w]!.then(() => pool[w]!.embed(pixels.slice(from * per, (from + count) * per), count));
+        queues[w] = part.then(() => undefined, () => undefined);
+        parts.push(part);
+      }
+      const out = new Float32Array(n * base.dim);
+      let at = 0;
+      for (const p of await Promise.all(parts)) { out.set(p, at); at += p.length; }
+      return out;
+    },
+    dispose() {
+      base.dispose();
+      void started?.then((pool) => pool.forEach((w) => void w.stop()), () => undefined);
+    },
+  };
+}
