@@ -2,19 +2,14 @@
  * Fast nearest-neighbour search for one model's vectors: a coarse pass over sign bits (one bit per
  * dimension, Hamming distance by popcount) picks a shortlist in O(n), then the shortlist is
  * re-ranked exactly by cosine similarity on the stored float vectors. Measured here (bench query,
- * 100k x 1024): ~12 ms p50 against ~190 ms for sqlite-vec's brute-force distance, with the same
- * top-50 on clustered data. Only the bits live in memory (n x dim/8 bytes).
+ * 1024-d): ~17 ms p50 at 100k against ~185 ms for sqlite-vec's brute-force distance, and ~59 ms
+ * at 1M, with 94-100% of the exact top-50 on clustered data. Only the bits live in memory
+ * (n x dim/8 bytes).
  */
 export interface IndexedVectors {
   ids: Int32Array;
   bits: Uint32Array;
   dim: number;
-}
-
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 export function signBits(v: Float32Array, dim: number, out: Uint32Array, offset: number): void {
@@ -55,28 +50,54 @@ export class VectorIndex {
 
   /**
    * Ids of (at least) `shortlist` entries nearest in Hamming distance to the query's sign bits,
-   * chosen with a counting pass instead of a sort.
+   * chosen with a counting pass instead of a sort. Large, wide indexes go in two steps: the
+   * first PREFIX_WORDS words of every entry pick a wider pre-shortlist, which the full bits
+   * then narrow; the bench (1M x 1024) measured this against one full pass.
    */
   shortlist(query: Float32Array, shortlist: number, exclude = -1): number[] {
     const q = new Uint32Array(this.words);
     signBits(query, this.dim, q, 0);
-    const ham = new Uint16Array(this.count);
-    const hist = new Uint32Array(this.dim + 1);
+    const all = (i: number) => i;
+    if (this.words > PREFIX_WORDS && this.count > PREFIX_MIN_ENTRIES) {
+      const wide = this.nearest(q, PREFIX_WORDS, Math.max(10 * shortlist, 20_000), this.count, all);
+      const picked = this.nearest(q, this.words, shortlist, wide.length, (j) => wide[j]!);
+      return picked.map((i) => this.ids[i]!).filter((id) => id !== exclude);
+    }
+    return this.nearest(q, this.words, shortlist, this.count, all).map((i) => this.ids[i]!).filter((id) => id !== exclude);
+  }
+
+  /** Positions of the (at least) `k` nearest of `n` entries (entry(j) is the j-th), by Hamming distance on their first `words` words. */
+  private nearest(q: Uint32Array, words: number, k: number, n: number, entry: (j: number) => number): number[] {
+    const ham = new Uint16Array(n);
+    const hist = new Uint32Array(words * 32 + 1);
     const W = this.words;
-    for (let i = 0; i < this.count; i++) {
+    const bits = this.bits;
+    for (let j = 0; j < n; j++) {
+      const o = entry(j) * W;
       let h = 0;
-      const o = i * W;
-      for (let w = 0; w < W; w++) h += popcount(this.bits[o + w]! ^ q[w]!);
-      ham[i] = h;
+      for (let w = 0; w < words; w++) {
+        // Popcount, inlined. Math.imul keeps the byte sum in int32: a plain `*` makes it a double,
+        // which measured twice as slow over 1M x 1024 bits.
+        let x = bits[o + w]! ^ q[w]!;
+        x -= (x >>> 1) & 0x55555555;
+        x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+        h += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+      }
+      ham[j] = h;
       hist[h]!++;
     }
     let radius = 0;
-    for (let acc = 0; radius <= this.dim && acc + hist[radius]! < shortlist; radius++) acc += hist[radius]!;
+    for (let acc = 0; radius < hist.length - 1 && acc + hist[radius]! < k; radius++) acc += hist[radius]!;
     const out: number[] = [];
-    for (let i = 0; i < this.count; i++) if (ham[i]! <= radius && this.ids[i] !== exclude) out.push(this.ids[i]!);
+    for (let j = 0; j < n; j++) if (ham[j]! <= radius) out.push(entry(j));
     return out;
   }
 }
+
+/** Words (of 32 sign bits) the first step of a two-step shortlist reads. */
+const PREFIX_WORDS = 8;
+/** Below this many entries one full pass is fast enough. */
+const PREFIX_MIN_ENTRIES = 250_000;
 
 /** Exact cosine re-rank of candidates (vectors are unit length, so the dot product). */
 export function rerank(query: Float32Array, candidates: { id: number; vector: Float32Array }[], k: number): { id: number; score: number }[] {
