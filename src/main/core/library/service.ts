@@ -3,10 +3,9 @@
  * keeps them for the life of the process (the CLI's --queries mode loads the model only once).
  */
 import { resolve } from 'node:path';
-import type { CallOptions, ParsedInput, Outputs } from '../../../shared/contract.js';
+import type { CallOptions, ParsedInput, Outputs, PhotoSummary } from '../../../shared/contract.js';
 import { initBackend } from '../tf/backend.js';
 import { as, GlimpseError } from '../errors.js';
-import type { PhotoSummary } from '../../../shared/contract.js';
 import type { PhotoRow } from './store.js';
 import { loadBundle } from '../vse/bundle.js';
 import { defaultModelDir } from '../paths.js';
@@ -135,7 +134,6 @@ export class LibraryService {
     const lib = await this.open();
     const id = lib.photoIdFor(input.path);
     lib.albums.setCaption(id, input.caption);
-    lib.searcher.invalidate();
     return { path: lib.store.photoById(id)!.path, caption: input.caption || null };
   }
 
@@ -164,7 +162,7 @@ export class LibraryService {
   async reveal(input: ParsedInput<'reveal'>): Promise<Outputs['reveal']> {
     const lib = await this.open();
     const p = resolve(input.path);
-    const known = lib.store.photoByPath(p) !== undefined || lib.store.failures(100_000).some((f) => f.path === p);
+    const known = lib.store.photoByPath(p) !== undefined || lib.store.db.prepare('SELECT 1 FROM failures WHERE path = ?').get(p) !== undefined;
     if (!known) throw new GlimpseError('not-found', `${p}: not a file in the library`);
     if (!this.deps.reveal) throw new GlimpseError('unavailable', 'this front end cannot open a file manager');
     await this.deps.reveal(p);
