@@ -5,6 +5,7 @@
  *   npx tsx scripts/model/train-default.ts [--backbone=nsfwjs-mobilenet_v2@160] [--out=DIR]
  *     [--config=JSON] [--eval-only=BUNDLE] [--report=FILE]
  */
+import { TRAINING_LICENCES, TRAINING_SETS } from './card-text.js';
 import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -119,8 +120,7 @@ async function main(): Promise<void> {
         name: 'Glimpse default model',
         description: `VSE (${model.config.maxViolation ? 'max-violation loss, VSE++' : 'sum-of-hinges loss, VSE0'}; ${model.config.layerNorm ? 'layer-normalised GRU' : 'GRU'}) on a frozen ${backboneArg} backbone, trained on public-domain clip art and Apache-2.0 / CC-BY-4.0 emoji. See docs/MODEL.md.`,
         trainingData: [
-          { description: `Open Clip Art Library 0.18 (Debian openclipart-png/-svg), train folders`, images: trainDs.numImages, captions: trainDs.captions.length, licence: 'public domain' },
-          { description: 'emoji-datasource-google 16 (Noto Emoji) and emoji-datasource-twitter 16 (Twemoji), 70% of code points', images: 0, captions: 0, licence: 'Apache-2.0; CC-BY-4.0 (Twemoji, Twitter Inc and contributors)' },
+          { description: TRAINING_SETS, images: trainDs.numImages, captions: trainDs.captions.length, licence: TRAINING_LICENCES },
           { description: `Backbone: ${backboneArg} from the nsfwjs npm package (MIT), frozen; its features took ${Math.round(meta.seconds)} s for the corpus`, images: 0, captions: 0, licence: 'MIT' },
         ],
         recall,

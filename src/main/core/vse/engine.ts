@@ -163,6 +163,9 @@ export async function finetuneOn(input: Omit<ParsedInput<'finetune'>, 'data'> & 
         config, model: result.model, vocab: result.vocab, captionBank: [...bundle.captionBank, ...trainDs.captions],
         card: {
           ...card, name: `${card.name} (fine-tuned)`,
+          // The base model's evaluation sets were not re-run: only the held-out photos are measured.
+          recall: [{ split: 'held-out fine-tuning photos', images: heldDs.numImages, captions: heldDs.captions.length, metrics: after }],
+          notes: [...card.notes, `Fine-tuned from ${bundle.manifest.id} on ${trainDs.captions.length} labelled pairs; its recall on the base model's evaluation sets is not re-measured here (glimpse eval does that).`],
           trainingData: [...card.trainingData, datasetSummary(trainDs)],
           finetune: { from: bundle.manifest.id, pairs: trainDs.captions.length, heldOutImages: heldDs.numImages, newWords, before, after },
           training: { backend: backend.name, seconds: result.seconds, steps: result.step, epochs: result.epoch, bestStep: result.best.step },
