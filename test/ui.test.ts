@@ -194,7 +194,8 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
     await page.getByRole('button', { name: 'Model', exact: true }).click();
     await page.getByText('Your adopted model').waitFor();
     expect(await page.getByTestId('backend').textContent()).toMatch(/wasm|cpu|tensorflow/);
-    await page.getByText(/Fine-tuned from/).waitFor();
+    await page.getByText(/Fine-tuned from .* pairs: rsum/).waitFor();
+    await page.getByRole('cell', { name: 'held-out fine-tuning photos' }).waitFor();
     await shot('model');
 
     await page.getByRole('button', { name: 'Jobs', exact: true }).click();
