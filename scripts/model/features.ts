@@ -4,11 +4,11 @@
  * per core, because tfjs's wasm backend is single-threaded under Node.
  *   npx tsx scripts/model/features.ts <backbone-id> [inputSize] [--sets=a,b] [--limit=N]
  */
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { existsSync, mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir, cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { startModuleWorker } from '../../src/main/core/workers.js';
 
 interface Job { ids: string[]; images: string[]; backbone: string; inputSize?: number }
 
@@ -64,7 +64,7 @@ if (!isMainThread) {
   const t0 = performance.now();
   const done = new Array<number>(workers).fill(0);
   const results = await Promise.all(shards.map((shard, w) => new Promise<{ features: Float32Array; ok: Uint8Array; dim: number; id: string }>((resolve, reject) => {
-    const worker = new Worker(join(fileURLToPath(new URL('../../bin/', import.meta.url)), 'worker-boot.mjs'), { workerData: { ids: shard.map((i) => i.id), images: shard.map((i) => i.image), backbone, inputSize, entry: import.meta.url } });
+    const worker = startModuleWorker(new URL(import.meta.url), { ids: shard.map((i) => i.id), images: shard.map((i) => i.image), backbone, inputSize });
     worker.on('message', (m: { type: string; done?: number; features?: Float32Array }) => {
       if (m.type === 'progress') {
         done[w] = m.done!;

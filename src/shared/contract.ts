@@ -374,6 +374,13 @@ export interface CallOptions {
 
 export type GlimpseApi = { [K in MethodName]: (input: Input<K>, opts?: CallOptions) => Promise<Result<Outputs[K]>> };
 
+/** A GlimpseApi whose every method goes through one `call` (HTTP, a worker port, the core). */
+export function apiFrom(call: (method: MethodName, input: unknown, opts?: CallOptions) => Promise<Result<unknown>>): GlimpseApi {
+  const api = {} as Record<MethodName, unknown>;
+  for (const name of Object.keys(methods) as MethodName[]) api[name] = (input: unknown, opts?: CallOptions) => call(name, input, opts);
+  return api as unknown as GlimpseApi;
+}
+
 /** Validates an input against its method's schema; the message names the field at fault. */
 export function parseInput<K extends MethodName>(method: K, input: unknown): Result<ParsedInput<K>> {
   const r = methods[method].safeParse(input ?? {});

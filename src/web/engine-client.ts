@@ -2,13 +2,11 @@
  * The contract backed by an engine in a worker thread (see engine-worker.ts). If the worker dies,
  * open calls are answered with an error and a new worker starts for the next call.
  */
-import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
-import { methods, type CallOptions, type GlimpseApi, type MethodName } from '../shared/contract.js';
+import type { Worker } from 'node:worker_threads';
+import { apiFrom, type GlimpseApi } from '../shared/contract.js';
 import { RpcClient, type RpcReply } from '../main/core/rpc.js';
+import { startModuleWorker } from '../main/core/workers.js';
 
-const BOOT = fileURLToPath(new URL('../../bin/worker-boot.mjs', import.meta.url));
-const ENTRY = new URL('./engine-worker.ts', import.meta.url).href;
 
 export function workerApi(dataDir: string): GlimpseApi & { close: () => Promise<void> } {
   let worker: Worker | null = null;
@@ -16,7 +14,7 @@ export function workerApi(dataDir: string): GlimpseApi & { close: () => Promise<
   const client = new RpcClient((m) => ensure().postMessage(m));
   function ensure(): Worker {
     if (worker) return worker;
-    const w = new Worker(BOOT, { workerData: { entry: ENTRY, dataDir } });
+    const w = startModuleWorker(new URL('./engine-worker.ts', import.meta.url), { dataDir });
     w.on('message', (m: RpcReply) => { if (m.type !== 'reveal') client.receive(m); });
     w.on('error', (err) => client.failAll(`the Glimpse engine failed: ${err.message}`));
     w.on('exit', (code) => {
@@ -26,12 +24,8 @@ export function workerApi(dataDir: string): GlimpseApi & { close: () => Promise<
     worker = w;
     return w;
   }
-  const api = {} as Record<MethodName, unknown>;
-  for (const name of Object.keys(methods) as MethodName[]) {
-    api[name] = (input: unknown, opts: CallOptions = {}) => client.call(name, input, opts.onProgress, opts.signal);
-  }
   return {
-    ...(api as unknown as GlimpseApi),
+    ...apiFrom((name, input, opts) => client.call(name, input, opts?.onProgress, opts?.signal)),
     close: async () => {
       closing = true;
       if (!worker) return;

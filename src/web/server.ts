@@ -13,13 +13,13 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { isInside, resolveMedia } from '../main/core/media.js';
+import { isInside, MEDIA_TYPES, resolveMedia } from '../main/core/media.js';
 import { methods, type GlimpseApi, type MethodName, type Result } from '../shared/contract.js';
 
+/** The renderer's own files; photos and thumbnails take their type from the media resolver. */
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
-  '.webp': 'image/webp', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.tif': 'image/tiff', '.tiff': 'image/tiff',
-  '.avif': 'image/avif', '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon',
+  ...MEDIA_TYPES, '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',
+  '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon',
 };
 const MAX_BODY = 1 << 20;
 
@@ -47,8 +47,8 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(data);
 }
 
-function sendFile(res: ServerResponse, path: string): void {
-  res.writeHead(200, { 'content-type': TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream', 'x-content-type-options': 'nosniff' });
+function sendFile(res: ServerResponse, path: string, type = TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream'): void {
+  res.writeHead(200, { 'content-type': type, 'x-content-type-options': 'nosniff' });
   createReadStream(path).pipe(res);
 }
 
@@ -115,7 +115,7 @@ export function startWebServer(opts: WebServerOptions): Promise<WebServer> {
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
       if (url.pathname.startsWith('/thumbs/') || url.pathname === '/photo') {
         const m = resolveMedia(url.pathname, url.searchParams, { dataDir: opts.dataDir, roots: opts.roots() });
-        return m.ok ? sendFile(res, m.file) : send(res, m.status, m.message);
+        return m.ok ? sendFile(res, m.file, m.type) : send(res, m.status, m.message);
       }
       // The renderer: "/" is index.html; everything else must resolve inside the static folder.
       const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);

@@ -3,8 +3,8 @@
  * schema, runs the engine or the library, and returns errors as data. Front ends call only this.
  * Long work runs as jobs (listed by `jobs`, cancelled by `cancelJob` from any front end).
  */
-import type { GlimpseApi, MethodName, Result, Outputs, CallOptions, ParsedInput, FinetuneOutput } from '../../shared/contract.js';
-import { methods, parseInput } from '../../shared/contract.js';
+import type { GlimpseApi, MethodName, Outputs, CallOptions, ParsedInput, FinetuneOutput } from '../../shared/contract.js';
+import { apiFrom, parseInput } from '../../shared/contract.js';
 import { GlimpseError, toResult } from './errors.js';
 import { initBackend } from './tf/backend.js';
 import { evaluateCommand, finetuneCommand, finetuneOn, trainCommand } from './vse/engine.js';
@@ -95,16 +95,13 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
     updateSettings: (i) => library.updateSettings(i),
     reveal: (i) => library.reveal(i),
   };
-  const api = {} as Record<MethodName, unknown>;
-  for (const name of Object.keys(methods) as MethodName[]) {
-    api[name] = async (input: unknown, opts: CallOptions = {}): Promise<Result<unknown>> => {
-      const parsed = parseInput(name, input);
-      if (!parsed.ok) return parsed;
-      return toResult(() => (handlers[name] as (i: unknown, o: CallOptions) => Promise<unknown>)(parsed.value, opts));
-    };
-  }
+  const api = apiFrom(async (name, input, opts = {}) => {
+    const parsed = parseInput(name, input);
+    if (!parsed.ok) return parsed;
+    return toResult(() => (handlers[name] as (i: unknown, o: CallOptions) => Promise<unknown>)(parsed.value, opts));
+  });
   return {
-    ...(api as unknown as GlimpseApi),
+    ...api,
     close: () => {
       for (const j of jobs.running()) jobs.cancel(j.id);
       library.close();

@@ -3,7 +3,7 @@
  * same contract over loopback HTTP (the session cookie carries the per-launch token; progress
  * arrives as server-sent events).
  */
-import { methods, type CallOptions, type DesktopBridge, type GlimpseApi, type MethodName, type Result } from '../../shared/contract';
+import { apiFrom, type CallOptions, type DesktopBridge, type GlimpseApi, type MethodName, type Result } from '../../shared/contract';
 
 declare global {
   interface Window {
@@ -46,14 +46,8 @@ async function callHttp(name: MethodName, input: unknown, opts?: CallOptions): P
   }
 }
 
-function httpApi(): GlimpseApi {
-  const api = {} as Record<MethodName, unknown>;
-  for (const name of Object.keys(methods) as MethodName[]) api[name] = (input: unknown, opts?: CallOptions) => callHttp(name, input, opts);
-  return api as unknown as GlimpseApi;
-}
-
 export function getApi(): GlimpseApi {
-  return window.glimpse ?? httpApi();
+  return window.glimpse ?? apiFrom(callHttp);
 }
 
 let cached: GlimpseApi | null = null;

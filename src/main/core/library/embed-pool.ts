@@ -3,11 +3,7 @@
  * backend, and every batch is split across them. Text embedding stays with the base embedder.
  * tfjs's wasm backend is single-threaded under Node, so this is how indexing uses both cores.
  */
-import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { appRoot } from '../paths.js';
+import { startModuleWorker } from '../workers.js';
 import type { Embedder } from './embedder.js';
 
 /** Images per message to a worker (see embedImages). */
@@ -18,20 +14,9 @@ interface PoolWorker {
   stop(): Promise<number>;
 }
 
-/** The worker entry: the built file beside this bundle in Electron, else the TS source through tsx. */
-function entry(): { file: string; workerData: Record<string, unknown> } {
-  const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith('.ts')) {
-    const built = join(here, '..', 'embed-worker.js');
-    if (existsSync(built)) return { file: built, workerData: {} };
-  }
-  const source = new URL('./embed-worker.ts', import.meta.url).href;
-  return { file: join(appRoot(), 'bin', 'worker-boot.mjs'), workerData: { entry: source } };
-}
-
 function startWorker(bundleDir: string): Promise<PoolWorker> {
-  const e = entry();
-  const w = new Worker(e.file, { workerData: { ...e.workerData, bundleDir } });
+  // Electron inlines this module into engine-host.js, with the worker built beside it.
+  const w = startModuleWorker(new URL(import.meta.url.endsWith('.ts') ? './embed-worker.ts' : './embed-worker.js', import.meta.url), { bundleDir });
   const pending = new Map<number, { resolve: (v: Float32Array) => void; reject: (e: Error) => void }>();
   let seq = 0;
   return new Promise((resolve, reject) => {

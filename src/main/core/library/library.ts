@@ -4,7 +4,7 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LibraryStore } from './store.js';
+import type { LibraryStore, PhotoRow } from './store.js';
 import type { Embedder } from './embedder.js';
 import { Indexer, type IndexOptions, type IndexSummary } from './indexer.js';
 import { Searcher, type SearchOptions, type SearchHit } from '../search/search.js';
@@ -45,7 +45,12 @@ export class Library {
    * Runs one at a time: a watcher's run and a user's run never interleave.
    */
   index(folders: string[], opts: IndexOptions & { captions?: number } = {}): Promise<IndexSummary> {
-    const run = this.queue.then(() => this.indexNow(folders, opts));
+    return this.serial(() => this.indexNow(folders, opts));
+  }
+
+  /** Runs `fn` after every earlier index or caption run has ended (failed ones included). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -67,9 +72,7 @@ export class Library {
 
   /** Re-captions photos whose stored captions came from an older bank (after album or caption edits). */
   refreshCaptions(opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<number> {
-    const run = this.queue.then(() => this.bank.refresh(5, opts.onProgress, opts.signal));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serial(() => this.bank.refresh(5, opts.onProgress, opts.signal));
   }
 
   removeRoot(folder: string): boolean {
@@ -83,15 +86,16 @@ export class Library {
     return this.searcher.search(query, opts);
   }
 
-  photoIdFor(path: string): number {
+  /** The library's row for a photo, by its path or the path its symlinks resolve to. */
+  photoRow(path: string): PhotoRow {
     const abs = resolve(path);
     const row = this.store.photoByPath(abs) ?? (existsSync(abs) ? this.store.photoByPath(realpathSync(abs)) : undefined);
     if (!row) throw new GlimpseError('not-found', `${abs}: not in the library (index its folder first)`);
-    return row.id;
+    return row;
   }
 
   similar(path: string, opts: SearchOptions = {}): { id: number; path: string; score: number }[] {
-    return this.searcher.similar(this.photoIdFor(path), opts);
+    return this.searcher.similar(this.photoRow(path).id, opts);
   }
 
   /**

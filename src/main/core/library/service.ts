@@ -96,7 +96,7 @@ export class LibraryService {
 
   async photo(input: ParsedInput<'photo'>): Promise<Outputs['photo']> {
     const lib = await this.open();
-    const row = lib.store.photoById(lib.photoIdFor(input.path))!;
+    const row = lib.photoRow(input.path);
     const camera = [row.camera_make, row.camera_model].filter(Boolean).join(' ') || null;
     return {
       ...summary(row), folder: row.folder, width: row.width, height: row.height, format: row.format, size: row.size, camera,
@@ -132,9 +132,9 @@ export class LibraryService {
 
   async setCaption(input: ParsedInput<'setCaption'>): Promise<Outputs['setCaption']> {
     const lib = await this.open();
-    const id = lib.photoIdFor(input.path);
-    lib.albums.setCaption(id, input.caption);
-    return { path: lib.store.photoById(id)!.path, caption: input.caption || null };
+    const row = lib.photoRow(input.path);
+    lib.albums.setCaption(row.id, input.caption);
+    return { path: row.path, caption: input.caption || null };
   }
 
   private plain: LibraryStore | null = null;

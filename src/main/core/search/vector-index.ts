@@ -6,13 +6,7 @@
  * at 1M, with 94-100% of the exact top-50 on clustered data. Only the bits live in memory
  * (n x dim/8 bytes).
  */
-export interface IndexedVectors {
-  ids: Int32Array;
-  bits: Uint32Array;
-  dim: number;
-}
-
-export function signBits(v: Float32Array, dim: number, out: Uint32Array, offset: number): void {
+function signBits(v: Float32Array, dim: number, out: Uint32Array, offset: number): void {
   const words = Math.ceil(dim / 32);
   for (let w = 0; w < words; w++) out[offset + w] = 0;
   for (let d = 0; d < dim; d++) if (v[d]! > 0) out[offset + (d >> 5)]! |= 1 << (d & 31);
