@@ -2,8 +2,9 @@ import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { resolve } from 'node:path';
 
-// Optional native backends: absent where libtensorflow can't install, loaded at run time if present.
-const optionalNative = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+// Optional native runtimes: absent where they can't install (libtensorflow; onnxruntime without
+// ONNXRUNTIME_NODE_INSTALL=skip), loaded at run time if present.
+const optionalNative = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', 'onnxruntime-node'];
 
 export default defineConfig({
   main: {

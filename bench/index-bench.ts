@@ -1,16 +1,17 @@
 /**
- * `npm run bench -- index [--photos=48] [--sizes=224,160,128] [--workers=0,2] [--rss=0]`: indexing speed on a folder
- * of 12-MP JPEGs built here, measured in one run: decode-only (sharp to the backbone input),
- * embed-only (backbone + projection on ready pixels) and the full pipeline, for MobileNetV2 at
- * each input size, with image embedding on the main thread and on a pool of worker threads.
+ * `npm run bench -- index [--photos=48] [--sizes=224,160,128] [--runtimes=tfjs,workers,onnx] [--threads=2] [--rss=0]`:
+ * indexing speed on a folder of 12-MP JPEGs built here, measured in one run: decode-only (sharp
+ * to the backbone input), embed-only (backbone + projection on ready pixels) and the full
+ * pipeline, for MobileNetV2 at each input size, with the image backbone on tfjs on the main
+ * thread ("tfjs"), on a pool of tfjs worker threads ("workers") or on onnxruntime ("onnx").
  * --decode=N sets how many images the pipeline decodes at once. --rss=N indexes N small 640x480
- * photos (with the last --workers setting) and tabulates memory as it goes; run it with
+ * photos (with the last --runtimes entry) and tabulates memory as it goes; run it with
  * --photos=0 so the 12-MP decodes don't set the peak.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, existsSync, mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { tmpdir } from 'node:os';
+import { tmpdir, availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { initBackend } from '../src/main/core/tf/backend.js';
@@ -24,7 +25,9 @@ import { pooledEmbedder } from '../src/main/core/library/embed-pool.js';
 import { loadBundle, saveBundle } from '../src/main/core/vse/bundle.js';
 import { LibraryStore } from '../src/main/core/library/store.js';
 import { Library } from '../src/main/core/library/library.js';
-import { bundleEmbedder, type Embedder } from '../src/main/core/library/embedder.js';
+import { DEFAULT_DECODE_CONCURRENCY } from '../src/main/core/library/indexer.js';
+import { bundleEmbedder, onnxEmbedder, type Embedder } from '../src/main/core/library/embedder.js';
+import { openOnnxBackbone } from '../src/main/core/vse/backbones/onnx-runtime.js';
 import { Rng } from '../src/main/core/vse/rng.js';
 import { printTable } from './table.js';
 
@@ -42,12 +45,14 @@ async function makePhotos(dir: string, n: number, width: number, height: number)
   }
 }
 
-/** An embedder with the real backbone and a fresh head: speed does not depend on the head's weights. */
+type Runtime = 'tfjs' | 'workers' | 'onnx';
+
 /**
- * MobileNetV2 at `inputSize` with an untrained 1024-d VSE head, saved as a bundle (so embedding
- * workers can load the same model) and loaded; with workers > 0 its image side runs on the pool.
+ * MobileNetV2 at `inputSize` with an untrained 1024-d VSE head (speed does not depend on the
+ * head's weights), saved as a bundle so embedding workers and onnxruntime load the same model,
+ * with its image side on `runtime` using `threads` threads.
  */
-async function speedEmbedder(inputSize: number, workers = 0): Promise<Embedder> {
+async function speedEmbedder(inputSize: number, runtime: Runtime, threads: number): Promise<Embedder> {
   const dir = mkdtempSync(join(tmpdir(), 'glimpse-bench-bb-'));
   const spec = importNsfwjsBackbone('nsfwjs-mobilenet_v2', dir, 'backbone', inputSize);
   const backbone = await Backbone.load(spec, dir);
@@ -57,10 +62,11 @@ async function speedEmbedder(inputSize: number, workers = 0): Promise<Embedder> 
   const bundleDir = join(dir, 'bundle');
   await saveBundle(bundleDir, { config, model, vocab, captionBank: ['a photo'], card: { name: 'bench', description: '', trainingData: [], recall: [], notes: [] } });
   model.dispose();
-  const base = bundleEmbedder(await loadBundle(bundleDir));
-  const emb = workers > 0 ? pooledEmbedder(base, bundleDir, workers) : base;
+  const bundle = await loadBundle(bundleDir);
+  const emb = runtime === 'onnx' ? onnxEmbedder(bundle, await openOnnxBackbone(spec, bundleDir, threads))
+    : runtime === 'workers' ? pooledEmbedder(bundleEmbedder(bundle), bundleDir, threads) : bundleEmbedder(bundle);
   // The workers load the bundle on the first batch: warm them up before the folder goes away.
-  if (workers > 0) await emb.embedImages(new Float32Array(workers * inputSize * inputSize * 3), workers);
+  await emb.embedImages(new Float32Array(threads * inputSize * inputSize * 3), threads);
   rmSync(dir, { recursive: true, force: true });
   return emb;
 }
@@ -81,22 +87,24 @@ export async function benchIndex(args: string[]): Promise<void> {
   const n = Number(arg('photos', '48'));
   const sizes = arg('sizes', '224,160,128').split(',').map(Number);
   const rssPhotos = Number(arg('rss', '0'));
-  const decodeConcurrency = Number(arg('decode', '2'));
-  /** Embedding workers to compare, e.g. --workers=0,2 (0: on the main thread). */
-  const workerCounts = arg('workers', '0,2').split(',').map(Number);
-  const workers = workerCounts[workerCounts.length - 1]!;
+  const decodeConcurrency = Number(arg('decode', String(DEFAULT_DECODE_CONCURRENCY)));
+  const runtimes = arg('runtimes', 'tfjs,workers,onnx').split(',') as Runtime[];
+  const bad = runtimes.find((r) => !['tfjs', 'workers', 'onnx'].includes(r));
+  if (bad) throw new Error(`--runtimes: unknown runtime "${bad}" (tfjs, workers, onnx)`);
+  const threads = Number(arg('threads', String(Math.min(availableParallelism(), 4))));
+  const runtime = runtimes[runtimes.length - 1]!;
   const backend = await initBackend();
   const photos = join(CACHE, `photos-12mp-${n}`);
   await makePhotos(photos, n, 4000, 3000);
   const files = readdirSync(photos).filter((f) => f.endsWith('.jpg')).slice(0, n).map((f) => join(photos, f));
   const rows: (string | number)[][] = [];
-  for (const [size, w] of (n > 0 ? sizes : []).flatMap((sz) => workerCounts.map((wc) => [sz, wc] as const))) {
-    const emb = await speedEmbedder(size, w);
+  for (const [size, rt] of (n > 0 ? sizes : []).flatMap((sz) => runtimes.map((r) => [sz, r] as const))) {
+    const emb = await speedEmbedder(size, rt, threads);
     const scratch = mkdtempSync(join(tmpdir(), 'glimpse-bench-idx-'));
-    // Decode only: sharp to the backbone's input, two images in flight.
+    // Decode only: read, hash, metadata, sharp to the backbone's input and thumbnail, as many in flight as the pipeline.
     const decoded: Float32Array[] = [];
     let t = performance.now();
-    await inFlight(files, 2, async (f) => { decoded.push((await decodePhoto(f, emb.preprocess, join(scratch, 'thumbs'))).pixels); });
+    await inFlight(files, decodeConcurrency, async (f) => { decoded.push((await decodePhoto(f, emb.preprocess, join(scratch, 'thumbs'))).pixels); });
     const decodeRate = n / ((performance.now() - t) / 1000);
     // Embed only: backbone + projection on ready pixels, batches of 16.
     const per = size * size * 3;
@@ -119,17 +127,19 @@ export async function benchIndex(args: string[]): Promise<void> {
     emb.dispose();
     rmSync(scratch, { recursive: true, force: true });
     const slower = Math.min(decodeRate, embedRate);
-    rows.push([`MobileNetV2 @${size}`, w ? `${w} workers` : 'main thread', decodeRate, embedRate, fullRate, `${(fullRate / slower).toFixed(2)}x`]);
+    // Both stages use every core, so run together they can at best split them: 1/(1/d + 1/e).
+    const shared = 1 / (1 / decodeRate + 1 / embedRate);
+    rows.push([`MobileNetV2 @${size}`, emb.imageRuntime, decodeRate, embedRate, fullRate, `${(fullRate / slower).toFixed(2)}x`, shared, `${(fullRate / shared).toFixed(2)}x`]);
   }
   if (n > 0) {
     console.log(`\nIndexing ${n} 12-MP JPEGs (4000x3000), tfjs ${backend.name}, photos/s; full = decode + embed + thumbnails + SQLite + captions, ${decodeConcurrency} decodes in flight`);
-    printTable(['backbone', 'embedding on', 'decode-only', 'embed-only', 'full pipeline', 'full / slower stage'], rows);
+    printTable(['backbone', 'image backbone on', 'decode-only', 'embed-only', 'full pipeline', 'full / slower stage', 'shared-core bound', 'full / bound'], rows);
   }
   if (rssPhotos > 0) {
     // Run alone (--photos=0) for a clean peak: the 12-MP decodes above have their own peak.
     const small = join(CACHE, `photos-small-${rssPhotos}`);
     await makePhotos(small, rssPhotos, 640, 480);
-    const emb = await speedEmbedder(sizes[sizes.length - 1]!, workers);
+    const emb = await speedEmbedder(sizes[sizes.length - 1]!, runtime, threads);
     const dataDir = mkdtempSync(join(tmpdir(), 'glimpse-bench-rss-'));
     const lib = new Library({ store: LibraryStore.open(dataDir), embedder: emb, dataDir });
     const samples: { at: number; done: number; rss: number; heap: number; buffers: number; wasm: number }[] = [];
@@ -152,7 +162,7 @@ export async function benchIndex(args: string[]): Promise<void> {
     const rows: [string, (typeof samples)[number]][] = [['10%', at(0.1)], ['25%', at(0.25)], ['50%', at(0.5)], ['75%', at(0.75)], ['end', at(1)], ['peak', peak]];
     // Worker threads' heaps are not in memoryUsage(): they land in "native rest", with libvips,
     // SQLite and malloc's per-thread arenas (MALLOC_ARENA_MAX caps those on glibc).
-    console.log(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '(unset)'}, ${workers ? `${workers} embedding workers` : 'embedding on the main thread'}`);
+    console.log(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '(unset)'}, image backbone on ${emb.imageRuntime}`);
     printTable(['when', 'photos done', 'RSS', 'JS heap', 'external (incl. wasm)', 'main-thread wasm heap', 'native rest'],
       rows.map(([w, r]) => [w, r.done, mb(r.rss), mb(r.heap), mb(r.buffers), mb(r.wasm), mb(r.rss - r.heap - r.buffers)]));
   }

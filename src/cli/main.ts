@@ -205,6 +205,7 @@ export function buildProgram(): Command {
       p.stop();
       a.close();
       finish(res, o, (v) => [
+        `images embedded by: ${v.imageRuntime}`,
         `${v.cancelled ? 'cancelled' : 'done'} in ${v.seconds.toFixed(1)} s: ${v.indexed} indexed, ${v.skipped} unchanged, ${v.moved} moved, ${v.removed} removed, ${v.reembedded} re-embedded, ${v.failed} failed`,
         ...v.failures.slice(0, 20).map((f) => `  failed ${f.reason}: ${f.path}${f.detail ? ` (${f.detail})` : ''}`),
         v.failures.length > 20 ? `  … and ${v.failures.length - 20} more (glimpse status)` : '',
@@ -279,7 +280,7 @@ export function buildProgram(): Command {
       const res = await a.status({ model: o.model });
       a.close();
       finish(res, o, (v) => [
-        `model: ${v.model}`, `data dir: ${v.dataDir}`, `roots: ${v.roots.length ? v.roots.join(', ') : '(none)'}`,
+        `model: ${v.model}`, `images embedded by: ${v.imageRuntime}`, `data dir: ${v.dataDir}`, `roots: ${v.roots.length ? v.roots.join(', ') : '(none)'}`,
         `photos: ${v.counts.photos} (${v.counts.embedded} embedded by this model, ${v.counts.stale} waiting), failures: ${v.counts.failures}, notes: ${v.counts.warnings}`,
         ...v.failures.slice(0, 30).map((f) => `  ${f.severity === 'error' ? 'failed' : 'note'} ${f.reason}: ${f.path}`),
       ]);

@@ -189,6 +189,8 @@ export interface PhotoIssue { path: string; reason: string; detail: string | nul
 
 export interface IndexOutput {
   backend: string;
+  /** What ran the image backbone, e.g. "onnxruntime cpu, 2 threads". */
+  imageRuntime: string;
   model: string;
   roots: string[];
   scanned: number;
@@ -212,6 +214,7 @@ export interface SimilarOutput { backend: string; model: string; path: string; r
 export interface CaptionOutput { backend: string; model: string; photos: { path: string; captions: { text: string; score: number }[] }[] }
 export interface StatusOutput {
   backend: string;
+  imageRuntime: string;
   model: string;
   dataDir: string;
   roots: string[];

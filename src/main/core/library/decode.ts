@@ -151,12 +151,15 @@ export function thumbPath(thumbDir: string, hash: string): string {
   return join(thumbDir, hash.slice(0, 2), `${hash}.webp`);
 }
 
+let thumbWrites = 0;
+
 async function writeThumb(thumbDir: string, hash: string, raw: Buffer, width: number, height: number, channels: number): Promise<void> {
   const dest = thumbPath(thumbDir, hash);
   await mkdir(join(thumbDir, hash.slice(0, 2)), { recursive: true });
   const webp = await sharp(raw, { raw: { width, height, channels: channels as 3 } })
     .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 78 }).toBuffer();
-  const tmp = `${dest}.${process.pid}.tmp`;
+  // A temp name of its own: two copies of one photo decoded at once write the same thumbnail.
+  const tmp = `${dest}.${process.pid}.${++thumbWrites}.tmp`;
   await writeFile(tmp, webp);
   await rename(tmp, dest);
 }

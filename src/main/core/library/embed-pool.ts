@@ -55,6 +55,7 @@ export function pooledEmbedder(base: Embedder, bundleDir: string, workers: numbe
   const per = base.preprocess.inputSize * base.preprocess.inputSize * 3;
   return {
     id: base.id, dim: base.dim, preprocess: base.preprocess, captionBank: base.captionBank,
+    imageRuntime: `${base.imageRuntime}, ${workers} worker threads`,
     embedTexts: (texts) => base.embedTexts(texts),
     async embedImages(pixels, n) {
       started ??= Promise.all(Array.from({ length: workers }, () => startWorker(bundleDir)));

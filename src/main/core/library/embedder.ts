@@ -6,12 +6,15 @@ import * as tf from '@tensorflow/tfjs';
 import type { LoadedBundle } from '../vse/bundle.js';
 import { padTokens } from '../vse/model/vse.js';
 import type { Preprocess } from '../vse/data/images.js';
+import type { OnnxBackbone } from '../vse/backbones/onnx-runtime.js';
 
 export interface Embedder {
   readonly id: string;
   readonly dim: number;
   readonly preprocess: Preprocess;
   readonly captionBank: string[];
+  /** What runs the image backbone, for status output (e.g. "onnxruntime cpu, 2 threads"). */
+  readonly imageRuntime: string;
   /** n images of preprocessed pixels (HWC, concatenated) → n × dim, L2-normalised. */
   embedImages(pixels: Float32Array, n: number): Promise<Float32Array>;
   embedTexts(texts: string[]): Promise<Float32Array>;
@@ -24,7 +27,7 @@ export function bundleEmbedder(b: LoadedBundle): Embedder {
   const pre = backbone.preprocess;
   const dim = b.model.config.embedSize;
   return {
-    id: b.manifest.id, dim, preprocess: pre, captionBank: b.captionBank,
+    id: b.manifest.id, dim, preprocess: pre, captionBank: b.captionBank, imageRuntime: `tfjs ${tf.getBackend()}`,
     async embedImages(pixels, n) {
       const s = pre.inputSize;
       const out = tf.tidy(() => b.model.encodePixels(tf.tensor4d(pixels.subarray(0, n * s * s * 3), [n, s, s, 3])));
@@ -43,5 +46,27 @@ export function bundleEmbedder(b: LoadedBundle): Embedder {
       return result;
     },
     dispose: () => b.model.dispose(),
+  };
+}
+
+/**
+ * The bundle's embedder with the backbone on onnxruntime: features come from `onnx`, and only
+ * the small projection head runs in tfjs. Same vectors as bundleEmbedder (test/onnx.test.ts).
+ */
+export function onnxEmbedder(b: LoadedBundle, onnx: OnnxBackbone): Embedder {
+  const base = bundleEmbedder(b);
+  return {
+    ...base, imageRuntime: onnx.description,
+    async embedImages(pixels, n) {
+      const features = await onnx.features(pixels, n);
+      const out = tf.tidy(() => b.model.encodeFeatures(tf.tensor2d(features, [n, features.length / n])));
+      const data = (await out.data()) as Float32Array;
+      out.dispose();
+      return data;
+    },
+    dispose() {
+      base.dispose();
+      void onnx.dispose();
+    },
   };
 }

@@ -19,14 +19,19 @@ const SIDECARS = new Set(['.xmp', '.txt', '.json', '.aae', '.thm']);
 export interface IndexProgress { phase: 'scanning' | 'indexing' | 'captioning'; done: number; total: number; rate: number; eta: number | null }
 
 /** What a run did; the contract's IndexOutput is this plus the backend and model. */
-export type IndexSummary = Omit<IndexOutput, 'backend' | 'model' | 'skipped'>;
+export const DEFAULT_DECODE_CONCURRENCY = 3;
+
+export type IndexSummary = Omit<IndexOutput, 'backend' | 'imageRuntime' | 'model' | 'skipped'>;
 
 export interface IndexOptions {
   signal?: AbortSignal;
   onProgress?: (p: IndexProgress) => void;
   /** Photos embedded per model call. */
   batchSize?: number;
-  /** Images sharp decodes at once (two in flight is the measured sweet spot on 2 cores). */
+  /**
+   * Images read and decoded at once. Default 3: with the backbone on onnxruntime, three in flight
+   * kept 2 cores busier than two (46-60 vs 44-53 photos/s on 12-MP JPEGs, `npm run bench -- index`).
+   */
   decodeConcurrency?: number;
 }
 
@@ -133,7 +138,7 @@ export class Indexer {
 
   private async pipeline(jobs: Job[], summary: IndexSummary, fail: (rootId: number, path: string, e: PhotoError, stat?: { size: number; mtimeMs: number }) => void, opts: IndexOptions): Promise<void> {
     const batchSize = opts.batchSize ?? 16;
-    const concurrency = opts.decodeConcurrency ?? 2;
+    const concurrency = opts.decodeConcurrency ?? DEFAULT_DECODE_CONCURRENCY;
     const pre = this.embedder.preprocess;
     const per = pre.inputSize * pre.inputSize * 3;
     const ready: { job: Job; photo: DecodedPhoto }[] = [];

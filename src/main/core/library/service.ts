@@ -7,9 +7,10 @@ import type { CallOptions, ParsedInput, Outputs, PhotoSummary } from '../../../s
 import { initBackend } from '../tf/backend.js';
 import { as, GlimpseError } from '../errors.js';
 import type { PhotoRow } from './store.js';
-import { loadBundle } from '../vse/bundle.js';
+import { loadBundle, type LoadedBundle } from '../vse/bundle.js';
+import { openOnnxBackbone } from '../vse/backbones/onnx-runtime.js';
 import { defaultModelDir } from '../paths.js';
-import { bundleEmbedder, type Embedder } from './embedder.js';
+import { bundleEmbedder, onnxEmbedder, type Embedder } from './embedder.js';
 import { pooledEmbedder } from './embed-pool.js';
 import { availableParallelism } from 'node:os';
 import { LibraryStore } from './store.js';
@@ -35,7 +36,7 @@ export class LibraryService {
     if (this.library && (this.deps.embedder || this.library.modelDir === modelDir)) return this.library.lib;
     this.close();
     await initBackend();
-    const embedder = this.deps.embedder ?? await as('bad-bundle', async () => withWorkers(bundleEmbedder(await loadBundle(modelDir)), modelDir));
+    const embedder = this.deps.embedder ?? await as('bad-bundle', async () => imageEmbedder(await loadBundle(modelDir), modelDir));
     const store = await as('internal', () => LibraryStore.open(this.deps.dataDir));
     this.library = { modelDir, lib: new Library({ store, embedder, dataDir: this.deps.dataDir }) };
     return this.library.lib;
@@ -52,7 +53,7 @@ export class LibraryService {
       onProgress: (p) => opts.onProgress?.({ phase: p.phase, done: p.done, total: p.total, eta: p.eta, message: p.rate ? `${p.rate.toFixed(1)} photos/s` : undefined }),
     });
     const { failures, warnings, ...rest } = s;
-    return { backend: await this.backend(), model: lib.deps.embedder.id, ...rest, skipped: s.unchanged, failures, warnings };
+    return { backend: await this.backend(), imageRuntime: lib.deps.embedder.imageRuntime, model: lib.deps.embedder.id, ...rest, skipped: s.unchanged, failures, warnings };
   }
 
   async search(input: ParsedInput<'search'>): Promise<Outputs['search']> {
@@ -80,7 +81,7 @@ export class LibraryService {
 
   async status(input: ParsedInput<'status'>): Promise<Outputs['status']> {
     const lib = await this.open(input.model);
-    return { backend: await this.backend(), dataDir: this.deps.dataDir, ...lib.status() };
+    return { backend: await this.backend(), imageRuntime: lib.deps.embedder.imageRuntime, dataDir: this.deps.dataDir, ...lib.status() };
   }
 
   async removeRoot(input: ParsedInput<'removeRoot'>): Promise<Outputs['removeRoot']> {
@@ -185,13 +186,24 @@ export class LibraryService {
 }
 
 /**
- * Image embedding on one worker thread per core (GLIMPSE_EMBED_WORKERS overrides; 0 or 1 keeps it
- * on this thread). Measured with `npm run bench -- index`: 2 workers took the full pipeline from
- * 17 to 26 photos/s on 2 cores, because tfjs's wasm backend uses one core per thread.
+ * Chooses what runs the image backbone, by `npm run bench -- index` on 2 cores (MobileNetV2@160,
+ * 12-MP JPEGs): onnxruntime with one thread per core is about 6x faster than tfjs wasm on two
+ * worker threads, which is 1.5x faster than wasm on this thread. So: onnxruntime when it is
+ * installed and translates the backbone, else one tfjs worker per core. GLIMPSE_IMAGE_RUNTIME=tfjs
+ * skips onnxruntime; GLIMPSE_EMBED_WORKERS sets the thread count (0 or 1: tfjs on this thread).
  */
-function withWorkers(base: Embedder, modelDir: string): Embedder {
-  const n = Number(process.env.GLIMPSE_EMBED_WORKERS ?? Math.min(availableParallelism(), 4));
-  return n > 1 ? pooledEmbedder(base, modelDir, n) : base;
+async function imageEmbedder(bundle: LoadedBundle, modelDir: string): Promise<Embedder> {
+  const threads = Number(process.env.GLIMPSE_EMBED_WORKERS ?? Math.min(availableParallelism(), 4));
+  const spec = bundle.manifest.backbone;
+  if (spec && process.env.GLIMPSE_IMAGE_RUNTIME !== 'tfjs') {
+    try {
+      return onnxEmbedder(bundle, await openOnnxBackbone(spec, modelDir, Math.max(1, threads)));
+    } catch (err) {
+      console.warn(`glimpse: image backbone stays on tfjs: ${(err as Error).message}`);
+    }
+  }
+  const base = bundleEmbedder(bundle);
+  return threads > 1 ? pooledEmbedder(base, modelDir, threads) : base;
 }
 
 function summary(row: PhotoRow): PhotoSummary {
