@@ -175,3 +175,36 @@ describe('wasm kernel fixes agree with the reference cpu kernels', () => {
     }
   });
 });
+
+describe('augmentation on cached features (precomputed augmented views)', () => {
+  /** The training set with `augmented` views whose rows come from `rowsOf(view, plainRows)`. */
+  async function withViews(rowsOf: (v: number, rows: Int32Array) => Int32Array, matrixDir = precomp) {
+    const ds = await loadPrecomp(precomp, 'train');
+    const views = await loadPrecomp(matrixDir, 'train');
+    if (ds.images.kind !== 'features' || views.images.kind !== 'features') throw new Error('precomp gives features');
+    const plain = ds.images.rows;
+    return { ...ds, images: { ...ds.images, augmented: { matrix: views.images.matrix, views: [0, 1, 2].map((v) => rowsOf(v, plain)) } } };
+  }
+  async function weightsAfter(train_: Awaited<ReturnType<typeof withViews>>, augment: boolean, name: string) {
+    const out = await train({ train: train_, val: await loadPrecomp(precomp, 'dev'), backbone: null, runDir: join(tmp.dir, name), config: makeConfig({ ...tiny, numEpochs: 1, augment }) });
+    const w = weightsOf(out.model);
+    out.model.dispose();
+    return w;
+  }
+  const maxDiff = (a: Record<string, Float32Array>, b: Record<string, Float32Array>) =>
+    Math.max(...Object.keys(a).map((k) => a[k]!.reduce((m, x, i) => Math.max(m, Math.abs(x - b[k]![i]!)), 0)));
+
+  it('draws views only when augment is on; a view equal to the plain crop changes nothing', async () => {
+    await initBackend('wasm');
+    const other = join(tmp.dir, 'precomp-other');
+    makePrecompDir(other, { seed: 7 });
+    const plainRun = await weightsAfter(await withViews((_v, rows) => rows), false, 'aug-off');
+    // Views that are the plain rows (or missing, -1): augmentation has nothing to change.
+    expect(maxDiff(plainRun, await weightsAfter(await withViews((_v, rows) => rows), true, 'aug-same'))).toBe(0);
+    expect(maxDiff(plainRun, await weightsAfter(await withViews((_v, rows) => rows.map(() => -1)), true, 'aug-missing'))).toBe(0);
+    // Views with other features: the run sees them, so its weights move elsewhere; with augment off they are ignored.
+    const differentViews = await withViews((_v, rows) => rows, other);
+    expect(maxDiff(plainRun, await weightsAfter(differentViews, true, 'aug-other'))).toBeGreaterThan(1e-4);
+    expect(maxDiff(plainRun, await weightsAfter(differentViews, false, 'aug-other-off'))).toBe(0);
+  });
+});

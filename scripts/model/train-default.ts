@@ -6,8 +6,8 @@
  *     [--config=JSON] [--eval-only=BUNDLE] [--report=FILE]
  */
 import { TRAINING_LICENCES, TRAINING_SETS } from './card-text.js';
-import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync, mkdirSync, readdirSync } from 'node:fs';
+import { join, dirname, basename } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../src/main/core/tf/backend.js';
@@ -35,15 +35,33 @@ export const EVAL_SETS: { name: string; sets: string[]; note: string }[] = [
 
 const arg = (k: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3);
 
-export function featureDataset(items: CorpusItem[], matrix: NpyMatrix, rowOf: Map<string, number>, split: string, description: string): PairDataset {
+export function featureDataset(items: CorpusItem[], matrix: NpyMatrix, rowOf: Map<string, number>, split: string, description: string, views?: Views): PairDataset {
   const kept = items.filter((i) => rowOf.has(i.id));
   const captions: string[] = [];
   const captionImage: number[] = [];
   kept.forEach((it, k) => it.captions.forEach((c) => { captions.push(c); captionImage.push(k); }));
+  const n = views?.indexOf.size ?? 0;
+  const viewRow = (v: number, id: string) => (views!.indexOf.has(id) && !views!.failed.has(id) ? v * n + views!.indexOf.get(id)! : -1);
+  const augmented = views && { matrix: views.matrix, views: Array.from({ length: views.count }, (_, v) => Int32Array.from(kept, (i) => viewRow(v, i.id))) };
   return {
     description, split, numImages: kept.length, captions, captionImage: Int32Array.from(captionImage), skipped: new SkipReport(),
-    images: { kind: 'features', matrix, rows: Int32Array.from(kept, (i) => rowOf.get(i.id)!) },
+    images: { kind: 'features', matrix, rows: Int32Array.from(kept, (i) => rowOf.get(i.id)!), ...(augmented ? { augmented } : {}) },
   };
+}
+
+/** A training set's augmented views (see features.ts --views), by corpus id. */
+interface Views { matrix: NpyMatrix; count: number; indexOf: Map<string, number>; failed: Set<string> }
+
+/** The augmented views beside `featPath` (<features>.views<V>.npy, the one with most views). */
+function loadViews(featPath: string): Views {
+  const dir = dirname(featPath);
+  const base = basename(featPath, '.npy');
+  const found = readdirSync(dir).filter((f) => f.startsWith(`${base}.views`) && f.endsWith('.npy'))
+    .sort((x, y) => parseInt(y.slice(base.length + 6), 10) - parseInt(x.slice(base.length + 6), 10))[0];
+  if (!found) throw new Error(`augment needs augmented views beside ${featPath}: run npx tsx scripts/model/features.ts <backbone> [size] --views=4`);
+  const path = join(dir, found);
+  const meta = JSON.parse(readFileSync(path.replace(/\.npy$/, '.ids.json'), 'utf8')) as { ids: string[]; failed: string[]; views: number };
+  return { matrix: new NpyMatrix(path), count: meta.views, indexOf: new Map(meta.ids.map((id, i) => [id, i])), failed: new Set(meta.failed) };
 }
 
 /** The keyword baseline: rank images by how many query words occur in their file and folder names (path below the data set's root). */
@@ -80,10 +98,11 @@ async function main(): Promise<void> {
   const rowOf = new Map(meta.ids.map((id, r) => [id, r]));
   const items = readCorpus();
   const pick = (sets: string[], split: string) => items.filter((i) => sets.includes(i.set) && i.split === split);
-  const trainDs = featureDataset(pick(TRAIN_SETS, 'train'), matrix, rowOf, 'train', 'openclipart + Google/Twitter emoji (train split)');
-  const valDs = featureDataset(pick(TRAIN_SETS, 'val'), matrix, rowOf, 'val', 'openclipart + Google/Twitter emoji (validation split)');
   const out = arg('out') ?? join(ROOT, 'resources', 'models', 'default');
   const overrides = JSON.parse(arg('config') ?? '{}') as VseConfigInput;
+  const trainDs = featureDataset(pick(TRAIN_SETS, 'train'), matrix, rowOf, 'train', 'openclipart + Google/Twitter emoji (train split)',
+    overrides.augment ? loadViews(featPath) : undefined);
+  const valDs = featureDataset(pick(TRAIN_SETS, 'val'), matrix, rowOf, 'val', 'openclipart + Google/Twitter emoji (validation split)');
   const config = makeConfig({
     imgDim: matrix.cols, embedSize: 512, wordDim: 300, layerNorm: true, maxViolation: true, batchSize: 128, numEpochs: 12,
     lrUpdate: 8, learningRate: 2e-4, valStep: 100_000, vocabThreshold: 3, maxCaptionLength: 20, ...overrides,

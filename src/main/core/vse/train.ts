@@ -85,11 +85,17 @@ async function makeFeeder(ds: PairDataset, cfg: VseConfig, backbone: Backbone | 
   onEvent?.({ type: 'phase', phase: 'features', done: 0, total: ds.numImages });
   const { features, dim, usable } = await computeFeatureMatrix(ds, backbone,
     (done, total) => onEvent?.({ type: 'phase', phase: 'features', done, total }), signal);
+  const augmented = cfg.augment && ds.images.kind === 'features' ? ds.images.augmented : undefined;
   return {
     usableCaptions: Array.from(ds.captionImage.keys()).filter((c) => usable[ds.captionImage[c]!]),
-    async imageInput(images) {
+    async imageInput(images, aug) {
       const buf = new Float32Array(images.length * dim);
-      images.forEach((im, i) => buf.set(features.subarray(im * dim, (im + 1) * dim), i * dim));
+      images.forEach((im, i) => {
+        // Augmentation on cached features: one random precomputed view (the plain crop if none).
+        const row = augmented && aug ? augmented.views[aug.int(augmented.views.length)]![im]! : -1;
+        if (row >= 0) augmented!.matrix.readRow(row, buf, i * dim);
+        else buf.set(features.subarray(im * dim, (im + 1) * dim), i * dim);
+      });
       const t = tf.tensor2d(buf, [images.length, dim]);
       return { ok: images.map((_, i) => i), encode: (m) => m.encodeFeatures(t), dispose: () => t.dispose() };
     },

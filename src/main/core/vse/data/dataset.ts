@@ -5,8 +5,15 @@
 import type { NpyMatrix } from './npy.js';
 import type { SkipReport } from './skips.js';
 
+/**
+ * Features of randomly augmented copies of the images (random resized crop + flip, computed once
+ * by the frozen backbone): views[v] holds the row of view v of each image in `matrix`, or -1.
+ * Training with `augment` draws one view per image per batch, as on-the-fly augmentation would.
+ */
+export interface FeatureViews { matrix: NpyMatrix; views: Int32Array[] }
+
 export type ImageSource =
-  | { kind: 'features'; matrix: NpyMatrix; /** feature row of each image */ rows: Int32Array }
+  | { kind: 'features'; matrix: NpyMatrix; /** feature row of each image */ rows: Int32Array; augmented?: FeatureViews }
   | { kind: 'files'; paths: string[] };
 
 export interface PairDataset {
@@ -68,10 +75,16 @@ export function subsetDataset(ds: PairDataset, imageIndex: number[], captionInde
   const caps = captionIndex.filter((c) => newIndex.has(ds.captionImage[c]!));
   const images: ImageSource = ds.images.kind === 'files'
     ? { kind: 'files', paths: imageIndex.map((i) => (ds.images as { paths: string[] }).paths[i]!) }
-    : { kind: 'features', matrix: ds.images.matrix, rows: Int32Array.from(imageIndex, (i) => (ds.images as { rows: Int32Array }).rows[i]!) };
+    : subsetFeatures(ds.images, imageIndex);
   return {
     description: `${ds.description} [${split}: ${imageIndex.length} images]`, split, numImages: imageIndex.length, images,
     captions: caps.map((c) => ds.captions[c]!), captionImage: Int32Array.from(caps, (c) => newIndex.get(ds.captionImage[c]!)!),
     skipped: ds.skipped, captionsPerImage: ds.captionsPerImage,
   };
+}
+
+function subsetFeatures(src: Extract<ImageSource, { kind: 'features' }>, imageIndex: number[]): ImageSource {
+  const pick = (rows: Int32Array) => Int32Array.from(imageIndex, (i) => rows[i]!);
+  const augmented = src.augmented && { matrix: src.augmented.matrix, views: src.augmented.views.map(pick) };
+  return { kind: 'features', matrix: src.matrix, rows: pick(src.rows), ...(augmented ? { augmented } : {}) };
 }
