@@ -165,7 +165,7 @@ async function main(): Promise<void> {
   }
   b.model.dispose();
   const report = arg('report');
-  if (report) { mkdirSync(dirname(report), { recursive: true }); writeFileSync(report, JSON.stringify({ backbone: backboneArg, config, rows }, null, 2)); }
+  if (report) { mkdirSync(dirname(report), { recursive: true }); writeFileSync(report, JSON.stringify({ backbone: backboneArg, config: b.manifest.config, rows }, null, 2)); }
   for (const r of rows) console.log(`${r.set.padEnd(44)} model rsum ${r.model.rsum.toFixed(1).padStart(6)} (t2i R@1 ${r.model.t2i.r1.toFixed(1)}, R@10 ${r.model.t2i.r10.toFixed(1)})   keyword rsum ${r.keyword.rsum.toFixed(1).padStart(6)} (t2i R@1 ${r.keyword.t2i.r1.toFixed(1)})`);
 }
 
