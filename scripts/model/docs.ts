@@ -15,7 +15,7 @@ interface Report { backbone: string; config: Record<string, unknown>; rows: { se
 
 const f = (x: number) => x.toFixed(1);
 
-function valCurve(runDir: string): { x: number; y: number }[] {
+export function valCurve(runDir: string): { x: number; y: number }[] {
   const log = join(runDir, 'run', 'train-log.jsonl');
   if (!existsSync(log)) return [];
   return readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; step: number; rsum?: number })
@@ -43,7 +43,7 @@ export async function writeDocs(sections: { backbones: string; ablations: string
   const table = (rows: Report['rows']) => ['| evaluation set | images | model i2t R@1 | R@10 | model t2i R@1 | R@10 | model rsum | keyword baseline rsum |', '|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.set} | ${r.images} | ${f(r.model.i2t.r1)} | ${f(r.model.i2t.r10)} | ${f(r.model.t2i.r1)} | ${f(r.model.t2i.r10)} | ${f(r.model.rsum)} | ${f(r.keyword.rsum)} |`)].join('\n');
   const ablTable = ['| run | ' + (present[0]?.report?.rows.map((r) => r.set).join(' | ') ?? '') + ' |', '|---|' + (present[0]?.report?.rows.map(() => '---').join('|') ?? '') + '|',
-    ...present.filter((r) => r.report).map((r) => `| ${r.n} | ${r.report!.rows.map((x) => `R@1 t2i ${f(x.model.t2i.r1)}, rsum ${f(x.model.rsum)}`).join(' | ')} |`)].join('\n');
+    ...present.filter((r) => r.report).map((r) => `| ${r.n} (${r.curve.length} epochs) | ${r.report!.rows.map((x) => `R@1 t2i ${f(x.model.t2i.r1)}, rsum ${f(x.model.rsum)}`).join(' | ')} |`)].join('\n');
   const md = `# The default model
 
 Glimpse ships a trained VSE++ bundle in \`resources/models/default/\` so it works offline out of
@@ -52,7 +52,7 @@ what the package registries hold, by scripts in this repository:
 
 \`\`\`sh
 npm run corpus          # Debian openclipart + npm emoji-datasource-* + CC0 photos → data/corpus
-npm run train:default   # backbone features (2 workers), then VSE++ training, evaluation, bundle
+npm run train:default   # backbone features (onnxruntime), then VSE training, evaluation, bundle
 \`\`\`
 
 ${card ? `Shipped bundle: \`${card.id}\`${card.card.training ? `, trained in ${Math.round(card.card.training.seconds / 60)} min (${card.card.training.steps} steps, ${card.card.training.epochs} epochs) on the ${card.card.training.backend} backend of a 2-core machine, after ${''}the feature pass.` : ''}` : ''}
