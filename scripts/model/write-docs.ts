@@ -81,14 +81,18 @@ function backboneVerdict(): string {
   const runs = CANDIDATES.map((c) => ({ ...c, report: runReport(join(BACKBONES, c.run)) })).filter((c) => c.report);
   if (runs.length === 0) return '(no backbone runs found)';
   const byPhotos = [...runs].sort((a, b) => setRsum(b.report, 'CC0 photos') - setRsum(a.report, 'CC0 photos'));
-  const top = byPhotos[0]!;
+  // Indexing must reach 25 photos/s end to end, so the backbone alone must at least do that.
+  const fastEnough = byPhotos.filter((c) => 1000 / c.ortMs >= 25);
+  const top = fastEnough[0]!;
+  const slow = byPhotos.filter((c) => !fastEnough.includes(c));
   const line = (c: (typeof runs)[number]) => `${c.label}: photos ${f(setRsum(c.report, 'CC0 photos'))}, other-artist emoji ${f(setRsum(c.report, 'emoji other'))}`;
   return `By the photo results (weighted most, as Glimpse is for photos), then the other-artist emoji
 (the other test of generalising beyond the training artists): ${byPhotos.map(line).join('; ')}.
 The photo set has only 27 images, so one photo moves R@10 by 3.7 points: small differences are noise,
 large ones are not.
 
-**Chosen: ${top.label}.** InceptionV3 is also too slow for indexing on 2 cores whatever its recall:
+**Chosen: ${top.label}**, the best on photos among the backbones fast enough to index at 25 photos/s.
+${slow.map((c) => `${c.label} is ${f(setRsum(c.report, 'CC0 photos') - setRsum(top.report, 'CC0 photos'))} rsum ${setRsum(c.report, 'CC0 photos') >= setRsum(top.report, 'CC0 photos') ? 'higher' : 'lower'} on the photos`).join('; ')}${slow.length ? ' (about one photo), but ' : ''}InceptionV3 is too slow for indexing on 2 cores:
 ${CANDIDATES[2]!.ortMs} ms per image on onnxruntime is about ${Math.round(1000 / CANDIDATES[2]!.ortMs)} photos/s for the backbone alone,
 under the 25 photos/s goal before any decoding, and its weights are ${f(weightsMb('inception-299') / weightsMb('mnv2-224'))}x MobileNetV2's
 (${f(weightsMb('inception-299'))} MB, over the 60 MB a bundle may put in git unless loaded from the nsfwjs package).
@@ -117,10 +121,13 @@ function augmentationSection(): string {
   |---|---|---|
   ${rows.split('\n').join('\n  ')}
 
-  ${setRsum(w, 'CC0 photos') > setRsum(wo, 'CC0 photos') ? 'It helps on the photos' : 'It does **not** help on the photos'} here
-  (${f(setRsum(w, 'CC0 photos'))} vs ${f(setRsum(wo, 'CC0 photos'))}), and ${best(vw) > best(vwo) ? 'raises' : 'lowers'} validation rsum. ${best(vw) > best(vwo) && setRsum(w, 'CC0 photos') > setRsum(wo, 'CC0 photos') ? '' : 'The shipped model is therefore trained without it. '}With a
-  frozen backbone, augmentation can only vary what the backbone sees; 3 views over 6 epochs is far
-  fewer distinct crops than the paper's on-the-fly augmentation over 30 epochs.
+  On the photos it scores ${f(setRsum(w, 'CC0 photos'))} against ${f(setRsum(wo, 'CC0 photos'))} (a few photos moving up on 27), but it is
+  worse on every other set and on validation (${f(best(vw))} vs ${f(best(vwo))}): within these 6 epochs the
+  head fits the augmented views much more slowly (its training loss stays higher throughout). The claim that augmentation helps
+  therefore holds here only on the small photo set. The shipped model is trained without it; a
+  longer schedule with augmentation on the 224 px backbone was not run (about 45 minutes more).
+  With a frozen backbone augmentation can only vary what the backbone sees, and 3 views over 6
+  epochs is far fewer distinct crops than the paper's on-the-fly augmentation over 30 epochs.
 
 ![with and without augmentation](ablation-augment.svg)`;
 }
