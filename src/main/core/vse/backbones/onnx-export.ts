@@ -30,6 +30,10 @@ export const ONNX_OPSET = 13;
 export const ONNX_INPUT = 'input:pixels';
 export const ONNX_OUTPUT = 'output:features';
 
+const ints = (name: string, v: number[]): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v });
+const int = (name: string, v: number): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v });
+const str = (name: string, v: string): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) });
+
 class GraphBuilder {
   readonly nodes: onnx.INodeProto[] = [];
   readonly initializers: onnx.ITensorProto[] = [];
@@ -50,6 +54,11 @@ class GraphBuilder {
     return name;
   }
 
+  /** Global pooling of an NCHW map to an [N, C] vector named `output`. */
+  poolToVector(op: 'GlobalAveragePool' | 'GlobalMaxPool', input: string, output: string): string {
+    return this.node('Flatten', [this.node(op, [input], this.fresh(output))], output, [int('axis', 1)]);
+  }
+
   int64s(name: string, values: number[]): string {
     const raw = new Uint8Array(new BigInt64Array(values.map(BigInt)).buffer);
     this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: raw });
@@ -57,18 +66,10 @@ class GraphBuilder {
   }
 }
 
-const ints = (name: string, v: number[]): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v });
-const int = (name: string, v: number): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v });
-const str = (name: string, v: string): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) });
 
-/** [kh, kw, in, out] (Keras) → [out, in, kh, kw] (ONNX). */
-function convKernel(t: tf.Tensor): Float32Array {
-  return tf.tidy(() => t.transpose([3, 2, 0, 1]).dataSync() as Float32Array);
-}
-
-/** [kh, kw, in, mult] (Keras depthwise) → [in·mult, 1, kh, kw]: output channel i·mult + m. */
-function depthwiseKernel(t: tf.Tensor): Float32Array {
-  return tf.tidy(() => t.transpose([2, 3, 0, 1]).dataSync() as Float32Array);
+/** A Keras kernel's values in ONNX's axis order. */
+function permuted(t: tf.Tensor, perm: number[]): Float32Array {
+  return tf.tidy(() => t.transpose(perm).dataSync() as Float32Array);
 }
 
 function padMode(layer: KerasLayer): onnx.IAttributeProto {
@@ -177,9 +178,11 @@ function build(model: { class_name: string; config: unknown }, weights: tf.Named
         const depthwise = layer.class_name === 'DepthwiseConv2D';
         const k = weight(layer, depthwise ? 'depthwise_kernel' : 'kernel');
         const [kh, kw, inC, mult] = k.shape as [number, number, number, number];
+        // Conv: [kh, kw, in, out] → [out, in, kh, kw]. Depthwise: [kh, kw, in, mult] → [in·mult, 1, kh, kw],
+        // output channel i·mult + m.
         const wName = depthwise
-          ? g.floats(`${name}/W`, [inC * mult, 1, kh, kw], depthwiseKernel(k))
-          : g.floats(`${name}/W`, [mult, inC, kh, kw], convKernel(k));
+          ? g.floats(`${name}/W`, [inC * mult, 1, kh, kw], permuted(k, [2, 3, 0, 1]))
+          : g.floats(`${name}/W`, [mult, inC, kh, kw], permuted(k, [3, 2, 0, 1]));
         const convIn = [x.name, wName];
         if (c.use_bias) convIn.push(g.floats(`${name}/B`, [depthwise ? inC * mult : mult], weight(layer, 'bias').dataSync() as Float32Array));
         const conv = g.node('Conv', convIn, g.fresh(name), [
@@ -193,13 +196,13 @@ function build(model: { class_name: string; config: unknown }, weights: tf.Named
         if (c.axis !== -1 && c.axis !== 3 && !(Array.isArray(c.axis) && c.axis.length === 1 && (c.axis[0] === -1 || c.axis[0] === 3))) {
           throw new Error(`${name}: batch norm over axis ${JSON.stringify(c.axis)} is not supported`);
         }
+        if (x.rank !== 4) throw new Error(`${name}: batch norm is supported on image tensors only`);
         const mean = weight(layer, 'moving_mean');
         const n = mean.size;
         const gamma = c.scale === false ? new Float32Array(n).fill(1) : weight(layer, 'gamma').dataSync() as Float32Array;
         const beta = c.center === false ? new Float32Array(n) : weight(layer, 'beta').dataSync() as Float32Array;
         const bnIn = [x.name, g.floats(`${name}/scale`, [n], gamma), g.floats(`${name}/bias`, [n], beta),
           g.floats(`${name}/mean`, [n], mean.dataSync() as Float32Array), g.floats(`${name}/var`, [n], weight(layer, 'moving_variance').dataSync() as Float32Array)];
-        if (x.rank !== 4) throw new Error(`${name}: batch norm is supported on image tensors only`);
         out = { name: g.node('BatchNormalization', bnIn, name, [{ name: 'epsilon', type: onnx.AttributeProto.AttributeType.FLOAT, f: (c.epsilon as number | undefined) ?? 1e-3 }]), rank: 4 };
         break;
       }
@@ -236,8 +239,7 @@ function build(model: { class_name: string; config: unknown }, weights: tf.Named
       }
       case 'GlobalAveragePooling2D':
       case 'GlobalMaxPooling2D': {
-        const pooled = g.node(layer.class_name === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool', [x.name], g.fresh(name));
-        out = { name: g.node('Flatten', [pooled], name, [int('axis', 1)]), rank: 2 };
+        out = { name: g.poolToVector(layer.class_name === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool', x.name, name), rank: 2 };
         break;
       }
       case 'Flatten': {
@@ -256,8 +258,7 @@ function build(model: { class_name: string; config: unknown }, weights: tf.Named
   const feature = values.get(opts.featureNode)!;
   // Like Backbone.features: a spatial map becomes a vector by averaging over its pixels.
   if (feature.rank === 4) {
-    const pooled = g.node('GlobalAveragePool', [feature.name], g.fresh('feature_pool'));
-    g.node('Flatten', [pooled], ONNX_OUTPUT, [int('axis', 1)]);
+    g.poolToVector('GlobalAveragePool', feature.name, ONNX_OUTPUT);
   } else {
     g.node('Identity', [feature.name], ONNX_OUTPUT);
   }
