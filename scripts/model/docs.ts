@@ -11,18 +11,19 @@ import type { RecallSummary } from '../../src/main/core/vse/bundle.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DOCS = join(ROOT, 'docs');
 
-interface Report { backbone: string; config: Record<string, unknown>; rows: { set: string; images: number; model: RecallSummary; keyword: RecallSummary }[] }
+export interface Report { backbone: string; config: Record<string, unknown>; rows: { set: string; images: number; model: RecallSummary; keyword: RecallSummary }[] }
 
 const f = (x: number) => x.toFixed(1);
 
-export function valCurve(runDir: string): { x: number; y: number }[] {
+/** A run's validations from its training log: step (x), rsum (y) and epoch. */
+export function valCurve(runDir: string): { x: number; y: number; epoch: number }[] {
   const log = join(runDir, 'run', 'train-log.jsonl');
   if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; step: number; rsum?: number })
-    .filter((r) => r.type === 'val').map((r) => ({ x: r.step, y: r.rsum! }));
+  return readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; step: number; epoch: number; rsum?: number })
+    .filter((r) => r.type === 'val').map((r) => ({ x: r.step, y: r.rsum!, epoch: r.epoch }));
 }
 
-function readReport(path: string): Report | null {
+export function readReport(path: string): Report | null {
   return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) as Report : null;
 }
 

@@ -4,10 +4,10 @@
  * says what the runs measured, including where the paper's claims do not hold here.
  *   npx tsx scripts/model/write-docs.ts
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeDocs, valCurve } from './docs.js';
+import { writeDocs, valCurve, readReport, type Report } from './docs.js';
 import { linePlotSvg } from './plot.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -22,18 +22,13 @@ const RUNS: Record<string, string> = {
 // The augmentation ablation: the backbone comparison's 160 px run, and the same with augmented views.
 const AUG_RUNS = { without: join(BACKBONES, 'mnv2-160'), with: join(BACKBONES, 'mnv2-160-aug') };
 
-interface RunReport { rows: { set: string; model: { rsum: number; t2i: { r1: number; r10: number } } }[] }
-function runReport(dir: string): RunReport | null {
-  return existsSync(join(dir, 'report.json')) ? JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunReport : null;
-}
-const setRsum = (r: RunReport | null, set: string) => r?.rows.find((x) => x.set.startsWith(set))?.model.rsum ?? NaN;
+const runReport = (dir: string) => readReport(join(dir, 'report.json'));
+const setRsum = (r: Report | null, set: string) => r?.rows.find((x) => x.set.startsWith(set))?.model.rsum ?? NaN;
 const EVAL_KEYS = ['openclipart', 'emoji held-out', 'emoji other', 'CC0 photos'];
 
+/** Validation rsum per epoch, for the first `maxEpoch` epochs. */
 function vals(dir: string, maxEpoch = 6): number[] {
-  const log = join(dir, 'run', 'train-log.jsonl');
-  if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; epoch: number; rsum?: number })
-    .filter((r) => r.type === 'val' && r.epoch < maxEpoch).map((r) => r.rsum!);
+  return valCurve(dir).filter((p) => p.epoch < maxEpoch).map((p) => p.y);
 }
 
 const BACKBONE_INTRO = `Each candidate's pooled penultimate features (\`flatten_1\`) were computed once for the whole
