@@ -30,7 +30,7 @@ export interface IndexOptions {
   batchSize?: number;
   /**
    * Images read and decoded at once. Default 3: with the backbone on onnxruntime, three in flight
-   * kept 2 cores busier than two (46-60 vs 44-53 photos/s on 12-MP JPEGs, `npm run bench -- index`).
+   * kept 2 cores busier than two (48-60 vs 44-50 photos/s on 12-MP JPEGs, `npm run bench -- index`).
    */
   decodeConcurrency?: number;
 }

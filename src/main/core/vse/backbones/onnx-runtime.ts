@@ -1,7 +1,7 @@
 /**
  * Runs a bundle's backbone on onnxruntime-node's bundled CPU build, which uses every core from one
- * session: MobileNetV2@160 takes 4.4 ms per image on 2 cores against 52 ms on tfjs wasm's single
- * thread (`npm run bench -- index`). onnxruntime-node is an optional dependency (its install
+ * session: MobileNetV2@160 embeds 194 images/s on 2 cores against 20 on tfjs wasm's single thread
+ * and 35 on two tfjs worker threads (`npm run bench -- index`). onnxruntime-node is an optional dependency (its install
  * script tries to fetch CUDA binaries; ONNXRUNTIME_NODE_INSTALL=skip keeps the CPU build), so
  * every caller must cope with it missing and fall back to tfjs.
  */
@@ -43,7 +43,7 @@ export async function openOnnxBackbone(spec: BackboneSpec, bundleDir: string, th
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
     // Idle pool threads sleep instead of spinning: while indexing, sharp's decoders need those
-    // cores between batches (measured: 38-44 -> 46-60 photos/s through the whole pipeline).
+    // cores between batches (measured through the whole pipeline: 38 -> 44 photos/s with two decodes in flight, 50 -> 60 with three).
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   const s = spec.inputSize;
