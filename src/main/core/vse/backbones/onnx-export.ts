@@ -30,11 +30,11 @@ export const ONNX_OPSET = 13;
 export const ONNX_INPUT = 'input:pixels';
 export const ONNX_OUTPUT = 'output:features';
 
-const ints = (name: string, v: number[]): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v });
-const int = (name: string, v: number): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v });
-const str = (name: string, v: string): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) });
+export const ints = (name: string, v: number[]): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v });
+export const int = (name: string, v: number): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v });
+export const str = (name: string, v: string): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) });
 
-class GraphBuilder {
+export class GraphBuilder {
   readonly nodes: onnx.INodeProto[] = [];
   readonly initializers: onnx.ITensorProto[] = [];
   private seq = 0;
@@ -59,6 +59,18 @@ class GraphBuilder {
     return this.node('Flatten', [this.node(op, [input], this.fresh(output))], output, [int('axis', 1)]);
   }
 
+  /** The finished model: NHWC pixels `ONNX_INPUT` in, [batch, dim] features `ONNX_OUTPUT` out. */
+  encode(height: number, width: number): Uint8Array {
+    const dim = (v: number | string): onnx.TensorShapeProto.IDimension => (typeof v === 'number' && v > 0 ? { dimValue: v } : { dimParam: String(v) || 'size' });
+    const tensorType = (dims: (number | string)[]): onnx.ITypeProto => ({ tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map(dim) } } });
+    const graph: onnx.IGraphProto = {
+      name: 'glimpse-backbone', node: this.nodes, initializer: this.initializers,
+      input: [{ name: ONNX_INPUT, type: tensorType(['batch', height || 'height', width || 'width', 3]) }],
+      output: [{ name: ONNX_OUTPUT, type: tensorType(['batch', 'dim']) }],
+    };
+    return onnx.ModelProto.encode({ irVersion: 7, producerName: 'glimpse', opsetImport: [{ domain: '', version: ONNX_OPSET }], graph }).finish();
+  }
+
   int64s(name: string, values: number[]): string {
     const raw = new Uint8Array(new BigInt64Array(values.map(BigInt)).buffer);
     this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: raw });
@@ -68,7 +80,7 @@ class GraphBuilder {
 
 
 /** A Keras kernel's values in ONNX's axis order. */
-function permuted(t: tf.Tensor, perm: number[]): Float32Array {
+export function permuted(t: tf.Tensor, perm: number[]): Float32Array {
   return tf.tidy(() => t.transpose(perm).dataSync() as Float32Array);
 }
 
@@ -263,15 +275,5 @@ function build(model: { class_name: string; config: unknown }, weights: tf.Named
     g.node('Identity', [feature.name], ONNX_OUTPUT);
   }
 
-  const dim = (v: number | string): onnx.TensorShapeProto.IDimension => (typeof v === 'number' ? { dimValue: v } : { dimParam: v });
-  const tensorType = (dims: (number | string)[]): onnx.ITypeProto => ({ tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map(dim) } } });
-  const graph: onnx.IGraphProto = {
-    name: 'glimpse-backbone', node: g.nodes, initializer: g.initializers,
-    input: [{ name: ONNX_INPUT, type: tensorType(['batch', inputSize || 'size', inputSize || 'size', 3]) }],
-    output: [{ name: ONNX_OUTPUT, type: tensorType(['batch', 'dim']) }],
-  };
-  const modelProto: onnx.IModelProto = {
-    irVersion: 7, producerName: 'glimpse', opsetImport: [{ domain: '', version: ONNX_OPSET }], graph,
-  };
-  return onnx.ModelProto.encode(modelProto).finish();
+  return g.encode(inputSize, inputSize);
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { readModelArtifacts } from '../weights-io.js';
 import type { BackboneSpec } from '../model/backbone.js';
 import { kerasToOnnx, ONNX_INPUT, ONNX_OUTPUT } from './onnx-export.js';
+import { graphToOnnx } from './onnx-graph-export.js';
 
 export interface OnnxBackbone {
   /** e.g. "onnxruntime cpu, 2 threads". */
@@ -38,8 +39,8 @@ export function loadOnnxRuntime(): Promise<typeof Ort | string> {
 export async function openOnnxBackbone(spec: BackboneSpec, bundleDir: string, threads: number): Promise<OnnxBackbone> {
   const ort = await loadOnnxRuntime();
   if (typeof ort === 'string') throw new Error(ort);
-  if (spec.format !== 'tfjs-layers') throw new Error(`backbone "${spec.id}" is a ${spec.format} model; only layers models are translated to ONNX`);
-  const bytes = kerasToOnnx(readModelArtifacts(join(bundleDir, spec.path)), { featureNode: spec.featureNode });
+  const artifacts = readModelArtifacts(join(bundleDir, spec.path));
+  const bytes = spec.format === 'tfjs-graph' ? graphToOnnx(artifacts, spec.featureNode) : kerasToOnnx(artifacts, { featureNode: spec.featureNode });
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
     // Idle pool threads sleep instead of spinning: while indexing, sharp's decoders need those

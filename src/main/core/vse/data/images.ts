@@ -11,6 +11,12 @@ export interface Preprocess {
   /** Per-channel mean and std applied to values in [0, 1]. */
   mean: [number, number, number];
   std: [number, number, number];
+  /**
+   * How an image becomes the square input: 'crop' (default) resizes the short side and takes the
+   * centre, as classifiers are evaluated; 'fill' squashes the whole image, as detectors are run,
+   * so an object near the edge still counts.
+   */
+  fit?: 'crop' | 'fill';
 }
 
 /** Refuse decompression bombs with a reason instead of running out of memory. */
@@ -49,8 +55,24 @@ export function centreCropNormalise(raw: Buffer, width: number, height: number, 
   }
 }
 
+/**
+ * The eval transform of an already decoded RGB(A) image (at least the eval resize side) into
+ * out[offset …]: the centre crop, or for 'fill' the whole image squashed to the input size.
+ */
+export async function evalNormalise(raw: Buffer, width: number, height: number, channels: number, pre: Preprocess, out: Float32Array, offset: number): Promise<void> {
+  if (pre.fit !== 'fill') return centreCropNormalise(raw, width, height, channels, pre, out, offset);
+  const s = pre.inputSize;
+  const squashed = await sharp(raw, { raw: { width, height, channels: channels as 3 | 4 } }).resize(s, s, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+  normalise(squashed, pre, out, offset);
+}
+
 /** Decodes `path` into out[offset …] as HWC float32 normalised pixels (eval transform). */
 export async function decodeEval(path: string, pre: Preprocess, out: Float32Array, offset: number): Promise<void> {
+  if (pre.fit === 'fill') {
+    const s = pre.inputSize;
+    normalise(await open(path).resize(s, s, { fit: 'fill' }).removeAlpha().raw().toBuffer(), pre, out, offset);
+    return;
+  }
   const side = evalResizeSide(pre);
   const { data, info } = await open(path).resize(side, side, { fit: 'outside' }).raw().toBuffer({ resolveWithObject: true });
   centreCropNormalise(data, info.width, info.height, info.channels, pre, out, offset);

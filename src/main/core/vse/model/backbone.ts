@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { join } from 'node:path';
-import { readModelArtifacts, saveLayersModel } from '../weights-io.js';
+import { readModelArtifacts, saveLayersModel, writeFileAtomic } from '../weights-io.js';
 import type { Preprocess } from '../data/images.js';
 
 export const BackboneSpecSchema = z.object({
@@ -17,21 +17,44 @@ export const BackboneSpecSchema = z.object({
   inputSize: z.number().int().positive(),
   mean: z.tuple([z.number(), z.number(), z.number()]),
   std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
-  /** Layer name (layers models) or node name (graph models) whose output is the feature. */
+  /**
+   * Layer name (layers models) or node name (graph models) whose output is the feature. Graph
+   * models may name several nodes, each pooled over the image: "a@avg,b@max" (see parseFeatureNodes).
+   */
   featureNode: z.string().min(1),
   featureDim: z.number().int().positive(),
+  /** The eval transform: centre 'crop' (absent: the default) or 'fill' (whole image, for detectors). */
+  fit: z.enum(['crop', 'fill']).optional(),
 });
 export type BackboneSpec = z.infer<typeof BackboneSpecSchema>;
+
+/**
+ * The feature nodes of a graph-model backbone: "node[@avg|@max]" joined by commas. Each node's
+ * spatial map is average- (default) or max-pooled, and the vectors are concatenated in order. Max
+ * pooling suits a detector's class heatmaps: "is there a cat anywhere", not "how much cat".
+ */
+export function parseFeatureNodes(featureNode: string): { node: string; pool: 'avg' | 'max' }[] {
+  return featureNode.split(',').map((part) => {
+    const at = part.lastIndexOf('@');
+    const pool = at < 0 ? 'avg' : part.slice(at + 1);
+    if (pool !== 'avg' && pool !== 'max') throw new Error(`feature node "${part}": pooling must be @avg or @max`);
+    const node = at < 0 ? part : part.slice(0, at);
+    if (!node) throw new Error(`feature node "${part}": no node name`);
+    return { node, pool };
+  });
+}
 
 export class Backbone {
   private constructor(
     readonly spec: BackboneSpec,
     private readonly layers: tf.LayersModel | null,
     private readonly graph: tf.GraphModel | null,
+    /** A graph model's files as loaded: it can't be re-serialised, so saving copies them. */
+    private readonly graphArtifacts: tf.io.ModelArtifacts | null = null,
   ) {}
 
   get preprocess(): Preprocess {
-    return { inputSize: this.spec.inputSize, mean: this.spec.mean, std: this.spec.std };
+    return { inputSize: this.spec.inputSize, mean: this.spec.mean, std: this.spec.std, ...(this.spec.fit ? { fit: this.spec.fit } : {}) };
   }
 
   static async load(spec: BackboneSpec, bundleDir: string): Promise<Backbone> {
@@ -39,7 +62,7 @@ export class Backbone {
     const artifacts = readModelArtifacts(dir);
     if (spec.format === 'tfjs-graph') {
       const g = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
-      return new Backbone(spec, null, g);
+      return new Backbone(spec, null, g, artifacts);
     }
     const full = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
     let layer: tf.layers.Layer;
@@ -72,7 +95,12 @@ export class Backbone {
     return tf.tidy(() => {
       let out: tf.Tensor;
       if (this.layers) out = this.layers.apply(x, { training }) as tf.Tensor;
-      else out = this.graph!.execute(x, this.spec.featureNode) as tf.Tensor;
+      else {
+        const nodes = parseFeatureNodes(this.spec.featureNode);
+        const maps = this.graph!.execute(x, nodes.map((n) => n.node)) as tf.Tensor | tf.Tensor[];
+        const list = Array.isArray(maps) ? maps : [maps];
+        out = tf.concat(list.map((m, i) => (m.rank !== 4 ? m.reshape([m.shape[0]!, -1]) : nodes[i]!.pool === 'max' ? m.max([1, 2]) : m.mean([1, 2]))), 1);
+      }
       if (out.rank === 4) out = out.mean([1, 2]);
       else if (out.rank !== 2) out = out.reshape([out.shape[0]!, -1]);
       if (out.shape[1] !== this.spec.featureDim) {
@@ -89,6 +117,13 @@ export class Backbone {
   }
 
   async save(bundleDir: string): Promise<void> {
+    if (this.graphArtifacts) {
+      const a = this.graphArtifacts;
+      const dir = join(bundleDir, this.spec.path);
+      writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
+      writeFileAtomic(join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
+      return;
+    }
     if (!this.layers) throw new Error('only layers-model backbones can be re-saved');
     await saveLayersModel(this.layers, join(bundleDir, this.spec.path));
   }
