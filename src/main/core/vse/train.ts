@@ -181,6 +181,9 @@ export async function train(input: TrainInput): Promise<TrainOutput> {
   let model: VseModel;
   let vocab: Vocabulary;
   let optimizerWeights: { name: string; tensor: tf.Tensor }[] | null = null;
+  if (cfg.finetuneCnn && input.backbone && !input.backbone.trainable) {
+    throw new Error(`finetuneCnn: backbone "${input.backbone.spec.id}" is a frozen graph model with no trainable weights; train without finetuneCnn`);
+  }
   const resuming = input.resume && hasCheckpoint(ckptDir);
   if (input.resume && !resuming) throw new Error(`${ckptDir}: no checkpoint to resume from`);
   if (resuming) {

