@@ -28,7 +28,7 @@ describe('the default model', () => {
   it('is a valid bundle with its card, backbone and caption bank', async () => {
     await initBackend('wasm');
     const b = await loadBundle(join(ROOT, 'resources', 'models', 'default'));
-    expect(b.manifest.backbone?.id).toMatch(/^nsfwjs-mobilenet_v2/);
+    expect(b.manifest.backbone?.id).toMatch(/^human-centernet/);
     expect(b.manifest.card.recall.length).toBeGreaterThanOrEqual(4);
     expect(b.captionBank.length).toBeGreaterThan(1000);
     b.model.dispose();

@@ -95,7 +95,7 @@ ${sections.backbones}
 ${main ? table(main.rows) : '(not trained yet)'}
 
 The keyword baseline ranks images by how many query words occur in their file and folder names.
-Chance is the rsum of random rankings (the mean of 20 draws): with 27 photos it is far from zero
+Chance is the expected rsum of random rankings (computed exactly): with 27 photos it is far from zero
 (about 118: R@10 alone is 37% by luck), so the photo results must be read against it.
 ${sections.extra ?? ''}
 

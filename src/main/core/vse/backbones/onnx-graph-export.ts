@@ -51,7 +51,7 @@ function build(nodes: TfNode[], weights: tf.NamedTensorMap, features: { node: st
   const ints1 = (name: string, forNode: string): number[] => Array.from(constant(name, forNode).dataSync());
 
   const visit = (ref: string): { name: string; rank: number } => {
-    const name = ref.replace(/^\^/, '').replace(/:0$/, '');
+    const name = ref.replace(/:0$/, '');
     const done = values.get(name);
     if (done) return done;
     const node = byName.get(name);
@@ -72,7 +72,7 @@ function build(nodes: TfNode[], weights: tf.NamedTensorMap, features: { node: st
   };
 
   function conv(node: TfNode, depthwise: boolean, fused: string[]): { name: string; rank: number } {
-    const [xRef, kRef, ...rest] = node.input ?? [];
+    const [xRef, kRef, ...rest] = (node.input ?? []).filter((i) => !i.startsWith('^'));
     const x = visit(xRef!);
     const k = constant(kRef!, node.name);
     const [kh, kw, inC, outOrMult] = k.shape as [number, number, number, number];
@@ -108,7 +108,8 @@ function build(nodes: TfNode[], weights: tf.NamedTensorMap, features: { node: st
   }
 
   function translate(node: TfNode): { name: string; rank: number } {
-    const ins = node.input ?? [];
+    // "^name" inputs only order execution; they carry no data.
+    const ins = (node.input ?? []).filter((i) => !i.startsWith('^'));
     const fusedOps = (node.attr?.fused_ops?.list?.s ?? []).map(decodeStr);
     switch (node.op) {
       case 'Placeholder': {
