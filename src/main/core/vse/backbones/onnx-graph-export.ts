@@ -52,11 +52,11 @@ function build(nodes: TfNode[], weights: tf.NamedTensorMap, features: { node: st
 
   const visit = (ref: string): { name: string; rank: number } => {
     const name = ref.replace(/:0$/, '');
+    if (/:\d+$/.test(name)) throw new Error(`${name}: only a node's first output can be read`);
     const done = values.get(name);
     if (done) return done;
     const node = byName.get(name);
     if (!node) throw new Error(`graph has no node "${name}"`);
-    if (/:\d+$/.test(name)) throw new Error(`${name}: only a node's first output can be read`);
     const out = translate(node);
     values.set(name, out);
     return out;
