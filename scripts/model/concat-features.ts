@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NpyMatrix, encodeNpy } from '../../src/main/core/vse/data/npy.js';
 import { CORPUS_DIR } from './corpus.js';
-import { featureName } from './train-default.js';
+import { featureName } from './backbones.js';
 
 const parts = process.argv.slice(2);
 if (parts.length < 2) throw new Error('usage: concat-features.ts <backbone> <backbone> ...');

@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir, availableParallelism } from 'node:os';
 import { initBackend } from '../../src/main/core/tf/backend.js';
-import { importBackbone } from './backbones.js';
+import { featureName, importBackbone } from './backbones.js';
 import { openOnnxBackbone } from '../../src/main/core/vse/backbones/onnx-runtime.js';
 import { decodeEval, decodeAugmented } from '../../src/main/core/vse/data/images.js';
 import { Rng } from '../../src/main/core/vse/rng.js';
@@ -84,7 +84,7 @@ await onnx.dispose();
 
 const outDir = join(CORPUS_DIR, '..', 'features');
 mkdirSync(outDir, { recursive: true });
-const name = spec.id.replace(/[^\w@.-]+/g, '_') + (views > 0 ? `.views${views}` : '');
+const name = featureName(spec.id) + (views > 0 ? `.views${views}` : '');
 const seconds = (performance.now() - t0) / 1000;
 writeFileSync(join(outDir, `${name}.npy`), encodeNpy(all.subarray(0, row * dim), row, dim));
 writeFileSync(join(outDir, `${name}.ids.json`), JSON.stringify({ backbone: spec.id, runtime: onnx.description, views, ids, failed: [...new Set(failed)], seconds }));

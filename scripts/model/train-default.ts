@@ -20,7 +20,7 @@ import type { PairDataset } from '../../src/main/core/vse/data/dataset.js';
 import { train, validate } from '../../src/main/core/vse/train.js';
 import { saveBundle, loadBundle, type RecallSummary } from '../../src/main/core/vse/bundle.js';
 import { Backbone } from '../../src/main/core/vse/model/backbone.js';
-import { importBackbone, packageOf } from './backbones.js';
+import { featureName, importBackbone, packageOf } from './backbones.js';
 import { evaluateRetrieval } from '../../src/main/core/vse/eval.js';
 import { tokenize } from '../../src/main/core/vse/data/tokenizer.js';
 import { Rng } from '../../src/main/core/vse/rng.js';
@@ -87,9 +87,6 @@ export function keywordBaseline(items: CorpusItem[]): RecallSummary {
   const s = ({ r1, r5, r10, medr, meanr }: typeof m.i2t) => ({ r1, r5, r10, medr, meanr });
   return { i2t: s(m.i2t), t2i: s(m.t2i), rsum: m.rsum };
 }
-
-/** The features file name of a backbone argument (features.ts and concat-features.ts write it). */
-export const featureName = (backboneArg: string) => backboneArg.replace(/[^\w@.-]+/g, '_');
 
 /**
  * Chance: the expected rsum of random rankings, exactly. Text to image: the true image is equally

@@ -15,6 +15,19 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   renameSync(tmp, path);
 }
 
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, bool: 1 };
+
+/** The bytes a manifest entry takes in its shard (a quantized entry at its stored width). */
+export function entryBytes(w: tf.io.WeightsManifestEntry): number {
+  return w.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[w.quantization?.dtype ?? w.dtype] ?? NaN);
+}
+
+/** Writes a tfjs model folder: model.json (topology and one manifest group) beside weights.bin. */
+export function writeModelFolder(dir: string, format: 'layers-model' | 'graph-model', modelTopology: unknown, weights: tf.io.WeightsManifestEntry[], data: Uint8Array): void {
+  writeFileAtomic(join(dir, 'weights.bin'), data);
+  writeFileAtomic(join(dir, 'model.json'), JSON.stringify({ format, modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights }] }));
+}
+
 interface Manifest {
   format: 'glimpse-weights';
   weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
@@ -65,10 +78,7 @@ export function readWeights(dir: string, stem: string): tf.NamedTensorMap {
     return readFileSync(bPath);
   });
   const buf = Buffer.concat(bins);
-  const expected = group.weights.reduce((n, w) => {
-    const bytes = w.quantization?.dtype === 'float16' ? 2 : w.dtype === 'int32' || w.dtype === 'float32' ? 4 : 1;
-    return n + w.shape.reduce((a, b) => a * b, 1) * bytes;
-  }, 0);
+  const expected = group.weights.reduce((n, w) => n + entryBytes(w), 0);
   if (buf.length !== expected) throw new Error(`${join(dir, group.paths[0]!)}: ${buf.length} bytes, the manifest ${mPath} needs ${expected} (truncated or mismatched)`);
   return tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length), group.weights);
 }
@@ -83,12 +93,7 @@ function concat(parts: Uint8Array[]): ArrayBuffer {
 /** Saves a tfjs layers model as model.json + weights.bin in dir. */
 export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<void> {
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const data = artifacts.weightData as ArrayBuffer;
-    writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(data));
-    writeFileAtomic(join(dir, 'model.json'), JSON.stringify({
-      format: 'layers-model', modelTopology: artifacts.modelTopology,
-      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-    }));
+    writeModelFolder(dir, 'layers-model', artifacts.modelTopology, artifacts.weightSpecs ?? [], new Uint8Array(artifacts.weightData as ArrayBuffer));
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
   }));
 }

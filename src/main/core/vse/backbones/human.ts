@@ -8,7 +8,8 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../weights-io.js';
+import type * as tf from '@tensorflow/tfjs';
+import { entryBytes, writeModelFolder } from '../weights-io.js';
 import type { BackboneSpec } from '../model/backbone.js';
 
 export const HUMAN_BACKBONES = {
@@ -24,10 +25,7 @@ export function isHumanBackbone(id: string): id is HumanBackboneId {
 }
 
 interface GraphNode { name: string; op: string; input?: string[]; attr?: { shape?: { shape?: { dim?: { size: string }[] } } } }
-interface WeightEntry { name: string; shape: number[]; dtype: string; quantization?: { dtype: string } }
-interface GraphJson { modelTopology: { node: GraphNode[] }; weightsManifest: { paths: string[]; weights: WeightEntry[] }[] }
-
-const BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, bool: 1 };
+interface GraphJson { modelTopology: { node: GraphNode[] }; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] }
 
 /**
  * Runs the detector at `size` px instead of its native size: it is fully convolutional, except
@@ -38,12 +36,11 @@ function resize(json: GraphJson, weights: Buffer, native: number, size: number):
   const sizeConsts = new Set(json.modelTopology.node.filter((n) => n.op === 'ResizeBilinear').map((n) => n.input![1]!));
   let offset = 0;
   for (const w of json.weightsManifest.flatMap((g) => g.weights)) {
-    const n = w.shape.reduce((a, b) => a * b, 1);
     if (sizeConsts.has(w.name)) {
-      if (w.dtype !== 'int32' || w.quantization || n !== 2) throw new Error(`${w.name}: expected an int32 [2] size`);
+      if (w.dtype !== 'int32' || w.quantization || w.shape.join() !== '2') throw new Error(`${w.name}: expected an int32 [2] size`);
       for (let k = 0; k < 2; k++) weights.writeInt32LE(weights.readInt32LE(offset + 4 * k) * size / native, offset + 4 * k);
     }
-    offset += n * (BYTES[w.quantization?.dtype ?? w.dtype] ?? NaN);
+    offset += entryBytes(w);
   }
   if (offset !== weights.length) throw new Error(`weights are ${weights.length} bytes; the manifest lists ${offset}`);
 }
@@ -61,11 +58,8 @@ export function importHumanBackbone(id: HumanBackboneId, modelsDir: string, bund
   }
   const weights = Buffer.concat(json.weightsManifest.flatMap((g) => g.paths).map((p) => readFileSync(join(modelsDir, p))));
   if (size !== meta.inputSize) resize(json, weights, meta.inputSize, size);
-  const out = join(bundleDir, path);
-  writeFileAtomic(join(out, 'weights.bin'), weights);
-  // A single manifest group keeps every weight in one file, in the order the shards were read.
-  const merged = { ...json, weightsManifest: [{ paths: ['weights.bin'], weights: json.weightsManifest.flatMap((g) => g.weights) }] };
-  writeFileAtomic(join(out, 'model.json'), JSON.stringify({ format: 'graph-model', ...merged }));
+  // One manifest group keeps every weight in one file, in the order the shards were read.
+  writeModelFolder(join(bundleDir, path), 'graph-model', json.modelTopology, json.weightsManifest.flatMap((g) => g.weights), weights);
   // Pixels in 0-255: (x/255 - 0) / (1/255).
   return { id: size === meta.inputSize ? id : `${id}@${size}`, format: 'tfjs-graph', path, inputSize: size, mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255], featureNode: meta.featureNode, featureDim: meta.featureDim, fit: 'fill' };
 }

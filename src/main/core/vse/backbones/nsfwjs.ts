@@ -7,7 +7,8 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../weights-io.js';
+import type * as tf from '@tensorflow/tfjs';
+import { writeModelFolder } from '../weights-io.js';
 import type { BackboneSpec } from '../model/backbone.js';
 
 export const NSFWJS_BACKBONES = {
@@ -55,7 +56,7 @@ export function importNsfwjsBackbone(id: NsfwjsBackboneId, bundleDir: string, pa
   const meta = NSFWJS_BACKBONES[id];
   const require = createRequire(import.meta.url);
   const base = join(packageDir(), 'dist', 'models', meta.dir);
-  const model = require(join(base, 'model.min.js')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: object[] }[] };
+  const model = require(join(base, 'model.min.js')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
   const shards = model.weightsManifest.flatMap((g) => g.paths).map((p) => Buffer.from(require(join(base, `${p}.min.js`)) as string, 'base64'));
   const size = inputSize ?? meta.inputSize;
   if (size !== meta.inputSize) {
@@ -63,11 +64,7 @@ export function importNsfwjsBackbone(id: NsfwjsBackboneId, bundleDir: string, pa
     resizeMobileNet(model.modelTopology as never, size);
   }
   const out = join(bundleDir, path);
-  writeFileAtomic(join(out, 'weights.bin'), Buffer.concat(shards));
-  writeFileAtomic(join(out, 'model.json'), JSON.stringify({
-    format: 'layers-model', modelTopology: model.modelTopology,
-    weightsManifest: [{ paths: ['weights.bin'], weights: model.weightsManifest.flatMap((g) => g.weights) }],
-  }));
+  writeModelFolder(out, 'layers-model', model.modelTopology, model.weightsManifest.flatMap((g) => g.weights), Buffer.concat(shards));
   // nsfwjs feeds pixels scaled to [0, 1]: mean 0, std 1.
   return { id: size === meta.inputSize ? id : `${id}@${size}`, format: 'tfjs-layers', path, inputSize: size, mean: [0, 0, 0], std: [1, 1, 1], featureNode: 'flatten_1', featureDim: meta.featureDim };
 }

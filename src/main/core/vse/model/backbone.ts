@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { join } from 'node:path';
-import { readModelArtifacts, saveLayersModel, writeFileAtomic } from '../weights-io.js';
+import { readModelArtifacts, saveLayersModel, writeModelFolder } from '../weights-io.js';
 import type { Preprocess } from '../data/images.js';
 
 export const BackboneSpecSchema = z.object({
@@ -119,9 +119,7 @@ export class Backbone {
   async save(bundleDir: string): Promise<void> {
     if (this.graphArtifacts) {
       const a = this.graphArtifacts;
-      const dir = join(bundleDir, this.spec.path);
-      writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(a.weightData as ArrayBuffer));
-      writeFileAtomic(join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
+      writeModelFolder(join(bundleDir, this.spec.path), 'graph-model', a.modelTopology, a.weightSpecs ?? [], new Uint8Array(a.weightData as ArrayBuffer));
       return;
     }
     if (!this.layers) throw new Error('only layers-model backbones can be re-saved');
