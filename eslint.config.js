@@ -1,5 +1,6 @@
-// Lint, including the layering rule: core never imports Electron, the renderer (and the shared
-// contract it reads) never import core, preload, Electron or Node built-ins.
+// Lint, including the layering rules (README, "Layout"): each core layer imports only the layers
+// below it, front ends reach the core through app and transport only, the renderer sees only
+// src/shared, and only the store files speak SQL.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
@@ -8,6 +9,36 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('_'));
 
+/** The core layers, bottom first: a layer may import those before it, never those after. */
+const LAYERS = ['engine', 'library', 'search', 'app', 'transport'];
+const FRONT_ENDS = ['main', 'preload', 'web', 'cli', 'renderer'];
+
+const noElectron = { name: 'electron', message: 'src/core is pure Node: it runs under tests, the CLI and web mode.' };
+const noSqlite = { name: 'better-sqlite3', message: 'Only the store files (src/core/library/*store*.ts) hold the database.' };
+
+/** The import rule for one core layer. */
+function layerRule(layer, { sql = false } = {}) {
+  const above = LAYERS.slice(LAYERS.indexOf(layer) + 1);
+  // transport carries the app to the front ends: it sees app and shared, nothing under app.
+  const hidden = layer === 'transport' ? ['engine', 'library', 'search'] : [];
+  const patterns = [
+    ...above.map((l) => ({ group: [`**/${l}/**`], message: `src/core/${layer} must not import src/core/${l}: layers import only downward.` })),
+    ...hidden.map((l) => ({ group: [`**/${l}/**`], message: `src/core/transport sees only app and shared, not src/core/${l}.` })),
+    { group: FRONT_ENDS.map((f) => `**/${f}/**`), message: 'The core must not depend on front ends.' },
+  ];
+  return { 'no-restricted-imports': ['error', { paths: sql ? [noElectron] : [noElectron, noSqlite], patterns }] };
+}
+
+const frontEndImports = (extraPaths = []) => ({
+  paths: extraPaths,
+  patterns: [
+    {
+      group: ['**/core/engine/**', '**/core/library/**', '**/core/search/**'],
+      message: 'Front ends reach the core through src/core/app and src/core/transport only.',
+    },
+  ],
+});
+
 const rendererImports = {
   paths: [
     { name: 'electron', message: 'The renderer talks to the app only through the API contract.' },
@@ -15,12 +46,17 @@ const rendererImports = {
   ],
   patterns: [
     { group: ['node:*'], message: 'The renderer runs in a browser sandbox: no Node built-ins.' },
-    { group: ['**/main/**', '**/core/**', '**/preload/**', '**/cli/**'], message: 'The renderer sees only src/shared (the API contract).' },
+    {
+      group: ['**/main/**', '**/core/**', '**/preload/**', '**/cli/**', '**/web/**'],
+      message: 'The renderer sees only src/shared (the API contract).',
+    },
   ],
 };
 
+const STORE_FILES = ['src/core/library/*store*.ts', 'src/core/library/sql.ts'];
+
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test/artifacts/**', '.tmp/**', 'resources/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test/artifacts/**', '.tmp/**', 'resources/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],
@@ -35,18 +71,40 @@ export default tseslint.config(
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
   },
+  // Type-aware checks: a promise is awaited, returned or explicitly voided, never dropped.
   {
-    files: ['src/main/core/**'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    languageOptions: { parserOptions: { project: ['./tsconfig.node.json', './tsconfig.web.json'], tsconfigRootDir: import.meta.dirname } },
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'electron', message: 'src/main/core is pure Node: it runs under tests, the CLI and web mode.' }],
-        patterns: [{ group: ['**/renderer/**', '**/preload/**', '**/main/index*', '../../index*'], message: 'Core must not depend on front ends.' }],
-      }],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
     },
   },
+  ...LAYERS.map((layer) => ({ files: [`src/core/${layer}/**`], rules: layerRule(layer) })),
+  { files: STORE_FILES, rules: layerRule('library', { sql: true }) },
+  // SQL lives in the store files: nothing else prepares a statement.
+  {
+    files: ['src/core/**'],
+    ignores: STORE_FILES,
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='prepare']",
+          message: 'SQL lives in the store files (src/core/library/*store*.ts): call a store method.',
+        },
+      ],
+    },
+  },
+  { files: ['src/main/**', 'src/preload/**'], rules: { 'no-restricted-imports': ['error', frontEndImports()] } },
   {
     files: ['src/web/**', 'src/cli/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The CLI and web mode run without Electron.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        frontEndImports([{ name: 'electron', message: 'The CLI and web mode run without Electron.' }]),
+      ],
+    },
   },
   {
     files: ['src/renderer/**', 'src/shared/**'],

@@ -7,11 +7,11 @@
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { printTable } from './table.js';
-import { Rng } from '../src/main/core/vse/rng.js';
-import { VectorIndex, rerank } from '../src/main/core/search/vector-index.js';
-import { LibraryStore } from '../src/main/core/library/store.js';
-import { Searcher } from '../src/main/core/search/search.js';
-import type { Embedder } from '../src/main/core/library/embedder.js';
+import { Rng } from '../src/core/engine/rng.js';
+import { VectorIndex, rerank } from '../src/core/search/vector-index.js';
+import { LibraryStore } from '../src/core/library/store.js';
+import { Searcher } from '../src/core/search/search.js';
+import type { Embedder } from '../src/core/engine/runtime/embedder.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,14 +72,16 @@ function libraryRow(vectors: Float32Array, dim: number, n: number, queries: Floa
   const store = LibraryStore.open(dir);
   try {
     const root = store.addRoot('/bench');
-    const insPhoto = store.db.prepare("INSERT INTO photos (id, root_id, path, folder, name, size, mtime_ms, hash, indexed_at) VALUES (?, ?, ?, '.', ?, 0, 0, '', '')");
-    const insVec = store.db.prepare("INSERT INTO embeddings (photo_id, model_id, vector) VALUES (?, 'bench', ?)");
-    store.transaction(() => {
+    const raw = new Database(join(dir, 'library.db'));
+    const insPhoto = raw.prepare("INSERT INTO photos (id, root_id, path, folder, name, size, mtime_ms, hash, indexed_at) VALUES (?, ?, ?, '.', ?, 0, 0, '', '')");
+    const insVec = raw.prepare("INSERT INTO embeddings (photo_id, model_id, vector) VALUES (?, 'bench', ?)");
+    raw.transaction(() => {
       for (let i = 0; i < n; i++) {
         insPhoto.run(i + 1, root, `/bench/${i}.jpg`, `${i}.jpg`);
         insVec.run(i + 1, Buffer.from(vectors.buffer, i * dim * 4, dim * 4));
       }
-    });
+    })();
+    raw.close();
     const embedder = { id: 'bench', dim } as Embedder;
     const searcher = new Searcher(store, embedder);
     searcher.nearest(queries[0]!, {}, K); // builds the in-memory index once, as the app does at start

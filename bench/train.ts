@@ -7,10 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend, BACKEND_NAMES, type BackendName } from '../src/main/core/tf/backend.js';
-import { makeConfig } from '../src/main/core/vse/config.js';
-import { VseModel, padTokens } from '../src/main/core/vse/model/vse.js';
-import { trainStep } from '../src/main/core/vse/train.js';
+import { initBackend, BACKEND_NAMES, type BackendName } from '../src/core/engine/tf/backend.js';
+import { makeConfig } from '../src/core/engine/config.js';
+import { VseModel, padTokens } from '../src/core/engine/model/vse.js';
+import { trainStep } from '../src/core/engine/train.js';
 import { printTable } from './table.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

@@ -7,10 +7,10 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { cpSync, writeFileSync, readFileSync, truncateSync, rmSync, statSync } from 'node:fs';
-import { initBackend } from '../src/main/core/tf/backend.js';
-import { loadBundle, readManifest } from '../src/main/core/vse/bundle.js';
-import { padTokens } from '../src/main/core/vse/model/vse.js';
-import { createEngineApi } from '../src/main/core/api.js';
+import { initBackend } from '../src/core/engine/tf/backend.js';
+import { loadBundle, readManifest } from '../src/core/engine/bundle.js';
+import { padTokens } from '../src/core/engine/model/vse.js';
+import { createEngineApi } from '../src/core/app/api.js';
 import { makeImageFolder } from './synthetic.js';
 import { tempDir } from './helpers.js';
 

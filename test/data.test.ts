@@ -5,13 +5,13 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
-import { loadKarpathy } from '../src/main/core/vse/data/karpathy.js';
-import { loadPrecomp } from '../src/main/core/vse/data/precomp.js';
-import { loadFolder } from '../src/main/core/vse/data/folder.js';
-import { loadDataset } from '../src/main/core/vse/data/load.js';
-import { NpyMatrix, encodeNpy } from '../src/main/core/vse/data/npy.js';
-import { Vocabulary } from '../src/main/core/vse/data/vocab.js';
-import { tokenize } from '../src/main/core/vse/data/tokenizer.js';
+import { loadKarpathy } from '../src/core/engine/data/karpathy.js';
+import { loadPrecomp } from '../src/core/engine/data/precomp.js';
+import { loadFolder } from '../src/core/engine/data/folder.js';
+import { loadDataset } from '../src/core/engine/data/load.js';
+import { NpyMatrix, encodeNpy } from '../src/core/engine/data/npy.js';
+import { Vocabulary } from '../src/core/engine/data/vocab.js';
+import { tokenize } from '../src/core/engine/data/tokenizer.js';
 import { makeImageFolder } from './synthetic.js';
 import { tempDir } from './helpers.js';
 

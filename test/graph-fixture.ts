@@ -3,9 +3,9 @@
  * knows, for the onnxruntime tests and for checks that need a frozen graph backbone.
  */
 import { join } from 'node:path';
-import { Rng } from '../src/main/core/vse/rng.js';
-import { writeFileAtomic } from '../src/main/core/vse/weights-io.js';
-import type { BackboneSpec } from '../src/main/core/vse/model/backbone.js';
+import { Rng } from '../src/core/engine/rng.js';
+import { writeFileAtomic } from '../src/core/engine/weights-io.js';
+import type { BackboneSpec } from '../src/core/engine/model/backbone.js';
 
 /**
  * A TensorFlow graph (tfjs graph-model JSON, as a frozen detector is exported) with each op the

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import type { BackendName } from '../src/main/core/tf/backend.js';
+import Database from 'better-sqlite3';
+import type { BackendName } from '../src/core/engine/tf/backend.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -79,4 +80,17 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRun
     code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr,
     json: () => JSON.parse(r.stdout.trim().split('\n').pop()!),
   };
+}
+
+/**
+ * A second, plain connection to a data dir's library.db, for tests and benches that look at or
+ * seed tables directly (the app's own SQL lives in the store files only). Closed after `fn`.
+ */
+export function withRawDb<T>(dataDir: string, fn: (db: Database.Database) => T): T {
+  const db = new Database(join(dataDir, 'library.db'));
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
 }

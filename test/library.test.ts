@@ -7,15 +7,15 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { renameSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import sharp from 'sharp';
-import { initBackend } from '../src/main/core/tf/backend.js';
-import { loadBundle } from '../src/main/core/vse/bundle.js';
-import { bundleEmbedder, type Embedder } from '../src/main/core/library/embedder.js';
-import { LibraryStore } from '../src/main/core/library/store.js';
-import { Library } from '../src/main/core/library/library.js';
-import { thumbPath } from '../src/main/core/library/decode.js';
+import { initBackend } from '../src/core/engine/tf/backend.js';
+import { loadBundle } from '../src/core/engine/bundle.js';
+import { bundleEmbedder, type Embedder } from '../src/core/engine/runtime/embedder.js';
+import { LibraryStore } from '../src/core/library/store.js';
+import { Library } from '../src/core/app/library.js';
+import { thumbPath } from '../src/core/library/decode.js';
 import { makePhotoFixture, shapeSvg, type PhotoFixture } from './library-fixture.js';
 import { trainTinyModel } from './tiny-model.js';
-import { tempDir } from './helpers.js';
+import { tempDir, withRawDb } from './helpers.js';
 
 const tmp = tempDir();
 let fx: PhotoFixture;
@@ -40,7 +40,7 @@ describe('indexing a folder', () => {
   it('indexes every good photo and records each bad one with its named reason', async () => {
     const s = await lib.index([fx.root]);
     expect(s.cancelled).toBe(false);
-    const indexed = (lib.store.db.prepare('SELECT path FROM photos ORDER BY path').all() as { path: string }[]).map((r) => r.path);
+    const indexed = withRawDb(lib.deps.dataDir, (db) => db.prepare('SELECT path FROM photos ORDER BY path').all() as { path: string }[]).map((r) => r.path);
     expect(indexed.map(rel).sort()).toEqual(fx.good.map(rel).sort());
     expect(s.indexed).toBe(fx.good.length);
     const failures = new Map(s.failures.map((f) => [f.path, f.reason]));
@@ -74,7 +74,7 @@ describe('indexing a folder', () => {
     const from = join(fx.root, 'misc/purple.webp');
     const to = join(fx.root, 'moved here/purple renamed.webp');
     const before = lib.store.photoByPath(from)!;
-    const vec = (id: number) => (lib.store.db.prepare('SELECT vector FROM embeddings WHERE photo_id = ?').get(id) as { vector: Buffer }).vector;
+    const vec = (id: number) => withRawDb(lib.deps.dataDir, (db) => (db.prepare('SELECT vector FROM embeddings WHERE photo_id = ?').get(id) as { vector: Buffer }).vector);
     const v0 = vec(before.id);
     mkdirSync(join(fx.root, 'moved here'));
     renameSync(from, to);
@@ -166,7 +166,7 @@ describe('model change and separate libraries', () => {
     const s = await lib2.index([]);
     expect(s.reembedded).toBe(lib2.status().counts.photos);
     expect(lib2.status().counts).toMatchObject({ stale: 0 });
-    const n = (lib2.store.db.prepare('SELECT count(DISTINCT model_id) n FROM captions').get() as { n: number }).n;
+    const n = withRawDb(lib2.deps.dataDir, (db) => (db.prepare('SELECT count(DISTINCT model_id) n FROM captions').get() as { n: number }).n);
     expect(n).toBe(1);
     lib2.close();
     other.dispose();
@@ -181,9 +181,8 @@ describe('model change and separate libraries', () => {
 
   it('refuses a database from a newer Glimpse', () => {
     const d = join(tmp.dir, 'future');
-    const s = LibraryStore.open(d);
-    s.db.pragma('user_version = 99');
-    s.close();
+    LibraryStore.open(d).close();
+    withRawDb(d, (db) => db.pragma('user_version = 99'));
     expect(() => LibraryStore.open(d)).toThrow(/schema version 99/);
   });
 });

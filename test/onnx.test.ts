@@ -7,17 +7,17 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
-import { initBackend } from '../src/main/core/tf/backend.js';
-import { Backbone, tinyCnn, type BackboneSpec } from '../src/main/core/vse/model/backbone.js';
-import { readModelArtifacts, saveLayersModel } from '../src/main/core/vse/weights-io.js';
-import { loadBundle, readManifest } from '../src/main/core/vse/bundle.js';
-import { kerasToOnnx } from '../src/main/core/vse/backbones/onnx-export.js';
-import { graphToOnnx } from '../src/main/core/vse/backbones/onnx-graph-export.js';
+import { initBackend } from '../src/core/engine/tf/backend.js';
+import { Backbone, tinyCnn, type BackboneSpec } from '../src/core/engine/model/backbone.js';
+import { readModelArtifacts, saveLayersModel } from '../src/core/engine/weights-io.js';
+import { loadBundle, readManifest } from '../src/core/engine/bundle.js';
+import { kerasToOnnx } from '../src/core/engine/backbones/onnx-export.js';
+import { graphToOnnx } from '../src/core/engine/backbones/onnx-graph-export.js';
 import { writeEveryOpGraph } from './graph-fixture.js';
-import { loadOnnxRuntime, openOnnxBackbone } from '../src/main/core/vse/backbones/onnx-runtime.js';
-import { bundleEmbedder, onnxEmbedder } from '../src/main/core/library/embedder.js';
-import { LibraryService } from '../src/main/core/library/service.js';
-import { Rng } from '../src/main/core/vse/rng.js';
+import { loadOnnxRuntime, openOnnxBackbone } from '../src/core/engine/backbones/onnx-runtime.js';
+import { bundleEmbedder, onnxEmbedder } from '../src/core/engine/runtime/embedder.js';
+import { LibraryService } from '../src/core/app/service.js';
+import { Rng } from '../src/core/engine/rng.js';
 import { ROOT, tempDir } from './helpers.js';
 
 const ort = await loadOnnxRuntime();

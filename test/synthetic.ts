@@ -6,8 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { encodeNpy } from '../src/main/core/vse/data/npy.js';
-import { Rng } from '../src/main/core/vse/rng.js';
+import { encodeNpy } from '../src/core/engine/data/npy.js';
+import { Rng } from '../src/core/engine/rng.js';
 
 export const COLOURS: Record<string, string> = { red: '#e02020', green: '#20b040', blue: '#2040e0', yellow: '#f0d020', purple: '#9030c0', black: '#101010' };
 export const SHAPES = ['circle', 'square', 'triangle'] as const;

@@ -1,7 +1,7 @@
 /** A tiny VSE++ bundle trained in the test run itself (tiny CNN, synthetic shapes): a few seconds. */
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { createEngineApi } from '../src/main/core/api.js';
+import { createEngineApi } from '../src/core/app/api.js';
 import { makeImageFolder } from './synthetic.js';
 
 export async function trainTinyModel(dir: string, seed = 0): Promise<string> {

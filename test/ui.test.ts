@@ -16,8 +16,8 @@ import { createInterface } from 'node:readline';
 import { createHash } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { JobsOutput, MethodName, Result, SearchOutput } from '../src/shared/contract.js';
-import { LibraryStore } from '../src/main/core/library/store.js';
-import { ROOT, tempDir } from './helpers.js';
+import { LibraryStore } from '../src/core/library/store.js';
+import { ROOT, tempDir, withRawDb } from './helpers.js';
 import { makeUiFixture, type UiFixture } from './ui-fixture.js';
 
 const CHROMIUM = process.env.GLIMPSE_CHROMIUM ?? '/usr/bin/chromium';
@@ -224,15 +224,17 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
     const big = join(tmp.dir, 'big');
     const store = LibraryStore.open(big);
     const rootId = store.addRoot('/photos');
-    const ins = store.db.prepare(`INSERT INTO photos (root_id, path, folder, name, size, mtime_ms, hash, indexed_at)
+    store.close();
+    withRawDb(big, (db) => {
+    const ins = db.prepare(`INSERT INTO photos (root_id, path, folder, name, size, mtime_ms, hash, indexed_at)
       VALUES (?, ?, '/photos', ?, 1, 0, ?, '2026-01-01')`);
-    store.transaction(() => {
+    db.transaction(() => {
       for (let i = 0; i < 100_000; i++) {
         const name = `img${String(i).padStart(6, '0')}.jpg`;
         ins.run(rootId, `/photos/${name}`, name, createHash('sha1').update(name).digest('hex'));
       }
+    })();
     });
-    store.close();
     const second = await serve(big);
     const p = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     try {

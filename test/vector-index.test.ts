@@ -4,8 +4,8 @@
  * Hamming ranking.
  */
 import { describe, it, expect } from 'vitest';
-import { VectorIndex } from '../src/main/core/search/vector-index.js';
-import { Rng } from '../src/main/core/vse/rng.js';
+import { VectorIndex } from '../src/core/search/vector-index.js';
+import { Rng } from '../src/core/engine/rng.js';
 
 function build(n: number, dim: number, seed: number): { index: VectorIndex; vectors: Float32Array[] } {
   const rng = new Rng(seed);

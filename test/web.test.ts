@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync, symlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { startWebServer, type WebServer } from '../src/web/server.js';
 import type { GlimpseApi, Result } from '../src/shared/contract.js';
-import { createEngineApi } from '../src/main/core/api.js';
+import { createEngineApi } from '../src/core/app/api.js';
 import { tempDir } from './helpers.js';
 
 const tmp = tempDir();
@@ -44,7 +44,7 @@ beforeAll(async () => {
     o?.onProgress?.({ phase: 'testing', done: 1, total: 2, eta: null });
     return engine.backend({});
   } };
-  web = await startWebServer({ api, dataDir: join(tmp.dir, 'data'), staticDir, roots: () => [root] });
+  web = await startWebServer({ api, dataDir: join(tmp.dir, 'data'), staticDir, roots: async () => [root] });
   port = (web.server.address() as { port: number }).port;
 });
 afterAll(async () => { await web?.close(); tmp.cleanup(); });

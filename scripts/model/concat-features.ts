@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NpyMatrix, encodeNpy } from '../../src/main/core/vse/data/npy.js';
+import { NpyMatrix, encodeNpy } from '../../src/core/engine/data/npy.js';
 import { CORPUS_DIR } from './corpus.js';
 import { featureName } from './backbones.js';
 

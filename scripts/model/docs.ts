@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { linePlotSvg } from './plot.js';
-import type { RecallSummary } from '../../src/main/core/vse/bundle.js';
+import type { RecallSummary } from '../../src/core/engine/bundle.js';
 import { chanceRsum, EVAL_SETS } from './train-default.js';
 import { readCorpus } from './corpus.js';
 

@@ -12,12 +12,12 @@
 import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir, availableParallelism } from 'node:os';
-import { initBackend } from '../../src/main/core/tf/backend.js';
+import { initBackend } from '../../src/core/engine/tf/backend.js';
 import { featureName, importBackbone } from './backbones.js';
-import { openOnnxBackbone } from '../../src/main/core/vse/backbones/onnx-runtime.js';
-import { decodeEval, decodeAugmented } from '../../src/main/core/vse/data/images.js';
-import { Rng } from '../../src/main/core/vse/rng.js';
-import { encodeNpy } from '../../src/main/core/vse/data/npy.js';
+import { openOnnxBackbone } from '../../src/core/engine/backbones/onnx-runtime.js';
+import { decodeEval, decodeAugmented } from '../../src/core/engine/data/images.js';
+import { Rng } from '../../src/core/engine/rng.js';
+import { encodeNpy } from '../../src/core/engine/data/npy.js';
 import { readCorpus, CORPUS_DIR } from './corpus.js';
 
 const BATCH = 32;

@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readManifest, renderCard } from '../../src/main/core/vse/bundle.js';
+import { readManifest, renderCard } from '../../src/core/engine/bundle.js';
 import { CARD_NOTES, TRAINING_LICENCES, TRAINING_SETS } from './card-text.js';
 
 const [dir, backbone] = process.argv.slice(2);

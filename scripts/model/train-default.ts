@@ -12,18 +12,18 @@ import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync, mkdirSync
 import { join, dirname, basename } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { initBackend } from '../../src/main/core/tf/backend.js';
-import { makeConfig, type VseConfigInput } from '../../src/main/core/vse/config.js';
-import { NpyMatrix } from '../../src/main/core/vse/data/npy.js';
-import { SkipReport } from '../../src/main/core/vse/data/skips.js';
-import type { PairDataset } from '../../src/main/core/vse/data/dataset.js';
-import { train, validate } from '../../src/main/core/vse/train.js';
-import { saveBundle, loadBundle, type RecallSummary } from '../../src/main/core/vse/bundle.js';
-import { Backbone } from '../../src/main/core/vse/model/backbone.js';
+import { initBackend } from '../../src/core/engine/tf/backend.js';
+import { makeConfig, type VseConfigInput } from '../../src/core/engine/config.js';
+import { NpyMatrix } from '../../src/core/engine/data/npy.js';
+import { SkipReport } from '../../src/core/engine/data/skips.js';
+import type { PairDataset } from '../../src/core/engine/data/dataset.js';
+import { train, validate } from '../../src/core/engine/train.js';
+import { saveBundle, loadBundle, type RecallSummary } from '../../src/core/engine/bundle.js';
+import { Backbone } from '../../src/core/engine/model/backbone.js';
 import { featureName, importBackbone, packageOf } from './backbones.js';
-import { evaluateRetrieval } from '../../src/main/core/vse/eval.js';
-import { tokenize } from '../../src/main/core/vse/data/tokenizer.js';
-import { Rng } from '../../src/main/core/vse/rng.js';
+import { evaluateRetrieval } from '../../src/core/engine/eval.js';
+import { tokenize } from '../../src/core/engine/data/tokenizer.js';
+import { Rng } from '../../src/core/engine/rng.js';
 import { readCorpus, CORPUS_DIR, type CorpusItem } from './corpus.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
       backbone = await Backbone.load(importBackbone(backboneArg, tmp), tmp);
       rmSync(tmp, { recursive: true, force: true });
     }
-    const model = (await import('../../src/main/core/vse/model/vse.js')).VseModel.fromWeights(result.model.config, result.model.namedWeights(), backbone, 'trained model');
+    const model = (await import('../../src/core/engine/model/vse.js')).VseModel.fromWeights(result.model.config, result.model.namedWeights(), backbone, 'trained model');
     result.model.dispose();
     const recall = [];
     for (const ev of EVAL_SETS) {

@@ -4,14 +4,14 @@
  */
 import { Command, Option, InvalidArgumentError } from 'commander';
 import { resolve as resolvePath } from 'node:path';
-import { createEngineApi } from '../main/core/api.js';
-import { defaultDataDir, defaultModelDir, appRoot } from '../main/core/paths.js';
+import { createEngineApi } from '../core/app/api.js';
+import { defaultDataDir, defaultModelDir, appRoot } from '../core/app/paths.js';
 import type { Result, Progress, RecallSummary, Input } from '../shared/contract.js';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWebServer } from '../web/server.js';
 import { workerApi } from '../web/engine-client.js';
-import { LibraryStore } from '../main/core/library/store.js';
+import { cachedRoots } from '../core/transport/roots.js';
 import { ProgressView } from './progress.js';
 
 interface GlobalOpts { json?: boolean; dataDir?: string }
@@ -296,16 +296,15 @@ export function buildProgram(): Command {
       }
       // The engine runs in a worker thread so this server stays responsive during long jobs.
       const a = workerApi(o.dataDir!);
-      const store = LibraryStore.open(o.dataDir!);
       try {
-        const web = await startWebServer({ api: a, dataDir: o.dataDir!, staticDir, port: o.port, roots: () => store.roots().map((r) => r.path) });
+        const roots = cachedRoots(() => a.settings({}));
+        const web = await startWebServer({ api: a, dataDir: o.dataDir!, staticDir, port: o.port, roots });
         if (o.json) process.stdout.write(JSON.stringify({ url: web.url, port: web.server.address() }) + '\n');
         else process.stdout.write(`Glimpse web mode: ${web.url}\n(only this machine can connect; Ctrl-C stops it)\n`);
-        const stop = () => { void web.close().then(() => a.close()).then(() => { store.close(); process.exit(0); }); };
+        const stop = () => { void web.close().then(() => a.close()).then(() => process.exit(0)); };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       } catch (err) {
-        store.close();
         await a.close();
         finish({ ok: false, error: { code: 'unavailable', message: `could not start web mode: ${(err as Error).message}` } }, o, () => []);
       }

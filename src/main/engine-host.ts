@@ -2,8 +2,8 @@
  * The engine process (Electron utilityProcess): owns the core — library database, model, jobs —
  * so heavy work runs off the main process's event loop. Speaks the contract over its parent port.
  */
-import { createEngineApi } from './core/api.js';
-import { serveRpc, type RpcReply, type RpcRequest } from './core/rpc.js';
+import { createEngineApi } from '../core/app/api.js';
+import { serveRpc, type RpcReply, type RpcRequest } from '../core/transport/rpc.js';
 
 const port = process.parentPort;
 const post = (m: RpcReply) => port.postMessage(m);

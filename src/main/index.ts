@@ -6,10 +6,11 @@
 import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, utilityProcess, type UtilityProcess } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { methods, type MethodName, type SettingsOutput } from '../shared/contract.js';
+import { methods, type MethodName, type Result, type SettingsOutput } from '../shared/contract.js';
 import { ipcChannel, PICK_FOLDER_CHANNEL, PROGRESS_CHANNEL } from '../shared/ipc.js';
-import { RpcClient, type RpcReply } from './core/rpc.js';
-import { resolveMedia } from './core/media.js';
+import { RpcClient, type RpcReply } from '../core/transport/rpc.js';
+import { resolveMedia } from '../core/transport/media.js';
+import { cachedRoots } from '../core/transport/roots.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CSP = "default-src 'self'; img-src 'self' glimpse: data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'";
@@ -77,15 +78,7 @@ function registerIpc(engine: RpcClient): void {
 }
 
 function registerPhotoProtocol(engine: RpcClient, dataDir: string): void {
-  // Roots change rarely; asking the engine for every thumbnail would be wasteful.
-  let roots: { at: number; list: string[] } = { at: 0, list: [] };
-  const currentRoots = async (): Promise<string[]> => {
-    if (Date.now() - roots.at > 2000) {
-      const r = await engine.call('settings', {});
-      roots = { at: Date.now(), list: r.ok ? (r.value as SettingsOutput).roots : [] };
-    }
-    return roots.list;
-  };
+  const currentRoots = cachedRoots(async () => (await engine.call('settings', {})) as Result<SettingsOutput>);
   protocol.handle('glimpse', async (req) => {
     const url = new URL(req.url);
     if (url.host !== 'media') return new Response('not found', { status: 404 });

@@ -4,8 +4,8 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { apiFrom, type GlimpseApi } from '../shared/contract.js';
-import { RpcClient, type RpcReply } from '../main/core/rpc.js';
-import { startModuleWorker } from '../main/core/workers.js';
+import { RpcClient, type RpcReply } from '../core/transport/rpc.js';
+import { startModuleWorker } from '../core/app/workers.js';
 
 
 export function workerApi(dataDir: string): GlimpseApi & { close: () => Promise<void> } {

@@ -3,9 +3,9 @@
  * loop stays free to answer searches and serve thumbnails while indexing or training runs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createEngineApi } from '../main/core/api.js';
-import { serveRpc, type RpcRequest } from '../main/core/rpc.js';
-import { revealInFileManager } from '../main/core/reveal.js';
+import { createEngineApi } from '../core/app/api.js';
+import { serveRpc, type RpcRequest } from '../core/transport/rpc.js';
+import { revealInFileManager } from '../core/transport/reveal.js';
 
 const port = parentPort!;
 const api = createEngineApi({ dataDir: (workerData as { dataDir: string }).dataDir, reveal: revealInFileManager });

@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { isInside, MEDIA_TYPES, resolveMedia } from '../main/core/media.js';
+import { isInside, MEDIA_TYPES, resolveMedia } from '../core/transport/media.js';
 import { methods, type GlimpseApi, type MethodName, type Result } from '../shared/contract.js';
 
 /** The renderer's own files; photos and thumbnails take their type from the media resolver. */
@@ -29,7 +29,7 @@ export interface WebServerOptions {
   /** The built renderer (out/renderer). */
   staticDir: string;
   /** Library roots, for serving originals. */
-  roots: () => string[];
+  roots: () => Promise<string[]>;
   port?: number;
   token?: string;
 }
@@ -114,7 +114,7 @@ export function startWebServer(opts: WebServerOptions): Promise<WebServer> {
 
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
       if (url.pathname.startsWith('/thumbs/') || url.pathname === '/photo') {
-        const m = resolveMedia(url.pathname, url.searchParams, { dataDir: opts.dataDir, roots: opts.roots() });
+        const m = resolveMedia(url.pathname, url.searchParams, { dataDir: opts.dataDir, roots: await opts.roots() });
         return m.ok ? sendFile(res, m.file, m.type) : send(res, m.status, m.message);
       }
       // The renderer: "/" is index.html; everything else must resolve inside the static folder.

@@ -6,9 +6,9 @@
  */
 import { open, readFile } from 'node:fs/promises';
 import { basename, dirname, extname, relative } from 'node:path';
-import type { IndexOutput } from '../../../shared/contract.js';
+import type { IndexOutput } from '../../shared/contract.js';
 import type { LibraryStore, NewPhoto } from './store.js';
-import type { Embedder } from './embedder.js';
+import type { Embedder } from '../engine/runtime/embedder.js';
 import { scanRoot, sniffType } from './scan.js';
 import { classify, contentHash, decodePhoto, PhotoError, type DecodedPhoto } from './decode.js';
 

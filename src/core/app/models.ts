@@ -6,8 +6,8 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { ModelOutput } from '../../shared/contract.js';
-import { GlimpseError } from './errors.js';
-import { readManifest, loadBundle } from './vse/bundle.js';
+import { GlimpseError } from '../engine/errors.js';
+import { readManifest, loadBundle } from '../engine/bundle.js';
 import { defaultModelDir } from './paths.js';
 
 /** Bundle files worth carrying (a training run's checkpoints are not). */

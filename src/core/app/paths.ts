@@ -1,21 +1,16 @@
 /** Where Glimpse keeps its data, per platform, and the models it uses by default. */
 import { homedir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
+import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { appRoot } from '../engine/app-root.js';
+
+export { appRoot };
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
   if (env.GLIMPSE_DATA_DIR) return resolve(env.GLIMPSE_DATA_DIR);
   if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Glimpse');
   if (platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Glimpse');
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'glimpse');
-}
-
-/** The repository (or app) root: resources/ sits beside src/. */
-export function appRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
 }
 
 /** The model used when none is named: the user's adopted model, else the shipped default. */

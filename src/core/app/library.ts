@@ -4,14 +4,16 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LibraryStore, PhotoRow } from './store.js';
-import type { Embedder } from './embedder.js';
-import { Indexer, type IndexOptions, type IndexSummary } from './indexer.js';
+import type { LibraryStore, PhotoRow } from '../library/store.js';
+import type { Embedder } from '../engine/runtime/embedder.js';
+import { Indexer, type IndexOptions, type IndexSummary } from '../library/indexer.js';
 import { Searcher, type SearchOptions, type SearchHit } from '../search/search.js';
 import { CaptionBank, type CaptionHit } from '../search/captions.js';
-import { decodePhoto } from './decode.js';
-import { Albums } from './albums.js';
-import { GlimpseError } from '../errors.js';
+import { decodePhoto } from '../library/decode.js';
+import { photoRow } from '../library/catalog.js';
+import { Albums } from '../library/albums.js';
+import { GlimpseError } from '../engine/errors.js';
+import type { ScoredPhoto } from '../library/search-store.js';
 
 export interface LibraryDeps {
   store: LibraryStore;
@@ -81,20 +83,20 @@ export class Library {
     return removed;
   }
 
+  roots(): string[] {
+    return this.store.roots().map((r) => r.path);
+  }
+
   search(query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
     if (!query.trim()) throw new GlimpseError('invalid-input', 'the search text is empty');
     return this.searcher.search(query, opts);
   }
 
-  /** The library's row for a photo, by its path or the path its symlinks resolve to. */
   photoRow(path: string): PhotoRow {
-    const abs = resolve(path);
-    const row = this.store.photoByPath(abs) ?? (existsSync(abs) ? this.store.photoByPath(realpathSync(abs)) : undefined);
-    if (!row) throw new GlimpseError('not-found', `${abs}: not in the library (index its folder first)`);
-    return row;
+    return photoRow(this.store, path);
   }
 
-  similar(path: string, opts: SearchOptions = {}): { id: number; path: string; score: number }[] {
+  similar(path: string, opts: SearchOptions = {}): ScoredPhoto[] {
     return this.searcher.similar(this.photoRow(path).id, opts);
   }
 
@@ -132,8 +134,13 @@ export class Library {
     };
   }
 
-  close(): void {
+  /** Releases the caption bank's tensors; the store stays open for its owner. */
+  dispose(): void {
     this.bank.dispose();
+  }
+
+  close(): void {
+    this.dispose();
     this.store.close();
   }
 }

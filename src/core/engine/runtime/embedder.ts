@@ -3,10 +3,10 @@
  * embeddings, its preprocessing, and its caption bank. Injected, so tests can use a tiny model.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LoadedBundle } from '../vse/bundle.js';
-import { padTokens } from '../vse/model/vse.js';
-import type { Preprocess } from '../vse/data/images.js';
-import type { OnnxBackbone } from '../vse/backbones/onnx-runtime.js';
+import type { LoadedBundle } from '../bundle.js';
+import { padTokens } from '../model/vse.js';
+import type { Preprocess } from '../data/images.js';
+import type { OnnxBackbone } from '../backbones/onnx-runtime.js';
 
 export interface Embedder {
   readonly id: string;

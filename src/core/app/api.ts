@@ -5,12 +5,12 @@
  */
 import type { GlimpseApi, MethodName, Outputs, CallOptions, ParsedInput, FinetuneOutput } from '../../shared/contract.js';
 import { apiFrom, parseInput } from '../../shared/contract.js';
-import { GlimpseError, toResult } from './errors.js';
-import { initBackend } from './tf/backend.js';
-import { evaluateCommand, finetuneCommand, finetuneOn, trainCommand } from './vse/engine.js';
-import { fromImageCaptions } from './vse/data/dataset.js';
-import { SkipReport } from './vse/data/skips.js';
-import { LibraryService, type LibraryServiceDeps } from './library/service.js';
+import { GlimpseError, toResult } from '../engine/errors.js';
+import { initBackend } from '../engine/tf/backend.js';
+import { evaluateCommand, finetuneCommand, finetuneOn, trainCommand } from '../engine/engine.js';
+import { fromImageCaptions } from '../engine/data/dataset.js';
+import { SkipReport } from '../engine/data/skips.js';
+import { LibraryService, type LibraryServiceDeps } from './service.js';
 import { ModelStore } from './models.js';
 import { Jobs } from './jobs.js';
 import { defaultDataDir, defaultModelDir } from './paths.js';
@@ -24,7 +24,7 @@ export interface EngineApi extends GlimpseApi {
 
 export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineApi {
   const dataDir = deps.dataDir ?? defaultDataDir();
-  const library = new LibraryService({ dataDir, embedder: deps.embedder, reveal: deps.reveal });
+  const library = new LibraryService({ ...deps, dataDir });
   const models = new ModelStore(dataDir);
   const jobs = new Jobs();
 
@@ -34,8 +34,7 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
   // Album labels and the user's captions join the caption bank: re-caption in the background.
   const recaption = <T>(v: T): T => {
     jobs.start('captions', 'Refreshing captions', async (ctx) => {
-      const lib = await library.open();
-      return lib.refreshCaptions({ signal: ctx.signal, onProgress: (done, total) => ctx.onProgress({ phase: 'captioning', done, total, eta: null }) });
+      return library.refreshCaptions({ signal: ctx.signal, onProgress: (done, total) => ctx.onProgress({ phase: 'captioning', done, total, eta: null }) });
     }, (n) => `${n} photos re-captioned`);
     return v;
   };
@@ -58,9 +57,7 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
     evaluate: evaluateCommand,
     finetune: (i, o) => jobs.run('finetune', `Fine-tuning on ${i.data}`, (ctx) => finetuneCommand(i, ctx), o, finetuneSummary),
     finetuneAlbums: async (i, o) => {
-      const lib = await library.open();
-      const names = i.albums.map((id) => lib.albums.get(id).name);
-      const pairs = lib.albums.trainingPairs(i.albums);
+      const { names, pairs } = library.trainingPairs(i.albums);
       const out = models.newCandidateDir('finetuned');
       const model = defaultModelDir(dataDir);
       return jobs.run('finetune', `Fine-tuning on ${names.join(', ')}`, (ctx) => finetuneOn(

@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appRoot } from './paths.js';
+import { appRoot } from './app-root.js';
 
 export function startModuleWorker(entry: URL, workerData: Record<string, unknown>): Worker {
   if (entry.pathname.endsWith('.ts')) return new Worker(join(appRoot(), 'bin', 'worker-boot.mjs'), { workerData: { ...workerData, entry: entry.href } });

@@ -9,7 +9,7 @@ import exifr from 'exifr';
 import { createHash } from 'node:crypto';
 import { readFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, extname } from 'node:path';
-import { evalNormalise, evalResizeSide, MAX_INPUT_PIXELS, type Preprocess } from '../vse/data/images.js';
+import { evalNormalise, evalResizeSide, MAX_INPUT_PIXELS, type Preprocess } from '../engine/data/images.js';
 
 export const THUMB_SIZE = 320;
 

@@ -5,12 +5,13 @@
  * are fused with the semantic ranking by reciprocal-rank fusion, so a word in a caption or a file
  * name finds the photo even where the model is weak.
  */
-import { blobToVector, filterSql, type LibraryStore, type SearchFilters } from '../library/store.js';
+import type { LibraryStore, SearchFilters } from '../library/store.js';
+import type { ScoredPhoto } from '../library/search-store.js';
+import type { Embedder } from '../engine/runtime/embedder.js';
+import { tokenize } from '../engine/data/tokenizer.js';
+import { VectorIndex, rerank } from './vector-index.js';
 
 export type { SearchFilters };
-import type { Embedder } from '../library/embedder.js';
-import { tokenize } from '../vse/data/tokenizer.js';
-import { VectorIndex, rerank } from './vector-index.js';
 
 export interface SearchOptions extends SearchFilters {
   limit?: number;
@@ -22,6 +23,8 @@ export interface SearchOptions extends SearchFilters {
 export interface SearchHit {
   id: number;
   path: string;
+  /** Content hash: the thumbnail's name. */
+  hash: string;
   /** Cosine similarity to the query (semantic score), -1…1. */
   score: number;
   /** True when the query's words matched the name, folder or the photo's own text. */
@@ -36,10 +39,6 @@ const RRF_K = 60;
 export class Searcher {
   constructor(private readonly store: LibraryStore, private readonly embedder: Embedder) {}
 
-  private vectorBlob(v: Float32Array): Buffer {
-    return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  }
-
   private index: VectorIndex | null = null;
 
   /** Call after the library's vectors change; the next search rebuilds the in-memory index. */
@@ -50,54 +49,39 @@ export class Searcher {
   private vectorIndex(): VectorIndex {
     if (this.index) return this.index;
     const idx = new VectorIndex(this.embedder.dim);
-    for (const row of this.store.db.prepare('SELECT photo_id AS id, vector FROM embeddings WHERE model_id = ?').iterate(this.embedder.id) as Iterable<{ id: number; vector: Buffer }>) {
-      idx.add(row.id, blobToVector(row.vector));
-    }
+    for (const row of this.store.search.vectors(this.embedder.id)) idx.add(row.id, row.vector);
     this.index = idx;
     return idx;
   }
 
   /** Nearest photos to a vector, best first, with filters; `exclude` drops one photo (itself). */
-  nearest(vector: Float32Array, opts: SearchOptions & { exclude?: number }, k: number): { id: number; path: string; score: number }[] {
-    const f = filterSql(opts);
+  nearest(vector: Float32Array, opts: SearchOptions & { exclude?: number }, k: number): ScoredPhoto[] {
     const min = opts.minScore ?? -2;
-    if (f.params.length === 0 && !f.sql) {
+    if (!hasFilters(opts)) {
       // No filters: the two-stage in-memory index (sign bits, then exact re-rank from SQLite).
-      // The shortlist grows with the library: the bench measured 94% of the exact top-50 at 1M
-      // with 2000 candidates, 60% with 500.
+      // The shortlist grows with the library, so recall of the exact top-k holds as it grows.
       const index = this.vectorIndex();
       const ids = index.shortlist(vector, Math.max(500, 4 * k, Math.ceil(index.size / 500)), opts.exclude ?? -1);
-      const get = this.store.db.prepare('SELECT p.id, p.path, e.vector FROM embeddings e JOIN photos p ON p.id = e.photo_id WHERE e.photo_id = ? AND e.model_id = ?');
-      const paths = new Map<number, string>();
-      const cands: { id: number; vector: Float32Array }[] = [];
-      for (const id of ids) {
-        const r = get.get(id, this.embedder.id) as { id: number; path: string; vector: Buffer } | undefined;
-        if (!r) continue; // deleted since the index was built
-        paths.set(r.id, r.path);
-        cands.push({ id: r.id, vector: blobToVector(r.vector) });
-      }
-      return rerank(vector, cands, k).filter((h) => h.score >= min).map((h) => ({ id: h.id, path: paths.get(h.id)!, score: h.score }));
+      const cands = this.store.search.candidates(ids, this.embedder.id);
+      const byId = new Map(cands.map((c) => [c.id, c]));
+      return rerank(vector, cands, k)
+        .filter((h) => h.score >= min)
+        .map((h) => ({ id: h.id, path: byId.get(h.id)!.path, hash: byId.get(h.id)!.hash, score: h.score }));
     }
-    return this.store.db.prepare(`SELECT id, path, score FROM (
-        SELECT p.id, p.path, 1 - vec_distance_cosine(e.vector, ?) AS score FROM embeddings e JOIN photos p ON p.id = e.photo_id
-        WHERE e.model_id = ? AND p.id != ?${f.sql}) WHERE score >= ? ORDER BY score DESC LIMIT ?`)
-      .all(this.vectorBlob(vector), this.embedder.id, opts.exclude ?? -1, ...f.params, min, k) as { id: number; path: string; score: number }[];
+    return this.store.search.nearest(vector, this.embedder.id, { ...opts, minScore: min }, k);
   }
 
   /**
    * FTS5 matches for the query's words: photos matching every word first, then any word, each
    * tier by bm25. `all` marks the first tier.
    */
-  keywordHits(query: string, opts: SearchFilters, k: number): { id: number; path: string; all: boolean }[] {
+  keywordHits(query: string, opts: SearchFilters, k: number): { id: number; path: string; hash: string; all: boolean }[] {
     const words = [...new Set(tokenize(query).filter((t) => /[\p{L}\p{N}]/u.test(t)))];
     if (words.length === 0) return [];
     const terms = words.map((w) => `"${w.replace(/"/g, '""')}"*`);
-    const f = filterSql(opts);
-    const stmt = this.store.db.prepare(`SELECT p.id, p.path FROM photos_fts JOIN photos p ON p.id = photos_fts.rowid
-      WHERE photos_fts MATCH ?${f.sql} ORDER BY bm25(photos_fts) LIMIT ?`);
-    const every = stmt.all(terms.join(' AND '), ...f.params, k) as { id: number; path: string }[];
+    const every = this.store.search.keyword(terms.join(' AND '), opts, k);
     const seen = new Set(every.map((h) => h.id));
-    const any = words.length > 1 ? (stmt.all(terms.join(' OR '), ...f.params, k) as { id: number; path: string }[]).filter((h) => !seen.has(h.id)) : [];
+    const any = words.length > 1 ? this.store.search.keyword(terms.join(' OR '), opts, k).filter((h) => !seen.has(h.id)) : [];
     return [...every.map((h) => ({ ...h, all: true })), ...any.map((h) => ({ ...h, all: false }))].slice(0, k);
   }
 
@@ -110,7 +94,7 @@ export class Searcher {
     const semantic = this.nearest(q, { ...opts, minScore: undefined }, Math.max(depth * 2, 100));
     const keyword = this.keywordHits(query, opts, Math.max(depth * 2, 100));
     const hits = new Map<number, SearchHit>();
-    semantic.forEach((h, r) => hits.set(h.id, { id: h.id, path: h.path, score: h.score, keyword: false, fused: 1 / (RRF_K + r + 1) }));
+    semantic.forEach((h, r) => hits.set(h.id, { ...h, keyword: false, fused: 1 / (RRF_K + r + 1) }));
     const missing: number[] = [];
     keyword.forEach((h, r) => {
       // A photo whose name or text holds every word of the query is strong evidence, whatever
@@ -118,13 +102,12 @@ export class Searcher {
       const vote = (h.all ? 2 : 1) / (RRF_K + r + 1);
       const hit = hits.get(h.id);
       if (hit) { hit.keyword = true; hit.fused += vote; } else {
-        hits.set(h.id, { id: h.id, path: h.path, score: NaN, keyword: true, fused: vote });
+        hits.set(h.id, { id: h.id, path: h.path, hash: h.hash, score: NaN, keyword: true, fused: vote });
         missing.push(h.id);
       }
     });
     if (missing.length) {
-      const get = this.store.db.prepare('SELECT 1 - vec_distance_cosine(vector, ?) AS s FROM embeddings WHERE photo_id = ? AND model_id = ?');
-      for (const id of missing) hits.get(id)!.score = (get.get(this.vectorBlob(q), id, this.embedder.id) as { s: number } | undefined)?.s ?? 0;
+      for (const [id, score] of this.store.search.scores(q, missing, this.embedder.id)) hits.get(id)!.score = score;
     }
     const min = opts.minScore ?? -2;
     return [...hits.values()].filter((h) => h.keyword || h.score >= min)
@@ -132,10 +115,14 @@ export class Searcher {
   }
 
   /** Photos that look like this one (image → KNN), excluding the photo itself. */
-  similar(photoId: number, opts: SearchOptions = {}): { id: number; path: string; score: number }[] {
+  similar(photoId: number, opts: SearchOptions = {}): ScoredPhoto[] {
     const v = this.store.vector(photoId, this.embedder.id);
     if (!v) throw new Error('this photo has no vector from the current model yet (indexing still running?)');
     const limit = opts.limit ?? 50;
     return this.nearest(v, { ...opts, exclude: photoId }, (opts.offset ?? 0) + limit).slice(opts.offset ?? 0);
   }
+}
+
+function hasFilters(f: SearchFilters): boolean {
+  return !!f.since || !!f.until || !!f.folder || !!f.camera || f.hasGps !== undefined;
 }

@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { blobToVector, type LibraryStore } from '../library/store.js';
-import type { Embedder } from '../library/embedder.js';
+import type { LibraryStore } from '../library/store.js';
+import type { Embedder } from '../engine/runtime/embedder.js';
 import { Albums } from '../library/albums.js';
 
 export interface CaptionHit { text: string; score: number }
@@ -20,9 +20,7 @@ export class CaptionBank {
   /** The bank's texts: the override if given, else the model's bank plus the user's own words. */
   texts(): string[] {
     if (this.override) return dedupe(this.override);
-    const own = this.store.db.prepare("SELECT title AS t FROM photos WHERE title IS NOT NULL AND title != '' UNION SELECT description FROM photos WHERE description IS NOT NULL AND description != ''")
-      .all() as { t: string }[];
-    return dedupe([...this.embedder.captionBank, ...own.map((r) => r.t), ...new Albums(this.store).userTexts()]);
+    return dedupe([...this.embedder.captionBank, ...this.store.search.ownTexts(), ...new Albums(this.store).userTexts()]);
   }
 
   async ensure(): Promise<{ id: string; texts: string[]; vectors: tf.Tensor2D }> {
@@ -61,29 +59,22 @@ export class CaptionBank {
   /** Stores the top-k captions for every photo whose stored captions are missing or stale. */
   async refresh(k = 5, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<number> {
     const bank = await this.ensure();
-    const stale = this.store.db.prepare(`SELECT e.photo_id AS id, e.vector FROM embeddings e
-      WHERE e.model_id = ? AND NOT EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = e.photo_id AND c.bank_id = ? AND c.model_id = ?)`)
-      .all(this.embedder.id, bank.id, this.embedder.id) as { id: number; vector: Buffer }[];
+    const stale = this.store.search.uncaptioned(this.embedder.id, bank.id);
     const dim = this.embedder.dim;
-    const del = this.store.db.prepare('DELETE FROM captions WHERE photo_id = ?');
-    const ins = this.store.db.prepare('INSERT INTO captions (photo_id, rank, text, score, model_id, bank_id) VALUES (?, ?, ?, ?, ?, ?)');
     for (let s = 0; s < stale.length; s += 256) {
       if (signal?.aborted) break;
       const chunk = stale.slice(s, s + 256);
       const vecs = new Float32Array(chunk.length * dim);
-      chunk.forEach((r, i) => vecs.set(blobToVector(r.vector), i * dim));
+      chunk.forEach((r, i) => vecs.set(r.vector, i * dim));
       const caps = await this.captionVectors(vecs, chunk.length, k);
-      this.store.transaction(() => chunk.forEach((r, i) => {
-        del.run(r.id);
-        caps[i]!.forEach((c, rank) => ins.run(r.id, rank, c.text, c.score, this.embedder.id, bank.id));
-      }));
+      this.store.search.replaceCaptions(chunk.map((r, i) => ({ photoId: r.id, captions: caps[i]! })), this.embedder.id, bank.id);
       onProgress?.(Math.min(stale.length, s + 256), stale.length);
     }
     return stale.length;
   }
 
   stored(photoId: number): CaptionHit[] {
-    return this.store.db.prepare('SELECT text, score FROM captions WHERE photo_id = ? ORDER BY rank').all(photoId) as CaptionHit[];
+    return this.store.search.storedCaptions(photoId);
   }
 
   dispose(): void {

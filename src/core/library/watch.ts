@@ -8,8 +8,13 @@ import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isSkippedDir } from './scan.js';
-import type { Library } from './library.js';
 import type { IndexSummary } from './indexer.js';
+
+/** What the watcher needs of a library: its roots, and a way to index one of them. */
+export interface Watchable {
+  roots(): string[];
+  index(folders: string[]): Promise<IndexSummary>;
+}
 
 export interface WatchOptions {
   /** Quiet time after the last change before indexing. */
@@ -52,10 +57,10 @@ export class LibraryWatcher {
   private running: Promise<unknown> = Promise.resolve();
   mode: 'watching' | 'polling' | 'stopped' = 'stopped';
 
-  constructor(private readonly lib: Library, private readonly opts: WatchOptions = {}) {}
+  constructor(private readonly lib: Watchable, private readonly opts: WatchOptions = {}) {}
 
   async start(): Promise<void> {
-    const roots = this.lib.store.roots().map((r) => r.path);
+    const roots = this.lib.roots();
     const budget = this.opts.maxWatches ?? systemWatchBudget();
     let dirs = 0;
     for (const r of roots) dirs += await countDirs(r, budget + 1);
@@ -94,7 +99,7 @@ export class LibraryWatcher {
     if (this.mode === 'polling') return;
     this.mode = 'polling';
     this.opts.onMode?.('polling', why);
-    const tick = () => { for (const r of this.lib.store.roots()) this.schedule(r.path); };
+    const tick = () => { for (const r of this.lib.roots()) this.schedule(r); };
     this.poll = setInterval(tick, this.opts.rescanMs ?? 10 * 60_000);
   }
 

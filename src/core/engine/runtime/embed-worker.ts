@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../tf/backend.js';
-import { loadBundle } from '../vse/bundle.js';
+import { loadBundle } from '../bundle.js';
 import { bundleEmbedder } from './embedder.js';
 
 const port = parentPort!;

@@ -8,41 +8,12 @@ import * as sqliteVec from 'sqlite-vec';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
+import { blobToVector, filterSql, underFolder, type Db, type SearchFilters } from './sql.js';
+import { AlbumStore } from './album-store.js';
+import { SearchStore } from './search-store.js';
 
-export type Db = Database.Database;
-
-/** A stored vector blob as a Float32Array (copied: SQLite's buffers need not be 4-byte aligned). */
-export function blobToVector(b: Buffer): Float32Array {
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-/** A LIKE pattern (with \\ as the escape) for every path under `folder`. */
-export function underFolder(folder: string): string {
-  return `${folder.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/[/\\]+$/, '')}/%`;
-}
-
-export interface SearchFilters {
-  /** ISO dates (inclusive since, exclusive until), compared with the date taken. */
-  since?: string;
-  until?: string;
-  /** Only photos under this folder (absolute path prefix). */
-  folder?: string;
-  /** Camera make or model, case-insensitive substring. */
-  camera?: string;
-  hasGps?: boolean;
-}
-
-/** SQL conditions (to AND onto a query over `photos p`) for the search filters. */
-export function filterSql(f: SearchFilters): { sql: string; params: unknown[] } {
-  const parts: string[] = [];
-  const params: unknown[] = [];
-  if (f.since) { parts.push('p.taken_at >= ?'); params.push(f.since); }
-  if (f.until) { parts.push('p.taken_at < ?'); params.push(f.until); }
-  if (f.folder) { parts.push("(p.path = ? OR p.path LIKE ? ESCAPE '\\')"); params.push(f.folder, underFolder(f.folder)); }
-  if (f.camera) { parts.push("(lower(coalesce(p.camera_make,'') || ' ' || coalesce(p.camera_model,'')) LIKE ?)"); params.push(`%${f.camera.toLowerCase()}%`); }
-  if (f.hasGps !== undefined) parts.push(f.hasGps ? 'p.lat IS NOT NULL' : 'p.lat IS NULL');
-  return { sql: parts.length ? ` AND ${parts.join(' AND ')}` : '', params };
-}
+export type { Db, SearchFilters };
+export { blobToVector, filterSql, underFolder };
 
 export interface PhotoRow {
   id: number;
@@ -98,7 +69,15 @@ export function migrate(db: Db): void {
 
 /** Typed access to the library tables; the indexer and search build on this. */
 export class LibraryStore {
-  constructor(readonly db: Db) {}
+  /** Albums, their photos and the user's captions. */
+  readonly albums: AlbumStore;
+  /** What search and captions by retrieval read and write. */
+  readonly search: SearchStore;
+
+  constructor(private readonly db: Db) {
+    this.albums = new AlbumStore(db, (id) => this.writeFts(id));
+    this.search = new SearchStore(db);
+  }
 
   static open(dataDir: string): LibraryStore {
     return new LibraryStore(openDatabase(dataDir));
@@ -218,17 +197,6 @@ export class LibraryStore {
     return { total, rows };
   }
 
-  /** Content hashes (thumbnail names) by photo id. */
-  hashes(ids: number[]): Map<number, string> {
-    const get = this.db.prepare('SELECT hash FROM photos WHERE id = ?');
-    const out = new Map<number, string>();
-    for (const id of ids) {
-      const r = get.get(id) as { hash: string } | undefined;
-      if (r) out.set(id, r.hash);
-    }
-    return out;
-  }
-
   deletePhoto(id: number): void {
     this.db.prepare('DELETE FROM photos_fts WHERE rowid = ?').run(id);
     this.db.prepare('DELETE FROM photos WHERE id = ?').run(id);
@@ -250,6 +218,11 @@ export class LibraryStore {
     const rows = this.db.prepare('SELECT path FROM failures WHERE root_id = ?').all(rootId) as { path: string }[];
     const del = this.db.prepare('DELETE FROM failures WHERE path = ?');
     for (const r of rows) if (!seen.has(r.path)) del.run(r.path);
+  }
+
+  /** A failure or note is recorded for this path. */
+  hasFailure(path: string): boolean {
+    return this.db.prepare('SELECT 1 FROM failures WHERE path = ?').get(path) !== undefined;
   }
 
   failures(limit = 1000): Failure[] {

@@ -1,0 +1,307 @@
+/**
+ * The library side of the API: opens the data dir's store and the chosen model once each, lazily,
+ * and keeps them for the life of the process (the CLI's --queries mode loads the model only once).
+ */
+import { resolve } from 'node:path';
+import type { CallOptions, ParsedInput, Outputs, PhotoSummary } from '../../shared/contract.js';
+import { initBackend } from '../engine/tf/backend.js';
+import { as, GlimpseError } from '../engine/errors.js';
+import type { PhotoRow } from '../library/store.js';
+import { loadBundle, type LoadedBundle } from '../engine/bundle.js';
+import { openOnnxBackbone } from '../engine/backbones/onnx-runtime.js';
+import { defaultModelDir } from './paths.js';
+import { bundleEmbedder, onnxEmbedder, type Embedder } from '../engine/runtime/embedder.js';
+import { pooledEmbedder } from '../engine/runtime/embed-pool.js';
+import { availableParallelism } from 'node:os';
+import { LibraryStore } from '../library/store.js';
+import { Albums } from '../library/albums.js';
+import { photoRow } from '../library/catalog.js';
+import { Library } from './library.js';
+
+export interface LibraryServiceDeps {
+  dataDir: string;
+  /** Inject a ready model (tests); otherwise bundles are loaded from disk. */
+  embedder?: Embedder;
+  /** Loads the model of a bundle folder (tests inject a slow or failing one); default: from disk. */
+  loadEmbedder?: (modelDir: string) => Promise<Embedder>;
+  /** Shows a file in the system's file manager (Electron: shell.showItemInFolder). */
+  reveal?: (path: string) => Promise<void> | void;
+}
+
+const DEFAULT_THUMBNAIL_SIZE = 200;
+
+/**
+ * Catalog calls (browse, albums, settings, roots, the user's captions, the photo view) use the
+ * store alone and never wait for a model; only embedding, search and captions load one, lazily,
+ * so the app answers while the model loads.
+ */
+export class LibraryService {
+  private opened: LibraryStore | null = null;
+  private library: { modelDir: string; lib: Promise<Library>; ready: Library | null } | null = null;
+
+  constructor(private readonly deps: LibraryServiceDeps) {}
+
+  /** The library store, opened on first use; no model is loaded for it. */
+  private store(): LibraryStore {
+    this.opened ??= LibraryStore.open(this.deps.dataDir);
+    return this.opened;
+  }
+
+  private catalog(): { store: LibraryStore; albums: Albums } {
+    const store = this.store();
+    return { store, albums: new Albums(store) };
+  }
+
+  /** The library with its model, loading the model once (concurrent callers share the load). */
+  open(model?: string): Promise<Library> {
+    const modelDir = resolve(model ?? defaultModelDir(this.deps.dataDir));
+    if (this.library && (this.deps.embedder || this.library.modelDir === modelDir)) return this.library.lib;
+    this.dropModel();
+    const store = this.store();
+    const entry: { modelDir: string; lib: Promise<Library>; ready: Library | null } = {
+      modelDir,
+      ready: null,
+      lib: (async () => {
+        await initBackend();
+        const embedder = this.deps.embedder ?? (await this.loadModel(modelDir));
+        return new Library({ store, embedder, dataDir: this.deps.dataDir });
+      })(),
+    };
+    entry.lib.then(
+      (lib) => (entry.ready = lib),
+      () => {
+        // A failed load is not kept: the next call tries again (after a fix or another model).
+        if (this.library === entry) this.library = null;
+      },
+    );
+    this.library = entry;
+    return entry.lib;
+  }
+
+  private loadModel(modelDir: string): Promise<Embedder> {
+    if (this.deps.loadEmbedder) return as('bad-bundle', () => this.deps.loadEmbedder!(modelDir));
+    return as('bad-bundle', async () => imageEmbedder(await loadBundle(modelDir), modelDir));
+  }
+
+  private async backend(): Promise<string> {
+    return (await initBackend()).name;
+  }
+
+  async index(input: ParsedInput<'index'>, opts: CallOptions): Promise<Outputs['index']> {
+    const lib = await this.open(input.model);
+    const s = await lib.index(input.folders, {
+      signal: opts.signal,
+      onProgress: (p) =>
+        opts.onProgress?.({
+          phase: p.phase,
+          done: p.done,
+          total: p.total,
+          eta: p.eta,
+          message: p.rate ? `${p.rate.toFixed(1)} photos/s` : undefined,
+        }),
+    });
+    const { failures, warnings, ...rest } = s;
+    return {
+      backend: await this.backend(),
+      imageRuntime: lib.deps.embedder.imageRuntime,
+      model: lib.deps.embedder.id,
+      ...rest,
+      skipped: s.unchanged,
+      failures,
+      warnings,
+    };
+  }
+
+  async search(input: ParsedInput<'search'>): Promise<Outputs['search']> {
+    const lib = await this.open(input.model);
+    const { query, model: _m, ...opts } = input;
+    const hits = await lib.search(query, opts);
+    return {
+      backend: await this.backend(),
+      model: lib.deps.embedder.id,
+      query,
+      results: hits.map((h) => ({ id: h.id, path: h.path, thumb: h.hash, score: h.score, keyword: h.keyword })),
+    };
+  }
+
+  async similar(input: ParsedInput<'similar'>): Promise<Outputs['similar']> {
+    const lib = await this.open(input.model);
+    const { path, model: _m, ...opts } = input;
+    const hits = lib.similar(path, opts);
+    return {
+      backend: await this.backend(),
+      model: lib.deps.embedder.id,
+      path: resolve(path),
+      results: hits.map((h) => ({ id: h.id, path: h.path, thumb: h.hash, score: h.score })),
+    };
+  }
+
+  async caption(input: ParsedInput<'caption'>): Promise<Outputs['caption']> {
+    const lib = await this.open(input.model);
+    const photos = [];
+    for (const p of input.paths) photos.push({ path: resolve(p), captions: await lib.caption(p, input.limit, input.bank) });
+    return { backend: await this.backend(), model: lib.deps.embedder.id, photos };
+  }
+
+  async status(input: ParsedInput<'status'>): Promise<Outputs['status']> {
+    const lib = await this.open(input.model);
+    return {
+      backend: await this.backend(),
+      imageRuntime: lib.deps.embedder.imageRuntime,
+      dataDir: this.deps.dataDir,
+      ...lib.status(),
+    };
+  }
+
+  async removeRoot(input: ParsedInput<'removeRoot'>): Promise<Outputs['removeRoot']> {
+    const removed = this.store().removeRoot(resolve(input.folder));
+    this.library?.ready?.searcher.invalidate();
+    return { removed };
+  }
+
+  async browse(input: ParsedInput<'browse'>): Promise<Outputs['browse']> {
+    const { total, rows } = this.store().browse({ ...input, folder: input.folder ? resolve(input.folder) : undefined });
+    return { total, photos: rows.map(summary) };
+  }
+
+  /** The photo view: metadata, albums, the user's caption and the captions stored at index time. */
+  async photo(input: ParsedInput<'photo'>): Promise<Outputs['photo']> {
+    const { store, albums } = this.catalog();
+    const row = photoRow(store, input.path);
+    const camera = [row.camera_make, row.camera_model].filter(Boolean).join(' ') || null;
+    return {
+      ...summary(row),
+      folder: row.folder,
+      width: row.width,
+      height: row.height,
+      format: row.format,
+      size: row.size,
+      camera,
+      gps: row.lat !== null && row.lon !== null ? { lat: row.lat, lon: row.lon } : null,
+      title: row.title,
+      description: row.description,
+      keywords: row.keywords,
+      userCaption: albums.caption(row.id),
+      captions: store.search.storedCaptions(row.id).slice(0, input.captions),
+      albums: albums.albumsOf(row.id),
+    };
+  }
+
+  async albums(): Promise<Outputs['albums']> {
+    return { albums: this.catalog().albums.list() };
+  }
+
+  async createAlbum(input: ParsedInput<'createAlbum'>): Promise<Outputs['createAlbum']> {
+    return this.catalog().albums.create(input.name, input.label);
+  }
+
+  async updateAlbum(input: ParsedInput<'updateAlbum'>): Promise<Outputs['updateAlbum']> {
+    return this.catalog().albums.update(input.id, input);
+  }
+
+  async deleteAlbum(input: ParsedInput<'deleteAlbum'>): Promise<Outputs['deleteAlbum']> {
+    return { deleted: this.catalog().albums.remove(input.id) };
+  }
+
+  async addToAlbum(input: ParsedInput<'addToAlbum'>): Promise<Outputs['addToAlbum']> {
+    return this.catalog().albums.add(input.id, input.photos);
+  }
+
+  async removeFromAlbum(input: ParsedInput<'removeFromAlbum'>): Promise<Outputs['removeFromAlbum']> {
+    return this.catalog().albums.removePhotos(input.id, input.photos);
+  }
+
+  /** The albums' photos paired with their labels and captions, for fine-tuning. */
+  trainingPairs(albumIds: number[]): { names: string[]; pairs: { image: string; captions: string[] }[] } {
+    const { albums } = this.catalog();
+    return { names: albumIds.map((id) => albums.get(id).name), pairs: albums.trainingPairs(albumIds) };
+  }
+
+  async setCaption(input: ParsedInput<'setCaption'>): Promise<Outputs['setCaption']> {
+    const { store, albums } = this.catalog();
+    const row = photoRow(store, input.path);
+    albums.setCaption(row.id, input.caption);
+    return { path: row.path, caption: input.caption || null };
+  }
+
+  /** Re-captions photos whose stored captions came from an older bank; loads the model. */
+  async refreshCaptions(opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<number> {
+    return (await this.open()).refreshCaptions(opts);
+  }
+
+  async settings(): Promise<Outputs['settings']> {
+    const store = this.store();
+    return {
+      dataDir: this.deps.dataDir,
+      roots: store.roots().map((r) => r.path),
+      thumbnailSize: Number(store.getMeta('thumbnailSize') ?? DEFAULT_THUMBNAIL_SIZE),
+    };
+  }
+
+  async updateSettings(input: ParsedInput<'updateSettings'>): Promise<Outputs['updateSettings']> {
+    if (input.thumbnailSize !== undefined) this.store().setMeta('thumbnailSize', String(input.thumbnailSize));
+    return this.settings();
+  }
+
+  /** Only files the library knows (photos, or failed files under a root) can be revealed. */
+  async reveal(input: ParsedInput<'reveal'>): Promise<Outputs['reveal']> {
+    const store = this.store();
+    const p = resolve(input.path);
+    if (store.photoByPath(p) === undefined && !store.hasFailure(p)) {
+      throw new GlimpseError('not-found', `${p}: not a file in the library`);
+    }
+    if (!this.deps.reveal) throw new GlimpseError('unavailable', 'this front end cannot open a file manager');
+    await this.deps.reveal(p);
+    return { path: p };
+  }
+
+  /** Drops the loaded model, so the next call loads the (newly adopted) model. */
+  reset(): void {
+    this.dropModel();
+  }
+
+  private dropModel(): void {
+    const entry = this.library;
+    this.library = null;
+    if (!entry) return;
+    // A model this service loaded is its to release (its embedding workers included).
+    void entry.lib.then(
+      (lib) => {
+        lib.dispose();
+        if (!this.deps.embedder) lib.deps.embedder.dispose();
+      },
+      () => undefined,
+    );
+  }
+
+  close(): void {
+    this.dropModel();
+    this.opened?.close();
+    this.opened = null;
+  }
+}
+
+/**
+ * Chooses what runs the image backbone, by `npm run bench -- index` on 2 cores (MobileNetV2@160,
+ * 12-MP JPEGs): onnxruntime with one thread per core embeds 5.6x faster than tfjs wasm on two
+ * worker threads, which is 1.7x faster than wasm on this thread. So: onnxruntime when it is
+ * installed and translates the backbone, else one tfjs worker per core. GLIMPSE_IMAGE_RUNTIME=tfjs
+ * skips onnxruntime; GLIMPSE_EMBED_WORKERS sets the thread count (0 or 1: tfjs on this thread).
+ */
+async function imageEmbedder(bundle: LoadedBundle, modelDir: string): Promise<Embedder> {
+  const threads = Number(process.env.GLIMPSE_EMBED_WORKERS ?? Math.min(availableParallelism(), 4));
+  const spec = bundle.manifest.backbone;
+  if (spec && process.env.GLIMPSE_IMAGE_RUNTIME !== 'tfjs') {
+    try {
+      return onnxEmbedder(bundle, await openOnnxBackbone(spec, modelDir, Math.max(1, threads)));
+    } catch (err) {
+      console.warn(`glimpse: image backbone stays on tfjs: ${(err as Error).message}`);
+    }
+  }
+  const base = bundleEmbedder(bundle);
+  return threads > 1 ? pooledEmbedder(base, modelDir, threads) : base;
+}
+
+function summary(row: PhotoRow): PhotoSummary {
+  return { id: row.id, path: row.path, thumb: row.hash, name: row.name, takenAt: row.taken_at };
+}

@@ -1,0 +1,126 @@
+/**
+ * The SQL that search and captions by retrieval run: vectors by model, nearest neighbours with
+ * filters (sqlite-vec), FTS5 keyword matches, and the stored retrieval captions. Only LibraryStore
+ * builds this; the ranking itself lives in src/core/search.
+ */
+import { blobToVector, filterSql, type Db, type SearchFilters } from './sql.js';
+
+/** One search result as the page shows it. */
+export interface ScoredPhoto {
+  id: number;
+  path: string;
+  hash: string;
+  score: number;
+}
+
+export interface CaptionRow {
+  text: string;
+  score: number;
+}
+
+function vectorBlob(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+export class SearchStore {
+  constructor(private readonly db: Db) {}
+
+  /** Every vector from `modelId`, for building the in-memory index. */
+  *vectors(modelId: string): Generator<{ id: number; vector: Float32Array }> {
+    const rows = this.db
+      .prepare('SELECT photo_id AS id, vector FROM embeddings WHERE model_id = ?')
+      .iterate(modelId) as Iterable<{ id: number; vector: Buffer }>;
+    for (const r of rows) yield { id: r.id, vector: blobToVector(r.vector) };
+  }
+
+  /** The candidates' vectors with their path and hash (photos deleted since are left out). */
+  candidates(ids: number[], modelId: string): { id: number; path: string; hash: string; vector: Float32Array }[] {
+    const get = this.db.prepare(`SELECT p.id, p.path, p.hash, e.vector FROM embeddings e JOIN photos p ON p.id = e.photo_id
+      WHERE e.photo_id = ? AND e.model_id = ?`);
+    const out: { id: number; path: string; hash: string; vector: Float32Array }[] = [];
+    for (const id of ids) {
+      const r = get.get(id, modelId) as { id: number; path: string; hash: string; vector: Buffer } | undefined;
+      if (r) out.push({ id: r.id, path: r.path, hash: r.hash, vector: blobToVector(r.vector) });
+    }
+    return out;
+  }
+
+  /** Exact nearest photos by cosine similarity, with the filters, in one statement. */
+  nearest(
+    vector: Float32Array,
+    modelId: string,
+    opts: SearchFilters & { exclude?: number; minScore: number },
+    k: number,
+  ): ScoredPhoto[] {
+    const f = filterSql(opts);
+    return this.db
+      .prepare(
+        `SELECT id, path, hash, score FROM (
+        SELECT p.id, p.path, p.hash, 1 - vec_distance_cosine(e.vector, ?) AS score FROM embeddings e JOIN photos p ON p.id = e.photo_id
+        WHERE e.model_id = ? AND p.id != ?${f.sql}) WHERE score >= ? ORDER BY score DESC LIMIT ?`,
+      )
+      .all(vectorBlob(vector), modelId, opts.exclude ?? -1, ...f.params, opts.minScore, k) as ScoredPhoto[];
+  }
+
+  /** FTS5 matches for an FTS query expression, best bm25 first, with the filters. */
+  keyword(match: string, filters: SearchFilters, k: number): { id: number; path: string; hash: string }[] {
+    const f = filterSql(filters);
+    return this.db
+      .prepare(
+        `SELECT p.id, p.path, p.hash FROM photos_fts JOIN photos p ON p.id = photos_fts.rowid
+      WHERE photos_fts MATCH ?${f.sql} ORDER BY bm25(photos_fts) LIMIT ?`,
+      )
+      .all(match, ...f.params, k) as { id: number; path: string; hash: string }[];
+  }
+
+  /** Cosine similarity of each photo's vector to `vector` (0 for a photo without one). */
+  scores(vector: Float32Array, ids: number[], modelId: string): Map<number, number> {
+    const get = this.db.prepare(
+      'SELECT 1 - vec_distance_cosine(vector, ?) AS s FROM embeddings WHERE photo_id = ? AND model_id = ?',
+    );
+    const blob = vectorBlob(vector);
+    return new Map(ids.map((id) => [id, (get.get(blob, id, modelId) as { s: number } | undefined)?.s ?? 0]));
+  }
+
+  /** The photos' own titles and descriptions, for the caption bank. */
+  ownTexts(): string[] {
+    return (
+      this.db
+        .prepare(
+          "SELECT title AS t FROM photos WHERE title IS NOT NULL AND title != '' UNION SELECT description FROM photos WHERE description IS NOT NULL AND description != ''",
+        )
+        .all() as { t: string }[]
+    ).map((r) => r.t);
+  }
+
+  /** Vectors from `modelId` whose stored captions are missing or came from another bank or model. */
+  uncaptioned(modelId: string, bankId: string): { id: number; vector: Float32Array }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT e.photo_id AS id, e.vector FROM embeddings e
+      WHERE e.model_id = ? AND NOT EXISTS (SELECT 1 FROM captions c WHERE c.photo_id = e.photo_id AND c.bank_id = ? AND c.model_id = ?)`,
+      )
+      .all(modelId, bankId, modelId) as { id: number; vector: Buffer }[];
+    return rows.map((r) => ({ id: r.id, vector: blobToVector(r.vector) }));
+  }
+
+  /** Replaces the retrieval captions of several photos in one transaction. */
+  replaceCaptions(rows: { photoId: number; captions: CaptionRow[] }[], modelId: string, bankId: string): void {
+    const del = this.db.prepare('DELETE FROM captions WHERE photo_id = ?');
+    const ins = this.db.prepare(
+      'INSERT INTO captions (photo_id, rank, text, score, model_id, bank_id) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      for (const r of rows) {
+        del.run(r.photoId);
+        r.captions.forEach((c, rank) => ins.run(r.photoId, rank, c.text, c.score, modelId, bankId));
+      }
+    })();
+  }
+
+  storedCaptions(photoId: number): CaptionRow[] {
+    return this.db
+      .prepare('SELECT text, score FROM captions WHERE photo_id = ? ORDER BY rank')
+      .all(photoId) as CaptionRow[];
+  }
+}

@@ -1,0 +1,38 @@
+/** Small SQL helpers the store files share: the handle's type, vector blobs and the search filters. */
+import type Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/** A stored vector blob as a Float32Array (copied: SQLite's buffers need not be 4-byte aligned). */
+export function blobToVector(b: Buffer): Float32Array {
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+/** A LIKE pattern (with \\ as the escape) for every path under `folder`. */
+export function underFolder(folder: string): string {
+  return `${folder.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/[/\\]+$/, '')}/%`;
+}
+
+export interface SearchFilters {
+  /** ISO dates (inclusive since, exclusive until), compared with the date taken. */
+  since?: string;
+  until?: string;
+  /** Only photos under this folder (absolute path prefix). */
+  folder?: string;
+  /** Camera make or model, case-insensitive substring. */
+  camera?: string;
+  hasGps?: boolean;
+}
+
+/** SQL conditions (to AND onto a query over `photos p`) for the search filters. */
+export function filterSql(f: SearchFilters): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (f.since) { parts.push('p.taken_at >= ?'); params.push(f.since); }
+  if (f.until) { parts.push('p.taken_at < ?'); params.push(f.until); }
+  if (f.folder) { parts.push("(p.path = ? OR p.path LIKE ? ESCAPE '\\')"); params.push(f.folder, underFolder(f.folder)); }
+  if (f.camera) { parts.push("(lower(coalesce(p.camera_make,'') || ' ' || coalesce(p.camera_model,'')) LIKE ?)"); params.push(`%${f.camera.toLowerCase()}%`); }
+  if (f.hasGps !== undefined) parts.push(f.hasGps ? 'p.lat IS NOT NULL' : 'p.lat IS NULL');
+  return { sql: parts.length ? ` AND ${parts.join(' AND ')}` : '', params };
+}
+
