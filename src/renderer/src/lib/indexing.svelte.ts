@@ -4,7 +4,7 @@
  */
 import type { IndexOutput, Progress } from '../../../shared/contract';
 import { api } from '../api';
-import { loadSettings, unwrap } from './state.svelte.ts';
+import { loadSettings, unwrap } from './state.svelte';
 
 export const indexing = $state({
   running: false,
