@@ -12,7 +12,11 @@ export default defineConfig({
       // The engine runs in its own utilityProcess (engine-host), off the window's event loop.
       // Image embedding also runs on worker threads (embed-worker), one per core.
       rollupOptions: {
-        input: { index: resolve('src/main/index.ts'), 'engine-host': resolve('src/main/engine-host.ts'), 'embed-worker': resolve('src/core/engine/runtime/embed-worker.ts') },
+        input: {
+          index: resolve('src/main/index.ts'),
+          'engine-host': resolve('src/main/engine-host.ts'),
+          'embed-worker': resolve('src/core/engine/runtime/embed-worker.ts'),
+        },
         external: optionalNative,
       },
     },

@@ -15,7 +15,10 @@ const LAYERS = ['engine', 'library', 'search', 'app', 'transport'];
 const FRONT_ENDS = ['main', 'preload', 'web', 'cli', 'renderer'];
 
 const noElectron = { name: 'electron', message: 'src/core is pure Node: it runs under tests, the CLI and web mode.' };
-const noSqlite = { name: 'better-sqlite3', message: 'Only the store files (src/core/library/*store*.ts) hold the database.' };
+const noSqlite = {
+  name: 'better-sqlite3',
+  message: 'Only the store files (src/core/library/*store*.ts) hold the database.',
+};
 
 /** The import rule for one core layer. */
 function layerRule(layer, { sql = false } = {}) {
@@ -23,8 +26,14 @@ function layerRule(layer, { sql = false } = {}) {
   // transport carries the app to the front ends: it sees app and shared, nothing under app.
   const hidden = layer === 'transport' ? ['engine', 'library', 'search'] : [];
   const patterns = [
-    ...above.map((l) => ({ group: [`**/${l}/**`], message: `src/core/${layer} must not import src/core/${l}: layers import only downward.` })),
-    ...hidden.map((l) => ({ group: [`**/${l}/**`], message: `src/core/transport sees only app and shared, not src/core/${l}.` })),
+    ...above.map((l) => ({
+      group: [`**/${l}/**`],
+      message: `src/core/${layer} must not import src/core/${l}: layers import only downward.`,
+    })),
+    ...hidden.map((l) => ({
+      group: [`**/${l}/**`],
+      message: `src/core/transport sees only app and shared, not src/core/${l}.`,
+    })),
     { group: FRONT_ENDS.map((f) => `**/${f}/**`), message: 'The core must not depend on front ends.' },
   ];
   return { 'no-restricted-imports': ['error', { paths: sql ? [noElectron] : [noElectron, noSqlite], patterns }] };
@@ -75,7 +84,9 @@ export default tseslint.config(
   // Type-aware checks: a promise is awaited, returned or explicitly voided, never dropped.
   {
     files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
-    languageOptions: { parserOptions: { project: ['./tsconfig.node.json', './tsconfig.web.json'], tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { project: ['./tsconfig.node.json', './tsconfig.web.json'], tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',

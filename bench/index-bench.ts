@@ -40,9 +40,17 @@ async function makePhotos(dir: string, n: number, width: number, height: number)
   const rng = new Rng(3);
   console.error(`bench index: writing ${n} ${width}x${height} JPEGs to ${dir}…`);
   for (let i = 0; i < n; i++) {
-    const shapes = Array.from({ length: 12 }, () => `<circle cx="${rng.int(width)}" cy="${rng.int(height)}" r="${50 + rng.int(width / 6)}" fill="rgb(${rng.int(256)},${rng.int(256)},${rng.int(256)})"/>`).join('');
-    await sharp({ create: { width, height, channels: 3, background: { r: rng.int(256), g: rng.int(256), b: rng.int(256) } } })
-      .composite([{ input: Buffer.from(`<svg width="${width}" height="${height}">${shapes}</svg>`) }]).jpeg({ quality: 90 }).toFile(join(dir, `photo-${String(i).padStart(5, '0')}.jpg`));
+    const shapes = Array.from(
+      { length: 12 },
+      () =>
+        `<circle cx="${rng.int(width)}" cy="${rng.int(height)}" r="${50 + rng.int(width / 6)}" fill="rgb(${rng.int(256)},${rng.int(256)},${rng.int(256)})"/>`,
+    ).join('');
+    await sharp({
+      create: { width, height, channels: 3, background: { r: rng.int(256), g: rng.int(256), b: rng.int(256) } },
+    })
+      .composite([{ input: Buffer.from(`<svg width="${width}" height="${height}">${shapes}</svg>`) }])
+      .jpeg({ quality: 90 })
+      .toFile(join(dir, `photo-${String(i).padStart(5, '0')}.jpg`));
   }
 }
 
@@ -62,11 +70,21 @@ async function speedEmbedder(backboneId: string, runtime: Runtime, threads: numb
   const config = makeConfig({ imgDim: spec.featureDim, embedSize: 1024 });
   const model = VseModel.create(config, vocab.size, backbone);
   const bundleDir = join(dir, 'bundle');
-  await saveBundle(bundleDir, { config, model, vocab, captionBank: ['a photo'], card: { name: 'bench', description: '', trainingData: [], recall: [], notes: [] } });
+  await saveBundle(bundleDir, {
+    config,
+    model,
+    vocab,
+    captionBank: ['a photo'],
+    card: { name: 'bench', description: '', trainingData: [], recall: [], notes: [] },
+  });
   model.dispose();
   const bundle = await loadBundle(bundleDir);
-  const emb = runtime === 'onnx' ? onnxEmbedder(bundle, await openOnnxBackbone(spec, bundleDir, threads))
-    : runtime === 'workers' ? pooledEmbedder(bundleEmbedder(bundle), bundleDir, threads) : bundleEmbedder(bundle);
+  const emb =
+    runtime === 'onnx'
+      ? onnxEmbedder(bundle, await openOnnxBackbone(spec, bundleDir, threads))
+      : runtime === 'workers'
+        ? pooledEmbedder(bundleEmbedder(bundle), bundleDir, threads)
+        : bundleEmbedder(bundle);
   // The workers load the bundle on the first batch: warm them up before the folder goes away.
   await emb.embedImages(new Float32Array(threads * inputSize * inputSize * 3), threads);
   rmSync(dir, { recursive: true, force: true });
@@ -75,7 +93,11 @@ async function speedEmbedder(backboneId: string, runtime: Runtime, threads: numb
 
 async function inFlight<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => { while (next < items.length) await fn(items[next++]!); }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 /** The tfjs wasm module's linear memory (it only grows), or 0 on other backends. */
@@ -98,7 +120,10 @@ export async function benchIndex(args: string[]): Promise<void> {
   const backend = await initBackend();
   const photos = join(CACHE, `photos-12mp-${n}`);
   await makePhotos(photos, n, 4000, 3000);
-  const files = readdirSync(photos).filter((f) => f.endsWith('.jpg')).slice(0, n).map((f) => join(photos, f));
+  const files = readdirSync(photos)
+    .filter((f) => f.endsWith('.jpg'))
+    .slice(0, n)
+    .map((f) => join(photos, f));
   const rows: (string | number)[][] = [];
   for (const [bb, rt] of (n > 0 ? backbones : []).flatMap((b) => runtimes.map((r) => [b, r] as const))) {
     const emb = await speedEmbedder(bb, rt, threads);
@@ -107,7 +132,9 @@ export async function benchIndex(args: string[]): Promise<void> {
     // Decode only: read, hash, metadata, sharp to the backbone's input and thumbnail, as many in flight as the pipeline.
     const decoded: Float32Array[] = [];
     let t = performance.now();
-    await inFlight(files, decodeConcurrency, async (f) => { decoded.push((await decodePhoto(f, emb.preprocess, join(scratch, 'thumbs'))).pixels); });
+    await inFlight(files, decodeConcurrency, async (f) => {
+      decoded.push((await decodePhoto(f, emb.preprocess, join(scratch, 'thumbs'))).pixels);
+    });
     const decodeRate = n / ((performance.now() - t) / 1000);
     // Embed only: backbone + projection on ready pixels, batches of 16.
     const per = size * size * 3;
@@ -132,11 +159,34 @@ export async function benchIndex(args: string[]): Promise<void> {
     const slower = Math.min(decodeRate, embedRate);
     // Both stages use every core, so run together they can at best split them: 1/(1/d + 1/e).
     const shared = 1 / (1 / decodeRate + 1 / embedRate);
-    rows.push([bb, emb.imageRuntime, decodeRate, embedRate, fullRate, `${(fullRate / slower).toFixed(2)}x`, shared, `${(fullRate / shared).toFixed(2)}x`]);
+    rows.push([
+      bb,
+      emb.imageRuntime,
+      decodeRate,
+      embedRate,
+      fullRate,
+      `${(fullRate / slower).toFixed(2)}x`,
+      shared,
+      `${(fullRate / shared).toFixed(2)}x`,
+    ]);
   }
   if (n > 0) {
-    console.log(`\nIndexing ${n} 12-MP JPEGs (4000x3000), tfjs ${backend.name}, photos/s; full = decode + embed + thumbnails + SQLite + captions, ${decodeConcurrency} decodes in flight`);
-    printTable(['backbone', 'image backbone on', 'decode-only', 'embed-only', 'full pipeline', 'full / slower stage', 'shared-core bound', 'full / bound'], rows);
+    console.log(
+      `\nIndexing ${n} 12-MP JPEGs (4000x3000), tfjs ${backend.name}, photos/s; full = decode + embed + thumbnails + SQLite + captions, ${decodeConcurrency} decodes in flight`,
+    );
+    printTable(
+      [
+        'backbone',
+        'image backbone on',
+        'decode-only',
+        'embed-only',
+        'full pipeline',
+        'full / slower stage',
+        'shared-core bound',
+        'full / bound',
+      ],
+      rows,
+    );
   }
   if (rssPhotos > 0) {
     // Run alone (--photos=0) for a clean peak: the 12-MP decodes above have their own peak.
@@ -149,25 +199,55 @@ export async function benchIndex(args: string[]): Promise<void> {
     let done = 0;
     const sample = () => {
       const m = process.memoryUsage();
-      samples.push({ at: performance.now(), done, rss: m.rss, heap: m.heapTotal, buffers: m.external, wasm: wasmHeapBytes() });
+      samples.push({
+        at: performance.now(),
+        done,
+        rss: m.rss,
+        heap: m.heapTotal,
+        buffers: m.external,
+        wasm: wasmHeapBytes(),
+      });
     };
     const timer = setInterval(sample, 1000);
     const t = performance.now();
-    const s = await lib.index([small], { onProgress: (p) => { if (p.phase === 'indexing') done = p.done; } });
+    const s = await lib.index([small], {
+      onProgress: (p) => {
+        if (p.phase === 'indexing') done = p.done;
+      },
+    });
     clearInterval(timer);
     sample();
     lib.close();
     rmSync(dataDir, { recursive: true, force: true });
-    console.log(`\nindexed ${s.indexed} photos (640x480) in ${((performance.now() - t) / 1000).toFixed(0)} s; memory (MB) as indexing went on:`);
+    console.log(
+      `\nindexed ${s.indexed} photos (640x480) in ${((performance.now() - t) / 1000).toFixed(0)} s; memory (MB) as indexing went on:`,
+    );
     const mb = (b: number) => (b / 2 ** 20).toFixed(0);
     const at = (f: number) => samples[Math.min(samples.length - 1, Math.floor(f * (samples.length - 1)))]!;
     const peak = samples.reduce((a, b) => (b.rss > a.rss ? b : a));
-    const rows: [string, (typeof samples)[number]][] = [['10%', at(0.1)], ['25%', at(0.25)], ['50%', at(0.5)], ['75%', at(0.75)], ['end', at(1)], ['peak', peak]];
+    const rows: [string, (typeof samples)[number]][] = [
+      ['10%', at(0.1)],
+      ['25%', at(0.25)],
+      ['50%', at(0.5)],
+      ['75%', at(0.75)],
+      ['end', at(1)],
+      ['peak', peak],
+    ];
     // Worker threads' heaps are not in memoryUsage(): they land in "native rest", with libvips,
     // SQLite and malloc's per-thread arenas (MALLOC_ARENA_MAX caps those on glibc).
     console.log(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '(unset)'}, image backbone on ${emb.imageRuntime}`);
-    printTable(['when', 'photos done', 'RSS', 'JS heap', 'external (incl. wasm)', 'main-thread wasm heap', 'native rest'],
-      rows.map(([w, r]) => [w, r.done, mb(r.rss), mb(r.heap), mb(r.buffers), mb(r.wasm), mb(r.rss - r.heap - r.buffers)]));
+    printTable(
+      ['when', 'photos done', 'RSS', 'JS heap', 'external (incl. wasm)', 'main-thread wasm heap', 'native rest'],
+      rows.map(([w, r]) => [
+        w,
+        r.done,
+        mb(r.rss),
+        mb(r.heap),
+        mb(r.buffers),
+        mb(r.wasm),
+        mb(r.rss - r.heap - r.buffers),
+      ]),
+    );
   }
   console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   if (!existsSync(CACHE)) mkdirSync(CACHE);

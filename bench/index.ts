@@ -3,7 +3,11 @@ import { benchTrain } from './train.js';
 import { benchQuery } from './query.js';
 import { benchIndex } from './index-bench.js';
 
-const benches: Record<string, (args: string[]) => Promise<void>> = { train: benchTrain, query: benchQuery, index: benchIndex };
+const benches: Record<string, (args: string[]) => Promise<void>> = {
+  train: benchTrain,
+  query: benchQuery,
+  index: benchIndex,
+};
 
 const [name, ...args] = process.argv.slice(2);
 const run = name ? benches[name] : undefined;

@@ -25,7 +25,11 @@ function randomUnitVectors(n: number, dim: number, rng: Rng): Float32Array {
   for (let i = 0; i < n; i++) {
     const c = centres[rng.int(centres.length)]!;
     let norm = 0;
-    for (let d = 0; d < dim; d++) { const v = c[d]! + rng.uniform(-0.8, 0.8); out[i * dim + d] = v; norm += v * v; }
+    for (let d = 0; d < dim; d++) {
+      const v = c[d]! + rng.uniform(-0.8, 0.8);
+      out[i * dim + d] = v;
+      norm += v * v;
+    }
     norm = Math.sqrt(norm);
     for (let d = 0; d < dim; d++) out[i * dim + d]! /= norm;
   }
@@ -40,9 +44,17 @@ function topK(scores: Float32Array, k: number): number[] {
     const s = scores[i]!;
     if (idx.length === k && s <= val[k - 1]!) continue;
     let j = Math.min(idx.length, k - 1);
-    while (j > 0 && val[j - 1]! < s) { val[j] = val[j - 1]!; idx[j] = idx[j - 1]!; j--; }
-    val[j] = s; idx[j] = i;
-    if (idx.length > k) { idx.length = k; val.length = k; }
+    while (j > 0 && val[j - 1]! < s) {
+      val[j] = val[j - 1]!;
+      idx[j] = idx[j - 1]!;
+      j--;
+    }
+    val[j] = s;
+    idx[j] = i;
+    if (idx.length > k) {
+      idx.length = k;
+      val.length = k;
+    }
   }
   return idx;
 }
@@ -61,19 +73,31 @@ function scan(vectors: Float32Array, dim: number, q: Float32Array): number[] {
 
 function timeIt(runs: number, f: (i: number) => unknown): { p50: number; p95: number } {
   const t: number[] = [];
-  for (let i = 0; i < runs; i++) { const s = performance.now(); f(i); t.push(performance.now() - s); }
+  for (let i = 0; i < runs; i++) {
+    const s = performance.now();
+    f(i);
+    t.push(performance.now() - s);
+  }
   t.sort((a, b) => a - b);
   return { p50: t[Math.floor(t.length * 0.5)]!, p95: t[Math.min(t.length - 1, Math.floor(t.length * 0.95))]! };
 }
 
 /** The real search path: Searcher over a library database (index, then re-rank read from SQLite). */
-function libraryRow(vectors: Float32Array, dim: number, n: number, queries: Float32Array[], exact: number[][]): (string | number)[] {
+function libraryRow(
+  vectors: Float32Array,
+  dim: number,
+  n: number,
+  queries: Float32Array[],
+  exact: number[][],
+): (string | number)[] {
   const dir = mkdtempSync(join(tmpdir(), 'glimpse-bench-'));
   const store = LibraryStore.open(dir);
   try {
     const root = store.addRoot('/bench');
     const raw = new Database(join(dir, 'library.db'));
-    const insPhoto = raw.prepare("INSERT INTO photos (id, root_id, path, folder, name, size, mtime_ms, hash, indexed_at) VALUES (?, ?, ?, '.', ?, 0, 0, '', '')");
+    const insPhoto = raw.prepare(
+      "INSERT INTO photos (id, root_id, path, folder, name, size, mtime_ms, hash, indexed_at) VALUES (?, ?, ?, '.', ?, 0, 0, '', '')",
+    );
     const insVec = raw.prepare("INSERT INTO embeddings (photo_id, model_id, vector) VALUES (?, 'bench', ?)");
     raw.transaction(() => {
       for (let i = 0; i < n; i++) {
@@ -90,7 +114,13 @@ function libraryRow(vectors: Float32Array, dim: number, n: number, queries: Floa
       const got = new Set(searcher.nearest(queries[i]!, {}, K).map((h) => h.id - 1));
       hit += exact[i]!.filter((e) => got.has(e)).length;
     });
-    return [n, 'Glimpse search path: bits index + re-rank from SQLite', t.p50, t.p95, `${((100 * hit) / (queries.length * K)).toFixed(1)}%`];
+    return [
+      n,
+      'Glimpse search path: bits index + re-rank from SQLite',
+      t.p50,
+      t.p95,
+      `${((100 * hit) / (queries.length * K)).toFixed(1)}%`,
+    ];
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -105,14 +135,18 @@ export async function benchQuery(args: string[]): Promise<void> {
   for (const n of sizes) {
     console.error(`bench query: building ${n} x ${dim} vectors…`);
     const vectors = randomUnitVectors(n, dim, rng);
-    const queries = Array.from({ length: 20 }, (_, i) => vectors.slice((i * 997 % n) * dim, (i * 997 % n + 1) * dim).map((v) => v + rng.uniform(-0.02, 0.02)));
+    const queries = Array.from({ length: 20 }, (_, i) =>
+      vectors.slice(((i * 997) % n) * dim, (((i * 997) % n) + 1) * dim).map((v) => v + rng.uniform(-0.02, 0.02)),
+    );
     const exact = queries.map((q) => scan(vectors, dim, q));
     if (n <= 200_000) {
       const db = new Database(':memory:');
       sqliteVec.load(db);
       db.exec('CREATE TABLE e (id INTEGER PRIMARY KEY, v BLOB)');
       const ins = db.prepare('INSERT INTO e (id, v) VALUES (?, ?)');
-      db.transaction(() => { for (let i = 0; i < n; i++) ins.run(i, Buffer.from(vectors.buffer, i * dim * 4, dim * 4)); })();
+      db.transaction(() => {
+        for (let i = 0; i < n; i++) ins.run(i, Buffer.from(vectors.buffer, i * dim * 4, dim * 4));
+      })();
       const stmt = db.prepare('SELECT id FROM e ORDER BY vec_distance_cosine(v, ?) LIMIT 50');
       const t = timeIt(10, (i) => stmt.all(Buffer.from(queries[i % queries.length]!.buffer)));
       rows.push([n, 'sqlite-vec cosine in SQL (search with filters)', t.p50, t.p95, '100%']);
@@ -126,14 +160,24 @@ export async function benchQuery(args: string[]): Promise<void> {
       let hit = 0;
       const t = timeIt(queries.length, (i) => {
         const q = queries[i]!;
-        const cands = index.shortlist(q, shortlist).map((id) => ({ id, vector: vectors.subarray(id * dim, (id + 1) * dim) }));
+        const cands = index
+          .shortlist(q, shortlist)
+          .map((id) => ({ id, vector: vectors.subarray(id * dim, (id + 1) * dim) }));
         const got = new Set(rerank(q, cands, K).map((h) => h.id));
         hit += exact[i]!.filter((e) => got.has(e)).length;
       });
-      rows.push([n, `sign bits + popcount, rerank top ${shortlist} (in memory)`, t.p50, t.p95, `${((100 * hit) / (queries.length * K)).toFixed(1)}%`]);
+      rows.push([
+        n,
+        `sign bits + popcount, rerank top ${shortlist} (in memory)`,
+        t.p50,
+        t.p95,
+        `${((100 * hit) / (queries.length * K)).toFixed(1)}%`,
+      ]);
     }
     if (n <= 200_000) rows.push(libraryRow(vectors, dim, n, queries, exact));
   }
-  console.log(`\nText query → top-${K}, ${dim}-d vectors, single thread; p50/p95 in ms; recall = share of the exact top-${K} found`);
+  console.log(
+    `\nText query → top-${K}, ${dim}-d vectors, single thread; p50/p95 in ms; recall = share of the exact top-${K} found`,
+  );
   printTable(['vectors', 'method', 'p50 ms', 'p95 ms', 'recall@50'], rows);
 }

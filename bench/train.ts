@@ -26,7 +26,9 @@ async function timeSteps(config: keyof typeof CONFIGS, steps: number): Promise<n
   const optimizer = tf.train.adam(cfg.learningRate);
   const vars = model.trainableVariables();
   const feats = tf.randomNormal([BATCH, IMG_DIM]) as tf.Tensor2D;
-  const seqs = Array.from({ length: BATCH }, (_, i) => Array.from({ length: TOKENS }, (_, t) => 4 + ((i * 31 + t * 17) % (VOCAB - 4))));
+  const seqs = Array.from({ length: BATCH }, (_, i) =>
+    Array.from({ length: TOKENS }, (_, t) => 4 + ((i * 31 + t * 17) % (VOCAB - 4))),
+  );
   const tokens = padTokens(seqs);
   const times: number[] = [];
   for (let i = 0; i <= steps; i++) {
@@ -56,7 +58,10 @@ function ensureTorch(): string | null {
 
 export async function benchTrain(args: string[]): Promise<void> {
   const steps = Number(args.find((a) => a.startsWith('--steps='))?.split('=')[1] ?? 3);
-  const wanted = (args.find((a) => a.startsWith('--backends='))?.split('=')[1]?.split(',') ?? BACKEND_NAMES) as BackendName[];
+  const wanted = (args
+    .find((a) => a.startsWith('--backends='))
+    ?.split('=')[1]
+    ?.split(',') ?? BACKEND_NAMES) as BackendName[];
   const rows: (string | number)[][] = [];
   const results: Record<string, Record<string, number>> = {};
   for (const b of wanted) {
@@ -68,7 +73,10 @@ export async function benchTrain(args: string[]): Promise<void> {
     }
     for (const config of Object.keys(CONFIGS) as (keyof typeof CONFIGS)[]) {
       // The cpu backend needs ~13 minutes and ~10 GB per paper-size step: not worth measuring again.
-      if (b === 'cpu' && config === 'paper') { rows.push([`tfjs ${b}`, config, NaN, 'skipped (measured ~770 s/step)']); continue; }
+      if (b === 'cpu' && config === 'paper') {
+        rows.push([`tfjs ${b}`, config, NaN, 'skipped (measured ~770 s/step)']);
+        continue;
+      }
       const s = await timeSteps(config, b === 'cpu' ? 1 : steps);
       (results[b] ??= {})[config] = s;
       rows.push([`tfjs ${b}`, config, s, '']);
@@ -89,6 +97,8 @@ export async function benchTrain(args: string[]): Promise<void> {
     const ref = torch[row[1] as string];
     row.splice(3, 0, typeof row[2] === 'number' && ref ? `${(row[2] / ref).toFixed(2)}x` : '');
   }
-  console.log(`\nVSE++ training step, batch ${BATCH}, ${TOKENS} tokens, vocab ${VOCAB}, word 300, image features ${IMG_DIM}-d; median of ${steps} steps after one warm-up`);
+  console.log(
+    `\nVSE++ training step, batch ${BATCH}, ${TOKENS} tokens, vocab ${VOCAB}, word 300, image features ${IMG_DIM}-d; median of ${steps} steps after one warm-up`,
+  );
   printTable(['engine', 'config', 's/step', 'vs PyTorch', 'note'], rows);
 }

@@ -9,7 +9,10 @@ export const ENGINE_ENV = { MALLOC_ARENA_MAX: '2' };
 
 export function serveWeb(args) {
   const cli = fileURLToPath(new URL('../bin/glimpse.js', import.meta.url));
-  const child = spawn(process.execPath, [cli, 'serve', ...args], { stdio: 'inherit', env: { ...ENGINE_ENV, ...process.env } });
+  const child = spawn(process.execPath, [cli, 'serve', ...args], {
+    stdio: 'inherit',
+    env: { ...ENGINE_ENV, ...process.env },
+  });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }

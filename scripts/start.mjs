@@ -24,7 +24,9 @@ if (typeof electronPath === 'string') {
   // Electron-only: the CLI and the tests then need `npm rebuild better-sqlite3 sharp` again.
   const marker = 'node_modules/.glimpse-electron-abi';
   if (!existsSync(marker)) {
-    console.error('glimpse: rebuilding native modules for Electron (once; run `npm rebuild better-sqlite3 sharp` to use the CLI again)');
+    console.error(
+      'glimpse: rebuilding native modules for Electron (once; run `npm rebuild better-sqlite3 sharp` to use the CLI again)',
+    );
     const r = spawnSync('npx', ['electron-builder', 'install-app-deps'], { stdio: 'inherit' });
     if (r.status !== 0) process.exit(r.status ?? 1);
     writeFileSync(marker, new Date().toISOString());

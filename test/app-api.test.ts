@@ -37,9 +37,17 @@ beforeAll(async () => {
   await initBackend('wasm');
   tiny = await trainTinyModel(tmp.dir, 0);
   fx = await makeUiFixture(join(tmp.dir, 'photos'));
-  api = createEngineApi({ dataDir, reveal: (p) => { revealed.push(p); } });
+  api = createEngineApi({
+    dataDir,
+    reveal: (p) => {
+      revealed.push(p);
+    },
+  });
 }, 240_000);
-afterAll(() => { api?.close(); tmp.cleanup(); });
+afterAll(() => {
+  api?.close();
+  tmp.cleanup();
+});
 
 describe('models: adopt, import, export, candidates', () => {
   it('refuses a folder that is not a model, and a bundle with a damaged file, before touching the current model', async () => {
@@ -60,7 +68,13 @@ describe('models: adopt, import, export, candidates', () => {
     const r = ok(await api.adoptModel({ path: tiny }));
     expect(r).toEqual({ model: readManifest(tiny).id, reembedJob: null });
     const m = ok(await api.model({}));
-    expect(m).toMatchObject({ id: readManifest(tiny).id, builtIn: false, backend: 'wasm', gpu: false, backbone: expect.stringContaining('tiny-cnn') });
+    expect(m).toMatchObject({
+      id: readManifest(tiny).id,
+      builtIn: false,
+      backend: 'wasm',
+      gpu: false,
+      backbone: expect.stringContaining('tiny-cnn'),
+    });
     expect(m.trainingData.length).toBeGreaterThan(0);
   });
 
@@ -68,7 +82,10 @@ describe('models: adopt, import, export, candidates', () => {
     const to = join(tmp.dir, 'exported');
     expect(ok(await api.exportModel({ to }))).toEqual({ to, model: readManifest(tiny).id });
     expect(existsSync(join(to, 'bundle.json'))).toBe(true);
-    expect(await api.exportModel({ to })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('not empty') } });
+    expect(await api.exportModel({ to })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input', message: expect.stringContaining('not empty') },
+    });
     expect(ok(await api.importModel({ path: to })).model).toBe(readManifest(tiny).id);
   });
 });
@@ -77,12 +94,20 @@ describe('indexing as a job', () => {
   it('streams progress tagged with its job id, lists the job, and a cancelled run says so', async () => {
     const seen: Progress[] = [];
     let cancelled = false;
-    const r = ok(await api.index({ folders: [fx.root] }, {
-      onProgress: (p) => {
-        seen.push(p);
-        if (!cancelled && p.phase !== 'starting' && p.done >= 1 && p.job) { cancelled = true; void api.cancelJob({ id: p.job }); }
-      },
-    }));
+    const r = ok(
+      await api.index(
+        { folders: [fx.root] },
+        {
+          onProgress: (p) => {
+            seen.push(p);
+            if (!cancelled && p.phase !== 'starting' && p.done >= 1 && p.job) {
+              cancelled = true;
+              void api.cancelJob({ id: p.job });
+            }
+          },
+        },
+      ),
+    );
     expect(r.cancelled).toBe(true);
     expect(seen.every((p) => typeof p.job === 'string')).toBe(true);
     const job = ok(await api.jobs({})).jobs.find((j) => j.id === seen[0]!.job)!;
@@ -105,7 +130,10 @@ describe('browsing and the photo view', () => {
     const first = ok(await api.browse({ limit: 10 }));
     expect(first.total).toBe(30);
     expect(first.photos).toHaveLength(10);
-    expect(first.photos[0]).toMatchObject({ thumb: expect.stringMatching(/^[0-9a-f]{40}$/), name: expect.stringMatching(/\.jpg$/) });
+    expect(first.photos[0]).toMatchObject({
+      thumb: expect.stringMatching(/^[0-9a-f]{40}$/),
+      name: expect.stringMatching(/\.jpg$/),
+    });
     const last = ok(await api.browse({ limit: 10, offset: 25 }));
     expect(last.photos).toHaveLength(5);
     const all = [...first.photos, ...ok(await api.browse({ limit: 100, offset: 10 })).photos].map((p) => p.path);
@@ -115,10 +143,22 @@ describe('browsing and the photo view', () => {
 
   it('shows one photo with its details and scored captions; refuses a photo outside the library', async () => {
     const p = ok(await api.photo({ path: fx.red[0]! }));
-    expect(p).toMatchObject({ path: fx.red[0], name: 'p01.jpg', width: 192, height: 192, format: 'jpeg', gps: null, userCaption: null, albums: [] });
+    expect(p).toMatchObject({
+      path: fx.red[0],
+      name: 'p01.jpg',
+      width: 192,
+      height: 192,
+      format: 'jpeg',
+      gps: null,
+      userCaption: null,
+      albums: [],
+    });
     expect(p.captions).toHaveLength(5);
     expect(p.captions[0]!.score).toBeGreaterThanOrEqual(p.captions[4]!.score);
-    expect(await api.photo({ path: join(tmp.dir, 'nope.jpg') })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await api.photo({ path: join(tmp.dir, 'nope.jpg') })).toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
+    });
   });
 
   it('search and similar results carry their thumbnails; searching leaks no tensors', async () => {
@@ -132,7 +172,7 @@ describe('browsing and the photo view', () => {
   });
 });
 
-describe('albums and the user\'s captions', () => {
+describe("albums and the user's captions", () => {
   const idsOf = async (paths: string[]) => {
     const all = ok(await api.browse({ limit: 100 })).photos;
     return paths.map((p) => all.find((x) => x.path === p)!.id);
@@ -141,9 +181,18 @@ describe('albums and the user\'s captions', () => {
   it('creates, renames, labels and deletes albums; names are unique and inputs are checked', async () => {
     const a = ok(await api.createAlbum({ name: 'Sleds' }));
     expect(a).toMatchObject({ name: 'Sleds', label: '', count: 0, cover: null });
-    expect(await api.createAlbum({ name: 'sleds' })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('already exists') } });
-    expect(await api.createAlbum({ name: '   ' })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('needs a name') } });
-    expect(ok(await api.updateAlbum({ id: a.id, name: 'Red sleds', label: 'zorblat' }))).toMatchObject({ name: 'Red sleds', label: 'zorblat' });
+    expect(await api.createAlbum({ name: 'sleds' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input', message: expect.stringContaining('already exists') },
+    });
+    expect(await api.createAlbum({ name: '   ' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input', message: expect.stringContaining('needs a name') },
+    });
+    expect(ok(await api.updateAlbum({ id: a.id, name: 'Red sleds', label: 'zorblat' }))).toMatchObject({
+      name: 'Red sleds',
+      label: 'zorblat',
+    });
     expect(await api.updateAlbum({ id: 9999, label: 'x' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
     const b = ok(await api.createAlbum({ name: 'Temp' }));
     expect(ok(await api.deleteAlbum({ id: b.id }))).toEqual({ deleted: true });
@@ -156,8 +205,14 @@ describe('albums and the user\'s captions', () => {
     const after = ok(await api.addToAlbum({ id: album!.id, photos: red }));
     expect(after).toMatchObject({ count: 12, cover: expect.stringMatching(/^[0-9a-f]{40}$/) });
     expect(ok(await api.addToAlbum({ id: album!.id, photos: red.slice(0, 2) })).count).toBe(12);
-    expect(await api.addToAlbum({ id: album!.id, photos: [987654] })).toMatchObject({ ok: false, error: { code: 'not-found' } });
-    expect(await api.addToAlbum({ id: album!.id, photos: [] })).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+    expect(await api.addToAlbum({ id: album!.id, photos: [987654] })).toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
+    });
+    expect(await api.addToAlbum({ id: album!.id, photos: [] })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input' },
+    });
     expect(ok(await api.browse({ album: album!.id })).total).toBe(12);
     expect(ok(await api.photo({ path: fx.red[0]! })).albums).toEqual([{ id: album!.id, name: 'Red sleds' }]);
     const blue = await idsOf(fx.blue.slice(0, 1));
@@ -174,7 +229,11 @@ describe('albums and the user\'s captions', () => {
     expect(ok(await api.search({ query: 'birthday', limit: 30 })).results.some((r) => r.keyword)).toBe(false);
     await idle();
     // Album labels and captions join the caption bank; edits re-caption in the background.
-    expect(ok(await api.jobs({})).jobs.filter((j) => j.kind === 'captions').every((j) => j.state === 'done')).toBe(true);
+    expect(
+      ok(await api.jobs({}))
+        .jobs.filter((j) => j.kind === 'captions')
+        .every((j) => j.state === 'done'),
+    ).toBe(true);
   });
 });
 
@@ -186,9 +245,22 @@ describe('fine-tuning on albums', () => {
     ok(await api.addToAlbum({ id: boxes.id, photos: fx.blue.map((p) => all.find((x) => x.path === p)!.id) }));
 
     const losses: number[] = [];
-    const r = ok(await api.finetuneAlbums({ albums: [sleds.id, boxes.id], epochs: 3 }, { onProgress: (p) => { if (p.loss !== undefined) losses.push(p.loss); } }));
+    const r = ok(
+      await api.finetuneAlbums(
+        { albums: [sleds.id, boxes.id], epochs: 3 },
+        {
+          onProgress: (p) => {
+            if (p.loss !== undefined) losses.push(p.loss);
+          },
+        },
+      ),
+    );
     expect(losses.length).toBeGreaterThan(0);
-    expect(r).toMatchObject({ status: expect.stringMatching(/completed|early-stopped/), pairs: expect.any(Number), heldOutImages: 6 });
+    expect(r).toMatchObject({
+      status: expect.stringMatching(/completed|early-stopped/),
+      pairs: expect.any(Number),
+      heldOutImages: 6,
+    });
     expect(r.after).not.toBeNull();
     expect(ok(await api.model({})).candidates.map((c) => c.path)).toEqual([r.out]);
     expect(await api.discardModel({ path: tmp.dir })).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
@@ -230,7 +302,10 @@ describe('image embedding on worker threads', () => {
 describe('settings and reveal', () => {
   it('lists roots and the data dir; keeps a valid thumbnail size', async () => {
     expect(ok(await api.settings({}))).toEqual({ dataDir, roots: [realpathSync(fx.root)], thumbnailSize: 200 });
-    expect(await api.updateSettings({ thumbnailSize: 10 })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('thumbnailSize') } });
+    expect(await api.updateSettings({ thumbnailSize: 10 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input', message: expect.stringContaining('thumbnailSize') },
+    });
     expect(ok(await api.updateSettings({ thumbnailSize: 260 })).thumbnailSize).toBe(260);
     expect(ok(await api.settings({})).thumbnailSize).toBe(260);
   });
@@ -239,7 +314,10 @@ describe('settings and reveal', () => {
     expect(ok(await api.reveal({ path: fx.red[1]! }))).toEqual({ path: fx.red[1] });
     expect(ok(await api.reveal({ path: fx.broken }))).toEqual({ path: fx.broken });
     writeFileSync(join(tmp.dir, 'secret.txt'), 'x');
-    expect(await api.reveal({ path: join(tmp.dir, 'secret.txt') })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await api.reveal({ path: join(tmp.dir, 'secret.txt') })).toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
+    });
     expect(revealed).toEqual([fx.red[1], fx.broken]);
   });
 });

@@ -25,7 +25,13 @@ beforeAll(async () => {
   await makeImageFolder(data, { perConcept: 4, colours: ['red', 'green', 'blue'] });
   // The user's albums: shapes in colours the base model never saw, named by album.
   await makeImageFolder(albums, { perConcept: 3, colours: ['purple', 'yellow'], albums: true, seed: 9 });
-  const r = await api.train({ data, out: bundleDir, backbone: 'tiny-cnn', config: { embedSize: 32, wordDim: 16, batchSize: 12, numEpochs: 5, vocabThreshold: 1, learningRate: 1e-3 }, float16: false });
+  const r = await api.train({
+    data,
+    out: bundleDir,
+    backbone: 'tiny-cnn',
+    config: { embedSize: 32, wordDim: 16, batchSize: 12, numEpochs: 5, vocabThreshold: 1, learningRate: 1e-3 },
+    float16: false,
+  });
   if (!r.ok) throw new Error(r.error.message);
 });
 afterAll(() => tmp.cleanup());
@@ -56,12 +62,20 @@ describe('bundles', () => {
 
   it('float16 weights are stored as halves (half the bytes) and load as float32', async () => {
     const out = join(tmp.dir, 'f16');
-    const r = await api.train({ data, out, backbone: 'tiny-cnn', config: { embedSize: 32, wordDim: 16, batchSize: 12, numEpochs: 1, vocabThreshold: 1 }, float16: true });
+    const r = await api.train({
+      data,
+      out,
+      backbone: 'tiny-cnn',
+      config: { embedSize: 32, wordDim: 16, batchSize: 12, numEpochs: 1, vocabThreshold: 1 },
+      float16: true,
+    });
     expect(r.ok).toBe(true);
     const b = await loadBundle(out);
     expect(b.model.params.get('txt.embed')!.dtype).toBe('float32');
     b.model.dispose();
-    const man = JSON.parse(readFileSync(join(out, 'weights.json'), 'utf8')) as { weightsManifest: { weights: { quantization?: { dtype: string } }[] }[] };
+    const man = JSON.parse(readFileSync(join(out, 'weights.json'), 'utf8')) as {
+      weightsManifest: { weights: { quantization?: { dtype: string } }[] }[];
+    };
     expect(man.weightsManifest[0]!.weights.every((w) => w.quantization?.dtype === 'float16')).toBe(true);
     expect(statSync(join(out, 'weights.bin')).size * 2).toBe(statSync(join(bundleDir, 'weights.bin')).size);
   });
@@ -69,16 +83,41 @@ describe('bundles', () => {
   it.each([
     ['a missing weights file', (d: string) => rmSync(join(d, 'weights.bin')), 'weights.bin: missing'],
     ['truncated weights', (d: string) => truncateSync(join(d, 'weights.bin'), 100), 'weights.bin: 100 bytes'],
-    ['a vocabulary of the wrong size', (d: string) => writeFileSync(join(d, 'vocab.json'), JSON.stringify({ words: ['<pad>', '<start>', '<end>', '<unk>'] })), 'vocab.json has 4 words'],
+    [
+      'a vocabulary of the wrong size',
+      (d: string) =>
+        writeFileSync(join(d, 'vocab.json'), JSON.stringify({ words: ['<pad>', '<start>', '<end>', '<unk>'] })),
+      'vocab.json has 4 words',
+    ],
     ['a broken vocabulary', (d: string) => writeFileSync(join(d, 'vocab.json'), '[1,2'), 'vocab.json: not valid JSON'],
-    ['a config of the wrong shape', (d: string) => {
-      const m = JSON.parse(readFileSync(join(d, 'bundle.json'), 'utf8'));
-      m.config.embedSize = 48;
-      writeFileSync(join(d, 'bundle.json'), JSON.stringify(m));
-    }, 'the config needs'],
-    ['a bad manifest', (d: string) => writeFileSync(join(d, 'bundle.json'), JSON.stringify({ format: 'glimpse-vse-bundle', formatVersion: 1, id: 3 })), 'bundle.json: invalid at "id"'],
-    ['another file format', (d: string) => writeFileSync(join(d, 'bundle.json'), '{"format":"onnx"}'), 'not a Glimpse model bundle'],
-    ['a missing backbone', (d: string) => rmSync(join(d, 'backbone', 'model.json')), join('backbone', 'model.json: missing')],
+    [
+      'a config of the wrong shape',
+      (d: string) => {
+        const m = JSON.parse(readFileSync(join(d, 'bundle.json'), 'utf8'));
+        m.config.embedSize = 48;
+        writeFileSync(join(d, 'bundle.json'), JSON.stringify(m));
+      },
+      'the config needs',
+    ],
+    [
+      'a bad manifest',
+      (d: string) =>
+        writeFileSync(
+          join(d, 'bundle.json'),
+          JSON.stringify({ format: 'glimpse-vse-bundle', formatVersion: 1, id: 3 }),
+        ),
+      'bundle.json: invalid at "id"',
+    ],
+    [
+      'another file format',
+      (d: string) => writeFileSync(join(d, 'bundle.json'), '{"format":"onnx"}'),
+      'not a Glimpse model bundle',
+    ],
+    [
+      'a missing backbone',
+      (d: string) => rmSync(join(d, 'backbone', 'model.json')),
+      join('backbone', 'model.json: missing'),
+    ],
   ])('rejects %s with a clear error naming the file', async (_name, damage, message) => {
     const d = join(tmp.dir, `damaged-${_name.replace(/\W+/g, '-')}`);
     cpSync(bundleDir, d, { recursive: true });
@@ -92,7 +131,15 @@ describe('bundles', () => {
 describe('fine-tuning on labelled albums', () => {
   it('writes a new bundle: vocabulary grown (old rows kept), recall before and after on held-out photos', async () => {
     const out = join(tmp.dir, 'tuned');
-    const r = await api.finetune({ model: bundleDir, data: albums, out, epochs: 15, learningRate: 1e-3, patience: 15, batchSize: 8 });
+    const r = await api.finetune({
+      model: bundleDir,
+      data: albums,
+      out,
+      epochs: 15,
+      learningRate: 1e-3,
+      patience: 15,
+      batchSize: 8,
+    });
     if (!r.ok) throw new Error(r.error.message);
     const v = r.value;
     expect(v.status).toMatch(/completed|early-stopped/);

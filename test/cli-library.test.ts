@@ -28,7 +28,14 @@ describe('glimpse index / search / similar / caption / status', () => {
   it('index --json summarises indexed, skipped, failed and moved, with reasons', () => {
     const r = cli(['index', fx.root, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const s = r.json() as { backend: string; indexed: number; skipped: number; failed: number; moved: number; failures: { path: string; reason: string }[] };
+    const s = r.json() as {
+      backend: string;
+      indexed: number;
+      skipped: number;
+      failed: number;
+      moved: number;
+      failures: { path: string; reason: string }[];
+    };
     expect(s.backend).toBe('wasm');
     expect(s.indexed).toBe(fx.good.length);
     expect(s.failed).toBe(Object.keys(fx.bad).length);
@@ -42,7 +49,10 @@ describe('glimpse index / search / similar / caption / status', () => {
     expect(h.code, h.stderr).toBe(0);
     expect(h.stdout).toMatch(/^backend: wasm/);
     expect(h.stdout.split('\n')[1]).toMatch(/^-?\d\.\d{3} \* .*red circle\.jpg$/);
-    const j = cli(['search', 'blue square', '--limit', '5', '--camera', 'nikon', '--json']).json() as { backend: string; results: { path: string; score: number }[] };
+    const j = cli(['search', 'blue square', '--limit', '5', '--camera', 'nikon', '--json']).json() as {
+      backend: string;
+      results: { path: string; score: number }[];
+    };
     expect(j.backend).toBe('wasm');
     expect(j.results.length).toBe(2);
     expect(j.results.every((x) => /blue square/.test(x.path) && Number.isFinite(x.score))).toBe(true);
@@ -53,13 +63,18 @@ describe('glimpse index / search / similar / caption / status', () => {
     writeFileSync(file, 'sledge\nblue square\n\ngreen\n');
     const r = cli(['search', '--queries', file, '--limit', '2', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { query: string; results: { path: string; score: number }[] });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { query: string; results: { path: string; score: number }[] });
     expect(lines.map((l) => l.query)).toEqual(['sledge', 'blue square', 'green']);
     expect(lines.every((l) => l.results.length === 2 && typeof l.results[0]!.score === 'number')).toBe(true);
   });
 
   it('similar finds the duplicate first; caption uses the bank or a replacement', () => {
-    const s = cli(['similar', join(fx.root, '2021/summer/blue square.jpg'), '--limit', '2', '--json']).json() as { results: { path: string }[] };
+    const s = cli(['similar', join(fx.root, '2021/summer/blue square.jpg'), '--limit', '2', '--json']).json() as {
+      results: { path: string }[];
+    };
     expect(s.results[0]!.path).toMatch(/duplicate of blue square\.jpg$/);
     const bank = join(tmp.dir, 'bank.txt');
     writeFileSync(bank, 'a bowl of soup\na red circle\na mountain\n');
@@ -70,7 +85,13 @@ describe('glimpse index / search / similar / caption / status', () => {
   });
 
   it('status lists roots, counts, model, backend and failures', () => {
-    const s = cli(['status', '--json']).json() as { backend: string; model: string; roots: string[]; counts: { photos: number; failures: number }; failures: { reason: string }[] };
+    const s = cli(['status', '--json']).json() as {
+      backend: string;
+      model: string;
+      roots: string[];
+      counts: { photos: number; failures: number };
+      failures: { reason: string }[];
+    };
     expect(s.backend).toBe('wasm');
     expect(s.model).toMatch(/^vse-tiny-cnn-/);
     expect(s.roots.length).toBe(1);
@@ -88,7 +109,10 @@ describe('glimpse index / search / similar / caption / status', () => {
   ])('%j fails with one line', (args, pattern) => {
     const r = cli(args as string[]);
     expect(r.code).toBe(1);
-    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('glimpse:'));
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('glimpse:'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(pattern);
   });

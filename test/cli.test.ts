@@ -22,8 +22,30 @@ afterAll(() => tmp.cleanup());
 
 describe('glimpse train → glimpse eval', () => {
   it('learns well above chance on held-out renderings', () => {
-    const t = runCli(['train', '--data', trainDir, '--backbone', 'tiny-cnn', '--out', bundle, '--embed-size', '64', '--word-dim', '32',
-      '--batch-size', '16', '--epochs', '30', '--lr', '1e-3', '--vocab-threshold', '1', '--json', '--data-dir', dataDir]);
+    const t = runCli([
+      'train',
+      '--data',
+      trainDir,
+      '--backbone',
+      'tiny-cnn',
+      '--out',
+      bundle,
+      '--embed-size',
+      '64',
+      '--word-dim',
+      '32',
+      '--batch-size',
+      '16',
+      '--epochs',
+      '30',
+      '--lr',
+      '1e-3',
+      '--vocab-threshold',
+      '1',
+      '--json',
+      '--data-dir',
+      dataDir,
+    ]);
     expect(t.code, t.stderr).toBe(0);
     const tr = t.json() as { backend: string; status: string; modelId: string; steps: number };
     expect(tr.status).toBe('completed');
@@ -32,7 +54,10 @@ describe('glimpse train → glimpse eval', () => {
 
     const e = runCli(['eval', '--data', evalDir, '--model', bundle, '--split', 'all', '--json', '--data-dir', dataDir]);
     expect(e.code, e.stderr).toBe(0);
-    const ev = e.json() as { images: number; metrics: { i2t: { r10: number }; t2i: { r10: number; r1: number }; rsum: number } };
+    const ev = e.json() as {
+      images: number;
+      metrics: { i2t: { r10: number }; t2i: { r10: number; r1: number }; rsum: number };
+    };
     expect(ev.images).toBe(36);
     // 36 images, 2 per concept: a random ranking puts the right image in the top 10 about 28% of
     // the time, and the rsum of chance is about 2 x (1 + 5 + 10) / 36 x 100 ≈ 90.
@@ -52,14 +77,25 @@ describe('glimpse train → glimpse eval', () => {
 
 describe('errors are one line and exit non-zero', () => {
   it.each([
-    ['missing data', ['eval', '--data', '/nonexistent/folder', '--model', '/nonexistent/model'], /no such model bundle|no such file/],
+    [
+      'missing data',
+      ['eval', '--data', '/nonexistent/folder', '--model', '/nonexistent/model'],
+      /no such model bundle|no such file/,
+    ],
     ['bad number', ['train', '--data', '.', '--out', 'x', '--epochs', 'many'], /not a number/],
     ['unknown command', ['frobnicate'], /unknown command/],
     ['precomp without backbone', ['train', '--data', 'EVAL', '--out', 'OUT'], /pass --backbone/],
   ])('%s', (_name, args, pattern) => {
-    const r = runCli(args.map((a) => (a === 'EVAL' ? evalDir : a === 'OUT' ? join(tmp.dir, 'never') : a)).concat(['--data-dir', dataDir].filter(() => args[0] !== 'frobnicate')));
+    const r = runCli(
+      args
+        .map((a) => (a === 'EVAL' ? evalDir : a === 'OUT' ? join(tmp.dir, 'never') : a))
+        .concat(['--data-dir', dataDir].filter(() => args[0] !== 'frobnicate')),
+    );
     expect(r.code).not.toBe(0);
-    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('glimpse:'));
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('glimpse:'));
     expect(lines.length).toBe(1);
     expect(lines[0]).toMatch(pattern);
   });

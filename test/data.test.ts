@@ -51,7 +51,12 @@ describe('Karpathy JSON', () => {
     const sent = (raw: string) => ({ raw, tokens: raw.split(' ') });
     const json = {
       images: [
-        { filepath: 'val2014', filename: 'a.png', split: 'train', sentences: [sent('a red circle'), sent('red round thing'), { tokens: [] }] },
+        {
+          filepath: 'val2014',
+          filename: 'a.png',
+          split: 'train',
+          sentences: [sent('a red circle'), sent('red round thing'), { tokens: [] }],
+        },
         { filename: 'b.png', split: 'restval', sentences: [sent('a red square')] },
         { filename: 'missing.png', split: 'train', sentences: [sent('gone')] },
         { filename: 'b.png', split: 'train', sentences: [] },
@@ -65,7 +70,13 @@ describe('Karpathy JSON', () => {
     const ds = await loadKarpathy(join(dir, 'dataset_coco.json'), join(dir, 'images'), 'train');
     expect(ds.numImages).toBe(2);
     expect(ds.captions).toEqual(['a red circle', 'red round thing', 'a red square']);
-    expect(reasons(ds.skipped)).toEqual({ 'empty-caption': 1, 'image-not-found': 1, 'no-captions': 1, 'missing-filename': 1, 'not-an-object': 1 });
+    expect(reasons(ds.skipped)).toEqual({
+      'empty-caption': 1,
+      'image-not-found': 1,
+      'no-captions': 1,
+      'missing-filename': 1,
+      'not-an-object': 1,
+    });
     expect(ds.captionsPerImage).toBeUndefined(); // fewer than 5 captions: not the paper's fixed layout
     const test = await loadDataset(join(dir, 'dataset_coco.json'), { split: 'test', images: join(dir, 'images') });
     expect(test.captions).toEqual(['test only']);
@@ -82,7 +93,14 @@ describe('vsepp precomp', () => {
   it('reads one feature row per image (5 captions each) and skips empty captions', async () => {
     const dir = join(tmp.dir, 'precomp');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'dev_ims.npy'), encodeNpy(Float32Array.from({ length: 2 * 4 }, (_, i) => i), 2, 4));
+    writeFileSync(
+      join(dir, 'dev_ims.npy'),
+      encodeNpy(
+        Float32Array.from({ length: 2 * 4 }, (_, i) => i),
+        2,
+        4,
+      ),
+    );
     writeFileSync(join(dir, 'dev_caps.txt'), ['a', 'b', '', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].join('\n') + '\n');
     const ds = await loadPrecomp(dir, 'val');
     expect(ds.numImages).toBe(2);

@@ -18,8 +18,15 @@ const env = { GLIMPSE_DATA_DIR: dataDir };
 
 beforeAll(async () => {
   mkdirSync(photos, { recursive: true });
-  for (const [c, s] of [['red', 'circle'], ['blue', 'square'], ['green', 'triangle'], ['yellow', 'circle']] as const) {
-    await sharp(shapeSvg(c, s, 256)).png().toFile(join(photos, `${c}-${s}.png`));
+  for (const [c, s] of [
+    ['red', 'circle'],
+    ['blue', 'square'],
+    ['green', 'triangle'],
+    ['yellow', 'circle'],
+  ] as const) {
+    await sharp(shapeSvg(c, s, 256))
+      .png()
+      .toFile(join(photos, `${c}-${s}.png`));
   }
 });
 afterAll(() => tmp.cleanup());

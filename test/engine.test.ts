@@ -29,12 +29,27 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.cleanup());
 
-const tiny: VseConfigInput = { embedSize: 32, wordDim: 16, imgDim: 32, batchSize: 24, numEpochs: 3, valStep: 1000, vocabThreshold: 1, learningRate: 1e-3 };
+const tiny: VseConfigInput = {
+  embedSize: 32,
+  wordDim: 16,
+  imgDim: 32,
+  batchSize: 24,
+  numEpochs: 3,
+  valStep: 1000,
+  vocabThreshold: 1,
+  learningRate: 1e-3,
+};
 
 async function runTraining(extra: Partial<Omit<TrainInput, 'config'>> & { config?: VseConfigInput; runDir: string }) {
   const trainDs = await loadPrecomp(precomp, 'train');
   const valDs = await loadPrecomp(precomp, 'dev');
-  return train({ train: trainDs, val: valDs, backbone: null, ...extra, config: makeConfig({ ...tiny, ...extra.config }) });
+  return train({
+    train: trainDs,
+    val: valDs,
+    backbone: null,
+    ...extra,
+    config: makeConfig({ ...tiny, ...extra.config }),
+  });
 }
 
 function weightsOf(model: VseModel): Record<string, Float32Array> {
@@ -49,7 +64,10 @@ describe.each(TEST_BACKENDS)('training on %s', (backend: BackendName) => {
   it('learns: validation rsum rises well above its first value, and the log records it', async () => {
     const runDir = join(tmp.dir, `learn-${backend}`);
     const out = await runTraining({ runDir, config: { numEpochs: 6 } });
-    const log = readFileSync(out.logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; rsum?: number; loss?: number; lr?: number });
+    const log = readFileSync(out.logPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; rsum?: number; loss?: number; lr?: number });
     const vals = log.filter((r) => r.type === 'val').map((r) => r.rsum!);
     expect(vals.length).toBe(6);
     expect(out.best.rsum).toBeGreaterThan(vals[0]! + 50);
@@ -68,7 +86,9 @@ describe.each(TEST_BACKENDS)('training on %s', (backend: BackendName) => {
     const out = await runTraining({ runDir, config: { ...variant, numEpochs: 2 } });
     expect(out.model.params.has('txt.gru.ln_ih_gain')).toBe(variant.layerNorm);
     expect(out.best.rsum).toBeGreaterThan(0);
-    const logged = JSON.parse(readFileSync(out.logPath, 'utf8').split('\n')[0]!) as { config: { maxViolation: boolean; layerNorm: boolean } };
+    const logged = JSON.parse(readFileSync(out.logPath, 'utf8').split('\n')[0]!) as {
+      config: { maxViolation: boolean; layerNorm: boolean };
+    };
     expect(logged.config).toMatchObject(variant);
     // What is left is exactly the returned model's parameters.
     expect(tf.memory().numTensors - before).toBe(out.model.params.size);
@@ -80,7 +100,12 @@ describe.each(TEST_BACKENDS)('training on %s', (backend: BackendName) => {
     const m = VseModel.create(makeConfig(tiny), 20);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) {
-      const s = m.encodeText(padTokens([[1, 5, 6, 2], [1, 7, 2]]));
+      const s = m.encodeText(
+        padTokens([
+          [1, 5, 6, 2],
+          [1, 7, 2],
+        ]),
+      );
       const im = tf.tidy(() => m.encodeFeatures(tf.randomNormal([2, 32])));
       tf.dispose([s, im]);
     }
@@ -89,12 +114,19 @@ describe.each(TEST_BACKENDS)('training on %s', (backend: BackendName) => {
   });
 
   it('Ctrl-C checkpoints, and --resume continues exactly (same step, lr, optimiser state)', async () => {
-    const straight = await runTraining({ runDir: join(tmp.dir, `straight-${backend}`), config: { numEpochs: 3, lrUpdate: 2 } });
+    const straight = await runTraining({
+      runDir: join(tmp.dir, `straight-${backend}`),
+      config: { numEpochs: 3, lrUpdate: 2 },
+    });
     const ac = new AbortController();
     let steps = 0;
     const first = await runTraining({
-      runDir: join(tmp.dir, `resumed-${backend}`), config: { numEpochs: 3, lrUpdate: 2 }, signal: ac.signal,
-      onEvent: (e) => { if (e.type === 'step' && ++steps === 7) ac.abort(); },
+      runDir: join(tmp.dir, `resumed-${backend}`),
+      config: { numEpochs: 3, lrUpdate: 2 },
+      signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type === 'step' && ++steps === 7) ac.abort();
+      },
     });
     expect(first.status).toBe('interrupted');
     expect(first.step).toBe(7);
@@ -106,7 +138,10 @@ describe.each(TEST_BACKENDS)('training on %s', (backend: BackendName) => {
     const a = weightsOf(straight.model);
     const b = weightsOf(resumed.model);
     for (const k of Object.keys(a)) expect(Array.from(b[k]!)).toEqual(Array.from(a[k]!));
-    const lrs = readFileSync(resumed.logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; lr?: number; epoch?: number })
+    const lrs = readFileSync(resumed.logPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; lr?: number; epoch?: number })
       .filter((r) => r.type === 'step');
     expect(lrs.filter((r) => r.epoch === 2).every((r) => Math.abs(r.lr! - 1e-4) < 1e-12)).toBe(true);
     straight.model.dispose();
@@ -116,12 +151,25 @@ describe.each(TEST_BACKENDS)('training on %s', (backend: BackendName) => {
   it('fine-tunes the CNN backbone too (finetuneCnn) with a small CNN', async () => {
     // The cpu backend's conv gradients are slow: a few images are enough to show the CNN trains.
     const all = loadFolder(folder, 'all');
-    const ds = backend === 'cpu' ? subsetDataset(all, [0, 3, 6, 9, 12, 15, 18, 21], Array.from(all.captionImage.keys()), 'all') : all;
+    const ds =
+      backend === 'cpu'
+        ? subsetDataset(all, [0, 3, 6, 9, 12, 15, 18, 21], Array.from(all.captionImage.keys()), 'all')
+        : all;
     const backbone = tinyCnn(32, 16, 1);
     const w0 = backbone.trainableVariables().map((v) => Array.from(v.dataSync()));
     const out = await train({
-      config: makeConfig({ ...tiny, imgDim: 16, finetuneCnn: true, numEpochs: backend === 'cpu' ? 1 : 2, batchSize: 16, augment: true }),
-      train: ds, val: ds, runDir: join(tmp.dir, `ft-${backend}`), backbone,
+      config: makeConfig({
+        ...tiny,
+        imgDim: 16,
+        finetuneCnn: true,
+        numEpochs: backend === 'cpu' ? 1 : 2,
+        batchSize: 16,
+        augment: true,
+      }),
+      train: ds,
+      val: ds,
+      runDir: join(tmp.dir, `ft-${backend}`),
+      backbone,
     });
     expect(out.status).toBe('completed');
     const w1 = backbone.trainableVariables().map((v) => Array.from(v.dataSync()));
@@ -133,8 +181,15 @@ describe.each(TEST_BACKENDS)('training on %s', (backend: BackendName) => {
     const dir = join(tmp.dir, `graph-${backend}`);
     const backbone = await Backbone.load(writeEveryOpGraph(dir), dir);
     const ds = loadFolder(folder, 'all');
-    await expect(train({ config: makeConfig({ ...tiny, imgDim: 21, finetuneCnn: true }), train: ds, val: ds, runDir: join(dir, 'run'), backbone }))
-      .rejects.toThrow(/frozen graph model with no trainable weights/);
+    await expect(
+      train({
+        config: makeConfig({ ...tiny, imgDim: 21, finetuneCnn: true }),
+        train: ds,
+        val: ds,
+        runDir: join(dir, 'run'),
+        backbone,
+      }),
+    ).rejects.toThrow(/frozen graph model with no trainable weights/);
     backbone.dispose();
   });
 });
@@ -146,19 +201,32 @@ describe('wasm kernel fixes agree with the reference cpu kernels', () => {
   }
   const x = Array.from({ length: 2 * 6 * 6 * 3 }, (_, i) => Math.sin(i));
   const w = Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i));
-  const grads = () => tf.tidy(() => {
-    const xs = tf.tensor4d(x, [2, 6, 6, 3]);
-    const ws = tf.tensor4d(w, [3, 3, 3, 4]);
-    const emb = tf.tensor2d(x.slice(0, 40), [10, 4]);
-    const ids = tf.tensor1d([1, 3, 3, 9], 'int32');
-    const a = tf.tensor2d(x.slice(0, 24), [4, 6]);
-    const b = tf.tensor2d(w.slice(0, 30), [5, 6]);
-    const convGrads = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, [2, 1], 'same').square().sum())([xs, ws]);
-    const gatherGrad = tf.grad((e: tf.Tensor) => tf.gather(e, ids).mul(tf.range(0, 16).reshape([4, 4])).sum())(emb);
-    const mmGrads = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q, false, true).square().sum())([a, b]);
-    const loss = tf.grads((p: tf.Tensor, q: tf.Tensor) => contrastiveLoss(p as tf.Tensor2D, q as tf.Tensor2D, 0.2, true))([a, b.slice(0, 4)]);
-    return [...convGrads, gatherGrad, ...mmGrads, ...loss].map((t) => Array.from(t.dataSync()));
-  });
+  const grads = () =>
+    tf.tidy(() => {
+      const xs = tf.tensor4d(x, [2, 6, 6, 3]);
+      const ws = tf.tensor4d(w, [3, 3, 3, 4]);
+      const emb = tf.tensor2d(x.slice(0, 40), [10, 4]);
+      const ids = tf.tensor1d([1, 3, 3, 9], 'int32');
+      const a = tf.tensor2d(x.slice(0, 24), [4, 6]);
+      const b = tf.tensor2d(w.slice(0, 30), [5, 6]);
+      const convGrads = tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
+        tf
+          .conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, [2, 1], 'same')
+          .square()
+          .sum(),
+      )([xs, ws]);
+      const gatherGrad = tf.grad((e: tf.Tensor) =>
+        tf
+          .gather(e, ids)
+          .mul(tf.range(0, 16).reshape([4, 4]))
+          .sum(),
+      )(emb);
+      const mmGrads = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q, false, true).square().sum())([a, b]);
+      const loss = tf.grads((p: tf.Tensor, q: tf.Tensor) =>
+        contrastiveLoss(p as tf.Tensor2D, q as tf.Tensor2D, 0.2, true),
+      )([a, b.slice(0, 4)]);
+      return [...convGrads, gatherGrad, ...mmGrads, ...loss].map((t) => Array.from(t.dataSync()));
+    });
 
   it('Conv2DBackpropFilter, UnsortedSegmentSum and transposed matMuls', async () => {
     const cpu = await on('cpu', grads);
@@ -193,10 +261,22 @@ describe('augmentation on cached features (precomputed augmented views)', () => 
     const views = await loadPrecomp(matrixDir, 'train');
     if (ds.images.kind !== 'features' || views.images.kind !== 'features') throw new Error('precomp gives features');
     const plain = ds.images.rows;
-    return { ...ds, images: { ...ds.images, augmented: { matrix: views.images.matrix, views: [0, 1, 2].map((v) => rowsOf(v, plain)) } } };
+    return {
+      ...ds,
+      images: {
+        ...ds.images,
+        augmented: { matrix: views.images.matrix, views: [0, 1, 2].map((v) => rowsOf(v, plain)) },
+      },
+    };
   }
   async function weightsAfter(train_: Awaited<ReturnType<typeof withViews>>, augment: boolean, name: string) {
-    const out = await train({ train: train_, val: await loadPrecomp(precomp, 'dev'), backbone: null, runDir: join(tmp.dir, name), config: makeConfig({ ...tiny, numEpochs: 1, augment }) });
+    const out = await train({
+      train: train_,
+      val: await loadPrecomp(precomp, 'dev'),
+      backbone: null,
+      runDir: join(tmp.dir, name),
+      config: makeConfig({ ...tiny, numEpochs: 1, augment }),
+    });
     const w = weightsOf(out.model);
     out.model.dispose();
     return w;
@@ -211,7 +291,9 @@ describe('augmentation on cached features (precomputed augmented views)', () => 
     const plainRun = await weightsAfter(await withViews((_v, rows) => rows), false, 'aug-off');
     // Views that are the plain rows (or missing, -1): augmentation has nothing to change.
     expect(maxDiff(plainRun, await weightsAfter(await withViews((_v, rows) => rows), true, 'aug-same'))).toBe(0);
-    expect(maxDiff(plainRun, await weightsAfter(await withViews((_v, rows) => rows.map(() => -1)), true, 'aug-missing'))).toBe(0);
+    expect(
+      maxDiff(plainRun, await weightsAfter(await withViews((_v, rows) => rows.map(() => -1)), true, 'aug-missing')),
+    ).toBe(0);
     // Views with other features: the run sees them, so its weights move elsewhere; with augment off they are ignored.
     const differentViews = await withViews((_v, rows) => rows, other);
     expect(maxDiff(plainRun, await weightsAfter(differentViews, true, 'aug-other'))).toBeGreaterThan(1e-4);

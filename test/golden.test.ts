@@ -32,7 +32,8 @@ describe.each(TEST_BACKENDS)('golden fixtures on %s', (backend) => {
     const before = tf.memory().numTensors;
     const im = tf.tensor2d(c.im);
     const s = tf.tensor2d(c.s);
-    const f = (a: tf.Tensor, b: tf.Tensor) => contrastiveLoss(a as tf.Tensor2D, b as tf.Tensor2D, c.margin, c.max_violation);
+    const f = (a: tf.Tensor, b: tf.Tensor) =>
+      contrastiveLoss(a as tf.Tensor2D, b as tf.Tensor2D, c.margin, c.max_violation);
     const { value, grads } = tf.valueAndGrads(f)([im, s]);
     expectClose([value.dataSync()[0]!], [c.loss]);
     // The fixture's inputs are rounded to 6 decimals but its gradients were computed from the
@@ -48,12 +49,18 @@ describe.each(TEST_BACKENDS)('golden fixtures on %s', (backend) => {
   it.each(ref.recall.map((c, i) => [i, c] as const))('recall case %i: R@K, medr, meanr, ranks', (_i, c) => {
     const dim = c.images[0]!.length;
     const m = evaluateRetrieval({
-      images: Float32Array.from(c.images.flat()), captions: Float32Array.from(c.captions.flat()), dim, perImage: 5,
+      images: Float32Array.from(c.images.flat()),
+      captions: Float32Array.from(c.captions.flat()),
+      dim,
+      perImage: 5,
     });
     for (const dir of ['i2t', 't2i'] as const) {
       const want = c[dir];
       expect(m[dir].ranks).toEqual(want.ranks);
-      expectClose([m[dir].r1, m[dir].r5, m[dir].r10, m[dir].medr, m[dir].meanr], [want.r1, want.r5, want.r10, want.medr, want.meanr]);
+      expectClose(
+        [m[dir].r1, m[dir].r5, m[dir].r10, m[dir].medr, m[dir].meanr],
+        [want.r1, want.r5, want.r10, want.medr, want.meanr],
+      );
     }
   });
 
@@ -71,8 +78,11 @@ describe.each(TEST_BACKENDS)('golden fixtures on %s', (backend) => {
     const before = tf.memory().numTensors;
     const w = gruWeights(c);
     w.ln = {
-      ihGain: tf.tensor1d(c.ln_ih_gain), ihBias: tf.tensor1d(c.ln_ih_bias),
-      hhGain: tf.tensor1d(c.ln_hh_gain), hhBias: tf.tensor1d(c.ln_hh_bias), eps: c.eps,
+      ihGain: tf.tensor1d(c.ln_ih_gain),
+      ihBias: tf.tensor1d(c.ln_ih_bias),
+      hhGain: tf.tensor1d(c.ln_hh_gain),
+      hhBias: tf.tensor1d(c.ln_hh_bias),
+      eps: c.eps,
     };
     const x = tf.tensor3d(c.x);
     const h = gruLastHidden(x, c.lengths, w);
@@ -89,9 +99,14 @@ describe('fold5 (COCO 1K protocol)', () => {
     const dim = c.images[0]!.length;
     const images = Float32Array.from(c.images.flat());
     const captions = Float32Array.from(c.captions.flat());
-    const folds = [0, 1, 2, 3, 4].map((f) => evaluateRetrieval({
-      images: images.subarray(f * 40 * dim, (f + 1) * 40 * dim), captions: captions.subarray(f * 200 * dim, (f + 1) * 200 * dim), dim, perImage: 5,
-    }));
+    const folds = [0, 1, 2, 3, 4].map((f) =>
+      evaluateRetrieval({
+        images: images.subarray(f * 40 * dim, (f + 1) * 40 * dim),
+        captions: captions.subarray(f * 200 * dim, (f + 1) * 200 * dim),
+        dim,
+        perImage: 5,
+      }),
+    );
     const m = evaluateFold5({ images, captions, dim, perImage: 5 }, 40);
     expect(m.i2t.r1).toBeCloseTo(folds.reduce((a, f) => a + f.i2t.r1, 0) / 5, 9);
     expect(m.t2i.medr).toBeCloseTo(folds.reduce((a, f) => a + f.t2i.medr, 0) / 5, 9);

@@ -15,24 +15,59 @@ function writeGraphModel(dir: string): void {
   mkdirSync(dir, { recursive: true });
   const modelTopology = {
     node: [
-      { name: 'image', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [{ size: '-1' }, { size: '8' }, { size: '8' }, { size: '3' }] } } } },
-      { name: 'axes', op: 'Const', attr: { dtype: { type: 'DT_INT32' }, value: { tensor: { dtype: 'DT_INT32', tensorShape: { dim: [{ size: '2' }] } } } } },
-      { name: 'pooled', op: 'Mean', input: ['image', 'axes'], attr: { T: { type: 'DT_FLOAT' }, Tidx: { type: 'DT_INT32' }, keep_dims: { b: false } } },
+      {
+        name: 'image',
+        op: 'Placeholder',
+        attr: {
+          dtype: { type: 'DT_FLOAT' },
+          shape: { shape: { dim: [{ size: '-1' }, { size: '8' }, { size: '8' }, { size: '3' }] } },
+        },
+      },
+      {
+        name: 'axes',
+        op: 'Const',
+        attr: {
+          dtype: { type: 'DT_INT32' },
+          value: { tensor: { dtype: 'DT_INT32', tensorShape: { dim: [{ size: '2' }] } } },
+        },
+      },
+      {
+        name: 'pooled',
+        op: 'Mean',
+        input: ['image', 'axes'],
+        attr: { T: { type: 'DT_FLOAT' }, Tidx: { type: 'DT_INT32' }, keep_dims: { b: false } },
+      },
     ],
     versions: { producer: 1 },
   };
   writeFileSync(join(dir, 'weights.bin'), Buffer.from(new Int32Array([1, 2]).buffer));
-  writeFileSync(join(dir, 'model.json'), JSON.stringify({
-    format: 'graph-model', modelTopology,
-    weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'axes', shape: [2], dtype: 'int32' }] }],
-  }));
+  writeFileSync(
+    join(dir, 'model.json'),
+    JSON.stringify({
+      format: 'graph-model',
+      modelTopology,
+      weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'axes', shape: [2], dtype: 'int32' }] }],
+    }),
+  );
 }
 
 describe('graph-model backbones', () => {
   it('load from the bundle and yield the declared feature node', async () => {
     await initBackend('wasm');
     writeGraphModel(join(tmp.dir, 'bundle', 'backbone'));
-    const bb = await Backbone.load({ id: 'mean-rgb', format: 'tfjs-graph', path: 'backbone', inputSize: 8, mean: [0, 0, 0], std: [1, 1, 1], featureNode: 'pooled', featureDim: 3 }, join(tmp.dir, 'bundle'));
+    const bb = await Backbone.load(
+      {
+        id: 'mean-rgb',
+        format: 'tfjs-graph',
+        path: 'backbone',
+        inputSize: 8,
+        mean: [0, 0, 0],
+        std: [1, 1, 1],
+        featureNode: 'pooled',
+        featureDim: 3,
+      },
+      join(tmp.dir, 'bundle'),
+    );
     const before = tf.memory().numTensors;
     const x = tf.tidy(() => tf.stack([tf.fill([8, 8, 3], 0.5), tf.fill([8, 8, 3], 2)])) as tf.Tensor4D;
     const f = bb.features(x);

@@ -11,7 +11,10 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The golden numbers live outside the repo in the workplace; CI copies keep them in test/fixtures. */
 export function loadReference(): Reference {
-  const candidates = [join(ROOT, 'test', 'fixtures', 'vsepp-reference.json'), join(ROOT, '..', 'shared', 'fixtures', 'vsepp-reference.json')];
+  const candidates = [
+    join(ROOT, 'test', 'fixtures', 'vsepp-reference.json'),
+    join(ROOT, '..', 'shared', 'fixtures', 'vsepp-reference.json'),
+  ];
   for (const p of candidates) {
     try {
       return JSON.parse(readFileSync(p, 'utf8')) as Reference;
@@ -24,7 +27,15 @@ export function loadReference(): Reference {
 
 export interface Reference {
   about: string;
-  loss: { margin: number; max_violation: boolean; im: number[][]; s: number[][]; loss: number; grad_im: number[][]; grad_s: number[][] }[];
+  loss: {
+    margin: number;
+    max_violation: boolean;
+    im: number[][];
+    s: number[][];
+    loss: number;
+    grad_im: number[][];
+    grad_s: number[][];
+  }[];
   recall: {
     images: number[][];
     captions: number[][];
@@ -32,7 +43,13 @@ export interface Reference {
     t2i: { r1: number; r5: number; r10: number; medr: number; meanr: number; ranks: number[] };
   }[];
   gru: GruCase[];
-  lngru: (GruCase & { eps: number; ln_ih_gain: number[]; ln_ih_bias: number[]; ln_hh_gain: number[]; ln_hh_bias: number[] })[];
+  lngru: (GruCase & {
+    eps: number;
+    ln_ih_gain: number[];
+    ln_ih_bias: number[];
+    ln_hh_gain: number[];
+    ln_hh_bias: number[];
+  })[];
 }
 
 export interface GruCase {
@@ -65,19 +82,30 @@ export function tempDir(prefix = 'glimpse-test-'): { dir: string; cleanup: () =>
 }
 
 /** Backends the engine can pick on this machine; the native ones only where they installed. */
-export const TEST_BACKENDS: BackendName[] = (process.env.GLIMPSE_TEST_BACKENDS?.split(',') as BackendName[] | undefined) ?? ['wasm', 'cpu'];
+export const TEST_BACKENDS: BackendName[] = (process.env.GLIMPSE_TEST_BACKENDS?.split(',') as
+  BackendName[] | undefined) ?? ['wasm', 'cpu'];
 
 import { spawnSync } from 'node:child_process';
 
-export interface CliRun { code: number; stdout: string; stderr: string; json: () => unknown }
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: () => unknown;
+}
 
 /** Runs the real CLI as a user would (through tsx), with an isolated data dir. */
 export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
-    cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000,
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 300_000,
   });
   return {
-    code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr,
+    code: r.status ?? -1,
+    stdout: r.stdout,
+    stderr: r.stderr,
     json: () => JSON.parse(r.stdout.trim().split('\n').pop()!),
   };
 }

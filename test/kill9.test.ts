@@ -29,8 +29,15 @@ beforeAll(async () => {
     mkdirSync(dir, { recursive: true });
     const colour = `#${[0, 0, 0].map(() => rng.int(256).toString(16).padStart(2, '0')).join('')}`;
     await sharp({ create: { width: 800, height: 600, channels: 3, background: colour } })
-      .composite([{ input: Buffer.from(`<svg width="800" height="600"><circle cx="${rng.int(800)}" cy="${rng.int(600)}" r="150" fill="#fff"/></svg>`) }])
-      .jpeg().toFile(join(dir, `photo-${i}.jpg`));
+      .composite([
+        {
+          input: Buffer.from(
+            `<svg width="800" height="600"><circle cx="${rng.int(800)}" cy="${rng.int(600)}" r="150" fill="#fff"/></svg>`,
+          ),
+        },
+      ])
+      .jpeg()
+      .toFile(join(dir, `photo-${i}.jpg`));
   }
 }, 240_000);
 afterAll(() => tmp.cleanup());
@@ -54,23 +61,52 @@ function count(): number {
  */
 function indexThenKill(kill: { afterMs: number } | { atPhotos: number }): Promise<{ completed: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'index', photos, '--model', model, '--data-dir', dataDir, '--json'],
-      { cwd: ROOT, stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'src/cli/main.ts'),
+        'index',
+        photos,
+        '--model',
+        model,
+        '--data-dir',
+        dataDir,
+        '--json',
+      ],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
     let killed = false;
-    const doKill = () => { if (!killed) { killed = true; child.kill('SIGKILL'); } };
-    const timer = 'afterMs' in kill ? setTimeout(doKill, kill.afterMs) : setInterval(() => { if (count() >= kill.atPhotos) doKill(); }, 10);
-    child.on('exit', (code) => { clearTimeout(timer); clearInterval(timer); resolve({ completed: code === 0 && !killed }); });
+    const doKill = () => {
+      if (!killed) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    };
+    const timer =
+      'afterMs' in kill
+        ? setTimeout(doKill, kill.afterMs)
+        : setInterval(() => {
+            if (count() >= kill.atPhotos) doKill();
+          }, 10);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      clearInterval(timer);
+      resolve({ completed: code === 0 && !killed });
+    });
   });
 }
 
 function check(): { integrity: string; photos: number; distinctPaths: number; embedded: number; fts: number } {
   // Killed before the database was created: nothing to check yet.
-  if (!existsSync(join(dataDir, 'library.db'))) return { integrity: 'ok', photos: 0, distinctPaths: 0, embedded: 0, fts: 0 };
+  if (!existsSync(join(dataDir, 'library.db')))
+    return { integrity: 'ok', photos: 0, distinctPaths: 0, embedded: 0, fts: 0 };
   const db = new Database(join(dataDir, 'library.db'));
   try {
     const one = (sql: string) => Object.values(db.prepare(sql).get() as object)[0] as number;
     return {
-      integrity: (db.pragma('integrity_check', { simple: true }) as string),
+      integrity: db.pragma('integrity_check', { simple: true }) as string,
       photos: one('SELECT count(*) FROM photos'),
       distinctPaths: one('SELECT count(DISTINCT path) FROM photos'),
       embedded: one('SELECT count(*) FROM embeddings'),
@@ -87,7 +123,10 @@ describe('kill -9 during indexing', () => {
     let midRun = 0;
     for (let round = 0; round < 6; round++) {
       const before = count();
-      const kill = round % 2 === 0 ? { afterMs: 300 + rng.int(1500) } : { atPhotos: before + 1 + rng.int(Math.max(1, N - before - 20)) };
+      const kill =
+        round % 2 === 0
+          ? { afterMs: 300 + rng.int(1500) }
+          : { atPhotos: before + 1 + rng.int(Math.max(1, N - before - 20)) };
       const { completed } = await indexThenKill(kill);
       const c = check();
       if (!completed && c.photos > before && c.photos < N) midRun++;
@@ -104,7 +143,10 @@ describe('kill -9 during indexing', () => {
     const summary = r.json() as { failed: number; cancelled: boolean };
     expect(summary).toMatchObject({ failed: 0, cancelled: false });
     expect(check()).toEqual({ integrity: 'ok', photos: N, distinctPaths: N, embedded: N, fts: N });
-    const again = runCli(['index', photos, '--model', model, '--data-dir', dataDir, '--json']).json() as { indexed: number; skipped: number };
+    const again = runCli(['index', photos, '--model', model, '--data-dir', dataDir, '--json']).json() as {
+      indexed: number;
+      skipped: number;
+    };
     expect(again).toMatchObject({ indexed: 0, skipped: N });
   });
 });

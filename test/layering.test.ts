@@ -46,7 +46,11 @@ describe('wrong-way imports are lint errors', () => {
     ['the renderer importing fs', 'src/renderer/src/x.ts', use('readFileSync', 'fs')],
     ['the renderer importing Electron', 'src/renderer/src/x.ts', use('ipcRenderer', 'electron')],
     ['shared importing Node', 'src/shared/x.ts', use('join', 'node:path')],
-    ['SQL outside the store files', 'src/core/search/x.ts', 'export const f = (db: { prepare(s: string): unknown }) => db.prepare("SELECT 1");\n'],
+    [
+      'SQL outside the store files',
+      'src/core/search/x.ts',
+      'export const f = (db: { prepare(s: string): unknown }) => db.prepare("SELECT 1");\n',
+    ],
     ['the database driver outside the store files', 'src/core/library/x.ts', use('Database', 'better-sqlite3')],
   ])('%s', async (_what, file, code) => {
     expect((await restricted(file, code)).length).toBe(1);
@@ -62,7 +66,11 @@ describe('wrong-way imports are lint errors', () => {
     ['transport importing app', 'src/core/transport/x.ts', use('createEngineApi', '../app/api.js')],
     ['core using Node', 'src/core/engine/x.ts', use('readFileSync', 'node:fs')],
     ['a store file using SQL', 'src/core/library/store.ts', use('Database', 'better-sqlite3')],
-    ['the renderer importing the contract', 'src/renderer/src/x.ts', "import type { GlimpseApi } from '../../shared/contract';\nexport type A = GlimpseApi;\n"],
+    [
+      'the renderer importing the contract',
+      'src/renderer/src/x.ts',
+      "import type { GlimpseApi } from '../../shared/contract';\nexport type A = GlimpseApi;\n",
+    ],
   ])('allowed: %s', async (_what, file, code) => {
     expect(await restricted(file, code)).toEqual([]);
   });

@@ -32,7 +32,10 @@ beforeAll(async () => {
   fx = await makePhotoFixture(join(tmp.dir, 'photos'));
   lib = new Library({ store: LibraryStore.open(dataDir), embedder, dataDir });
 }, 240_000);
-afterAll(() => { lib?.close(); tmp.cleanup(); });
+afterAll(() => {
+  lib?.close();
+  tmp.cleanup();
+});
 
 const rel = (p: string) => p.slice(fx.root.length + 1);
 
@@ -40,21 +43,36 @@ describe('indexing a folder', () => {
   it('indexes every good photo and records each bad one with its named reason', async () => {
     const s = await lib.index([fx.root]);
     expect(s.cancelled).toBe(false);
-    const indexed = withRawDb(lib.deps.dataDir, (db) => db.prepare('SELECT path FROM photos ORDER BY path').all() as { path: string }[]).map((r) => r.path);
+    const indexed = withRawDb(
+      lib.deps.dataDir,
+      (db) => db.prepare('SELECT path FROM photos ORDER BY path').all() as { path: string }[],
+    ).map((r) => r.path);
     expect(indexed.map(rel).sort()).toEqual(fx.good.map(rel).sort());
     expect(s.indexed).toBe(fx.good.length);
     const failures = new Map(s.failures.map((f) => [f.path, f.reason]));
-    for (const [path, reason] of Object.entries(fx.bad)) expect([rel(path), failures.get(path)]).toEqual([rel(path), reason]);
+    for (const [path, reason] of Object.entries(fx.bad))
+      expect([rel(path), failures.get(path)]).toEqual([rel(path), reason]);
     expect(s.failures.find((f) => f.path.endsWith('notes.pdf'))?.detail).toMatch(/pdf/);
     const notes = new Map(s.warnings.map((w) => [rel(w.path), w.reason]));
     expect(notes.get('misc/png-named.jpg')).toBe('wrong-extension');
     expect(notes.get('misc/animated.gif')).toBe('animated');
-    expect(lib.status().counts).toMatchObject({ photos: fx.good.length, embedded: fx.good.length, stale: 0, failures: Object.keys(fx.bad).length });
+    expect(lib.status().counts).toMatchObject({
+      photos: fx.good.length,
+      embedded: fx.good.length,
+      stale: 0,
+      failures: Object.keys(fx.bad).length,
+    });
   });
 
   it('reads EXIF, GPS and XMP, applies orientation, and writes thumbnails', () => {
     const red = lib.store.photoByPath(join(fx.root, '2021/winter/red circle.jpg'))!;
-    expect(red).toMatchObject({ camera_make: 'Canon', camera_model: 'EOS 5D', title: 'Kids on a red sled', description: 'Snow day in the park', keywords: 'winter, sledge' });
+    expect(red).toMatchObject({
+      camera_make: 'Canon',
+      camera_model: 'EOS 5D',
+      title: 'Kids on a red sled',
+      description: 'Snow day in the park',
+      keywords: 'winter, sledge',
+    });
     expect(red.taken_at).toMatch(/^2021-12-24/);
     const blue = lib.store.photoByPath(join(fx.root, '2021/summer/blue square.jpg'))!;
     expect(blue.lat).toBeCloseTo(48.857, 2);
@@ -74,7 +92,11 @@ describe('indexing a folder', () => {
     const from = join(fx.root, 'misc/purple.webp');
     const to = join(fx.root, 'moved here/purple renamed.webp');
     const before = lib.store.photoByPath(from)!;
-    const vec = (id: number) => withRawDb(lib.deps.dataDir, (db) => (db.prepare('SELECT vector FROM embeddings WHERE photo_id = ?').get(id) as { vector: Buffer }).vector);
+    const vec = (id: number) =>
+      withRawDb(
+        lib.deps.dataDir,
+        (db) => (db.prepare('SELECT vector FROM embeddings WHERE photo_id = ?').get(id) as { vector: Buffer }).vector,
+      );
     const v0 = vec(before.id);
     mkdirSync(join(fx.root, 'moved here'));
     renameSync(from, to);
@@ -107,7 +129,7 @@ describe('search', () => {
     expect(page2.map((h) => h.id)).not.toContain(hits[0]!.id);
   });
 
-  it('finds a word from the photo\'s own text or its file name (hybrid)', async () => {
+  it("finds a word from the photo's own text or its file name (hybrid)", async () => {
     const sled = await lib.search('sledge', { limit: 3 });
     expect(rel(sled[0]!.path)).toBe('2021/winter/red circle.jpg');
     expect(sled[0]!.keyword).toBe(true);
@@ -119,7 +141,10 @@ describe('search', () => {
     const paths = async (o: object) => (await lib.search('photo', { limit: 100, ...o })).map((h) => rel(h.path)).sort();
     expect(await paths({ since: '2021-12-01', until: '2022-01-01' })).toEqual(['2021/winter/red circle.jpg']);
     expect(await paths({ hasGps: true })).toEqual(['2021/summer/blue square.jpg', '2022/duplicate of blue square.jpg']);
-    expect(await paths({ camera: 'nikon' })).toEqual(['2021/summer/blue square.jpg', '2022/duplicate of blue square.jpg']);
+    expect(await paths({ camera: 'nikon' })).toEqual([
+      '2021/summer/blue square.jpg',
+      '2022/duplicate of blue square.jpg',
+    ]);
     expect((await paths({ folder: join(fx.root, '2021') })).every((p) => p.startsWith('2021/'))).toBe(true);
   });
 
@@ -139,7 +164,7 @@ describe('similar photos and captions', () => {
     expect(hits.some((h) => rel(h.path) === '2021/summer/blue square.jpg')).toBe(false);
   });
 
-  it('stores captions at index time, with the user\'s own words in the bank', async () => {
+  it("stores captions at index time, with the user's own words in the bank", async () => {
     const red = lib.store.photoByPath(join(fx.root, '2021/winter/red circle.jpg'))!;
     const stored = lib.bank.stored(red.id);
     expect(stored.length).toBe(5);
@@ -166,7 +191,10 @@ describe('model change and separate libraries', () => {
     const s = await lib2.index([]);
     expect(s.reembedded).toBe(lib2.status().counts.photos);
     expect(lib2.status().counts).toMatchObject({ stale: 0 });
-    const n = withRawDb(lib2.deps.dataDir, (db) => (db.prepare('SELECT count(DISTINCT model_id) n FROM captions').get() as { n: number }).n);
+    const n = withRawDb(
+      lib2.deps.dataDir,
+      (db) => (db.prepare('SELECT count(DISTINCT model_id) n FROM captions').get() as { n: number }).n,
+    );
     expect(n).toBe(1);
     lib2.close();
     other.dispose();

@@ -54,16 +54,59 @@ async function tfjsFeatures(spec: BackboneSpec, dir: string, pixels: Float32Arra
 function everyLayerModel(): tf.LayersModel {
   const init = (k: number) => tf.initializers.randomNormal({ mean: 0, stddev: 0.3, seed: k });
   const input = tf.input({ shape: [19, 19, 3], name: 'image' });
-  const padded = tf.layers.zeroPadding2d({ padding: [[0, 1], [1, 0]], name: 'pad' }).apply(input) as tf.SymbolicTensor;
-  const c1 = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', biasInitializer: init(9), kernelInitializer: init(1), name: 'c1' }).apply(padded) as tf.SymbolicTensor;
-  const bn = tf.layers.batchNormalization({ name: 'bn', betaInitializer: init(2), gammaInitializer: tf.initializers.ones(), movingMeanInitializer: init(3), movingVarianceInitializer: tf.initializers.constant({ value: 1.7 }) }).apply(c1) as tf.SymbolicTensor;
+  const padded = tf.layers
+    .zeroPadding2d({
+      padding: [
+        [0, 1],
+        [1, 0],
+      ],
+      name: 'pad',
+    })
+    .apply(input) as tf.SymbolicTensor;
+  const c1 = tf.layers
+    .conv2d({
+      filters: 8,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      activation: 'relu',
+      biasInitializer: init(9),
+      kernelInitializer: init(1),
+      name: 'c1',
+    })
+    .apply(padded) as tf.SymbolicTensor;
+  const bn = tf.layers
+    .batchNormalization({
+      name: 'bn',
+      betaInitializer: init(2),
+      gammaInitializer: tf.initializers.ones(),
+      movingMeanInitializer: init(3),
+      movingVarianceInitializer: tf.initializers.constant({ value: 1.7 }),
+    })
+    .apply(c1) as tf.SymbolicTensor;
   const r6 = tf.layers.reLU({ maxValue: 6, name: 'r6' }).apply(bn) as tf.SymbolicTensor;
-  const dw = tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', useBias: true, biasInitializer: init(8), depthwiseInitializer: init(4), name: 'dw' }).apply(r6) as tf.SymbolicTensor;
-  const c2 = tf.layers.conv2d({ filters: 16, kernelSize: 1, useBias: false, kernelInitializer: init(5), name: 'c2' }).apply(r6) as tf.SymbolicTensor;
+  const dw = tf.layers
+    .depthwiseConv2d({
+      kernelSize: 3,
+      depthMultiplier: 2,
+      padding: 'same',
+      useBias: true,
+      biasInitializer: init(8),
+      depthwiseInitializer: init(4),
+      name: 'dw',
+    })
+    .apply(r6) as tf.SymbolicTensor;
+  const c2 = tf.layers
+    .conv2d({ filters: 16, kernelSize: 1, useBias: false, kernelInitializer: init(5), name: 'c2' })
+    .apply(r6) as tf.SymbolicTensor;
   const sum = tf.layers.add({ name: 'sum' }).apply([dw, c2]) as tf.SymbolicTensor;
   const act = tf.layers.activation({ activation: 'tanh', name: 'act' }).apply(sum) as tf.SymbolicTensor;
-  const maxp = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'maxp' }).apply(act) as tf.SymbolicTensor;
-  const avgp = tf.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'avgp' }).apply(act) as tf.SymbolicTensor;
+  const maxp = tf.layers
+    .maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'maxp' })
+    .apply(act) as tf.SymbolicTensor;
+  const avgp = tf.layers
+    .averagePooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'avgp' })
+    .apply(act) as tf.SymbolicTensor;
   const cat = tf.layers.concatenate({ name: 'cat' }).apply([maxp, avgp]) as tf.SymbolicTensor;
   const flat = tf.layers.flatten({ name: 'flat' }).apply(cat) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: flat });
@@ -101,16 +144,29 @@ describe.skipIf(typeof ort === 'string' && !process.env.GLIMPSE_REQUIRE_ORT)('th
   it('translates padding, strides, depthwise, batch norm, ReLU6, add, concat, pooling and flatten exactly', async () => {
     const dir = join(tmp.dir, 'every-layer');
     await saveLayersModel(everyLayerModel(), join(dir, 'backbone'));
-    const spec: BackboneSpec = { id: 'every-layer', format: 'tfjs-layers', path: 'backbone', inputSize: 19, mean: [0, 0, 0], std: [1, 1, 1], featureNode: 'flat', featureDim: 5 * 5 * 32 };
+    const spec: BackboneSpec = {
+      id: 'every-layer',
+      format: 'tfjs-layers',
+      path: 'backbone',
+      inputSize: 19,
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      featureNode: 'flat',
+      featureDim: 5 * 5 * 32,
+    };
     const px = randomPixels(2, 19, 2);
     const onnx = await openOnnxBackbone(spec, dir, 1);
     expectClose(await onnx.features(px, 2), await tfjsFeatures(spec, dir, px, 2), 1e-4);
     // An inner layer as the feature node: its spatial map is average-pooled, as Backbone.features does.
     const inner = { ...spec, featureNode: 'sum', featureDim: 16 };
-    expectClose(await (await openOnnxBackbone(inner, dir, 1)).features(px, 2), await tfjsFeatures(inner, dir, px, 2), 1e-4);
+    expectClose(
+      await (await openOnnxBackbone(inner, dir, 1)).features(px, 2),
+      await tfjsFeatures(inner, dir, px, 2),
+      1e-4,
+    );
   });
 
-  it('translates a TensorFlow graph (a detector\'s ops: fused convs, hard-swish, squeeze-excite, upsampling, concat) exactly', async () => {
+  it("translates a TensorFlow graph (a detector's ops: fused convs, hard-swish, squeeze-excite, upsampling, concat) exactly", async () => {
     const dir = join(tmp.dir, 'every-op-graph');
     const spec = writeEveryOpGraph(dir);
     const px = randomPixels(3, 16, 4);
@@ -127,7 +183,9 @@ describe.skipIf(typeof ort === 'string' && !process.env.GLIMPSE_REQUIRE_ORT)('th
     bb.dispose();
     expectClose(await tfjsFeatures(spec, join(tmp.dir, 'resaved'), px, 3), want, 0);
     expect(() => graphToOnnx(readModelArtifacts(join(dir, 'backbone')), 'nope')).toThrow(/graph has no node "nope"/);
-    expect(() => graphToOnnx(readModelArtifacts(join(dir, 'backbone')), 'cat@sum')).toThrow(/pooling must be @avg or @max/);
+    expect(() => graphToOnnx(readModelArtifacts(join(dir, 'backbone')), 'cat@sum')).toThrow(
+      /pooling must be @avg or @max/,
+    );
   });
 
   it('runs the tests\' tiny CNN, whose feature layer is called "features" like nothing in the ONNX graph', async () => {
@@ -135,16 +193,30 @@ describe.skipIf(typeof ort === 'string' && !process.env.GLIMPSE_REQUIRE_ORT)('th
     const tiny = tinyCnn(16, 8, 3);
     await tiny.save(dir);
     const px = randomPixels(2, 16, 3);
-    expectClose(await (await openOnnxBackbone(tiny.spec, dir, 1)).features(px, 2), await tfjsFeatures(tiny.spec, dir, px, 2), 1e-4);
+    expectClose(
+      await (await openOnnxBackbone(tiny.spec, dir, 1)).features(px, 2),
+      await tfjsFeatures(tiny.spec, dir, px, 2),
+      1e-4,
+    );
     tiny.dispose();
   });
 
   it('names the layer it cannot translate', async () => {
     const dir = join(tmp.dir, 'dense');
-    const m = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, name: 'conv' }), tf.layers.flatten({ name: 'flat' }), tf.layers.dense({ units: 3, name: 'head' })] });
+    const m = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, name: 'conv' }),
+        tf.layers.flatten({ name: 'flat' }),
+        tf.layers.dense({ units: 3, name: 'head' }),
+      ],
+    });
     await saveLayersModel(m, join(dir, 'backbone'));
-    expect(() => kerasToOnnx(readModelArtifacts(join(dir, 'backbone')), { featureNode: 'head' })).toThrow(/head: layer type Dense has no ONNX translation/);
-    expect(() => kerasToOnnx(readModelArtifacts(join(dir, 'backbone')), { featureNode: 'nope' })).toThrow(/no layer named "nope"/);
+    expect(() => kerasToOnnx(readModelArtifacts(join(dir, 'backbone')), { featureNode: 'head' })).toThrow(
+      /head: layer type Dense has no ONNX translation/,
+    );
+    expect(() => kerasToOnnx(readModelArtifacts(join(dir, 'backbone')), { featureNode: 'nope' })).toThrow(
+      /no layer named "nope"/,
+    );
     // Up to a translatable layer it works.
     expect(kerasToOnnx(readModelArtifacts(join(dir, 'backbone')), { featureNode: 'flat' }).length).toBeGreaterThan(100);
   });

@@ -11,7 +11,9 @@ export async function trainTinyModel(dir: string, seed = 0): Promise<string> {
   await makeImageFolder(data, { perConcept: 4, seed: 5 + seed });
   const api = createEngineApi({ dataDir: join(dir, 'unused') });
   const r = await api.train({
-    data, out, backbone: 'tiny-cnn',
+    data,
+    out,
+    backbone: 'tiny-cnn',
     config: { embedSize: 32, wordDim: 16, batchSize: 16, numEpochs: 12, vocabThreshold: 1, learningRate: 1e-3, seed },
   });
   api.close();

@@ -38,7 +38,9 @@ const nameOf = (p: string) => p.split('/').pop()!;
 
 /** Web mode as a user starts it (glimpse serve), with the shipped default model. */
 async function serve(dir: string): Promise<{ server: ChildProcess; url: URL }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'glimpse.js'), 'serve', '--json', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'glimpse.js'), 'serve', '--json', '--data-dir', dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const first = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`glimpse serve exited with ${code}`)));
@@ -56,7 +58,8 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
 /** The running server's API, called as the renderer does (token as a bearer header here). */
 async function call<T>(method: MethodName, input: object): Promise<T> {
   const res = await fetch(new URL(`/api/${method}`, url), {
-    method: 'POST', body: JSON.stringify(input),
+    method: 'POST',
+    body: JSON.stringify(input),
     headers: { 'content-type': 'application/json', authorization: `Bearer ${url.searchParams.get('token')}` },
   });
   const r = (await res.json()) as Result<T>;
@@ -68,7 +71,10 @@ async function call<T>(method: MethodName, input: object): Promise<T> {
 async function ranking(query: string, group: string[]): Promise<{ mean: number; top8: number }> {
   const r = await call<SearchOutput>('search', { query, limit: 100 });
   const ranks = r.results.map((x, i) => (group.includes(x.path) ? i : -1)).filter((i) => i >= 0);
-  return { mean: ranks.reduce((s, x) => s + x, 0) / ranks.length, top8: r.results.slice(0, 8).filter((x) => group.includes(x.path)).length };
+  return {
+    mean: ranks.reduce((s, x) => s + x, 0) / ranks.length,
+    top8: r.results.slice(0, 8).filter((x) => group.includes(x.path)).length,
+  };
 }
 
 async function idle(): Promise<void> {
@@ -85,12 +91,21 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
     mkdirSync(ARTIFACTS, { recursive: true });
     // Always build: a stale out/renderer would test yesterday's UI.
     const b = spawnSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'ignore' });
-    if (b.status !== 0 || !existsSync(join(STATIC, 'index.html'))) throw new Error('building the renderer failed (npm run build)');
+    if (b.status !== 0 || !existsSync(join(STATIC, 'index.html')))
+      throw new Error('building the renderer failed (npm run build)');
     fx = await makeUiFixture(join(tmp.dir, 'photos'));
     ({ server, url } = await serve(dataDir));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -127,7 +142,9 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
     await first.locator('button.open').click();
     const viewer = page.getByTestId('photo-view');
     await viewer.waitFor();
-    await expect.poll(() => viewer.getByTestId('captions').locator('li').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    await expect
+      .poll(() => viewer.getByTestId('captions').locator('li').count(), { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(3);
     expect(await viewer.getByTestId('captions').locator('li').first().textContent()).toMatch(/\S+.*\d\.\d\d/);
     await shot('photo-view');
     await page.keyboard.press('ArrowRight');
@@ -214,7 +231,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
     // A folder that does not exist: a readable message, and the page still works.
     await page.getByLabel('Folder path').fill(join(tmp.dir, 'nope'));
     await page.getByRole('button', { name: 'Add folder' }).click();
-    await page.getByRole('alert').getByText(/no such folder/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/no such folder/)
+      .waitFor();
     await page.keyboard.press('Escape');
     expect(await page.getByRole('alert').count()).toBe(0);
     expect(pageErrors).toEqual([]);
@@ -226,14 +246,14 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
     const rootId = store.addRoot('/photos');
     store.close();
     withRawDb(big, (db) => {
-    const ins = db.prepare(`INSERT INTO photos (root_id, path, folder, name, size, mtime_ms, hash, indexed_at)
+      const ins = db.prepare(`INSERT INTO photos (root_id, path, folder, name, size, mtime_ms, hash, indexed_at)
       VALUES (?, ?, '/photos', ?, 1, 0, ?, '2026-01-01')`);
-    db.transaction(() => {
-      for (let i = 0; i < 100_000; i++) {
-        const name = `img${String(i).padStart(6, '0')}.jpg`;
-        ins.run(rootId, `/photos/${name}`, name, createHash('sha1').update(name).digest('hex'));
-      }
-    })();
+      db.transaction(() => {
+        for (let i = 0; i < 100_000; i++) {
+          const name = `img${String(i).padStart(6, '0')}.jpg`;
+          ins.run(rootId, `/photos/${name}`, name, createHash('sha1').update(name).digest('hex'));
+        }
+      })();
     });
     const second = await serve(big);
     const p = await browser.newPage({ viewport: { width: 1280, height: 860 } });
@@ -243,10 +263,18 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
       const tiles = () => p.locator('[data-testid=grid] .tile').count();
       expect(await tiles()).toBeLessThan(200);
       // Jump to the end, then to the middle: the tiles there load, and the DOM stays small.
-      for (const [to, name] of [[1, 'img099999.jpg'], [0.5, null]] as const) {
-        await p.getByTestId('grid').evaluate((el, f) => { el.scrollTop = (el.scrollHeight - el.clientHeight) * f; }, to);
+      for (const [to, name] of [
+        [1, 'img099999.jpg'],
+        [0.5, null],
+      ] as const) {
+        await p.getByTestId('grid').evaluate((el, f) => {
+          el.scrollTop = (el.scrollHeight - el.clientHeight) * f;
+        }, to);
         if (name) await p.getByLabel(`Select ${name}`, { exact: true }).waitFor();
-        else await expect.poll(() => p.locator('[data-testid=grid] .tile .placeholder').count(), { timeout: 30_000 }).toBe(0);
+        else
+          await expect
+            .poll(() => p.locator('[data-testid=grid] .tile .placeholder').count(), { timeout: 30_000 })
+            .toBe(0);
         expect(await tiles()).toBeLessThan(200);
       }
       await p.screenshot({ path: join(ARTIFACTS, 'grid-100k.png') });

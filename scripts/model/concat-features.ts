@@ -16,7 +16,11 @@ if (parts.length < 2) throw new Error('usage: concat-features.ts <backbone> <bac
 const dir = join(CORPUS_DIR, '..', 'features');
 const inputs = parts.map((p) => {
   const path = join(dir, `${featureName(p)}.npy`);
-  const meta = JSON.parse(readFileSync(path.replace(/\.npy$/, '.ids.json'), 'utf8')) as { ids: string[]; seconds: number; runtime?: string };
+  const meta = JSON.parse(readFileSync(path.replace(/\.npy$/, '.ids.json'), 'utf8')) as {
+    ids: string[];
+    seconds: number;
+    runtime?: string;
+  };
   return { matrix: new NpyMatrix(path), rowOf: new Map(meta.ids.map((id, r) => [id, r])), meta };
 });
 const ids = inputs[0]!.meta.ids.filter((id) => inputs.every((i) => i.rowOf.has(id)));
@@ -31,9 +35,16 @@ ids.forEach((id, r) => {
 });
 const name = featureName(parts.join('+'));
 writeFileSync(join(dir, `${name}.npy`), encodeNpy(out, ids.length, dim));
-writeFileSync(join(dir, `${name}.ids.json`), JSON.stringify({
-  backbone: parts.join('+'), runtime: inputs.map((i) => i.meta.runtime).join(' + '), views: 0, ids, failed: [],
-  seconds: inputs.reduce((s, i) => s + i.meta.seconds, 0),
-}));
+writeFileSync(
+  join(dir, `${name}.ids.json`),
+  JSON.stringify({
+    backbone: parts.join('+'),
+    runtime: inputs.map((i) => i.meta.runtime).join(' + '),
+    views: 0,
+    ids,
+    failed: [],
+    seconds: inputs.reduce((s, i) => s + i.meta.seconds, 0),
+  }),
+);
 inputs.forEach((i) => i.matrix.close());
 console.log(`${name}: ${ids.length} images x ${dim} features`);

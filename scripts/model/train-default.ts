@@ -30,58 +30,125 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TRAIN_SETS = ['openclipart', 'emoji-google', 'emoji-twitter'];
 export const EVAL_SETS: { name: string; sets: string[]; note: string }[] = [
   { name: 'openclipart held-out folders', sets: ['openclipart'], note: 'clip art from folders never trained on' },
-  { name: 'emoji held-out concepts (Google, Twitter)', sets: ['emoji-google', 'emoji-twitter'], note: 'code points never trained on' },
-  { name: 'emoji other artists (Apple, Facebook)', sets: ['emoji-apple', 'emoji-facebook'], note: 'held-out code points, artists never trained on' },
-  { name: 'CC0 photos (scikit-image, @stdlib)', sets: ['photos-cc0'], note: '27 real photos with one-line descriptions' },
+  {
+    name: 'emoji held-out concepts (Google, Twitter)',
+    sets: ['emoji-google', 'emoji-twitter'],
+    note: 'code points never trained on',
+  },
+  {
+    name: 'emoji other artists (Apple, Facebook)',
+    sets: ['emoji-apple', 'emoji-facebook'],
+    note: 'held-out code points, artists never trained on',
+  },
+  {
+    name: 'CC0 photos (scikit-image, @stdlib)',
+    sets: ['photos-cc0'],
+    note: '27 real photos with one-line descriptions',
+  },
 ];
 
 const arg = (k: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3);
 
-export function featureDataset(items: CorpusItem[], matrix: NpyMatrix, rowOf: Map<string, number>, split: string, description: string, views?: Views): PairDataset {
+export function featureDataset(
+  items: CorpusItem[],
+  matrix: NpyMatrix,
+  rowOf: Map<string, number>,
+  split: string,
+  description: string,
+  views?: Views,
+): PairDataset {
   const kept = items.filter((i) => rowOf.has(i.id));
   const captions: string[] = [];
   const captionImage: number[] = [];
-  kept.forEach((it, k) => it.captions.forEach((c) => { captions.push(c); captionImage.push(k); }));
+  kept.forEach((it, k) =>
+    it.captions.forEach((c) => {
+      captions.push(c);
+      captionImage.push(k);
+    }),
+  );
   const n = views?.indexOf.size ?? 0;
-  const viewRow = (v: number, id: string) => (views!.indexOf.has(id) && !views!.failed.has(id) ? v * n + views!.indexOf.get(id)! : -1);
-  const augmented = views && { matrix: views.matrix, views: Array.from({ length: views.count }, (_, v) => Int32Array.from(kept, (i) => viewRow(v, i.id))) };
+  const viewRow = (v: number, id: string) =>
+    views!.indexOf.has(id) && !views!.failed.has(id) ? v * n + views!.indexOf.get(id)! : -1;
+  const augmented = views && {
+    matrix: views.matrix,
+    views: Array.from({ length: views.count }, (_, v) => Int32Array.from(kept, (i) => viewRow(v, i.id))),
+  };
   return {
-    description, split, numImages: kept.length, captions, captionImage: Int32Array.from(captionImage), skipped: new SkipReport(),
-    images: { kind: 'features', matrix, rows: Int32Array.from(kept, (i) => rowOf.get(i.id)!), ...(augmented ? { augmented } : {}) },
+    description,
+    split,
+    numImages: kept.length,
+    captions,
+    captionImage: Int32Array.from(captionImage),
+    skipped: new SkipReport(),
+    images: {
+      kind: 'features',
+      matrix,
+      rows: Int32Array.from(kept, (i) => rowOf.get(i.id)!),
+      ...(augmented ? { augmented } : {}),
+    },
   };
 }
 
 /** A training set's augmented views (see features.ts --views), by corpus id. */
-interface Views { matrix: NpyMatrix; count: number; indexOf: Map<string, number>; failed: Set<string> }
+interface Views {
+  matrix: NpyMatrix;
+  count: number;
+  indexOf: Map<string, number>;
+  failed: Set<string>;
+}
 
 /** The augmented views beside `featPath` (<features>.views<V>.npy, the one with most views). */
 function loadViews(featPath: string): Views {
   const dir = dirname(featPath);
   const base = basename(featPath, '.npy');
-  const found = readdirSync(dir).filter((f) => f.startsWith(`${base}.views`) && f.endsWith('.npy'))
+  const found = readdirSync(dir)
+    .filter((f) => f.startsWith(`${base}.views`) && f.endsWith('.npy'))
     .sort((x, y) => parseInt(y.slice(base.length + 6), 10) - parseInt(x.slice(base.length + 6), 10))[0];
-  if (!found) throw new Error(`augment needs augmented views beside ${featPath}: run npx tsx scripts/model/features.ts <backbone> [size] --views=4`);
+  if (!found)
+    throw new Error(
+      `augment needs augmented views beside ${featPath}: run npx tsx scripts/model/features.ts <backbone> [size] --views=4`,
+    );
   const path = join(dir, found);
-  const meta = JSON.parse(readFileSync(path.replace(/\.npy$/, '.ids.json'), 'utf8')) as { ids: string[]; failed: string[]; views: number };
-  return { matrix: new NpyMatrix(path), count: meta.views, indexOf: new Map(meta.ids.map((id, i) => [id, i])), failed: new Set(meta.failed) };
+  const meta = JSON.parse(readFileSync(path.replace(/\.npy$/, '.ids.json'), 'utf8')) as {
+    ids: string[];
+    failed: string[];
+    views: number;
+  };
+  return {
+    matrix: new NpyMatrix(path),
+    count: meta.views,
+    indexOf: new Map(meta.ids.map((id, i) => [id, i])),
+    failed: new Set(meta.failed),
+  };
 }
 
 /** The keyword baseline: rank images by how many query words occur in their file and folder names (path below the data set's root). */
 export function keywordBaseline(items: CorpusItem[]): RecallSummary {
-  const words = items.map((i) => new Set(tokenize(i.image.replace(/^.*\/(models|data|openclipart)\//, '').replace(/[/_.-]+/g, ' '))));
+  const words = items.map(
+    (i) => new Set(tokenize(i.image.replace(/^.*\/(models|data|openclipart)\//, '').replace(/[/_.-]+/g, ' '))),
+  );
   const dim = words.length;
   // Scores as one-hot "embeddings" so the paper's evaluation code ranks them; ties broken by order.
   const caps: string[] = [];
   const owner: number[] = [];
-  items.forEach((it, k) => it.captions.forEach((c) => { caps.push(c); owner.push(k); }));
+  items.forEach((it, k) =>
+    it.captions.forEach((c) => {
+      caps.push(c);
+      owner.push(k);
+    }),
+  );
   const imgs = new Float32Array(items.length * dim);
-  items.forEach((_, k) => { imgs[k * dim + k] = 1; });
+  items.forEach((_, k) => {
+    imgs[k * dim + k] = 1;
+  });
   const capv = new Float32Array(caps.length * dim);
   // Ties (most pairs share no word) are broken at random, so an uninformative name ranks at chance.
   const rng = new Rng(1);
   caps.forEach((c, j) => {
     const q = tokenize(c);
-    words.forEach((w, k) => { capv[j * dim + k] = q.filter((t) => w.has(t)).length + 1e-3 * rng.next(); });
+    words.forEach((w, k) => {
+      capv[j * dim + k] = q.filter((t) => w.has(t)).length + 1e-3 * rng.next();
+    });
   });
   const m = evaluateRetrieval({ images: imgs, captions: capv, dim, perImage: 0, captionImage: Int32Array.from(owner) });
   const s = ({ r1, r5, r10, medr, meanr }: typeof m.i2t) => ({ r1, r5, r10, medr, meanr });
@@ -118,35 +185,72 @@ async function main(): Promise<void> {
   const parts = backboneArg.split('+');
   const featPath = join(CORPUS_DIR, '..', 'features', `${featureName(backboneArg)}.npy`);
   if (!existsSync(featPath)) {
-    throw new Error(`${featPath}: missing; run ${parts.length > 1 ? `npx tsx scripts/model/concat-features.ts ${parts.join(' ')}` : `npx tsx scripts/model/features.ts ${parts[0]!.replace('@', ' ')}`}`);
+    throw new Error(
+      `${featPath}: missing; run ${parts.length > 1 ? `npx tsx scripts/model/concat-features.ts ${parts.join(' ')}` : `npx tsx scripts/model/features.ts ${parts[0]!.replace('@', ' ')}`}`,
+    );
   }
-  const meta = JSON.parse(readFileSync(featPath.replace(/\.npy$/, '.ids.json'), 'utf8')) as { ids: string[]; seconds: number };
+  const meta = JSON.parse(readFileSync(featPath.replace(/\.npy$/, '.ids.json'), 'utf8')) as {
+    ids: string[];
+    seconds: number;
+  };
   const matrix = new NpyMatrix(featPath);
   const rowOf = new Map(meta.ids.map((id, r) => [id, r]));
   const items = readCorpus();
   const pick = (sets: string[], split: string) => items.filter((i) => sets.includes(i.set) && i.split === split);
   const out = arg('out') ?? join(ROOT, 'resources', 'models', 'default');
   const overrides = JSON.parse(arg('config') ?? '{}') as VseConfigInput;
-  const trainDs = featureDataset(pick(TRAIN_SETS, 'train'), matrix, rowOf, 'train', 'openclipart + Google/Twitter emoji (train split)',
-    overrides.augment ? loadViews(featPath) : undefined);
-  const valDs = featureDataset(pick(TRAIN_SETS, 'val'), matrix, rowOf, 'val', 'openclipart + Google/Twitter emoji (validation split)');
+  const trainDs = featureDataset(
+    pick(TRAIN_SETS, 'train'),
+    matrix,
+    rowOf,
+    'train',
+    'openclipart + Google/Twitter emoji (train split)',
+    overrides.augment ? loadViews(featPath) : undefined,
+  );
+  const valDs = featureDataset(
+    pick(TRAIN_SETS, 'val'),
+    matrix,
+    rowOf,
+    'val',
+    'openclipart + Google/Twitter emoji (validation split)',
+  );
   const config = makeConfig({
     // The shipped configuration, chosen by the runs in docs/MODEL.md: VSE0 (the sum of hinges beat
     // max violation here), layer-normalised GRU, 10 epochs with the rate cut after 7 (the backbone
     // comparison used 6 and 4; the longer run is better on every set but the 27 photos, within noise there).
-    imgDim: matrix.cols, embedSize: 256, wordDim: 300, layerNorm: true, maxViolation: false, batchSize: 128, numEpochs: 10,
-    lrUpdate: 7, learningRate: 2e-4, valStep: 100_000, vocabThreshold: 3, maxCaptionLength: 20, ...overrides,
+    imgDim: matrix.cols,
+    embedSize: 256,
+    wordDim: 300,
+    layerNorm: true,
+    maxViolation: false,
+    batchSize: 128,
+    numEpochs: 10,
+    lrUpdate: 7,
+    learningRate: 2e-4,
+    valStep: 100_000,
+    vocabThreshold: 3,
+    maxCaptionLength: 20,
+    ...overrides,
   });
   const t0 = performance.now();
   let bundleDir = arg('eval-only');
   if (!bundleDir) {
-    console.error(`train-default: ${trainDs.numImages} train images (${trainDs.captions.length} captions), ${valDs.numImages} val, backbone ${backboneArg}, backend ${backend.name}`);
+    console.error(
+      `train-default: ${trainDs.numImages} train images (${trainDs.captions.length} captions), ${valDs.numImages} val, backbone ${backboneArg}, backend ${backend.name}`,
+    );
     const runDir = join(out, 'run');
     const result = await train({
-      config, train: trainDs, val: valDs, runDir, backbone: null, resume: process.argv.includes('--resume'),
+      config,
+      train: trainDs,
+      val: valDs,
+      runDir,
+      backbone: null,
+      resume: process.argv.includes('--resume'),
       onEvent: (e) => {
-        if (e.type === 'val') console.error(`epoch ${e.epoch + 1}: val rsum ${e.metrics.rsum.toFixed(1)}${e.best ? ' (best)' : ''}`);
-        if (e.type === 'step' && e.step % 50 === 0) console.error(`step ${e.step}/${e.totalSteps} loss ${e.loss.toFixed(2)} ETA ${Math.round(e.etaSeconds)} s`);
+        if (e.type === 'val')
+          console.error(`epoch ${e.epoch + 1}: val rsum ${e.metrics.rsum.toFixed(1)}${e.best ? ' (best)' : ''}`);
+        if (e.type === 'step' && e.step % 50 === 0)
+          console.error(`step ${e.step}/${e.totalSteps} loss ${e.loss.toFixed(2)} ETA ${Math.round(e.etaSeconds)} s`);
       },
     });
     if (result.status !== 'completed') throw new Error(`training ${result.status}`);
@@ -157,25 +261,61 @@ async function main(): Promise<void> {
       backbone = await Backbone.load(importBackbone(backboneArg, tmp), tmp);
       rmSync(tmp, { recursive: true, force: true });
     }
-    const model = (await import('../../src/core/engine/model/vse.js')).VseModel.fromWeights(result.model.config, result.model.namedWeights(), backbone, 'trained model');
+    const model = (await import('../../src/core/engine/model/vse.js')).VseModel.fromWeights(
+      result.model.config,
+      result.model.namedWeights(),
+      backbone,
+      'trained model',
+    );
     result.model.dispose();
     const recall = [];
     for (const ev of EVAL_SETS) {
-      const ds = featureDataset(items.filter((i) => ev.sets.includes(i.set) && i.split === 'test'), matrix, rowOf, 'test', ev.name);
-      recall.push({ split: ev.name, images: ds.numImages, captions: ds.captions.length, metrics: await validate(model, result.vocab, ds) });
+      const ds = featureDataset(
+        items.filter((i) => ev.sets.includes(i.set) && i.split === 'test'),
+        matrix,
+        rowOf,
+        'test',
+        ev.name,
+      );
+      recall.push({
+        split: ev.name,
+        images: ds.numImages,
+        captions: ds.captions.length,
+        metrics: await validate(model, result.vocab, ds),
+      });
     }
     const bank = [...new Set(trainDs.captions)];
     const manifest = await saveBundle(out, {
-      config: model.config, model, vocab: result.vocab, captionBank: bank, float16: true,
+      config: model.config,
+      model,
+      vocab: result.vocab,
+      captionBank: bank,
+      float16: true,
       card: {
         name: 'Glimpse default model',
         description: `VSE (${model.config.maxViolation ? 'max-violation loss, VSE++' : 'sum-of-hinges loss, VSE0'}; ${model.config.layerNorm ? 'layer-normalised GRU' : 'GRU'}) on ${parts.length > 1 ? `the concatenated features of frozen ${parts.join(' and ')} backbones` : `a frozen ${backboneArg} backbone`}, trained on public-domain clip art and Apache-2.0 / CC-BY-4.0 emoji. See docs/MODEL.md.`,
         trainingData: [
-          { description: TRAINING_SETS, images: trainDs.numImages, captions: trainDs.captions.length, licence: TRAINING_LICENCES },
-          ...parts.map((p) => ({ description: `Backbone: ${p} from the ${packageOf(p)}, frozen${parts.length === 1 ? `; its features took ${Math.round(meta.seconds)} s for the corpus` : ''}`, images: 0, captions: 0, licence: 'MIT' })),
+          {
+            description: TRAINING_SETS,
+            images: trainDs.numImages,
+            captions: trainDs.captions.length,
+            licence: TRAINING_LICENCES,
+          },
+          ...parts.map((p) => ({
+            description: `Backbone: ${p} from the ${packageOf(p)}, frozen${parts.length === 1 ? `; its features took ${Math.round(meta.seconds)} s for the corpus` : ''}`,
+            images: 0,
+            captions: 0,
+            licence: 'MIT',
+          })),
         ],
         recall,
-        training: { backend: backend.name, seconds: result.seconds, steps: result.step, epochs: result.epoch, bestStep: result.best.step },
+        training: {
+          backend: backend.name,
+          seconds: result.seconds,
+          steps: result.step,
+          epochs: result.epoch,
+          bestStep: result.best.step,
+        },
         notes: CARD_NOTES,
       },
     });
@@ -194,8 +334,14 @@ async function main(): Promise<void> {
   }
   b.model.dispose();
   const report = arg('report');
-  if (report) { mkdirSync(dirname(report), { recursive: true }); writeFileSync(report, JSON.stringify({ backbone: backboneArg, config: b.manifest.config, rows }, null, 2)); }
-  for (const r of rows) console.log(`${r.set.padEnd(44)} model rsum ${r.model.rsum.toFixed(1).padStart(6)} (t2i R@1 ${r.model.t2i.r1.toFixed(1)}, R@10 ${r.model.t2i.r10.toFixed(1)})   keyword rsum ${r.keyword.rsum.toFixed(1).padStart(6)} (t2i R@1 ${r.keyword.t2i.r1.toFixed(1)})`);
+  if (report) {
+    mkdirSync(dirname(report), { recursive: true });
+    writeFileSync(report, JSON.stringify({ backbone: backboneArg, config: b.manifest.config, rows }, null, 2));
+  }
+  for (const r of rows)
+    console.log(
+      `${r.set.padEnd(44)} model rsum ${r.model.rsum.toFixed(1).padStart(6)} (t2i R@1 ${r.model.t2i.r1.toFixed(1)}, R@10 ${r.model.t2i.r10.toFixed(1)})   keyword rsum ${r.keyword.rsum.toFixed(1).padStart(6)} (t2i R@1 ${r.keyword.t2i.r1.toFixed(1)})`,
+    );
 }
 
 if (process.argv[1]?.endsWith('train-default.ts')) await main();

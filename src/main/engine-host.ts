@@ -7,7 +7,10 @@ import { serveRpc, type RpcReply, type RpcRequest } from '../core/transport/rpc.
 
 const port = process.parentPort;
 const post = (m: RpcReply) => port.postMessage(m);
-const api = createEngineApi({ dataDir: process.env.GLIMPSE_DATA_DIR, reveal: (path) => post({ type: 'reveal', path }) });
+const api = createEngineApi({
+  dataDir: process.env.GLIMPSE_DATA_DIR,
+  reveal: (path) => post({ type: 'reveal', path }),
+});
 const handle = serveRpc(api, post);
 port.on('message', (e) => handle(e.data as RpcRequest));
 process.on('exit', () => api.close());

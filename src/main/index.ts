@@ -3,7 +3,18 @@
  * utilityProcess (so indexing and training never freeze the window), one IPC handler per contract
  * method forwarded to it, and the glimpse: photo protocol. No logic lives here.
  */
-import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, utilityProcess, type UtilityProcess } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  net,
+  protocol,
+  session,
+  shell,
+  utilityProcess,
+  type UtilityProcess,
+} from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { methods, type MethodName, type Result, type SettingsOutput } from '../shared/contract.js';
@@ -13,10 +24,13 @@ import { resolveMedia } from '../core/transport/media.js';
 import { cachedRoots } from '../core/transport/roots.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CSP = "default-src 'self'; img-src 'self' glimpse: data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'";
+const CSP =
+  "default-src 'self'; img-src 'self' glimpse: data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'";
 
 // Must happen before "ready": glimpse://media/… serves thumbnails and originals to the renderer.
-protocol.registerSchemesAsPrivileged([{ scheme: 'glimpse', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'glimpse', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+]);
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -48,7 +62,10 @@ function startEngine(): RpcClient {
   const client = new RpcClient((m) => child.postMessage(m));
   const spawn = () => {
     // Capped malloc arenas: the engine and its embedding threads otherwise take ~230 MB more RSS.
-    child = utilityProcess.fork(join(here, 'engine-host.js'), [], { serviceName: 'Glimpse engine', env: { MALLOC_ARENA_MAX: '2', ...process.env } });
+    child = utilityProcess.fork(join(here, 'engine-host.js'), [], {
+      serviceName: 'Glimpse engine',
+      env: { MALLOC_ARENA_MAX: '2', ...process.env },
+    });
     child.on('message', (m: RpcReply) => {
       if (m.type === 'reveal') shell.showItemInFolder(m.path);
       else client.receive(m);
@@ -68,11 +85,16 @@ function registerIpc(engine: RpcClient): void {
   for (const name of Object.keys(methods) as MethodName[]) {
     // Inputs are validated by the engine against the contract's zod schema; errors return as data.
     ipcMain.handle(ipcChannel(name), (event, input: unknown, callId: unknown) =>
-      engine.call(name, input, (p) => { if (!event.sender.isDestroyed()) event.sender.send(PROGRESS_CHANNEL, callId, p); }));
+      engine.call(name, input, (p) => {
+        if (!event.sender.isDestroyed()) event.sender.send(PROGRESS_CHANNEL, callId, p);
+      }),
+    );
   }
   ipcMain.handle(PICK_FOLDER_CHANNEL, async (event) => {
     const win = BrowserWindow.fromWebContents(event.sender);
-    const r = win ? await dialog.showOpenDialog(win, { properties: ['openDirectory'] }) : await dialog.showOpenDialog({ properties: ['openDirectory'] });
+    const r = win
+      ? await dialog.showOpenDialog(win, { properties: ['openDirectory'] })
+      : await dialog.showOpenDialog({ properties: ['openDirectory'] });
     return r.canceled ? null : (r.filePaths[0] ?? null);
   });
 }
@@ -110,7 +132,9 @@ if (!app.requestSingleInstanceLock()) {
       if (BrowserWindow.getAllWindows().length === 0) createWindow();
     });
   });
-  app.on('before-quit', () => { quitting = true; });
+  app.on('before-quit', () => {
+    quitting = true;
+  });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });

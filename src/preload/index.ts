@@ -5,22 +5,33 @@
  * through the contract's cancelJob (an AbortSignal can't cross the context bridge).
  */
 import { contextBridge, ipcRenderer } from 'electron';
-import type { CallOptions, DesktopBridge, GlimpseApi, Input, MethodName, Outputs, Progress, Result } from '../shared/contract.js';
+import type {
+  CallOptions,
+  DesktopBridge,
+  GlimpseApi,
+  Input,
+  MethodName,
+  Outputs,
+  Progress,
+  Result,
+} from '../shared/contract.js';
 import { ipcChannel, PICK_FOLDER_CHANNEL, PROGRESS_CHANNEL } from '../shared/ipc.js';
 
 let seq = 0;
 const listeners = new Map<number, (p: Progress) => void>();
 ipcRenderer.on(PROGRESS_CHANNEL, (_event, callId: number, p: Progress) => listeners.get(callId)?.(p));
 
-const call = <K extends MethodName>(name: K) => async (input: Input<K>, opts?: CallOptions): Promise<Result<Outputs[K]>> => {
-  const id = ++seq;
-  if (opts?.onProgress) listeners.set(id, opts.onProgress);
-  try {
-    return (await ipcRenderer.invoke(ipcChannel(name), input, id)) as Result<Outputs[K]>;
-  } finally {
-    listeners.delete(id);
-  }
-};
+const call =
+  <K extends MethodName>(name: K) =>
+  async (input: Input<K>, opts?: CallOptions): Promise<Result<Outputs[K]>> => {
+    const id = ++seq;
+    if (opts?.onProgress) listeners.set(id, opts.onProgress);
+    try {
+      return (await ipcRenderer.invoke(ipcChannel(name), input, id)) as Result<Outputs[K]>;
+    } finally {
+      listeners.delete(id);
+    }
+  };
 
 const bridge: GlimpseApi = {
   backend: call('backend'),

@@ -109,7 +109,11 @@ const label = z.string().trim().max(500);
 const photoIds = z.array(z.number().int().positive()).min(1, 'select at least one photo').max(100_000);
 export const AlbumsInput = z.object({}).default({});
 export const CreateAlbumInput = z.object({ name: albumName, label: label.default('') });
-export const UpdateAlbumInput = z.object({ id: z.number().int().positive(), name: albumName.optional(), label: label.optional() });
+export const UpdateAlbumInput = z.object({
+  id: z.number().int().positive(),
+  name: albumName.optional(),
+  label: label.optional(),
+});
 export const DeleteAlbumInput = z.object({ id: z.number().int().positive() });
 export const AlbumPhotosInput = z.object({ id: z.number().int().positive(), photos: photoIds });
 /** The user's own caption for one photo; empty removes it. */
@@ -137,9 +141,22 @@ export const UpdateSettingsInput = z.object({ thumbnailSize: z.number().int().mi
 /** Shows a library file (a photo or a failed file) in the system's file manager. */
 export const RevealInput = z.object({ path });
 
-export interface Metrics { r1: number; r5: number; r10: number; medr: number; meanr: number }
-export interface RecallSummary { i2t: Metrics; t2i: Metrics; rsum: number }
-export interface SkipSummary { total: number; reasons: { reason: string; count: number; examples: string[] }[] }
+export interface Metrics {
+  r1: number;
+  r5: number;
+  r10: number;
+  medr: number;
+  meanr: number;
+}
+export interface RecallSummary {
+  i2t: Metrics;
+  t2i: Metrics;
+  rsum: number;
+}
+export interface SkipSummary {
+  total: number;
+  reasons: { reason: string; count: number; examples: string[] }[];
+}
 
 export interface BackendOutput {
   backend: string;
@@ -185,7 +202,11 @@ export interface FinetuneOutput {
   skipped: SkipSummary;
 }
 
-export interface PhotoIssue { path: string; reason: string; detail: string | null }
+export interface PhotoIssue {
+  path: string;
+  reason: string;
+  detail: string | null;
+}
 
 export interface IndexOutput {
   backend: string;
@@ -208,10 +229,30 @@ export interface IndexOutput {
 }
 
 /** `thumb` is the content hash that names the photo's cached thumbnail. */
-export interface SearchResult { id: number; path: string; thumb: string; score: number; keyword: boolean }
-export interface SearchOutput { backend: string; model: string; query: string; results: SearchResult[] }
-export interface SimilarOutput { backend: string; model: string; path: string; results: Omit<SearchResult, 'keyword'>[] }
-export interface CaptionOutput { backend: string; model: string; photos: { path: string; captions: { text: string; score: number }[] }[] }
+export interface SearchResult {
+  id: number;
+  path: string;
+  thumb: string;
+  score: number;
+  keyword: boolean;
+}
+export interface SearchOutput {
+  backend: string;
+  model: string;
+  query: string;
+  results: SearchResult[];
+}
+export interface SimilarOutput {
+  backend: string;
+  model: string;
+  path: string;
+  results: Omit<SearchResult, 'keyword'>[];
+}
+export interface CaptionOutput {
+  backend: string;
+  model: string;
+  photos: { path: string; captions: { text: string; score: number }[] }[];
+}
 export interface StatusOutput {
   backend: string;
   imageRuntime: string;
@@ -222,8 +263,17 @@ export interface StatusOutput {
   failures: (PhotoIssue & { severity: string })[];
 }
 
-export interface PhotoSummary { id: number; path: string; thumb: string; name: string; takenAt: string | null }
-export interface BrowseOutput { total: number; photos: PhotoSummary[] }
+export interface PhotoSummary {
+  id: number;
+  path: string;
+  thumb: string;
+  name: string;
+  takenAt: string | null;
+}
+export interface BrowseOutput {
+  total: number;
+  photos: PhotoSummary[];
+}
 export interface PhotoOutput extends PhotoSummary {
   folder: string;
   width: number | null;
@@ -239,8 +289,17 @@ export interface PhotoOutput extends PhotoSummary {
   captions: { text: string; score: number }[];
   albums: { id: number; name: string }[];
 }
-export interface Album { id: number; name: string; label: string; count: number; cover: string | null; createdAt: string }
-export interface AlbumsOutput { albums: Album[] }
+export interface Album {
+  id: number;
+  name: string;
+  label: string;
+  count: number;
+  cover: string | null;
+  createdAt: string;
+}
+export interface AlbumsOutput {
+  albums: Album[];
+}
 export interface ModelOutput {
   id: string;
   dir: string;
@@ -255,7 +314,14 @@ export interface ModelOutput {
   backbone: string | null;
   trainingData: { description: string; images: number; captions: number; licence?: string }[];
   recall: { split: string; images: number; captions: number; metrics: RecallSummary }[];
-  finetune: { from: string; pairs: number; heldOutImages: number; newWords: number; before: RecallSummary; after: RecallSummary } | null;
+  finetune: {
+    from: string;
+    pairs: number;
+    heldOutImages: number;
+    newWords: number;
+    before: RecallSummary;
+    after: RecallSummary;
+  } | null;
   training: { backend: string; seconds: number; steps: number; epochs: number; bestStep: number } | null;
   notes: string[];
   /** Fine-tuned models waiting to be adopted or discarded. */
@@ -273,8 +339,14 @@ export interface JobInfo {
   /** One line on what the job did, when it finished. */
   summary: string | null;
 }
-export interface JobsOutput { jobs: JobInfo[] }
-export interface SettingsOutput { dataDir: string; roots: string[]; thumbnailSize: number }
+export interface JobsOutput {
+  jobs: JobInfo[];
+}
+export interface SettingsOutput {
+  dataDir: string;
+  roots: string[];
+  thumbnailSize: number;
+}
 
 /** Progress of long work, streamed to whichever front end asked. */
 export interface Progress {
@@ -289,9 +361,20 @@ export interface Progress {
   job?: string;
 }
 
-export const ERROR_CODES = ['invalid-input', 'not-found', 'bad-bundle', 'bad-data', 'cancelled', 'unavailable', 'internal'] as const;
+export const ERROR_CODES = [
+  'invalid-input',
+  'not-found',
+  'bad-bundle',
+  'bad-data',
+  'cancelled',
+  'unavailable',
+  'internal',
+] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
-export interface ApiError { code: ErrorCode; message: string }
+export interface ApiError {
+  code: ErrorCode;
+  message: string;
+}
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
 
 /** Every method: its input schema; outputs are the interfaces above. */
@@ -378,9 +461,12 @@ export interface CallOptions {
 export type GlimpseApi = { [K in MethodName]: (input: Input<K>, opts?: CallOptions) => Promise<Result<Outputs[K]>> };
 
 /** A GlimpseApi whose every method goes through one `call` (HTTP, a worker port, the core). */
-export function apiFrom(call: (method: MethodName, input: unknown, opts?: CallOptions) => Promise<Result<unknown>>): GlimpseApi {
+export function apiFrom(
+  call: (method: MethodName, input: unknown, opts?: CallOptions) => Promise<Result<unknown>>,
+): GlimpseApi {
   const api = {} as Record<MethodName, unknown>;
-  for (const name of Object.keys(methods) as MethodName[]) api[name] = (input: unknown, opts?: CallOptions) => call(name, input, opts);
+  for (const name of Object.keys(methods) as MethodName[])
+    api[name] = (input: unknown, opts?: CallOptions) => call(name, input, opts);
   return api as unknown as GlimpseApi;
 }
 

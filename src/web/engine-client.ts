@@ -7,7 +7,6 @@ import { apiFrom, type GlimpseApi } from '../shared/contract.js';
 import { RpcClient, type RpcReply } from '../core/transport/rpc.js';
 import { startModuleWorker } from '../core/app/workers.js';
 
-
 export function workerApi(dataDir: string): GlimpseApi & { close: () => Promise<void> } {
   let worker: Worker | null = null;
   let closing = false;
@@ -15,7 +14,9 @@ export function workerApi(dataDir: string): GlimpseApi & { close: () => Promise<
   function ensure(): Worker {
     if (worker) return worker;
     const w = startModuleWorker(new URL('./engine-worker.ts', import.meta.url), { dataDir });
-    w.on('message', (m: RpcReply) => { if (m.type !== 'reveal') client.receive(m); });
+    w.on('message', (m: RpcReply) => {
+      if (m.type !== 'reveal') client.receive(m);
+    });
     w.on('error', (err) => client.failAll(`the Glimpse engine failed: ${err.message}`));
     w.on('exit', (code) => {
       if (worker === w) worker = null;

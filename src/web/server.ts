@@ -18,8 +18,14 @@ import { methods, type GlimpseApi, type MethodName, type Result } from '../share
 
 /** The renderer's own files; photos and thumbnails take their type from the media resolver. */
 const TYPES: Record<string, string> = {
-  ...MEDIA_TYPES, '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',
-  '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon',
+  ...MEDIA_TYPES,
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.ico': 'image/x-icon',
 };
 const MAX_BODY = 1 << 20;
 
@@ -43,11 +49,19 @@ export interface WebServer {
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const data = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(data);
 }
 
-function sendFile(res: ServerResponse, path: string, type = TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream'): void {
+function sendFile(
+  res: ServerResponse,
+  path: string,
+  type = TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
+): void {
   res.writeHead(200, { 'content-type': type, 'x-content-type-options': 'nosniff' });
   createReadStream(path).pipe(res);
 }
@@ -85,27 +99,48 @@ export function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const server = createServer((req, res) => {
     void (async () => {
       const host = req.headers.host ?? '';
-      if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return send(res, 421, { ok: false, error: { code: 'invalid-input', message: 'wrong Host header' } });
+      if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`)
+        return send(res, 421, { ok: false, error: { code: 'invalid-input', message: 'wrong Host header' } });
       const url = new URL(req.url ?? '/', `http://${host}`);
-      if (!authorised(req, url)) return send(res, 401, { ok: false, error: { code: 'invalid-input', message: 'missing or wrong token: open the URL glimpse serve printed' } });
-      const cookie: Record<string, string> = url.searchParams.has('token') ? { 'set-cookie': `glimpse_token=${token}; HttpOnly; SameSite=Strict; Path=/` } : {};
+      if (!authorised(req, url))
+        return send(res, 401, {
+          ok: false,
+          error: { code: 'invalid-input', message: 'missing or wrong token: open the URL glimpse serve printed' },
+        });
+      const cookie: Record<string, string> = url.searchParams.has('token')
+        ? { 'set-cookie': `glimpse_token=${token}; HttpOnly; SameSite=Strict; Path=/` }
+        : {};
 
       if (url.pathname.startsWith('/api/')) {
-        if (req.method !== 'POST') return send(res, 405, { ok: false, error: { code: 'invalid-input', message: 'use POST' } });
+        if (req.method !== 'POST')
+          return send(res, 405, { ok: false, error: { code: 'invalid-input', message: 'use POST' } });
         const name = url.pathname.slice(5) as MethodName;
-        if (!Object.hasOwn(methods, name)) return send(res, 404, { ok: false, error: { code: 'not-found', message: `no API method "${name}"` } });
+        if (!Object.hasOwn(methods, name))
+          return send(res, 404, { ok: false, error: { code: 'not-found', message: `no API method "${name}"` } });
         let input: unknown;
         try {
           input = await readBody(req);
         } catch (err) {
-          return send(res, (err as { status?: number }).status ?? 400, { ok: false, error: { code: 'invalid-input', message: (err as Error).message } });
+          return send(res, (err as { status?: number }).status ?? 400, {
+            ok: false,
+            error: { code: 'invalid-input', message: (err as Error).message },
+          });
         }
         const call = opts.api[name] as (i: unknown, o?: object) => Promise<Result<unknown>>;
         if ((req.headers.accept ?? '').includes('text/event-stream')) {
           const ac = new AbortController();
-          req.on('close', () => { if (!res.writableEnded) ac.abort(); });
-          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-          const result = await call(input, { signal: ac.signal, onProgress: (p: unknown) => res.write(`event: progress\ndata: ${JSON.stringify(p)}\n\n`) });
+          req.on('close', () => {
+            if (!res.writableEnded) ac.abort();
+          });
+          res.writeHead(200, {
+            'content-type': 'text/event-stream',
+            'cache-control': 'no-store',
+            connection: 'keep-alive',
+          });
+          const result = await call(input, {
+            signal: ac.signal,
+            onProgress: (p: unknown) => res.write(`event: progress\ndata: ${JSON.stringify(p)}\n\n`),
+          });
           res.end(`event: result\ndata: ${JSON.stringify(result)}\n\n`);
           return;
         }
@@ -120,9 +155,13 @@ export function startWebServer(opts: WebServerOptions): Promise<WebServer> {
       // The renderer: "/" is index.html; everything else must resolve inside the static folder.
       const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
       const file = resolve(opts.staticDir, `.${rel}`);
-      if (!isInside(opts.staticDir, file) || !statSync(file, { throwIfNoEntry: false })?.isFile()) return send(res, 404, 'not found');
+      if (!isInside(opts.staticDir, file) || !statSync(file, { throwIfNoEntry: false })?.isFile())
+        return send(res, 404, 'not found');
       if (Object.keys(cookie).length) res.setHeader('set-cookie', cookie['set-cookie']!);
-      res.setHeader('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'");
+      res.setHeader(
+        'content-security-policy',
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'",
+      );
       return sendFile(res, file);
     })().catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, { ok: false, error: { code: 'internal', message: (err as Error).message } });
@@ -135,8 +174,14 @@ export function startWebServer(opts: WebServerOptions): Promise<WebServer> {
     server.listen(port, '127.0.0.1', () => {
       port = (server.address() as { port: number }).port;
       resolvePromise({
-        server, token, url: `http://127.0.0.1:${port}/?token=${token}`,
-        close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+        server,
+        token,
+        url: `http://127.0.0.1:${port}/?token=${token}`,
+        close: () =>
+          new Promise<void>((r) => {
+            server.closeAllConnections();
+            server.close(() => r());
+          }),
       });
     });
   });

@@ -3,7 +3,14 @@
  * schema, runs the engine or the library, and returns errors as data. Front ends call only this.
  * Long work runs as jobs (listed by `jobs`, cancelled by `cancelJob` from any front end).
  */
-import type { GlimpseApi, MethodName, Outputs, CallOptions, ParsedInput, FinetuneOutput } from '../../shared/contract.js';
+import type {
+  GlimpseApi,
+  MethodName,
+  Outputs,
+  CallOptions,
+  ParsedInput,
+  FinetuneOutput,
+} from '../../shared/contract.js';
 import { apiFrom, parseInput } from '../../shared/contract.js';
 import { GlimpseError, toResult } from '../engine/errors.js';
 import { initBackend } from '../engine/tf/backend.js';
@@ -28,45 +35,90 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
   const models = new ModelStore(dataDir);
   const jobs = new Jobs();
 
-  const indexSummary = (s: Outputs['index']) => `${s.indexed} indexed, ${s.moved} moved, ${s.removed} removed, ${s.reembedded} re-embedded, ${s.failed} failed`;
+  const indexSummary = (s: Outputs['index']) =>
+    `${s.indexed} indexed, ${s.moved} moved, ${s.removed} removed, ${s.reembedded} re-embedded, ${s.failed} failed`;
   const reindexInBackground = (title: string): string =>
     jobs.start('index', title, (ctx) => library.index({ folders: [] }, ctx), indexSummary);
   // Album labels and the user's captions join the caption bank: re-caption in the background.
   const recaption = <T>(v: T): T => {
-    jobs.start('captions', 'Refreshing captions', async (ctx) => {
-      return library.refreshCaptions({ signal: ctx.signal, onProgress: (done, total) => ctx.onProgress({ phase: 'captioning', done, total, eta: null }) });
-    }, (n) => `${n} photos re-captioned`);
+    jobs.start(
+      'captions',
+      'Refreshing captions',
+      async (ctx) => {
+        return library.refreshCaptions({
+          signal: ctx.signal,
+          onProgress: (done, total) => ctx.onProgress({ phase: 'captioning', done, total, eta: null }),
+        });
+      },
+      (n) => `${n} photos re-captioned`,
+    );
     return v;
   };
   /** Swapping the model must wait for indexing: the running job holds the old model. */
   const adopt = async (dir: string): Promise<{ model: string; reembedJob: string | null }> => {
-    if (jobs.running('index').length || jobs.running('captions').length) throw new GlimpseError('unavailable', 'indexing is running: wait for it to finish or cancel it, then adopt the model');
+    if (jobs.running('index').length || jobs.running('captions').length)
+      throw new GlimpseError(
+        'unavailable',
+        'indexing is running: wait for it to finish or cancel it, then adopt the model',
+      );
     const model = await models.adopt(dir);
     library.reset();
     const roots = (await library.settings()).roots;
-    return { model, reembedJob: roots.length ? reindexInBackground('Re-embedding the library with the new model') : null };
+    return {
+      model,
+      reembedJob: roots.length ? reindexInBackground('Re-embedding the library with the new model') : null,
+    };
   };
-  const finetuneSummary = (r: FinetuneOutput) => r.after ? `rsum ${r.before.rsum.toFixed(1)} → ${r.after.rsum.toFixed(1)} on ${r.heldOutImages} held-out photos` : r.status;
+  const finetuneSummary = (r: FinetuneOutput) =>
+    r.after
+      ? `rsum ${r.before.rsum.toFixed(1)} → ${r.after.rsum.toFixed(1)} on ${r.heldOutImages} held-out photos`
+      : r.status;
 
   const handlers: Handlers = {
     backend: async () => {
       const b = await initBackend();
       return { backend: b.name, gpu: b.gpu, skipped: b.skipped };
     },
-    train: (i, o) => jobs.run('train', `Training ${i.out}`, (ctx) => trainCommand(i, ctx), o, (r) => `${r.status}, best rsum ${r.best.rsum.toFixed(1)}`),
+    train: (i, o) =>
+      jobs.run(
+        'train',
+        `Training ${i.out}`,
+        (ctx) => trainCommand(i, ctx),
+        o,
+        (r) => `${r.status}, best rsum ${r.best.rsum.toFixed(1)}`,
+      ),
     evaluate: evaluateCommand,
-    finetune: (i, o) => jobs.run('finetune', `Fine-tuning on ${i.data}`, (ctx) => finetuneCommand(i, ctx), o, finetuneSummary),
+    finetune: (i, o) =>
+      jobs.run('finetune', `Fine-tuning on ${i.data}`, (ctx) => finetuneCommand(i, ctx), o, finetuneSummary),
     finetuneAlbums: async (i, o) => {
       const { names, pairs } = library.trainingPairs(i.albums);
       const out = models.newCandidateDir('finetuned');
       const model = defaultModelDir(dataDir);
-      return jobs.run('finetune', `Fine-tuning on ${names.join(', ')}`, (ctx) => finetuneOn(
-        { ...i, model, out, data: `albums ${names.join(', ')}` },
-        () => fromImageCaptions(`albums: ${names.join(', ')}`, 'all', pairs, new SkipReport(), (keys) => ({ kind: 'files', paths: keys as string[] })),
-        ctx,
-      ), o, finetuneSummary);
+      return jobs.run(
+        'finetune',
+        `Fine-tuning on ${names.join(', ')}`,
+        (ctx) =>
+          finetuneOn(
+            { ...i, model, out, data: `albums ${names.join(', ')}` },
+            () =>
+              fromImageCaptions(`albums: ${names.join(', ')}`, 'all', pairs, new SkipReport(), (keys) => ({
+                kind: 'files',
+                paths: keys as string[],
+              })),
+            ctx,
+          ),
+        o,
+        finetuneSummary,
+      );
     },
-    index: (i, o) => jobs.run('index', i.folders.length ? `Indexing ${i.folders.join(', ')}` : 'Indexing the library', (ctx) => library.index(i, ctx), o, indexSummary),
+    index: (i, o) =>
+      jobs.run(
+        'index',
+        i.folders.length ? `Indexing ${i.folders.join(', ')}` : 'Indexing the library',
+        (ctx) => library.index(i, ctx),
+        o,
+        indexSummary,
+      ),
     search: (i) => library.search(i),
     similar: (i) => library.similar(i),
     caption: (i) => library.caption(i),

@@ -22,11 +22,26 @@ export class Jobs {
    * Runs `fn` as a job. `outer` (the caller's signal and progress sink) is linked in: aborting it
    * cancels the job, and progress goes both to the job record and to the caller.
    */
-  async run<T>(kind: string, title: string, fn: (ctx: JobContext) => Promise<T>,
-    outer: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}, summarise?: (v: T) => string): Promise<T> {
+  async run<T>(
+    kind: string,
+    title: string,
+    fn: (ctx: JobContext) => Promise<T>,
+    outer: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {},
+    summarise?: (v: T) => string,
+  ): Promise<T> {
     const id = randomUUID();
     const abort = new AbortController();
-    const info: JobInfo = { id, kind, title, state: 'running', progress: null, startedAt: new Date().toISOString(), endedAt: null, error: null, summary: null };
+    const info: JobInfo = {
+      id,
+      kind,
+      title,
+      state: 'running',
+      progress: null,
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      error: null,
+      summary: null,
+    };
     this.jobs.set(id, { info, abort });
     const onOuterAbort = () => abort.abort();
     if (outer.signal?.aborted) abort.abort();
@@ -57,7 +72,16 @@ export class Jobs {
   /** Starts a job without waiting for it (background work); returns its id. */
   start<T>(kind: string, title: string, fn: (ctx: JobContext) => Promise<T>, summarise?: (v: T) => string): string {
     let id = '';
-    void this.run(kind, title, (ctx) => { id = ctx.id; return fn(ctx); }, {}, summarise).catch(() => undefined);
+    void this.run(
+      kind,
+      title,
+      (ctx) => {
+        id = ctx.id;
+        return fn(ctx);
+      },
+      {},
+      summarise,
+    ).catch(() => undefined);
     return id;
   }
 
@@ -74,12 +98,18 @@ export class Jobs {
 
   /** Running jobs first, then finished ones, newest first. */
   list(): JobInfo[] {
-    return [...this.jobs.values()].map((j) => ({ ...j.info })).sort((a, b) =>
-      Number(b.state === 'running') - Number(a.state === 'running') || b.startedAt.localeCompare(a.startedAt));
+    return [...this.jobs.values()]
+      .map((j) => ({ ...j.info }))
+      .sort(
+        (a, b) =>
+          Number(b.state === 'running') - Number(a.state === 'running') || b.startedAt.localeCompare(a.startedAt),
+      );
   }
 
   private prune(): void {
-    const finished = [...this.jobs.values()].filter((j) => j.info.state !== 'running').sort((a, b) => a.info.startedAt.localeCompare(b.info.startedAt));
+    const finished = [...this.jobs.values()]
+      .filter((j) => j.info.state !== 'running')
+      .sort((a, b) => a.info.startedAt.localeCompare(b.info.startedAt));
     for (const j of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.jobs.delete(j.info.id);
   }
 }

@@ -59,7 +59,8 @@ export class Library {
 
   private async indexNow(folders: string[], opts: IndexOptions & { captions?: number }): Promise<IndexSummary> {
     const roots = folders.length ? folders.map((f) => canonicalFolder(f)) : this.store.roots().map((r) => r.path);
-    if (roots.length === 0) throw new GlimpseError('invalid-input', 'no folders to index: name one (glimpse index <folder>)');
+    if (roots.length === 0)
+      throw new GlimpseError('invalid-input', 'no folders to index: name one (glimpse index <folder>)');
     let summary: IndexSummary;
     try {
       summary = await this.indexer.index(roots, opts);
@@ -67,13 +68,19 @@ export class Library {
       this.searcher.invalidate();
     }
     if (!summary.cancelled) {
-      await this.bank.refresh(opts.captions ?? 5, (done, total) => opts.onProgress?.({ phase: 'captioning', done, total, rate: 0, eta: null }), opts.signal);
+      await this.bank.refresh(
+        opts.captions ?? 5,
+        (done, total) => opts.onProgress?.({ phase: 'captioning', done, total, rate: 0, eta: null }),
+        opts.signal,
+      );
     }
     return summary;
   }
 
   /** Re-captions photos whose stored captions came from an older bank (after album or caption edits). */
-  refreshCaptions(opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<number> {
+  refreshCaptions(
+    opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<number> {
     return this.serial(() => this.bank.refresh(5, opts.onProgress, opts.signal));
   }
 
@@ -116,9 +123,11 @@ export class Library {
       let vector = row ? this.store.vector(row.id, this.deps.embedder.id) : undefined;
       if (!vector) {
         if (!existsSync(abs)) throw new GlimpseError('not-found', `${abs}: no such file`);
-        const d = await decodePhoto(abs, this.deps.embedder.preprocess, this.thumbDir).catch((e: Error & { reason?: string }) => {
-          throw new GlimpseError('bad-data', `${abs}: ${e.reason ?? 'unreadable'}: ${e.message}`);
-        });
+        const d = await decodePhoto(abs, this.deps.embedder.preprocess, this.thumbDir).catch(
+          (e: Error & { reason?: string }) => {
+            throw new GlimpseError('bad-data', `${abs}: ${e.reason ?? 'unreadable'}: ${e.message}`);
+          },
+        );
         vector = await this.deps.embedder.embedImages(d.pixels, 1);
       }
       return (await bank.captionVectors(vector, 1, k))[0]!;
@@ -127,10 +136,17 @@ export class Library {
     }
   }
 
-  status(): { roots: string[]; model: string; counts: ReturnType<LibraryStore['counts']>; failures: { path: string; reason: string; detail: string | null; severity: string }[] } {
+  status(): {
+    roots: string[];
+    model: string;
+    counts: ReturnType<LibraryStore['counts']>;
+    failures: { path: string; reason: string; detail: string | null; severity: string }[];
+  } {
     return {
-      roots: this.store.roots().map((r) => r.path), model: this.deps.embedder.id,
-      counts: this.store.counts(this.deps.embedder.id), failures: this.store.failures(200),
+      roots: this.store.roots().map((r) => r.path),
+      model: this.deps.embedder.id,
+      counts: this.store.counts(this.deps.embedder.id),
+      failures: this.store.failures(200),
     };
   }
 

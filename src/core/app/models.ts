@@ -51,10 +51,21 @@ export class ModelStore {
     const m = readManifest(dir);
     const c = m.card;
     return {
-      id: m.id, dir, builtIn: resolve(dir) !== resolve(this.currentDir), name: c.name, description: c.description, createdAt: m.createdAt,
-      backend: backend.name, gpu: backend.gpu, embedSize: m.config.embedSize,
+      id: m.id,
+      dir,
+      builtIn: resolve(dir) !== resolve(this.currentDir),
+      name: c.name,
+      description: c.description,
+      createdAt: m.createdAt,
+      backend: backend.name,
+      gpu: backend.gpu,
+      embedSize: m.config.embedSize,
       backbone: m.backbone ? `${m.backbone.id} @${m.backbone.inputSize}px` : null,
-      trainingData: c.trainingData, recall: c.recall, finetune: c.finetune ?? null, training: c.training ?? null, notes: c.notes,
+      trainingData: c.trainingData,
+      recall: c.recall,
+      finetune: c.finetune ?? null,
+      training: c.training ?? null,
+      notes: c.notes,
       candidates: this.candidates(),
     };
   }
@@ -74,7 +85,8 @@ export class ModelStore {
   /** Makes `dir` the current model: copied beside, then swapped in by rename. */
   async adopt(dir: string): Promise<string> {
     const src = resolve(dir);
-    if (!existsSync(join(src, 'bundle.json'))) throw new GlimpseError('not-found', `${src}: no model bundle there (bundle.json is missing)`);
+    if (!existsSync(join(src, 'bundle.json')))
+      throw new GlimpseError('not-found', `${src}: no model bundle there (bundle.json is missing)`);
     const id = await this.validate(src);
     const models = join(this.dataDir, 'models');
     mkdirSync(models, { recursive: true });
@@ -94,7 +106,10 @@ export class ModelStore {
   discard(dir: string): boolean {
     const p = resolve(dir);
     if (resolve(join(p, '..')) !== resolve(this.candidatesDir) || basename(p).startsWith('.')) {
-      throw new GlimpseError('invalid-input', `${p}: only fine-tuned candidates (in ${this.candidatesDir}) can be discarded`);
+      throw new GlimpseError(
+        'invalid-input',
+        `${p}: only fine-tuned candidates (in ${this.candidatesDir}) can be discarded`,
+      );
     }
     if (!existsSync(p)) return false;
     rmSync(p, { recursive: true, force: true });
@@ -104,7 +119,8 @@ export class ModelStore {
   /** Copies the current model to a new folder, for another machine or a backup. */
   export(to: string): { to: string; model: string } {
     const dest = resolve(to);
-    if (existsSync(dest) && readdirSync(dest).length > 0) throw new GlimpseError('invalid-input', `${dest}: the folder is not empty; pick a new one`);
+    if (existsSync(dest) && readdirSync(dest).length > 0)
+      throw new GlimpseError('invalid-input', `${dest}: the folder is not empty; pick a new one`);
     const dir = defaultModelDir(this.dataDir);
     const model = readManifest(dir).id;
     copyBundle(dir, dest);
@@ -113,5 +129,8 @@ export class ModelStore {
 }
 
 function copyBundle(from: string, to: string): void {
-  cpSync(from, to, { recursive: true, filter: (src) => !SKIP_ON_COPY.has(basename(src)) || resolve(src) === resolve(from) });
+  cpSync(from, to, {
+    recursive: true,
+    filter: (src) => !SKIP_ON_COPY.has(basename(src)) || resolve(src) === resolve(from),
+  });
 }

@@ -139,7 +139,8 @@ export class LibraryService {
   async caption(input: ParsedInput<'caption'>): Promise<Outputs['caption']> {
     const lib = await this.open(input.model);
     const photos = [];
-    for (const p of input.paths) photos.push({ path: resolve(p), captions: await lib.caption(p, input.limit, input.bank) });
+    for (const p of input.paths)
+      photos.push({ path: resolve(p), captions: await lib.caption(p, input.limit, input.bank) });
     return { backend: await this.backend(), model: lib.deps.embedder.id, photos };
   }
 
@@ -225,7 +226,10 @@ export class LibraryService {
   }
 
   /** Re-captions photos whose stored captions came from an older bank; loads the model. */
-  async refreshCaptions(opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<number> {
+  async refreshCaptions(opts: {
+    signal?: AbortSignal;
+    onProgress?: (done: number, total: number) => void;
+  }): Promise<number> {
     return (await this.open()).refreshCaptions(opts);
   }
 

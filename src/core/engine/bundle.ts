@@ -22,21 +22,39 @@ import { readWeights, writeWeights, writeFileAtomic } from './weights-io.js';
 export const BUNDLE_FORMAT = 'glimpse-vse-bundle';
 export const BUNDLE_VERSION = 1;
 
-const MetricsSchema = z.object({ r1: z.number(), r5: z.number(), r10: z.number(), medr: z.number(), meanr: z.number() });
+const MetricsSchema = z.object({
+  r1: z.number(),
+  r5: z.number(),
+  r10: z.number(),
+  medr: z.number(),
+  meanr: z.number(),
+});
 export const RecallSummarySchema = z.object({ i2t: MetricsSchema, t2i: MetricsSchema, rsum: z.number() });
 export type RecallSummary = z.infer<typeof RecallSummarySchema>;
 
 export const ModelCardSchema = z.object({
   name: z.string(),
   description: z.string().default(''),
-  trainingData: z.array(z.object({ description: z.string(), images: z.number(), captions: z.number(), licence: z.string().optional() })),
+  trainingData: z.array(
+    z.object({ description: z.string(), images: z.number(), captions: z.number(), licence: z.string().optional() }),
+  ),
   /** Recall on the validation or evaluation data named in `split`. */
-  recall: z.array(z.object({ split: z.string(), images: z.number(), captions: z.number(), metrics: RecallSummarySchema })).default([]),
-  finetune: z.object({
-    from: z.string(), pairs: z.number(), heldOutImages: z.number(), newWords: z.number(),
-    before: RecallSummarySchema, after: RecallSummarySchema,
-  }).optional(),
-  training: z.object({ backend: z.string(), seconds: z.number(), steps: z.number(), epochs: z.number(), bestStep: z.number() }).optional(),
+  recall: z
+    .array(z.object({ split: z.string(), images: z.number(), captions: z.number(), metrics: RecallSummarySchema }))
+    .default([]),
+  finetune: z
+    .object({
+      from: z.string(),
+      pairs: z.number(),
+      heldOutImages: z.number(),
+      newWords: z.number(),
+      before: RecallSummarySchema,
+      after: RecallSummarySchema,
+    })
+    .optional(),
+  training: z
+    .object({ backend: z.string(), seconds: z.number(), steps: z.number(), epochs: z.number(), bestStep: z.number() })
+    .optional(),
   notes: z.array(z.string()).default([]),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;
@@ -75,8 +93,12 @@ export function readManifest(dir: string): BundleManifest {
   const path = join(dir, 'bundle.json');
   if (!existsSync(dir)) throw new Error(`${dir}: no such model bundle`);
   const raw = readJson(path) as { format?: unknown; formatVersion?: unknown };
-  if (raw?.format !== BUNDLE_FORMAT) throw new Error(`${path}: not a Glimpse model bundle (format is ${JSON.stringify(raw?.format)})`);
-  if (raw.formatVersion !== BUNDLE_VERSION) throw new Error(`${path}: bundle format version ${String(raw.formatVersion)} is not supported (this build reads ${BUNDLE_VERSION})`);
+  if (raw?.format !== BUNDLE_FORMAT)
+    throw new Error(`${path}: not a Glimpse model bundle (format is ${JSON.stringify(raw?.format)})`);
+  if (raw.formatVersion !== BUNDLE_VERSION)
+    throw new Error(
+      `${path}: bundle format version ${String(raw.formatVersion)} is not supported (this build reads ${BUNDLE_VERSION})`,
+    );
   const parsed = BundleManifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -99,12 +121,17 @@ export async function loadBundle(dir: string): Promise<LoadedBundle> {
   }
   const bankPath = join(dir, 'captions.txt');
   if (!existsSync(bankPath)) throw new Error(`${bankPath}: missing (the caption bank)`);
-  const captionBank = readFileSync(bankPath, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+  const captionBank = readFileSync(bankPath, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const weights = readWeights(dir, 'weights');
   const embedRows = weights['txt.embed']?.shape[0];
   if (embedRows !== undefined && embedRows !== vocab.size) {
     tf.dispose(Object.values(weights));
-    throw new Error(`${join(dir, 'weights.json')}: ${embedRows} embedding rows but ${vocabPath} has ${vocab.size} words (mismatched files)`);
+    throw new Error(
+      `${join(dir, 'weights.json')}: ${embedRows} embedding rows but ${vocabPath} has ${vocab.size} words (mismatched files)`,
+    );
   }
   let backbone: Backbone | null = null;
   try {
@@ -147,8 +174,13 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
   const bank = [...new Set(input.captionBank.map((c) => c.trim()).filter(Boolean))];
   writeFileAtomic(join(tmp, 'captions.txt'), bank.join('\n') + '\n');
   const manifest: BundleManifest = {
-    format: BUNDLE_FORMAT, formatVersion: BUNDLE_VERSION, id: contentId(tmp, backbone),
-    createdAt: new Date().toISOString(), config: input.config, backbone, card: input.card,
+    format: BUNDLE_FORMAT,
+    formatVersion: BUNDLE_VERSION,
+    id: contentId(tmp, backbone),
+    createdAt: new Date().toISOString(),
+    config: input.config,
+    backbone,
+    card: input.card,
   };
   writeFileAtomic(join(tmp, 'bundle.json'), JSON.stringify(manifest, null, 2));
   writeFileAtomic(join(tmp, 'MODEL_CARD.md'), renderCard(manifest));
@@ -171,25 +203,55 @@ const fmt = (x: number) => x.toFixed(1);
 
 export function renderCard(m: BundleManifest): string {
   const c = m.card;
-  const lines = [`# ${c.name}`, '', c.description, '', `- Model id: \`${m.id}\``, `- Created: ${m.createdAt}`,
+  const lines = [
+    `# ${c.name}`,
+    '',
+    c.description,
+    '',
+    `- Model id: \`${m.id}\``,
+    `- Created: ${m.createdAt}`,
     `- Backbone: ${m.backbone ? `${m.backbone.id} (${m.backbone.inputSize}px, feature "${m.backbone.featureNode}", ${m.backbone.featureDim}-d)` : 'precomputed features'}`,
     `- Sentence encoder: ${m.config.layerNorm ? 'layer-normalised GRU' : 'GRU'}, word ${m.config.wordDim}, joint space ${m.config.embedSize}`,
-    `- Loss: ${m.config.maxViolation ? 'max-violation (VSE++)' : 'sum of hinges (VSE0)'}, margin ${m.config.margin}`, '', '## Training data', ''];
-  for (const d of c.trainingData) lines.push(`- ${d.description}: ${d.images} images, ${d.captions} captions${d.licence ? ` (${d.licence})` : ''}`);
-  if (c.training) lines.push('', `Trained ${c.training.steps} steps (${c.training.epochs} epochs) in ${Math.round(c.training.seconds)} s on the ${c.training.backend} backend; best at step ${c.training.bestStep}.`);
+    `- Loss: ${m.config.maxViolation ? 'max-violation (VSE++)' : 'sum of hinges (VSE0)'}, margin ${m.config.margin}`,
+    '',
+    '## Training data',
+    '',
+  ];
+  for (const d of c.trainingData)
+    lines.push(`- ${d.description}: ${d.images} images, ${d.captions} captions${d.licence ? ` (${d.licence})` : ''}`);
+  if (c.training)
+    lines.push(
+      '',
+      `Trained ${c.training.steps} steps (${c.training.epochs} epochs) in ${Math.round(c.training.seconds)} s on the ${c.training.backend} backend; best at step ${c.training.bestStep}.`,
+    );
   if (c.recall.length) {
-    lines.push('', '## Recall', '', '| split | images | i2t R@1 | R@5 | R@10 | t2i R@1 | R@5 | R@10 | rsum |', '|---|---|---|---|---|---|---|---|---|');
+    lines.push(
+      '',
+      '## Recall',
+      '',
+      '| split | images | i2t R@1 | R@5 | R@10 | t2i R@1 | R@5 | R@10 | rsum |',
+      '|---|---|---|---|---|---|---|---|---|',
+    );
     for (const r of c.recall) {
       const { i2t, t2i } = r.metrics;
-      lines.push(`| ${r.split} | ${r.images} | ${fmt(i2t.r1)} | ${fmt(i2t.r5)} | ${fmt(i2t.r10)} | ${fmt(t2i.r1)} | ${fmt(t2i.r5)} | ${fmt(t2i.r10)} | ${fmt(r.metrics.rsum)} |`);
+      lines.push(
+        `| ${r.split} | ${r.images} | ${fmt(i2t.r1)} | ${fmt(i2t.r5)} | ${fmt(i2t.r10)} | ${fmt(t2i.r1)} | ${fmt(t2i.r5)} | ${fmt(t2i.r10)} | ${fmt(r.metrics.rsum)} |`,
+      );
     }
   }
   if (c.finetune) {
     const f = c.finetune;
-    lines.push('', '## Fine-tuning', '', `From \`${f.from}\` on ${f.pairs} pairs (${f.newWords} new words); held-out part: ${f.heldOutImages} images.`, '',
-      '| | i2t R@1 | t2i R@1 | rsum |', '|---|---|---|---|',
+    lines.push(
+      '',
+      '## Fine-tuning',
+      '',
+      `From \`${f.from}\` on ${f.pairs} pairs (${f.newWords} new words); held-out part: ${f.heldOutImages} images.`,
+      '',
+      '| | i2t R@1 | t2i R@1 | rsum |',
+      '|---|---|---|---|',
       `| before | ${fmt(f.before.i2t.r1)} | ${fmt(f.before.t2i.r1)} | ${fmt(f.before.rsum)} |`,
-      `| after | ${fmt(f.after.i2t.r1)} | ${fmt(f.after.t2i.r1)} | ${fmt(f.after.rsum)} |`);
+      `| after | ${fmt(f.after.i2t.r1)} | ${fmt(f.after.t2i.r1)} | ${fmt(f.after.rsum)} |`,
+    );
   }
   if (c.notes.length) lines.push('', '## Notes', '', ...c.notes.map((n) => `- ${n}`));
   lines.push('', '## Config', '', '```json', JSON.stringify(m.config, null, 2), '```', '');

@@ -29,15 +29,24 @@ export const TrainStateSchema = z.object({
 });
 export type TrainState = z.infer<typeof TrainStateSchema>;
 
-export async function saveCheckpoint(dir: string, state: TrainState, weights: tf.NamedTensorMap, optimizer: tf.Optimizer,
-  saveBackbone?: (dir: string) => Promise<void>): Promise<void> {
+export async function saveCheckpoint(
+  dir: string,
+  state: TrainState,
+  weights: tf.NamedTensorMap,
+  optimizer: tf.Optimizer,
+  saveBackbone?: (dir: string) => Promise<void>,
+): Promise<void> {
   const tmp = `${dir}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   await writeWeights(tmp, 'weights', weights);
   // Adam's state is matched to variables by position, so keep the order in the names.
   const opt = await optimizer.getWeights();
-  await writeWeights(tmp, 'optimizer', Object.fromEntries(opt.map((w, i) => [`${String(i).padStart(5, '0')}:${w.name}`, w.tensor])));
+  await writeWeights(
+    tmp,
+    'optimizer',
+    Object.fromEntries(opt.map((w, i) => [`${String(i).padStart(5, '0')}:${w.name}`, w.tensor])),
+  );
   // getWeights() makes a fresh scalar for the step count; the moments are the live variables.
   tf.dispose(opt.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor));
   if (saveBackbone) await saveBackbone(tmp);
@@ -53,7 +62,11 @@ export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, 'state.json'));
 }
 
-export function readCheckpoint(dir: string): { state: TrainState; weights: tf.NamedTensorMap; optimizer: { name: string; tensor: tf.Tensor }[] } {
+export function readCheckpoint(dir: string): {
+  state: TrainState;
+  weights: tf.NamedTensorMap;
+  optimizer: { name: string; tensor: tf.Tensor }[];
+} {
   const path = join(dir, 'state.json');
   let raw: unknown;
   try {
@@ -62,9 +75,12 @@ export function readCheckpoint(dir: string): { state: TrainState; weights: tf.Na
     throw new Error(`${path}: unreadable checkpoint state (${(err as Error).message})`, { cause: err });
   }
   const parsed = TrainStateSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${path}: invalid checkpoint state at "${parsed.error.issues[0]!.path.join('.')}"`);
+  if (!parsed.success)
+    throw new Error(`${path}: invalid checkpoint state at "${parsed.error.issues[0]!.path.join('.')}"`);
   const weights = readWeights(dir, 'weights');
   const optMap = readWeights(dir, 'optimizer');
-  const optimizer = Object.keys(optMap).sort().map((k) => ({ name: k.slice(k.indexOf(':') + 1), tensor: optMap[k]! }));
+  const optimizer = Object.keys(optMap)
+    .sort()
+    .map((k) => ({ name: k.slice(k.indexOf(':') + 1), tensor: optMap[k]! }));
   return { state: parsed.data, weights, optimizer };
 }

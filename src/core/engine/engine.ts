@@ -6,7 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { importNsfwjsBackbone, isNsfwjsBackbone } from './backbones/nsfwjs.js';
 import { join, resolve } from 'node:path';
-import type { CallOptions, EvalOutput, FinetuneOutput, ParsedInput, TrainOutput, Progress } from '../../shared/contract.js';
+import type {
+  CallOptions,
+  EvalOutput,
+  FinetuneOutput,
+  ParsedInput,
+  TrainOutput,
+  Progress,
+} from '../../shared/contract.js';
 import { initBackend } from './tf/backend.js';
 import { as, GlimpseError } from './errors.js';
 import { VseConfigSchema, type VseConfig } from './config.js';
@@ -22,9 +29,24 @@ import { tokenize } from './data/tokenizer.js';
 
 function progressFrom(e: TrainEvent, onProgress?: (p: Progress) => void): void {
   if (!onProgress) return;
-  if (e.type === 'step') onProgress({ phase: 'training', done: e.step, total: e.totalSteps, eta: e.etaSeconds, loss: e.loss, message: `epoch ${e.epoch + 1}, lr ${e.lr.toExponential(1)}` });
+  if (e.type === 'step')
+    onProgress({
+      phase: 'training',
+      done: e.step,
+      total: e.totalSteps,
+      eta: e.etaSeconds,
+      loss: e.loss,
+      message: `epoch ${e.epoch + 1}, lr ${e.lr.toExponential(1)}`,
+    });
   else if (e.type === 'phase') onProgress({ phase: e.phase, done: e.done ?? 0, total: e.total ?? 0, eta: null });
-  else onProgress({ phase: 'validated', done: e.step, total: 0, eta: null, message: `rsum ${e.metrics.rsum.toFixed(1)}${e.best ? ' (best)' : ''}` });
+  else
+    onProgress({
+      phase: 'validated',
+      done: e.step,
+      total: 0,
+      eta: null,
+      message: `rsum ${e.metrics.rsum.toFixed(1)}${e.best ? ' (best)' : ''}`,
+    });
 }
 
 async function resolveBackbone(spec: string | undefined, seed: number): Promise<Backbone | null> {
@@ -51,7 +73,10 @@ function parseConfig(overrides: Record<string, number | boolean>): VseConfig {
   const r = VseConfigSchema.strict().safeParse(overrides);
   if (!r.success) {
     const i = r.error.issues[0]!;
-    throw new GlimpseError('invalid-input', `config "${i.path.join('.') || (i as { keys?: string[] }).keys?.join(', ')}": ${i.message}`);
+    throw new GlimpseError(
+      'invalid-input',
+      `config "${i.path.join('.') || (i as { keys?: string[] }).keys?.join(', ')}": ${i.message}`,
+    );
   }
   return r.data;
 }
@@ -66,27 +91,64 @@ export async function trainCommand(input: ParsedInput<'train'>, opts: CallOption
   const backbone = await resolveBackbone(input.backbone, config.seed);
   const trainDs = await as('bad-data', () => loadDataset(input.data, { split: 'train', images: input.images }));
   const valDs = await as('bad-data', () => loadDataset(input.data, { split: 'val', images: input.images }));
-  const featureDim = backbone?.spec.featureDim ?? (trainDs.images.kind === 'features' ? trainDs.images.matrix.cols : null);
-  if (featureDim === null) throw new GlimpseError('invalid-input', `${input.data} holds image files: pass --backbone (tiny-cnn or a bundle folder)`);
+  const featureDim =
+    backbone?.spec.featureDim ?? (trainDs.images.kind === 'features' ? trainDs.images.matrix.cols : null);
+  if (featureDim === null)
+    throw new GlimpseError(
+      'invalid-input',
+      `${input.data} holds image files: pass --backbone (tiny-cnn or a bundle folder)`,
+    );
   if ('imgDim' in input.config && input.config.imgDim !== featureDim) {
-    throw new GlimpseError('invalid-input', `config imgDim ${String(input.config.imgDim)} does not match the ${featureDim}-d image features`);
+    throw new GlimpseError(
+      'invalid-input',
+      `config imgDim ${String(input.config.imgDim)} does not match the ${featureDim}-d image features`,
+    );
   }
   config = { ...config, imgDim: featureDim };
-  if (valDs.numImages === 0) throw new GlimpseError('bad-data', `${input.data}: the validation split is empty (add more images)`);
+  if (valDs.numImages === 0)
+    throw new GlimpseError('bad-data', `${input.data}: the validation split is empty (add more images)`);
   const out = resolve(input.out);
-  const result = await as('internal', () => train({
-    config, train: trainDs, val: valDs, runDir: join(out, 'run'), backbone, resume: input.resume,
-    signal: opts.signal, onEvent: (e) => progressFrom(e, opts.onProgress),
-  }));
+  const result = await as('internal', () =>
+    train({
+      config,
+      train: trainDs,
+      val: valDs,
+      runDir: join(out, 'run'),
+      backbone,
+      resume: input.resume,
+      signal: opts.signal,
+      onEvent: (e) => progressFrom(e, opts.onProgress),
+    }),
+  );
   let modelId: string | null = null;
   if (result.status !== 'interrupted') {
     const manifest = await saveBundle(out, {
-      config: result.model.config, model: result.model, vocab: result.vocab, captionBank: trainDs.captions, float16: input.float16,
+      config: result.model.config,
+      model: result.model,
+      vocab: result.vocab,
+      captionBank: trainDs.captions,
+      float16: input.float16,
       card: {
-        name: input.name, description: `VSE++ trained by \`glimpse train\` on ${trainDs.description}.`,
+        name: input.name,
+        description: `VSE++ trained by \`glimpse train\` on ${trainDs.description}.`,
         trainingData: [datasetSummary(trainDs)],
-        recall: result.best.metrics ? [{ split: valDs.description, images: valDs.numImages, captions: valDs.captions.length, metrics: result.best.metrics }] : [],
-        training: { backend: backend.name, seconds: result.seconds, steps: result.step, epochs: result.epoch, bestStep: result.best.step },
+        recall: result.best.metrics
+          ? [
+              {
+                split: valDs.description,
+                images: valDs.numImages,
+                captions: valDs.captions.length,
+                metrics: result.best.metrics,
+              },
+            ]
+          : [],
+        training: {
+          backend: backend.name,
+          seconds: result.seconds,
+          steps: result.step,
+          epochs: result.epoch,
+          bestStep: result.best.step,
+        },
         notes: [],
       },
     });
@@ -94,8 +156,16 @@ export async function trainCommand(input: ParsedInput<'train'>, opts: CallOption
   }
   result.model.dispose();
   return {
-    backend: backend.name, status: result.status, out, modelId, steps: result.step, epochs: result.epoch, seconds: result.seconds,
-    best: result.best, logPath: result.logPath, skipped: { train: trainDs.skipped.toJSON(), val: valDs.skipped.toJSON() },
+    backend: backend.name,
+    status: result.status,
+    out,
+    modelId,
+    steps: result.step,
+    epochs: result.epoch,
+    seconds: result.seconds,
+    best: result.best,
+    logPath: result.logPath,
+    skipped: { train: trainDs.skipped.toJSON(), val: valDs.skipped.toJSON() },
   };
 }
 
@@ -106,16 +176,43 @@ export async function evaluateCommand(input: ParsedInput<'evaluate'>, opts: Call
     const ds = await as('bad-data', () => loadDataset(input.data, { split: input.split, images: input.images }));
     const per = ds.captionsPerImage;
     // The paper's protocol: exactly 5 captions per image (the first 5 where there are more).
-    const set = per ? (() => { const f = fixedCaptionsPerImage(ds, per); return subsetDataset(ds, f.imageIndex, f.captionIndex, ds.split); })() : ds;
+    const set = per
+      ? (() => {
+          const f = fixedCaptionsPerImage(ds, per);
+          return subsetDataset(ds, f.imageIndex, f.captionIndex, ds.split);
+        })()
+      : ds;
     opts.onProgress?.({ phase: 'embedding', done: 0, total: set.numImages, eta: null });
     const e = await embedDataset(bundle.model, bundle.vocab, set, undefined, opts.signal);
-    if (e.numImages === 0) throw new GlimpseError('bad-data', `${input.data}: no usable images in split "${input.split}"`);
+    if (e.numImages === 0)
+      throw new GlimpseError('bad-data', `${input.data}: no usable images in split "${input.split}"`);
     const dim = bundle.model.config.embedSize;
     const fixed = per !== undefined && e.captionImage.length === e.numImages * per;
-    if (input.fold5 && !fixed) throw new GlimpseError('invalid-input', '--fold5 needs a dataset with exactly 5 captions per image (Karpathy JSON or precomp)');
-    const emb = { images: e.images, captions: e.captions, dim, perImage: per ?? 0, captionImage: fixed ? undefined : e.captionImage };
-    const metrics = summariseMetrics(input.fold5 ? await as('invalid-input', () => evaluateFold5(emb)) : evaluateRetrieval(emb));
-    return { backend: backend.name, modelId: bundle.manifest.id, split: input.split, fold5: input.fold5, images: e.numImages, captions: e.captionImage.length, metrics, skipped: ds.skipped.toJSON() };
+    if (input.fold5 && !fixed)
+      throw new GlimpseError(
+        'invalid-input',
+        '--fold5 needs a dataset with exactly 5 captions per image (Karpathy JSON or precomp)',
+      );
+    const emb = {
+      images: e.images,
+      captions: e.captions,
+      dim,
+      perImage: per ?? 0,
+      captionImage: fixed ? undefined : e.captionImage,
+    };
+    const metrics = summariseMetrics(
+      input.fold5 ? await as('invalid-input', () => evaluateFold5(emb)) : evaluateRetrieval(emb),
+    );
+    return {
+      backend: backend.name,
+      modelId: bundle.manifest.id,
+      split: input.split,
+      fold5: input.fold5,
+      images: e.numImages,
+      captions: e.captionImage.length,
+      metrics,
+      skipped: ds.skipped.toJSON(),
+    };
   } finally {
     bundle.model.dispose();
   }
@@ -126,13 +223,25 @@ export function finetuneCommand(input: ParsedInput<'finetune'>, opts: CallOption
 }
 
 /** Fine-tunes `input.model` on the pairs `load` gives (a labelled folder, or the user's albums). */
-export async function finetuneOn(input: Omit<ParsedInput<'finetune'>, 'data'> & { data: string }, load: () => PairDataset, opts: CallOptions = {}): Promise<FinetuneOutput> {
+export async function finetuneOn(
+  input: Omit<ParsedInput<'finetune'>, 'data'> & { data: string },
+  load: () => PairDataset,
+  opts: CallOptions = {},
+): Promise<FinetuneOutput> {
   const backend = await initBackend();
   const bundle = await as('bad-bundle', () => loadBundle(resolve(input.model)));
   try {
-    if (!bundle.model.backbone) throw new GlimpseError('bad-bundle', `${input.model}: this model has no image backbone, so it can't read photos to fine-tune on`);
+    if (!bundle.model.backbone)
+      throw new GlimpseError(
+        'bad-bundle',
+        `${input.model}: this model has no image backbone, so it can't read photos to fine-tune on`,
+      );
     const all = await as('bad-data', load);
-    if (all.numImages < 4) throw new GlimpseError('bad-data', `${input.data}: fine-tuning needs at least 4 labelled photos; found ${all.numImages}`);
+    if (all.numImages < 4)
+      throw new GlimpseError(
+        'bad-data',
+        `${input.data}: fine-tuning needs at least 4 labelled photos; found ${all.numImages}`,
+      );
     // Hold out whole images, chosen by the seed, for early stopping and the before/after recall.
     const order = Array.from(new Rng(input.seed).permutation(all.numImages));
     const nHeld = Math.max(2, Math.round(all.numImages * input.heldOut));
@@ -145,42 +254,95 @@ export async function finetuneOn(input: Omit<ParsedInput<'finetune'>, 'data'> & 
     const vocab = bundle.vocab.grow(trainDs.captions.flatMap(tokenize));
     const newWords = vocab.size - bundle.vocab.size;
     const config: VseConfig = {
-      ...bundle.manifest.config, learningRate: input.learningRate, numEpochs: input.epochs, lrUpdate: Math.max(input.epochs, 1),
-      batchSize: Math.min(input.batchSize, trainDs.captions.length), valStep: Number.MAX_SAFE_INTEGER, seed: input.seed, augment: false,
+      ...bundle.manifest.config,
+      learningRate: input.learningRate,
+      numEpochs: input.epochs,
+      lrUpdate: Math.max(input.epochs, 1),
+      batchSize: Math.min(input.batchSize, trainDs.captions.length),
+      valStep: Number.MAX_SAFE_INTEGER,
+      seed: input.seed,
+      augment: false,
     };
     const out = resolve(input.out);
-    if (resolve(input.model) === out) throw new GlimpseError('invalid-input', '--out must be a new folder: fine-tuning never overwrites the model it starts from');
+    if (resolve(input.model) === out)
+      throw new GlimpseError(
+        'invalid-input',
+        '--out must be a new folder: fine-tuning never overwrites the model it starts from',
+      );
     const model = bundle.model;
-    const result = await as('internal', () => train({
-      config, train: trainDs, val: heldDs, runDir: join(out, 'run'), backbone: model.backbone,
-      init: { model, vocab }, patience: input.patience, signal: opts.signal, onEvent: (e) => progressFrom(e, opts.onProgress),
-    }));
+    const result = await as('internal', () =>
+      train({
+        config,
+        train: trainDs,
+        val: heldDs,
+        runDir: join(out, 'run'),
+        backbone: model.backbone,
+        init: { model, vocab },
+        patience: input.patience,
+        signal: opts.signal,
+        onEvent: (e) => progressFrom(e, opts.onProgress),
+      }),
+    );
     let modelId: string | null = null;
     const after = result.best.metrics;
     if (result.status !== 'interrupted' && after) {
       const card = bundle.manifest.card;
       const manifest = await saveBundle(out, {
-        config, model: result.model, vocab: result.vocab, captionBank: [...bundle.captionBank, ...trainDs.captions],
+        config,
+        model: result.model,
+        vocab: result.vocab,
+        captionBank: [...bundle.captionBank, ...trainDs.captions],
         card: {
-          ...card, name: `${card.name} (fine-tuned)`,
+          ...card,
+          name: `${card.name} (fine-tuned)`,
           // The base model's evaluation sets were not re-run: only the held-out photos are measured.
-          recall: [{ split: 'held-out fine-tuning photos', images: heldDs.numImages, captions: heldDs.captions.length, metrics: after }],
-          notes: [...card.notes, `Fine-tuned from ${bundle.manifest.id} on ${trainDs.captions.length} labelled pairs; its recall on the base model's evaluation sets is not re-measured here (glimpse eval does that).`],
+          recall: [
+            {
+              split: 'held-out fine-tuning photos',
+              images: heldDs.numImages,
+              captions: heldDs.captions.length,
+              metrics: after,
+            },
+          ],
+          notes: [
+            ...card.notes,
+            `Fine-tuned from ${bundle.manifest.id} on ${trainDs.captions.length} labelled pairs; its recall on the base model's evaluation sets is not re-measured here (glimpse eval does that).`,
+          ],
           trainingData: [...card.trainingData, datasetSummary(trainDs)],
-          finetune: { from: bundle.manifest.id, pairs: trainDs.captions.length, heldOutImages: heldDs.numImages, newWords, before, after },
-          training: { backend: backend.name, seconds: result.seconds, steps: result.step, epochs: result.epoch, bestStep: result.best.step },
+          finetune: {
+            from: bundle.manifest.id,
+            pairs: trainDs.captions.length,
+            heldOutImages: heldDs.numImages,
+            newWords,
+            before,
+            after,
+          },
+          training: {
+            backend: backend.name,
+            seconds: result.seconds,
+            steps: result.step,
+            epochs: result.epoch,
+            bestStep: result.best.step,
+          },
         },
       });
       modelId = manifest.id;
     }
     if (result.model !== model) for (const v of result.model.params.values()) v.dispose();
     return {
-      backend: backend.name, status: result.status, out, modelId, from: bundle.manifest.id, pairs: trainDs.captions.length,
-      heldOutImages: heldDs.numImages, newWords, before, after, skipped: all.skipped.toJSON(),
+      backend: backend.name,
+      status: result.status,
+      out,
+      modelId,
+      from: bundle.manifest.id,
+      pairs: trainDs.captions.length,
+      heldOutImages: heldDs.numImages,
+      newWords,
+      before,
+      after,
+      skipped: all.skipped.toJSON(),
     };
   } finally {
     bundle.model.dispose();
   }
 }
-
-

@@ -2,7 +2,10 @@
 import type { ApiError, ErrorCode, Result } from '../../shared/contract.js';
 
 export class GlimpseError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'GlimpseError';
   }

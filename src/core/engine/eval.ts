@@ -55,16 +55,25 @@ export function summarise(ranks: number[]): RecallMetrics {
  * Calls fn(rowStart, scores) with blocks of the score matrix queries·targetsᵀ, so memory stays
  * bounded for 5K×25K evaluations.
  */
-function scoreBlocks(queries: Float32Array, targets: Float32Array, dim: number,
-  fn: (rowStart: number, rows: number, scores: Float32Array) => void, blockRows = 256): void {
+function scoreBlocks(
+  queries: Float32Array,
+  targets: Float32Array,
+  dim: number,
+  fn: (rowStart: number, rows: number, scores: Float32Array) => void,
+  blockRows = 256,
+): void {
   const nq = queries.length / dim;
   const nt = targets.length / dim;
   const tT = tf.tidy(() => tf.tensor2d(targets, [nt, dim]).transpose());
   try {
     for (let start = 0; start < nq; start += blockRows) {
       const rows = Math.min(blockRows, nq - start);
-      const scores = tf.tidy(() =>
-        tf.matMul(tf.tensor2d(queries.subarray(start * dim, (start + rows) * dim), [rows, dim]), tT).dataSync() as Float32Array);
+      const scores = tf.tidy(
+        () =>
+          tf
+            .matMul(tf.tensor2d(queries.subarray(start * dim, (start + rows) * dim), [rows, dim]), tT)
+            .dataSync() as Float32Array,
+      );
       fn(start, rows, scores);
     }
   } finally {
@@ -125,13 +134,23 @@ export function evaluateFold5(set: EmbeddingSet, foldSize = 1000): RetrievalMetr
   const folds: RetrievalMetrics[] = [];
   for (let f = 0; f < 5; f++) {
     const im = set.images.subarray(f * foldSize * set.dim, (f + 1) * foldSize * set.dim);
-    const cap = set.captions.subarray(f * foldSize * set.perImage * set.dim, (f + 1) * foldSize * set.perImage * set.dim);
+    const cap = set.captions.subarray(
+      f * foldSize * set.perImage * set.dim,
+      (f + 1) * foldSize * set.perImage * set.dim,
+    );
     folds.push(evaluateRetrieval({ images: im, captions: cap, dim: set.dim, perImage: set.perImage }));
   }
   const avg = (pick: (m: RetrievalMetrics) => RecallMetrics): RecallMetrics => {
     const ms = folds.map(pick);
     const mean = (k: 'r1' | 'r5' | 'r10' | 'medr' | 'meanr') => ms.reduce((a, m) => a + m[k], 0) / ms.length;
-    return { r1: mean('r1'), r5: mean('r5'), r10: mean('r10'), medr: mean('medr'), meanr: mean('meanr'), ranks: ms.flatMap((m) => m.ranks) };
+    return {
+      r1: mean('r1'),
+      r5: mean('r5'),
+      r10: mean('r10'),
+      medr: mean('medr'),
+      meanr: mean('meanr'),
+      ranks: ms.flatMap((m) => m.ranks),
+    };
   };
   const a = avg((m) => m.i2t);
   const b = avg((m) => m.t2i);

@@ -30,7 +30,12 @@ async function mapLimit<T>(items: T[], limit: number, fn: (item: T, i: number) =
   await Promise.all(workers);
 }
 
-export async function decodePixels(ds: PairDataset, images: number[], pre: Preprocess, augment: Rng | null): Promise<PixelBatch> {
+export async function decodePixels(
+  ds: PairDataset,
+  images: number[],
+  pre: Preprocess,
+  augment: Rng | null,
+): Promise<PixelBatch> {
   if (ds.images.kind !== 'files') throw new Error('this dataset has precomputed features, not image files');
   const paths = ds.images.paths;
   const s = pre.inputSize;
@@ -58,8 +63,13 @@ export async function decodePixels(ds: PairDataset, images: number[], pre: Prepr
  * Backbone features for every image of a dataset, computed once (frozen backbone, no
  * augmentation). Returns a dense [numImages, dim] matrix and which images are usable.
  */
-export async function computeFeatureMatrix(ds: PairDataset, backbone: Backbone | null,
-  onProgress?: (done: number, total: number) => void, signal?: AbortSignal, batchSize = 32): Promise<{ features: Float32Array; dim: number; usable: boolean[] }> {
+export async function computeFeatureMatrix(
+  ds: PairDataset,
+  backbone: Backbone | null,
+  onProgress?: (done: number, total: number) => void,
+  signal?: AbortSignal,
+  batchSize = 32,
+): Promise<{ features: Float32Array; dim: number; usable: boolean[] }> {
   const n = ds.numImages;
   if (ds.images.kind === 'features') {
     const { matrix, rows } = ds.images;
@@ -67,7 +77,8 @@ export async function computeFeatureMatrix(ds: PairDataset, backbone: Backbone |
     for (let i = 0; i < n; i++) matrix.readRow(rows[i]!, features, i * matrix.cols);
     return { features, dim: matrix.cols, usable: new Array<boolean>(n).fill(true) };
   }
-  if (!backbone) throw new Error(`${ds.description}: image files need a backbone (the model was trained on precomputed features)`);
+  if (!backbone)
+    throw new Error(`${ds.description}: image files need a backbone (the model was trained on precomputed features)`);
   const dim = backbone.spec.featureDim;
   const features = new Float32Array(n * dim);
   const usable = new Array<boolean>(n).fill(false);

@@ -10,10 +10,19 @@ export function float32ToFloat16(src: Float32Array): Uint16Array {
     const sign = (x >>> 16) & 0x8000;
     const exp = ((x >>> 23) & 0xff) - 127 + 15;
     let mant = x & 0x7fffff;
-    if (((x >>> 23) & 0xff) === 0xff) { out[i] = sign | 0x7c00 | (mant ? 0x200 : 0); continue; } // inf / nan
-    if (exp >= 0x1f) { out[i] = sign | 0x7c00; continue; } // overflow → inf
+    if (((x >>> 23) & 0xff) === 0xff) {
+      out[i] = sign | 0x7c00 | (mant ? 0x200 : 0);
+      continue;
+    } // inf / nan
+    if (exp >= 0x1f) {
+      out[i] = sign | 0x7c00;
+      continue;
+    } // overflow → inf
     if (exp <= 0) {
-      if (exp < -10) { out[i] = sign; continue; } // underflow → ±0
+      if (exp < -10) {
+        out[i] = sign;
+        continue;
+      } // underflow → ±0
       mant |= 0x800000;
       const shift = 14 - exp;
       let half = mant >>> shift;

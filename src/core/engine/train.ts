@@ -21,7 +21,16 @@ import type { RecallSummary } from './bundle.js';
 
 export type TrainEvent =
   | { type: 'phase'; phase: 'features' | 'training' | 'validating' | 'checkpoint'; done?: number; total?: number }
-  | { type: 'step'; step: number; totalSteps: number; epoch: number; loss: number; lr: number; secondsPerStep: number; etaSeconds: number }
+  | {
+      type: 'step';
+      step: number;
+      totalSteps: number;
+      epoch: number;
+      loss: number;
+      lr: number;
+      secondsPerStep: number;
+      etaSeconds: number;
+    }
   | { type: 'val'; step: number; epoch: number; metrics: RecallSummary; best: boolean };
 
 export interface TrainInput {
@@ -60,10 +69,19 @@ export function summariseMetrics(m: RetrievalMetrics): RecallSummary {
 interface Feeder {
   usableCaptions: number[];
   /** Image-side model output for the given images, recorded on the gradient tape when needed. */
-  imageInput(images: number[], aug: Rng | null): Promise<{ encode: (m: VseModel) => tf.Tensor2D; ok: number[]; dispose: () => void }>;
+  imageInput(
+    images: number[],
+    aug: Rng | null,
+  ): Promise<{ encode: (m: VseModel) => tf.Tensor2D; ok: number[]; dispose: () => void }>;
 }
 
-async function makeFeeder(ds: PairDataset, cfg: VseConfig, backbone: Backbone | null, onEvent?: TrainInput['onEvent'], signal?: AbortSignal): Promise<Feeder> {
+async function makeFeeder(
+  ds: PairDataset,
+  cfg: VseConfig,
+  backbone: Backbone | null,
+  onEvent?: TrainInput['onEvent'],
+  signal?: AbortSignal,
+): Promise<Feeder> {
   const perBatch = (cfg.augment || cfg.finetuneCnn) && ds.images.kind === 'files';
   if (perBatch) {
     if (!backbone) throw new Error('augmentation and CNN fine-tuning need an image backbone');
@@ -77,14 +95,21 @@ async function makeFeeder(ds: PairDataset, cfg: VseConfig, backbone: Backbone | 
         return {
           ok,
           encode: (m) => (feats ? m.encodeFeatures(feats) : m.encodePixels(pixels, true)),
-          dispose: () => { pixels.dispose(); feats?.dispose(); },
+          dispose: () => {
+            pixels.dispose();
+            feats?.dispose();
+          },
         };
       },
     };
   }
   onEvent?.({ type: 'phase', phase: 'features', done: 0, total: ds.numImages });
-  const { features, dim, usable } = await computeFeatureMatrix(ds, backbone,
-    (done, total) => onEvent?.({ type: 'phase', phase: 'features', done, total }), signal);
+  const { features, dim, usable } = await computeFeatureMatrix(
+    ds,
+    backbone,
+    (done, total) => onEvent?.({ type: 'phase', phase: 'features', done, total }),
+    signal,
+  );
   const augmented = cfg.augment && ds.images.kind === 'features' ? ds.images.augmented : undefined;
   return {
     usableCaptions: Array.from(ds.captionImage.keys()).filter((c) => usable[ds.captionImage[c]!]),
@@ -103,9 +128,17 @@ async function makeFeeder(ds: PairDataset, cfg: VseConfig, backbone: Backbone | 
 }
 
 /** Embeds a dataset with the model, for validation and `glimpse eval`. */
-export async function embedDataset(model: VseModel, vocab: Vocabulary, ds: PairDataset, feeder?: Feeder,
-  signal?: AbortSignal, batchSize = 128): Promise<{ images: Float32Array; captions: Float32Array; captionImage: Int32Array; numImages: number }> {
-  const f = feeder ?? await makeFeeder(ds, { ...model.config, augment: false, finetuneCnn: false }, model.backbone, undefined, signal);
+export async function embedDataset(
+  model: VseModel,
+  vocab: Vocabulary,
+  ds: PairDataset,
+  feeder?: Feeder,
+  signal?: AbortSignal,
+  batchSize = 128,
+): Promise<{ images: Float32Array; captions: Float32Array; captionImage: Int32Array; numImages: number }> {
+  const f =
+    feeder ??
+    (await makeFeeder(ds, { ...model.config, augment: false, finetuneCnn: false }, model.backbone, undefined, signal));
   const E = model.config.embedSize;
   // Only captions whose image could be read take part, and images are renumbered densely.
   const usable = new Set(f.usableCaptions.map((c) => ds.captionImage[c]!));
@@ -120,27 +153,54 @@ export async function embedDataset(model: VseModel, vocab: Vocabulary, ds: PairD
     const data = await emb.data();
     emb.dispose();
     inp.dispose();
-    inp.ok.forEach((pos, j) => { images.set(data.subarray(j * E, (j + 1) * E), (s + pos) * E); okImages.add(ids[pos]!); });
+    inp.ok.forEach((pos, j) => {
+      images.set(data.subarray(j * E, (j + 1) * E), (s + pos) * E);
+      okImages.add(ids[pos]!);
+    });
   }
   const keep = imageIds.filter((id) => okImages.has(id));
   const dense = new Map(keep.map((id, i) => [id, i]));
   const denseImages = new Float32Array(keep.length * E);
-  imageIds.forEach((id, i) => { const d = dense.get(id); if (d !== undefined) denseImages.set(images.subarray(i * E, (i + 1) * E), d * E); });
+  imageIds.forEach((id, i) => {
+    const d = dense.get(id);
+    if (d !== undefined) denseImages.set(images.subarray(i * E, (i + 1) * E), d * E);
+  });
   const caps = f.usableCaptions.filter((c) => dense.has(ds.captionImage[c]!));
   const captions = new Float32Array(caps.length * E);
   for (let s = 0; s < caps.length; s += batchSize) {
     const chunk = caps.slice(s, s + batchSize);
-    const emb = model.encodeText(padTokens(chunk.map((c) => vocab.encode(ds.captions[c]!, model.config.maxCaptionLength))));
+    const emb = model.encodeText(
+      padTokens(chunk.map((c) => vocab.encode(ds.captions[c]!, model.config.maxCaptionLength))),
+    );
     captions.set(await emb.data(), s * E);
     emb.dispose();
   }
-  return { images: denseImages, captions, captionImage: Int32Array.from(caps.map((c) => dense.get(ds.captionImage[c]!)!)), numImages: keep.length };
+  return {
+    images: denseImages,
+    captions,
+    captionImage: Int32Array.from(caps.map((c) => dense.get(ds.captionImage[c]!)!)),
+    numImages: keep.length,
+  };
 }
 
-export async function validate(model: VseModel, vocab: Vocabulary, ds: PairDataset, feeder?: Feeder, signal?: AbortSignal): Promise<RecallSummary> {
+export async function validate(
+  model: VseModel,
+  vocab: Vocabulary,
+  ds: PairDataset,
+  feeder?: Feeder,
+  signal?: AbortSignal,
+): Promise<RecallSummary> {
   const e = await embedDataset(model, vocab, ds, feeder, signal);
   if (e.numImages === 0) throw new Error(`${ds.description}: no usable images to validate on`);
-  return summariseMetrics(evaluateRetrieval({ images: e.images, captions: e.captions, dim: model.config.embedSize, perImage: 0, captionImage: e.captionImage }));
+  return summariseMetrics(
+    evaluateRetrieval({
+      images: e.images,
+      captions: e.captions,
+      dim: model.config.embedSize,
+      perImage: 0,
+      captionImage: e.captionImage,
+    }),
+  );
 }
 
 function globalNormClip(grads: tf.Tensor[], maxNorm: number): tf.Tensor[] {
@@ -156,13 +216,23 @@ function globalNormClip(grads: tf.Tensor[], maxNorm: number): tf.Tensor[] {
  * One optimisation step: loss on the batch, gradients, global-norm clipping, Adam. Returns the
  * loss. Shared by the training loop and the speed benchmark, so the bench times the real thing.
  */
-export async function trainStep(model: VseModel, optimizer: tf.Optimizer, vars: tf.Variable[],
-  encodeImages: (m: VseModel) => tf.Tensor2D, tokens: TokenBatch): Promise<number> {
+export async function trainStep(
+  model: VseModel,
+  optimizer: tf.Optimizer,
+  vars: tf.Variable[],
+  encodeImages: (m: VseModel) => tf.Tensor2D,
+  tokens: TokenBatch,
+): Promise<number> {
   const cfg = model.config;
-  const { value, grads } = tf.variableGrads(() =>
-    contrastiveLoss(encodeImages(model), model.encodeText(tokens), cfg.margin, cfg.maxViolation), vars);
+  const { value, grads } = tf.variableGrads(
+    () => contrastiveLoss(encodeImages(model), model.encodeText(tokens), cfg.margin, cfg.maxViolation),
+    vars,
+  );
   const present = vars.filter((v) => grads[v.name]);
-  const clipped = globalNormClip(present.map((v) => grads[v.name]!), cfg.gradClip);
+  const clipped = globalNormClip(
+    present.map((v) => grads[v.name]!),
+    cfg.gradClip,
+  );
   optimizer.applyGradients(present.map((v, i) => ({ name: v.name, tensor: clipped[i]! })));
   const loss = (await value.data())[0]!;
   tf.dispose([value, ...Object.values(grads), ...clipped]);
@@ -175,14 +245,17 @@ export async function train(input: TrainInput): Promise<TrainOutput> {
   const ckptDir = join(runDir, 'checkpoint');
   const bestDir = join(runDir, 'best');
   const logPath = join(runDir, 'train-log.jsonl');
-  const log = (rec: object) => appendFileSync(logPath, JSON.stringify({ time: new Date().toISOString(), ...rec }) + '\n');
+  const log = (rec: object) =>
+    appendFileSync(logPath, JSON.stringify({ time: new Date().toISOString(), ...rec }) + '\n');
 
   let state: TrainState;
   let model: VseModel;
   let vocab: Vocabulary;
   let optimizerWeights: { name: string; tensor: tf.Tensor }[] | null = null;
   if (cfg.finetuneCnn && input.backbone && !input.backbone.trainable) {
-    throw new Error(`finetuneCnn: backbone "${input.backbone.spec.id}" is a frozen graph model with no trainable weights; train without finetuneCnn`);
+    throw new Error(
+      `finetuneCnn: backbone "${input.backbone.spec.id}" is a frozen graph model with no trainable weights; train without finetuneCnn`,
+    );
   }
   const resuming = input.resume && hasCheckpoint(ckptDir);
   if (input.resume && !resuming) throw new Error(`${ckptDir}: no checkpoint to resume from`);
@@ -204,8 +277,16 @@ export async function train(input: TrainInput): Promise<TrainOutput> {
     model = input.init?.model ?? VseModel.create(cfg, vocab.size, input.backbone);
     if (model.vocabSize < vocab.size) model.growVocab(vocab.size, cfg.seed + 7);
     state = {
-      config: cfg, step: 0, epoch: 0, batchInEpoch: 0, epochRngState: new Rng(cfg.seed).state, augRngState: new Rng(cfg.seed + 99).state,
-      best: { rsum: -1, step: 0, metrics: null }, elapsedSeconds: 0, epochsSinceBest: 0, vocab: vocab.words,
+      config: cfg,
+      step: 0,
+      epoch: 0,
+      batchInEpoch: 0,
+      epochRngState: new Rng(cfg.seed).state,
+      augRngState: new Rng(cfg.seed + 99).state,
+      best: { rsum: -1, step: 0, metrics: null },
+      elapsedSeconds: 0,
+      epochsSinceBest: 0,
+      vocab: vocab.words,
     };
     rmSync(logPath, { force: true });
     rmSync(bestDir, { recursive: true, force: true });
@@ -220,7 +301,9 @@ export async function train(input: TrainInput): Promise<TrainOutput> {
   }
 
   const trainFeed = await makeFeeder(input.train, config, input.backbone, onEvent, signal);
-  const valFeed = config.finetuneCnn ? undefined : await makeFeeder(input.val, { ...config, augment: false }, input.backbone, onEvent, signal);
+  const valFeed = config.finetuneCnn
+    ? undefined
+    : await makeFeeder(input.val, { ...config, augment: false }, input.backbone, onEvent, signal);
   const nCaps = trainFeed.usableCaptions.length;
   if (nCaps === 0) throw new Error(`${input.train.description}: no usable training pairs`);
   const stepsPerEpoch = Math.ceil(nCaps / config.batchSize);
@@ -234,8 +317,13 @@ export async function train(input: TrainInput): Promise<TrainOutput> {
     onEvent?.({ type: 'phase', phase: 'checkpoint' });
     state.augRngState = aug.state;
     state.elapsedSeconds = elapsed();
-    await saveCheckpoint(ckptDir, state, model.namedWeights(), optimizer,
-      config.finetuneCnn && model.backbone ? (d) => model.backbone!.save(d) : undefined);
+    await saveCheckpoint(
+      ckptDir,
+      state,
+      model.namedWeights(),
+      optimizer,
+      config.finetuneCnn && model.backbone ? (d) => model.backbone!.save(d) : undefined,
+    );
   };
 
   const runValidation = async (): Promise<boolean> => {
@@ -262,21 +350,38 @@ export async function train(input: TrainInput): Promise<TrainOutput> {
       const order = epochRng.permutation(nCaps);
       onEvent?.({ type: 'phase', phase: 'training' });
       while (state.batchInEpoch < stepsPerEpoch) {
-        if (aborted()) { status = 'interrupted'; break outer; }
-        const caps = Array.from(order.subarray(state.batchInEpoch * config.batchSize, (state.batchInEpoch + 1) * config.batchSize), (k) => trainFeed.usableCaptions[k]!);
+        if (aborted()) {
+          status = 'interrupted';
+          break outer;
+        }
+        const caps = Array.from(
+          order.subarray(state.batchInEpoch * config.batchSize, (state.batchInEpoch + 1) * config.batchSize),
+          (k) => trainFeed.usableCaptions[k]!,
+        );
         const imgs = caps.map((c) => input.train.captionImage[c]!);
         const inp = await trainFeed.imageInput(imgs, aug);
         const keptCaps = inp.ok.map((i) => caps[i]!);
         let lossValue = NaN;
         if (keptCaps.length >= 2) {
-          const tokens = padTokens(keptCaps.map((c) => vocab.encode(input.train.captions[c]!, config.maxCaptionLength)));
+          const tokens = padTokens(
+            keptCaps.map((c) => vocab.encode(input.train.captions[c]!, config.maxCaptionLength)),
+          );
           lossValue = await trainStep(model, optimizer, vars, inp.encode, tokens);
         }
         inp.dispose();
         state.step++;
         state.batchInEpoch++;
         const sps = (performance.now() / 1000 - sessionStart.time) / Math.max(1, state.step - sessionStart.step);
-        onEvent?.({ type: 'step', step: state.step, totalSteps, epoch: state.epoch, loss: lossValue, lr, secondsPerStep: sps, etaSeconds: sps * (totalSteps - state.step) });
+        onEvent?.({
+          type: 'step',
+          step: state.step,
+          totalSteps,
+          epoch: state.epoch,
+          loss: lossValue,
+          lr,
+          secondsPerStep: sps,
+          etaSeconds: sps * (totalSteps - state.step),
+        });
         log({ type: 'step', step: state.step, epoch: state.epoch, loss: lossValue, lr });
         if (state.step % config.valStep === 0) {
           await runValidation();
@@ -303,7 +408,12 @@ export async function train(input: TrainInput): Promise<TrainOutput> {
     else throw err;
   }
   await snapshot();
-  log({ type: status === 'interrupted' ? 'interrupted' : 'end', step: state.step, epoch: state.epoch, best: state.best });
+  log({
+    type: status === 'interrupted' ? 'interrupted' : 'end',
+    step: state.step,
+    epoch: state.epoch,
+    best: state.best,
+  });
 
   // The result is the best validated model, as vsepp's model_best.pth.tar.
   if (status !== 'interrupted' && existsSync(join(bestDir, 'weights.json'))) {

@@ -23,9 +23,18 @@ export function entryBytes(w: tf.io.WeightsManifestEntry): number {
 }
 
 /** Writes a tfjs model folder: model.json (topology and one manifest group) beside weights.bin. */
-export function writeModelFolder(dir: string, format: 'layers-model' | 'graph-model', modelTopology: unknown, weights: tf.io.WeightsManifestEntry[], data: Uint8Array): void {
+export function writeModelFolder(
+  dir: string,
+  format: 'layers-model' | 'graph-model',
+  modelTopology: unknown,
+  weights: tf.io.WeightsManifestEntry[],
+  data: Uint8Array,
+): void {
   writeFileAtomic(join(dir, 'weights.bin'), data);
-  writeFileAtomic(join(dir, 'model.json'), JSON.stringify({ format, modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights }] }));
+  writeFileAtomic(
+    join(dir, 'model.json'),
+    JSON.stringify({ format, modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights }] }),
+  );
 }
 
 interface Manifest {
@@ -33,7 +42,12 @@ interface Manifest {
   weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
 }
 
-export async function writeWeights(dir: string, stem: string, named: tf.NamedTensorMap, opts: { float16?: boolean } = {}): Promise<void> {
+export async function writeWeights(
+  dir: string,
+  stem: string,
+  named: tf.NamedTensorMap,
+  opts: { float16?: boolean } = {},
+): Promise<void> {
   const entries = Object.entries(named);
   let data: ArrayBuffer;
   let specs: tf.io.WeightsManifestEntry[];
@@ -57,7 +71,10 @@ export async function writeWeights(dir: string, stem: string, named: tf.NamedTen
     specs = enc.specs;
   }
   writeFileAtomic(join(dir, `${stem}.bin`), new Uint8Array(data));
-  const manifest: Manifest = { format: 'glimpse-weights', weightsManifest: [{ paths: [`${stem}.bin`], weights: specs }] };
+  const manifest: Manifest = {
+    format: 'glimpse-weights',
+    weightsManifest: [{ paths: [`${stem}.bin`], weights: specs }],
+  };
   writeFileAtomic(join(dir, `${stem}.json`), JSON.stringify(manifest));
 }
 
@@ -71,7 +88,8 @@ export function readWeights(dir: string, stem: string): tf.NamedTensorMap {
     throw new Error(`${mPath}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
   const group = manifest.weightsManifest?.[0];
-  if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new Error(`${mPath}: no weightsManifest`);
+  if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights))
+    throw new Error(`${mPath}: no weightsManifest`);
   const bins = group.paths.map((p) => {
     const bPath = join(dir, p);
     if (!existsSync(bPath)) throw new Error(`${bPath}: missing (listed in ${mPath})`);
@@ -79,36 +97,55 @@ export function readWeights(dir: string, stem: string): tf.NamedTensorMap {
   });
   const buf = Buffer.concat(bins);
   const expected = group.weights.reduce((n, w) => n + entryBytes(w), 0);
-  if (buf.length !== expected) throw new Error(`${join(dir, group.paths[0]!)}: ${buf.length} bytes, the manifest ${mPath} needs ${expected} (truncated or mismatched)`);
+  if (buf.length !== expected)
+    throw new Error(
+      `${join(dir, group.paths[0]!)}: ${buf.length} bytes, the manifest ${mPath} needs ${expected} (truncated or mismatched)`,
+    );
   return tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length), group.weights);
 }
 
 function concat(parts: Uint8Array[]): ArrayBuffer {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out.buffer;
 }
 
 /** Saves a tfjs layers model as model.json + weights.bin in dir. */
 export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<void> {
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    writeModelFolder(dir, 'layers-model', artifacts.modelTopology, artifacts.weightSpecs ?? [], new Uint8Array(artifacts.weightData as ArrayBuffer));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      writeModelFolder(
+        dir,
+        'layers-model',
+        artifacts.modelTopology,
+        artifacts.weightSpecs ?? [],
+        new Uint8Array(artifacts.weightData as ArrayBuffer),
+      );
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
 }
 
 /** Reads tfjs model artifacts (layers or graph) from a folder holding model.json and its shards. */
 export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
   const mPath = join(dir, 'model.json');
   if (!existsSync(mPath)) throw new Error(`${mPath}: missing`);
-  let json: { modelTopology?: unknown; weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; format?: string };
+  let json: {
+    modelTopology?: unknown;
+    weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+    format?: string;
+  };
   try {
     json = JSON.parse(readFileSync(mPath, 'utf8'));
   } catch (err) {
     throw new Error(`${mPath}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) throw new Error(`${mPath}: not a tfjs model (needs modelTopology and weightsManifest)`);
+  if (!json.modelTopology || !Array.isArray(json.weightsManifest))
+    throw new Error(`${mPath}: not a tfjs model (needs modelTopology and weightsManifest)`);
   const specs: tf.io.WeightsManifestEntry[] = [];
   const bufs: Buffer[] = [];
   for (const g of json.weightsManifest) {
@@ -121,7 +158,9 @@ export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
   }
   const all = Buffer.concat(bufs);
   return {
-    modelTopology: json.modelTopology as object, format: json.format, weightSpecs: specs,
+    modelTopology: json.modelTopology as object,
+    format: json.format,
+    weightSpecs: specs,
     weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.length),
   };
 }

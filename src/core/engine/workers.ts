@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { appRoot } from './app-root.js';
 
 export function startModuleWorker(entry: URL, workerData: Record<string, unknown>): Worker {
-  if (entry.pathname.endsWith('.ts')) return new Worker(join(appRoot(), 'bin', 'worker-boot.mjs'), { workerData: { ...workerData, entry: entry.href } });
+  if (entry.pathname.endsWith('.ts'))
+    return new Worker(join(appRoot(), 'bin', 'worker-boot.mjs'), { workerData: { ...workerData, entry: entry.href } });
   return new Worker(fileURLToPath(entry), { workerData });
 }

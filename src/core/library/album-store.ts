@@ -32,8 +32,9 @@ export class AlbumStore {
 
   /** The album with this name (case-insensitive), if any. */
   idByName(name: string): number | undefined {
-    return (this.db.prepare('SELECT id FROM albums WHERE name = ? COLLATE NOCASE').get(name) as { id: number } | undefined)
-      ?.id;
+    return (
+      this.db.prepare('SELECT id FROM albums WHERE name = ? COLLATE NOCASE').get(name) as { id: number } | undefined
+    )?.id;
   }
 
   insert(name: string, label: string): number {
@@ -84,8 +85,10 @@ export class AlbumStore {
 
   caption(photoId: number): string | null {
     return (
-      (this.db.prepare('SELECT text FROM photo_captions WHERE photo_id = ?').get(photoId) as { text: string } | undefined)
-        ?.text ?? null
+      (
+        this.db.prepare('SELECT text FROM photo_captions WHERE photo_id = ?').get(photoId) as
+          { text: string } | undefined
+      )?.text ?? null
     );
   }
 

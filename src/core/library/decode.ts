@@ -14,7 +14,10 @@ import { evalNormalise, evalResizeSide, MAX_INPUT_PIXELS, type Preprocess } from
 export const THUMB_SIZE = 320;
 
 export class PhotoError extends Error {
-  constructor(readonly reason: string, message: string) {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -43,7 +46,11 @@ export interface DecodedPhoto {
 }
 
 const EXT_FORMATS: Record<string, string[]> = {
-  jpeg: ['.jpg', '.jpeg', '.jpe', '.jfif'], png: ['.png'], webp: ['.webp'], gif: ['.gif'], tiff: ['.tif', '.tiff'],
+  jpeg: ['.jpg', '.jpeg', '.jpe', '.jfif'],
+  png: ['.png'],
+  webp: ['.webp'],
+  gif: ['.gif'],
+  tiff: ['.tif', '.tiff'],
   heif: ['.heic', '.heif', '.avif'],
 };
 
@@ -60,9 +67,11 @@ export function classify(err: unknown): PhotoError {
   if (e?.code === 'EACCES' || e?.code === 'EPERM') return new PhotoError('unreadable', 'permission denied');
   if (e?.code === 'ENAMETOOLONG') return new PhotoError('name-too-long', msg);
   if (e?.code === 'EISDIR') return new PhotoError('unreadable', 'is a folder');
-  if (/pixel limit/i.test(msg)) return new PhotoError('pixel-bomb', `more than ${MAX_INPUT_PIXELS / 1e6} megapixels: refused to protect memory`);
+  if (/pixel limit/i.test(msg))
+    return new PhotoError('pixel-bomb', `more than ${MAX_INPUT_PIXELS / 1e6} megapixels: refused to protect memory`);
   if (/unsupported image format/i.test(msg)) return new PhotoError('unsupported-format', msg);
-  if (/premature end|truncated|unexpected end|end of (file|stream)|short read|Invalid (SOS|marker)|corrupt/i.test(msg)) return new PhotoError('truncated', msg);
+  if (/premature end|truncated|unexpected end|end of (file|stream)|short read|Invalid (SOS|marker)|corrupt/i.test(msg))
+    return new PhotoError('truncated', msg);
   return new PhotoError('corrupt', msg);
 }
 
@@ -76,10 +85,27 @@ function text(v: unknown): string | null {
 }
 
 export async function readMeta(buf: Buffer): Promise<PhotoMeta> {
-  const none: PhotoMeta = { takenAt: null, cameraMake: null, cameraModel: null, lat: null, lon: null, title: null, description: null, keywords: null };
+  const none: PhotoMeta = {
+    takenAt: null,
+    cameraMake: null,
+    cameraModel: null,
+    lat: null,
+    lon: null,
+    title: null,
+    description: null,
+    keywords: null,
+  };
   let m: Record<string, unknown> | undefined;
   try {
-    m = await exifr.parse(buf, { tiff: true, exif: true, gps: true, xmp: true, iptc: true, icc: false, mergeOutput: true }) as Record<string, unknown> | undefined;
+    m = (await exifr.parse(buf, {
+      tiff: true,
+      exif: true,
+      gps: true,
+      xmp: true,
+      iptc: true,
+      icc: false,
+      mergeOutput: true,
+    })) as Record<string, unknown> | undefined;
   } catch {
     return none; // metadata is optional: a photo with broken EXIF is still a photo
   }
@@ -89,7 +115,10 @@ export async function readMeta(buf: Buffer): Promise<PhotoMeta> {
   const lon = typeof m.longitude === 'number' && Number.isFinite(m.longitude) ? m.longitude : null;
   return {
     takenAt: date instanceof Date && !Number.isNaN(date.getTime()) ? date.toISOString() : null,
-    cameraMake: text(m.Make), cameraModel: text(m.Model), lat, lon,
+    cameraMake: text(m.Make),
+    cameraModel: text(m.Model),
+    lat,
+    lon,
     title: text(m.title ?? m.ObjectName ?? m.Headline ?? m.XPTitle),
     description: text(m.description ?? m.Caption ?? m.ImageDescription ?? m['Caption-Abstract']),
     keywords: text(m.subject ?? m.Keywords ?? m.XPKeywords),
@@ -116,22 +145,35 @@ export async function decodePhoto(path: string, pre: Preprocess, thumbDir: strin
     if (expected && expected !== format && !(expected === 'heif' && format === 'heif')) {
       warnings.push({ reason: 'wrong-extension', detail: `a ${format} file named ${ext}` });
     }
-    if ((info.pages ?? 1) > 1) warnings.push({ reason: 'animated', detail: `${info.pages} frames: indexed by the first` });
+    if ((info.pages ?? 1) > 1)
+      warnings.push({ reason: 'animated', detail: `${info.pages} frames: indexed by the first` });
     const side = evalResizeSide(pre);
-    const { data, info: out } = await img.rotate().flatten({ background: '#ffffff' }).toColourspace('srgb')
-      .resize(side, side, { fit: 'outside' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { data, info: out } = await img
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .resize(side, side, { fit: 'outside' })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const pixels = new Float32Array(pre.inputSize * pre.inputSize * 3);
     await evalNormalise(data, out.width, out.height, out.channels, pre, pixels, 0);
     await writeThumb(thumbDir, hash, data, out.width, out.height, out.channels);
     const oriented = (info.orientation ?? 1) >= 5;
     return {
-      hash, format, pixels, warnings, meta: await readMeta(buf),
-      width: (oriented ? info.height : info.width) ?? out.width, height: (oriented ? info.width : info.height) ?? out.height,
+      hash,
+      format,
+      pixels,
+      warnings,
+      meta: await readMeta(buf),
+      width: (oriented ? info.height : info.width) ?? out.width,
+      height: (oriented ? info.width : info.height) ?? out.height,
     };
   } catch (err) {
     const e = classify(err);
     // libvips sometimes reports a cut-off file only as "Unknown error": check the bytes.
-    if (e.reason === 'corrupt' && looksTruncated(buf)) throw new PhotoError('truncated', `the file ends early (${e.message})`);
+    if (e.reason === 'corrupt' && looksTruncated(buf))
+      throw new PhotoError('truncated', `the file ends early (${e.message})`);
     throw e;
   }
 }
@@ -143,7 +185,8 @@ export function looksTruncated(buf: Buffer): boolean {
     for (let i = tail.length - 2; i >= 0; i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return false;
     return true;
   }
-  if (buf.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex'))) return !buf.subarray(Math.max(0, buf.length - 12)).includes(Buffer.from('IEND'));
+  if (buf.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex')))
+    return !buf.subarray(Math.max(0, buf.length - 12)).includes(Buffer.from('IEND'));
   return false;
 }
 
@@ -153,11 +196,20 @@ export function thumbPath(thumbDir: string, hash: string): string {
 
 let thumbWrites = 0;
 
-async function writeThumb(thumbDir: string, hash: string, raw: Buffer, width: number, height: number, channels: number): Promise<void> {
+async function writeThumb(
+  thumbDir: string,
+  hash: string,
+  raw: Buffer,
+  width: number,
+  height: number,
+  channels: number,
+): Promise<void> {
   const dest = thumbPath(thumbDir, hash);
   await mkdir(join(thumbDir, hash.slice(0, 2)), { recursive: true });
   const webp = await sharp(raw, { raw: { width, height, channels: channels as 3 } })
-    .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 78 }).toBuffer();
+    .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
+    .webp({ quality: 78 })
+    .toBuffer();
   // A temp name of its own: two copies of one photo decoded at once write the same thumbnail.
   const tmp = `${dest}.${process.pid}.${++thumbWrites}.tmp`;
   await writeFile(tmp, webp);

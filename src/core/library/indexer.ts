@@ -12,11 +12,30 @@ import type { Embedder } from '../engine/runtime/embedder.js';
 import { scanRoot, sniffType } from './scan.js';
 import { classify, contentHash, decodePhoto, PhotoError, type DecodedPhoto } from './decode.js';
 
-export const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif']);
+export const PHOTO_EXTENSIONS = new Set([
+  '.jpg',
+  '.jpeg',
+  '.jpe',
+  '.jfif',
+  '.png',
+  '.webp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.avif',
+  '.heic',
+  '.heif',
+]);
 /** Files that travel with photos and are not photos themselves: not reported as unsupported. */
 const SIDECARS = new Set(['.xmp', '.txt', '.json', '.aae', '.thm']);
 
-export interface IndexProgress { phase: 'scanning' | 'indexing' | 'captioning'; done: number; total: number; rate: number; eta: number | null }
+export interface IndexProgress {
+  phase: 'scanning' | 'indexing' | 'captioning';
+  done: number;
+  total: number;
+  rate: number;
+  eta: number | null;
+}
 
 /** What a run did; the contract's IndexOutput is this plus the backend and model. */
 export const DEFAULT_DECODE_CONCURRENCY = 3;
@@ -35,24 +54,61 @@ export interface IndexOptions {
   decodeConcurrency?: number;
 }
 
-interface Job { rootId: number; root: string; path: string; size: number; mtimeMs: number }
+interface Job {
+  rootId: number;
+  root: string;
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
 
 function photoFields(job: Job, d: Pick<DecodedPhoto, 'hash' | 'format' | 'width' | 'height' | 'meta'>): NewPhoto {
   return {
-    root_id: job.rootId, path: job.path, folder: relative(job.root, dirname(job.path)) || '.', name: basename(job.path),
-    size: job.size, mtime_ms: Math.floor(job.mtimeMs), hash: d.hash, format: d.format, width: d.width, height: d.height,
-    taken_at: d.meta.takenAt, camera_make: d.meta.cameraMake, camera_model: d.meta.cameraModel, lat: d.meta.lat, lon: d.meta.lon,
-    title: d.meta.title, description: d.meta.description, keywords: d.meta.keywords,
+    root_id: job.rootId,
+    path: job.path,
+    folder: relative(job.root, dirname(job.path)) || '.',
+    name: basename(job.path),
+    size: job.size,
+    mtime_ms: Math.floor(job.mtimeMs),
+    hash: d.hash,
+    format: d.format,
+    width: d.width,
+    height: d.height,
+    taken_at: d.meta.takenAt,
+    camera_make: d.meta.cameraMake,
+    camera_model: d.meta.cameraModel,
+    lat: d.meta.lat,
+    lon: d.meta.lon,
+    title: d.meta.title,
+    description: d.meta.description,
+    keywords: d.meta.keywords,
   };
 }
 
 export class Indexer {
-  constructor(private readonly store: LibraryStore, private readonly embedder: Embedder, private readonly thumbDir: string) {}
+  constructor(
+    private readonly store: LibraryStore,
+    private readonly embedder: Embedder,
+    private readonly thumbDir: string,
+  ) {}
 
   async index(roots: string[], opts: IndexOptions = {}): Promise<IndexSummary> {
     const started = performance.now();
     const { signal, onProgress } = opts;
-    const summary: IndexSummary = { roots, scanned: 0, indexed: 0, unchanged: 0, moved: 0, removed: 0, reembedded: 0, failed: 0, failures: [], warnings: [], cancelled: false, seconds: 0 };
+    const summary: IndexSummary = {
+      roots,
+      scanned: 0,
+      indexed: 0,
+      unchanged: 0,
+      moved: 0,
+      removed: 0,
+      reembedded: 0,
+      failed: 0,
+      failures: [],
+      warnings: [],
+      cancelled: false,
+      seconds: 0,
+    };
     const fail = (rootId: number, path: string, e: PhotoError, stat?: { size: number; mtimeMs: number }) => {
       this.store.recordFailure(rootId, path, e.reason, e.message, 'error', stat);
       summary.failed++;
@@ -71,23 +127,48 @@ export class Indexer {
       for await (const item of scanRoot(root, signal)) {
         if (signal?.aborted) break;
         seen.add(item.path);
-        if (item.kind === 'problem') { fail(rootId, item.path, new PhotoError(item.reason, item.detail)); continue; }
+        if (item.kind === 'problem') {
+          fail(rootId, item.path, new PhotoError(item.reason, item.detail));
+          continue;
+        }
         summary.scanned++;
-        if (summary.scanned % 200 === 0) onProgress?.({ phase: 'scanning', done: summary.scanned, total: 0, rate: 0, eta: null });
+        if (summary.scanned % 200 === 0)
+          onProgress?.({ phase: 'scanning', done: summary.scanned, total: 0, rate: 0, eta: null });
         const ext = extname(item.path).toLowerCase();
         if (!PHOTO_EXTENSIONS.has(ext)) {
           if (SIDECARS.has(ext)) continue;
           const type = await sniff(item.path);
           if (type && ['jpeg', 'png', 'gif', 'webp', 'tiff', 'avif'].includes(type)) {
-            this.store.recordFailure(rootId, item.path, 'wrong-extension', `a ${type} file named ${ext || '(no extension)'}`, 'warning');
-            summary.warnings.push({ path: item.path, reason: 'wrong-extension', detail: `a ${type} file named ${ext || '(no extension)'}` });
+            this.store.recordFailure(
+              rootId,
+              item.path,
+              'wrong-extension',
+              `a ${type} file named ${ext || '(no extension)'}`,
+              'warning',
+            );
+            summary.warnings.push({
+              path: item.path,
+              reason: 'wrong-extension',
+              detail: `a ${type} file named ${ext || '(no extension)'}`,
+            });
           } else {
-            fail(rootId, item.path, new PhotoError('unsupported-format', `unsupported format: ${type ?? (ext ? `${ext.slice(1)} file` : 'unknown type')}`), item);
+            fail(
+              rootId,
+              item.path,
+              new PhotoError(
+                'unsupported-format',
+                `unsupported format: ${type ?? (ext ? `${ext.slice(1)} file` : 'unknown type')}`,
+              ),
+              item,
+            );
             continue;
           }
         }
         const prev = known.get(item.path);
-        if (prev && prev.size === item.size && prev.mtime_ms === Math.floor(item.mtimeMs)) { summary.unchanged++; continue; }
+        if (prev && prev.size === item.size && prev.mtime_ms === Math.floor(item.mtimeMs)) {
+          summary.unchanged++;
+          continue;
+        }
         if (!prev && this.store.knownFailure(item.path, item.size, item.mtimeMs)) {
           summary.failed++;
           continue;
@@ -109,19 +190,30 @@ export class Indexer {
     const fresh: Job[] = [];
     for (const job of jobs) {
       if (signal?.aborted) return this.finish(summary, started, true);
-      const candidates = missingByHash.size > 0 && !this.store.photoByPath(job.path) ? await hashIfPossible(job.path) : null;
+      const candidates =
+        missingByHash.size > 0 && !this.store.photoByPath(job.path) ? await hashIfPossible(job.path) : null;
       const match = candidates ? missingByHash.get(candidates)?.shift() : undefined;
       if (match) {
-        this.store.transaction(() => this.store.movePhoto(match.id, {
-          root_id: job.rootId, path: job.path, folder: relative(job.root, dirname(job.path)) || '.', name: basename(job.path),
-          size: job.size, mtime_ms: Math.floor(job.mtimeMs),
-        }));
+        this.store.transaction(() =>
+          this.store.movePhoto(match.id, {
+            root_id: job.rootId,
+            path: job.path,
+            folder: relative(job.root, dirname(job.path)) || '.',
+            name: basename(job.path),
+            size: job.size,
+            mtime_ms: Math.floor(job.mtimeMs),
+          }),
+        );
         summary.moved++;
       } else fresh.push(job);
     }
     // 3. Deletions: whatever is still missing left the library.
     this.store.transaction(() => {
-      for (const list of missingByHash.values()) for (const m of list) { this.store.deletePhoto(m.id); summary.removed++; }
+      for (const list of missingByHash.values())
+        for (const m of list) {
+          this.store.deletePhoto(m.id);
+          summary.removed++;
+        }
     });
 
     // 4. Decode → embed → write, overlapped.
@@ -136,7 +228,12 @@ export class Indexer {
     return summary;
   }
 
-  private async pipeline(jobs: Job[], summary: IndexSummary, fail: (rootId: number, path: string, e: PhotoError, stat?: { size: number; mtimeMs: number }) => void, opts: IndexOptions): Promise<void> {
+  private async pipeline(
+    jobs: Job[],
+    summary: IndexSummary,
+    fail: (rootId: number, path: string, e: PhotoError, stat?: { size: number; mtimeMs: number }) => void,
+    opts: IndexOptions,
+  ): Promise<void> {
     const batchSize = opts.batchSize ?? 16;
     const concurrency = opts.decodeConcurrency ?? DEFAULT_DECODE_CONCURRENCY;
     const pre = this.embedder.preprocess;
@@ -151,12 +248,19 @@ export class Indexer {
     const report = () => {
       const secs = (performance.now() - started) / 1000;
       const rate = done / Math.max(secs, 1e-3);
-      opts.onProgress?.({ phase: 'indexing', done, total: jobs.length, rate, eta: rate > 0 ? (jobs.length - done) / rate : null });
+      opts.onProgress?.({
+        phase: 'indexing',
+        done,
+        total: jobs.length,
+        rate,
+        eta: rate > 0 ? (jobs.length - done) / rate : null,
+      });
     };
     const decoder = async () => {
       while (next < jobs.length && !opts.signal?.aborted) {
         // Back-pressure: don't run ahead of the embedder by more than two batches.
-        while (ready.length >= 2 * batchSize && !opts.signal?.aborted) await new Promise<void>((r) => wakeDecoders.push(r));
+        while (ready.length >= 2 * batchSize && !opts.signal?.aborted)
+          await new Promise<void>((r) => wakeDecoders.push(r));
         const job = jobs[next++]!;
         try {
           const photo = await decodePhoto(job.path, pre, this.thumbDir);
@@ -173,7 +277,9 @@ export class Indexer {
     const embedder = async () => {
       for (;;) {
         if (ready.length < batchSize && decodersLeft > 0 && !opts.signal?.aborted) {
-          await new Promise<void>((r) => { wakeEmbedder = r; });
+          await new Promise<void>((r) => {
+            wakeEmbedder = r;
+          });
           wakeEmbedder = null;
           continue;
         }
@@ -188,7 +294,11 @@ export class Indexer {
         const dim = this.embedder.dim;
         this.store.transaction(() => {
           batch.forEach((b, i) => {
-            this.store.upsertPhoto(photoFields(b.job, b.photo), vectors.subarray(i * dim, (i + 1) * dim), this.embedder.id);
+            this.store.upsertPhoto(
+              photoFields(b.job, b.photo),
+              vectors.subarray(i * dim, (i + 1) * dim),
+              this.embedder.id,
+            );
             for (const w of b.photo.warnings) {
               this.store.recordFailure(b.job.rootId, b.job.path, w.reason, w.detail, 'warning');
               summary.warnings.push({ path: b.job.path, reason: w.reason, detail: w.detail });
@@ -230,9 +340,17 @@ export class Indexer {
       ok.forEach((o, i) => pixels.set(o.pixels, i * per));
       const vectors = ok.length ? await this.embedder.embedImages(pixels, ok.length) : new Float32Array(0);
       const dim = this.embedder.dim;
-      this.store.transaction(() => ok.forEach((o, i) => this.store.setVector(o.id, vectors.subarray(i * dim, (i + 1) * dim), this.embedder.id)));
+      this.store.transaction(() =>
+        ok.forEach((o, i) => this.store.setVector(o.id, vectors.subarray(i * dim, (i + 1) * dim), this.embedder.id)),
+      );
       n += ok.length;
-      opts.onProgress?.({ phase: 'indexing', done: n, total: n + this.store.counts(this.embedder.id).stale, rate: 0, eta: null });
+      opts.onProgress?.({
+        phase: 'indexing',
+        done: n,
+        total: n + this.store.counts(this.embedder.id).stale,
+        rate: 0,
+        eta: null,
+      });
     }
   }
 }

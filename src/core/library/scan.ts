@@ -11,7 +11,15 @@ export type ScanItem =
   | { kind: 'problem'; path: string; reason: string; detail: string };
 
 /** Folders that hold system or app data, not the user's photos. */
-const SYSTEM_DIRS = new Set(['$RECYCLE.BIN', 'System Volume Information', '@eaDir', 'lost+found', 'node_modules', '__MACOSX', 'Thumbs.db']);
+const SYSTEM_DIRS = new Set([
+  '$RECYCLE.BIN',
+  'System Volume Information',
+  '@eaDir',
+  'lost+found',
+  'node_modules',
+  '__MACOSX',
+  'Thumbs.db',
+]);
 
 export function isSkippedDir(name: string): boolean {
   return name.startsWith('.') || SYSTEM_DIRS.has(name) || name.endsWith('.photoslibrary') || name.endsWith('.lrdata');
@@ -33,7 +41,12 @@ export async function* scanRoot(root: string, signal?: AbortSignal): AsyncGenera
     try {
       handle = await opendir(dir, { encoding: 'buffer' as never });
     } catch (err) {
-      yield { kind: 'problem', path: dir, reason: (err as NodeJS.ErrnoException).code === 'EACCES' ? 'unreadable' : 'vanished', detail: (err as Error).message };
+      yield {
+        kind: 'problem',
+        path: dir,
+        reason: (err as NodeJS.ErrnoException).code === 'EACCES' ? 'unreadable' : 'vanished',
+        detail: (err as Error).message,
+      };
       return;
     }
     const names: Buffer[] = [];
@@ -44,7 +57,12 @@ export async function* scanRoot(root: string, signal?: AbortSignal): AsyncGenera
       const name = raw.toString('utf8');
       // A name that is not valid UTF-8 can't round-trip through a string path.
       if (!Buffer.from(name, 'utf8').equals(raw)) {
-        yield { kind: 'problem', path: join(dir, name), reason: 'non-utf8-name', detail: `file name bytes ${raw.toString('hex')} are not UTF-8` };
+        yield {
+          kind: 'problem',
+          path: join(dir, name),
+          reason: 'non-utf8-name',
+          detail: `file name bytes ${raw.toString('hex')} are not UTF-8`,
+        };
         continue;
       }
       const path = join(dir, name);
@@ -53,7 +71,19 @@ export async function* scanRoot(root: string, signal?: AbortSignal): AsyncGenera
         st = await stat(path);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        yield { kind: 'problem', path, reason: code === 'ENAMETOOLONG' ? 'name-too-long' : code === 'ELOOP' ? 'symlink-loop' : code === 'EACCES' ? 'unreadable' : 'vanished', detail: (err as Error).message };
+        yield {
+          kind: 'problem',
+          path,
+          reason:
+            code === 'ENAMETOOLONG'
+              ? 'name-too-long'
+              : code === 'ELOOP'
+                ? 'symlink-loop'
+                : code === 'EACCES'
+                  ? 'unreadable'
+                  : 'vanished',
+          detail: (err as Error).message,
+        };
         continue;
       }
       if (st.isDirectory()) {

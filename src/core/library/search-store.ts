@@ -35,7 +35,8 @@ export class SearchStore {
 
   /** The candidates' vectors with their path and hash (photos deleted since are left out). */
   candidates(ids: number[], modelId: string): { id: number; path: string; hash: string; vector: Float32Array }[] {
-    const get = this.db.prepare(`SELECT p.id, p.path, p.hash, e.vector FROM embeddings e JOIN photos p ON p.id = e.photo_id
+    const get = this.db
+      .prepare(`SELECT p.id, p.path, p.hash, e.vector FROM embeddings e JOIN photos p ON p.id = e.photo_id
       WHERE e.photo_id = ? AND e.model_id = ?`);
     const out: { id: number; path: string; hash: string; vector: Float32Array }[] = [];
     for (const id of ids) {

@@ -28,11 +28,22 @@ export interface SearchFilters {
 export function filterSql(f: SearchFilters): { sql: string; params: unknown[] } {
   const parts: string[] = [];
   const params: unknown[] = [];
-  if (f.since) { parts.push('p.taken_at >= ?'); params.push(f.since); }
-  if (f.until) { parts.push('p.taken_at < ?'); params.push(f.until); }
-  if (f.folder) { parts.push("(p.path = ? OR p.path LIKE ? ESCAPE '\\')"); params.push(f.folder, underFolder(f.folder)); }
-  if (f.camera) { parts.push("(lower(coalesce(p.camera_make,'') || ' ' || coalesce(p.camera_model,'')) LIKE ?)"); params.push(`%${f.camera.toLowerCase()}%`); }
+  if (f.since) {
+    parts.push('p.taken_at >= ?');
+    params.push(f.since);
+  }
+  if (f.until) {
+    parts.push('p.taken_at < ?');
+    params.push(f.until);
+  }
+  if (f.folder) {
+    parts.push("(p.path = ? OR p.path LIKE ? ESCAPE '\\')");
+    params.push(f.folder, underFolder(f.folder));
+  }
+  if (f.camera) {
+    parts.push("(lower(coalesce(p.camera_make,'') || ' ' || coalesce(p.camera_model,'')) LIKE ?)");
+    params.push(`%${f.camera.toLowerCase()}%`);
+  }
   if (f.hasGps !== undefined) parts.push(f.hasGps ? 'p.lat IS NOT NULL' : 'p.lat IS NULL');
   return { sql: parts.length ? ` AND ${parts.join(' AND ')}` : '', params };
 }
-

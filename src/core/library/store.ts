@@ -40,7 +40,12 @@ export interface PhotoRow {
 
 export type NewPhoto = Omit<PhotoRow, 'id' | 'indexed_at'>;
 
-export interface Failure { path: string; reason: string; detail: string | null; severity: 'error' | 'warning' }
+export interface Failure {
+  path: string;
+  reason: string;
+  detail: string | null;
+  severity: 'error' | 'warning';
+}
 
 export function openDatabase(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true });
@@ -57,7 +62,9 @@ export function openDatabase(dataDir: string): Db {
 export function migrate(db: Db): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length) {
-    throw new Error(`library database is schema version ${version}; this Glimpse understands up to ${MIGRATIONS.length} (update Glimpse)`);
+    throw new Error(
+      `library database is schema version ${version}; this Glimpse understands up to ${MIGRATIONS.length} (update Glimpse)`,
+    );
   }
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
@@ -119,13 +126,19 @@ export class LibraryStore {
   }
 
   photosInRoot(rootId: number): Pick<PhotoRow, 'id' | 'path' | 'size' | 'mtime_ms' | 'hash'>[] {
-    return this.db.prepare('SELECT id, path, size, mtime_ms, hash FROM photos WHERE root_id = ?').all(rootId) as PhotoRow[];
+    return this.db
+      .prepare('SELECT id, path, size, mtime_ms, hash FROM photos WHERE root_id = ?')
+      .all(rootId) as PhotoRow[];
   }
 
   /** A photo with this content that already has a vector from `modelId` (a duplicate or a move). */
   embeddedByHash(hash: string, modelId: string): { id: number; vector: Buffer } | undefined {
-    return this.db.prepare(`SELECT p.id, e.vector FROM photos p JOIN embeddings e ON e.photo_id = p.id
-      WHERE p.hash = ? AND e.model_id = ? LIMIT 1`).get(hash, modelId) as { id: number; vector: Buffer } | undefined;
+    return this.db
+      .prepare(
+        `SELECT p.id, e.vector FROM photos p JOIN embeddings e ON e.photo_id = p.id
+      WHERE p.hash = ? AND e.model_id = ? LIMIT 1`,
+      )
+      .get(hash, modelId) as { id: number; vector: Buffer } | undefined;
   }
 
   /** Inserts or replaces a photo with its vector and search text, atomically. */
@@ -135,16 +148,25 @@ export class LibraryStore {
     let id: number;
     if (existing) {
       id = existing.id;
-      this.db.prepare(`UPDATE photos SET root_id=@root_id, folder=@folder, name=@name, size=@size, mtime_ms=@mtime_ms, hash=@hash,
+      this.db
+        .prepare(
+          `UPDATE photos SET root_id=@root_id, folder=@folder, name=@name, size=@size, mtime_ms=@mtime_ms, hash=@hash,
         format=@format, width=@width, height=@height, taken_at=@taken_at, camera_make=@camera_make, camera_model=@camera_model,
-        lat=@lat, lon=@lon, title=@title, description=@description, keywords=@keywords, indexed_at=@now WHERE id=@id`).run({ ...p, now, id });
+        lat=@lat, lon=@lon, title=@title, description=@description, keywords=@keywords, indexed_at=@now WHERE id=@id`,
+        )
+        .run({ ...p, now, id });
       this.db.prepare('DELETE FROM photos_fts WHERE rowid = ?').run(id);
       this.db.prepare('DELETE FROM captions WHERE photo_id = ?').run(id);
     } else {
-      id = Number(this.db.prepare(`INSERT INTO photos (root_id, path, folder, name, size, mtime_ms, hash, format, width, height, taken_at,
+      id = Number(
+        this.db
+          .prepare(
+            `INSERT INTO photos (root_id, path, folder, name, size, mtime_ms, hash, format, width, height, taken_at,
         camera_make, camera_model, lat, lon, title, description, keywords, indexed_at) VALUES (@root_id, @path, @folder, @name, @size, @mtime_ms,
-        @hash, @format, @width, @height, @taken_at, @camera_make, @camera_model, @lat, @lon, @title, @description, @keywords, @now)`)
-        .run({ ...p, now }).lastInsertRowid);
+        @hash, @format, @width, @height, @taken_at, @camera_make, @camera_model, @lat, @lon, @title, @description, @keywords, @now)`,
+          )
+          .run({ ...p, now }).lastInsertRowid,
+      );
     }
     this.writeFts(id);
     this.setVector(id, vector, modelId);
@@ -154,18 +176,22 @@ export class LibraryStore {
 
   /** The photo's vector from `modelId`, if it has one. */
   vector(photoId: number, modelId: string): Float32Array | undefined {
-    const row = this.db.prepare('SELECT vector FROM embeddings WHERE photo_id = ? AND model_id = ?').get(photoId, modelId) as { vector: Buffer } | undefined;
+    const row = this.db
+      .prepare('SELECT vector FROM embeddings WHERE photo_id = ? AND model_id = ?')
+      .get(photoId, modelId) as { vector: Buffer } | undefined;
     return row ? blobToVector(row.vector) : undefined;
   }
 
   setVector(photoId: number, vector: Float32Array, modelId: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO embeddings (photo_id, model_id, vector) VALUES (?, ?, ?)')
+    this.db
+      .prepare('INSERT OR REPLACE INTO embeddings (photo_id, model_id, vector) VALUES (?, ?, ?)')
       .run(photoId, modelId, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
   }
 
   /** A moved or renamed file: same content, new path; its vector and captions stay. */
   movePhoto(id: number, p: Pick<NewPhoto, 'root_id' | 'path' | 'folder' | 'name' | 'size' | 'mtime_ms'>): void {
-    this.db.prepare('UPDATE photos SET root_id=?, path=?, folder=?, name=?, size=?, mtime_ms=? WHERE id=?')
+    this.db
+      .prepare('UPDATE photos SET root_id=?, path=?, folder=?, name=?, size=?, mtime_ms=? WHERE id=?')
       .run(p.root_id, p.path, p.folder, p.name, p.size, p.mtime_ms, id);
     this.writeFts(id);
     this.db.prepare('DELETE FROM failures WHERE path = ?').run(p.path);
@@ -176,12 +202,25 @@ export class LibraryStore {
    * description, keywords and the user's caption), so typing any of them finds it.
    */
   writeFts(id: number): void {
-    const r = this.db.prepare(`SELECT p.name, p.folder, p.title, p.description, p.keywords, c.text AS caption
-      FROM photos p LEFT JOIN photo_captions c ON c.photo_id = p.id WHERE p.id = ?`).get(id) as
-      { name: string; folder: string; title: string | null; description: string | null; keywords: string | null; caption: string | null } | undefined;
+    const r = this.db
+      .prepare(
+        `SELECT p.name, p.folder, p.title, p.description, p.keywords, c.text AS caption
+      FROM photos p LEFT JOIN photo_captions c ON c.photo_id = p.id WHERE p.id = ?`,
+      )
+      .get(id) as
+      | {
+          name: string;
+          folder: string;
+          title: string | null;
+          description: string | null;
+          keywords: string | null;
+          caption: string | null;
+        }
+      | undefined;
     this.db.prepare('DELETE FROM photos_fts WHERE rowid = ?').run(id);
     if (!r) return;
-    this.db.prepare('INSERT INTO photos_fts (rowid, name, folder, text) VALUES (?, ?, ?, ?)')
+    this.db
+      .prepare('INSERT INTO photos_fts (rowid, name, folder, text) VALUES (?, ?, ?, ?)')
       .run(id, r.name, r.folder, [r.title, r.description, r.keywords, r.caption].filter(Boolean).join(' '));
   }
 
@@ -190,9 +229,13 @@ export class LibraryStore {
     const f = filterSql(opts);
     const params: unknown[] = [...f.params];
     let w = `WHERE 1${f.sql}`;
-    if (opts.album) { w += ' AND p.id IN (SELECT photo_id FROM album_photos WHERE album_id = ?)'; params.push(opts.album); }
+    if (opts.album) {
+      w += ' AND p.id IN (SELECT photo_id FROM album_photos WHERE album_id = ?)';
+      params.push(opts.album);
+    }
     const total = (this.db.prepare(`SELECT count(*) n FROM photos p ${w}`).get(...params) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT p.* FROM photos p ${w} ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.path LIMIT ? OFFSET ?`)
+    const rows = this.db
+      .prepare(`SELECT p.* FROM photos p ${w} ORDER BY p.taken_at IS NULL, p.taken_at DESC, p.path LIMIT ? OFFSET ?`)
       .all(...params, opts.limit, opts.offset) as PhotoRow[];
     return { total, rows };
   }
@@ -202,16 +245,37 @@ export class LibraryStore {
     this.db.prepare('DELETE FROM photos WHERE id = ?').run(id);
   }
 
-  recordFailure(rootId: number | null, path: string, reason: string, detail: string | null, severity: 'error' | 'warning' = 'error',
-    stat?: { size: number; mtimeMs: number }): void {
-    this.db.prepare(`INSERT OR REPLACE INTO failures (path, root_id, reason, detail, severity, size, mtime_ms, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(path, rootId, reason, detail, severity, stat?.size ?? null, stat ? Math.floor(stat.mtimeMs) : null, new Date().toISOString());
+  recordFailure(
+    rootId: number | null,
+    path: string,
+    reason: string,
+    detail: string | null,
+    severity: 'error' | 'warning' = 'error',
+    stat?: { size: number; mtimeMs: number },
+  ): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO failures (path, root_id, reason, detail, severity, size, mtime_ms, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        path,
+        rootId,
+        reason,
+        detail,
+        severity,
+        stat?.size ?? null,
+        stat ? Math.floor(stat.mtimeMs) : null,
+        new Date().toISOString(),
+      );
   }
 
   /** A failure already recorded for this exact file version: skip it until it changes. */
   knownFailure(path: string, size: number, mtimeMs: number): boolean {
-    return this.db.prepare('SELECT 1 FROM failures WHERE path = ? AND size = ? AND mtime_ms = ? AND severity = \'error\'')
-      .get(path, size, Math.floor(mtimeMs)) !== undefined;
+    return (
+      this.db
+        .prepare("SELECT 1 FROM failures WHERE path = ? AND size = ? AND mtime_ms = ? AND severity = 'error'")
+        .get(path, size, Math.floor(mtimeMs)) !== undefined
+    );
   }
 
   clearFailuresUnder(rootId: number, seen: Set<string>): void {
@@ -226,15 +290,25 @@ export class LibraryStore {
   }
 
   failures(limit = 1000): Failure[] {
-    return this.db.prepare('SELECT path, reason, detail, severity FROM failures ORDER BY reason, path LIMIT ?').all(limit) as Failure[];
+    return this.db
+      .prepare('SELECT path, reason, detail, severity FROM failures ORDER BY reason, path LIMIT ?')
+      .all(limit) as Failure[];
   }
 
-  counts(modelId: string | null): { photos: number; embedded: number; stale: number; failures: number; warnings: number } {
+  counts(modelId: string | null): {
+    photos: number;
+    embedded: number;
+    stale: number;
+    failures: number;
+    warnings: number;
+  } {
     const one = (sql: string, ...args: unknown[]) => (this.db.prepare(sql).get(...args) as { n: number }).n;
     const photos = one('SELECT count(*) n FROM photos');
     const embedded = modelId ? one('SELECT count(*) n FROM embeddings WHERE model_id = ?', modelId) : 0;
     return {
-      photos, embedded, stale: photos - embedded,
+      photos,
+      embedded,
+      stale: photos - embedded,
       failures: one("SELECT count(*) n FROM failures WHERE severity = 'error'"),
       warnings: one("SELECT count(*) n FROM failures WHERE severity = 'warning'"),
     };
@@ -242,12 +316,18 @@ export class LibraryStore {
 
   /** Photos without a vector from `modelId`: re-embedded in the background after a model change. */
   staleForModel(modelId: string, limit: number): PhotoRow[] {
-    return this.db.prepare(`SELECT p.* FROM photos p LEFT JOIN embeddings e ON e.photo_id = p.id
-      WHERE e.model_id IS NULL OR e.model_id != ? ORDER BY p.id LIMIT ?`).all(modelId, limit) as PhotoRow[];
+    return this.db
+      .prepare(
+        `SELECT p.* FROM photos p LEFT JOIN embeddings e ON e.photo_id = p.id
+      WHERE e.model_id IS NULL OR e.model_id != ? ORDER BY p.id LIMIT ?`,
+      )
+      .all(modelId, limit) as PhotoRow[];
   }
 
   getMeta(key: string): string | null {
-    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
+    return (
+      (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null
+    );
   }
 
   setMeta(key: string, value: string): void {

@@ -42,7 +42,8 @@ async function countDirs(root: string, stopAt: number): Promise<number> {
     const dir = stack.pop()!;
     n++;
     try {
-      for (const e of await readdir(dir, { withFileTypes: true })) if (e.isDirectory() && !isSkippedDir(e.name)) stack.push(join(dir, e.name));
+      for (const e of await readdir(dir, { withFileTypes: true }))
+        if (e.isDirectory() && !isSkippedDir(e.name)) stack.push(join(dir, e.name));
     } catch {
       /* unreadable folders are the indexer's to report */
     }
@@ -57,7 +58,10 @@ export class LibraryWatcher {
   private running: Promise<unknown> = Promise.resolve();
   mode: 'watching' | 'polling' | 'stopped' = 'stopped';
 
-  constructor(private readonly lib: Watchable, private readonly opts: WatchOptions = {}) {}
+  constructor(
+    private readonly lib: Watchable,
+    private readonly opts: WatchOptions = {},
+  ) {}
 
   async start(): Promise<void> {
     const roots = this.lib.roots();
@@ -69,7 +73,9 @@ export class LibraryWatcher {
     this.opts.onMode?.('watching', `${dirs} folders`);
     for (const root of roots) {
       const w = chokidar.watch(root, {
-        ignoreInitial: true, followSymlinks: false, awaitWriteFinish: { stabilityThreshold: 300, pollInterval: 100 },
+        ignoreInitial: true,
+        followSymlinks: false,
+        awaitWriteFinish: { stabilityThreshold: 300, pollInterval: 100 },
         ignored: (p: string) => p !== root && isSkippedDir(basename(p)),
       });
       w.on('all', () => this.schedule(root));
@@ -81,17 +87,20 @@ export class LibraryWatcher {
 
   private schedule(root: string): void {
     clearTimeout(this.timers.get(root));
-    this.timers.set(root, setTimeout(() => {
-      this.timers.delete(root);
-      this.running = this.running.then(async () => {
-        try {
-          const s = await this.lib.index([root]);
-          this.opts.onIndexed?.(root, s);
-        } catch {
-          /* the root may have been removed meanwhile; the next change or rescan retries */
-        }
-      });
-    }, this.opts.debounceMs ?? 1000));
+    this.timers.set(
+      root,
+      setTimeout(() => {
+        this.timers.delete(root);
+        this.running = this.running.then(async () => {
+          try {
+            const s = await this.lib.index([root]);
+            this.opts.onIndexed?.(root, s);
+          } catch {
+            /* the root may have been removed meanwhile; the next change or rescan retries */
+          }
+        });
+      }, this.opts.debounceMs ?? 1000),
+    );
   }
 
   private async fallback(why: string): Promise<void> {
@@ -99,7 +108,9 @@ export class LibraryWatcher {
     if (this.mode === 'polling') return;
     this.mode = 'polling';
     this.opts.onMode?.('polling', why);
-    const tick = () => { for (const r of this.lib.roots()) this.schedule(r); };
+    const tick = () => {
+      for (const r of this.lib.roots()) this.schedule(r);
+    };
     this.poll = setInterval(tick, this.opts.rescanMs ?? 10 * 60_000);
   }
 

@@ -10,35 +10,56 @@ import type { LibraryStore } from '../library/store.js';
 import type { Embedder } from '../engine/runtime/embedder.js';
 import { Albums } from '../library/albums.js';
 
-export interface CaptionHit { text: string; score: number }
+export interface CaptionHit {
+  text: string;
+  score: number;
+}
 
 export class CaptionBank {
   private embedded: { id: string; texts: string[]; vectors: tf.Tensor2D } | null = null;
 
-  constructor(private readonly store: LibraryStore, private readonly embedder: Embedder, private readonly override?: string[]) {}
+  constructor(
+    private readonly store: LibraryStore,
+    private readonly embedder: Embedder,
+    private readonly override?: string[],
+  ) {}
 
   /** The bank's texts: the override if given, else the model's bank plus the user's own words. */
   texts(): string[] {
     if (this.override) return dedupe(this.override);
-    return dedupe([...this.embedder.captionBank, ...this.store.search.ownTexts(), ...new Albums(this.store).userTexts()]);
+    return dedupe([
+      ...this.embedder.captionBank,
+      ...this.store.search.ownTexts(),
+      ...new Albums(this.store).userTexts(),
+    ]);
   }
 
   async ensure(): Promise<{ id: string; texts: string[]; vectors: tf.Tensor2D }> {
     const texts = this.texts();
     if (texts.length === 0) throw new Error('the caption bank is empty');
-    const id = createHash('sha1').update(this.embedder.id).update('\n').update(texts.join('\n')).digest('hex').slice(0, 16);
+    const id = createHash('sha1')
+      .update(this.embedder.id)
+      .update('\n')
+      .update(texts.join('\n'))
+      .digest('hex')
+      .slice(0, 16);
     if (this.embedded?.id === id) return this.embedded;
     // A user's edit adds or drops a few texts of a bank of thousands: embed only the new ones.
     const dim = this.embedder.dim;
     const previous = this.embedded ? new Map(this.embedded.texts.map((t, i) => [t, i])) : new Map<string, number>();
-    const old = this.embedded ? (await this.embedded.vectors.data()) as Float32Array : new Float32Array(0);
+    const old = this.embedded ? ((await this.embedded.vectors.data()) as Float32Array) : new Float32Array(0);
     const fresh = texts.filter((t) => !previous.has(t));
     const made = fresh.length ? await this.embedder.embedTexts(fresh) : new Float32Array(0);
     const freshAt = new Map(fresh.map((t, i) => [t, i]));
     const v = new Float32Array(texts.length * dim);
     texts.forEach((t, i) => {
       const j = previous.get(t);
-      v.set(j !== undefined ? old.subarray(j * dim, (j + 1) * dim) : made.subarray(freshAt.get(t)! * dim, (freshAt.get(t)! + 1) * dim), i * dim);
+      v.set(
+        j !== undefined
+          ? old.subarray(j * dim, (j + 1) * dim)
+          : made.subarray(freshAt.get(t)! * dim, (freshAt.get(t)! + 1) * dim),
+        i * dim,
+      );
     });
     this.embedded?.vectors.dispose();
     this.embedded = { id, texts, vectors: tf.tensor2d(v, [texts.length, dim]) };
@@ -49,11 +70,15 @@ export class CaptionBank {
   async captionVectors(vectors: Float32Array, n: number, k: number): Promise<CaptionHit[][]> {
     const bank = await this.ensure();
     const kk = Math.min(k, bank.texts.length);
-    const { values, indices } = tf.tidy(() => tf.topk(tf.matMul(tf.tensor2d(vectors, [n, this.embedder.dim]), bank.vectors, false, true), kk));
+    const { values, indices } = tf.tidy(() =>
+      tf.topk(tf.matMul(tf.tensor2d(vectors, [n, this.embedder.dim]), bank.vectors, false, true), kk),
+    );
     const vals = await values.data();
     const idx = await indices.data();
     tf.dispose([values, indices]);
-    return Array.from({ length: n }, (_, i) => Array.from({ length: kk }, (_, j) => ({ text: bank.texts[idx[i * kk + j]!]!, score: vals[i * kk + j]! })));
+    return Array.from({ length: n }, (_, i) =>
+      Array.from({ length: kk }, (_, j) => ({ text: bank.texts[idx[i * kk + j]!]!, score: vals[i * kk + j]! })),
+    );
   }
 
   /** Stores the top-k captions for every photo whose stored captions are missing or stale. */
@@ -67,7 +92,11 @@ export class CaptionBank {
       const vecs = new Float32Array(chunk.length * dim);
       chunk.forEach((r, i) => vecs.set(r.vector, i * dim));
       const caps = await this.captionVectors(vecs, chunk.length, k);
-      this.store.search.replaceCaptions(chunk.map((r, i) => ({ photoId: r.id, captions: caps[i]! })), this.embedder.id, bank.id);
+      this.store.search.replaceCaptions(
+        chunk.map((r, i) => ({ photoId: r.id, captions: caps[i]! })),
+        this.embedder.id,
+        bank.id,
+      );
       onProgress?.(Math.min(stale.length, s + 256), stale.length);
     }
     return stale.length;

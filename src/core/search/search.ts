@@ -37,7 +37,10 @@ export interface SearchHit {
 const RRF_K = 60;
 
 export class Searcher {
-  constructor(private readonly store: LibraryStore, private readonly embedder: Embedder) {}
+  constructor(
+    private readonly store: LibraryStore,
+    private readonly embedder: Embedder,
+  ) {}
 
   private index: VectorIndex | null = null;
 
@@ -75,13 +78,18 @@ export class Searcher {
    * FTS5 matches for the query's words: photos matching every word first, then any word, each
    * tier by bm25. `all` marks the first tier.
    */
-  keywordHits(query: string, opts: SearchFilters, k: number): { id: number; path: string; hash: string; all: boolean }[] {
+  keywordHits(
+    query: string,
+    opts: SearchFilters,
+    k: number,
+  ): { id: number; path: string; hash: string; all: boolean }[] {
     const words = [...new Set(tokenize(query).filter((t) => /[\p{L}\p{N}]/u.test(t)))];
     if (words.length === 0) return [];
     const terms = words.map((w) => `"${w.replace(/"/g, '""')}"*`);
     const every = this.store.search.keyword(terms.join(' AND '), opts, k);
     const seen = new Set(every.map((h) => h.id));
-    const any = words.length > 1 ? this.store.search.keyword(terms.join(' OR '), opts, k).filter((h) => !seen.has(h.id)) : [];
+    const any =
+      words.length > 1 ? this.store.search.keyword(terms.join(' OR '), opts, k).filter((h) => !seen.has(h.id)) : [];
     return [...every.map((h) => ({ ...h, all: true })), ...any.map((h) => ({ ...h, all: false }))].slice(0, k);
   }
 
@@ -101,7 +109,10 @@ export class Searcher {
       // the model thinks: it counts double in the fusion.
       const vote = (h.all ? 2 : 1) / (RRF_K + r + 1);
       const hit = hits.get(h.id);
-      if (hit) { hit.keyword = true; hit.fused += vote; } else {
+      if (hit) {
+        hit.keyword = true;
+        hit.fused += vote;
+      } else {
         hits.set(h.id, { id: h.id, path: h.path, hash: h.hash, score: NaN, keyword: true, fused: vote });
         missing.push(h.id);
       }
@@ -110,8 +121,10 @@ export class Searcher {
       for (const [id, score] of this.store.search.scores(q, missing, this.embedder.id)) hits.get(id)!.score = score;
     }
     const min = opts.minScore ?? -2;
-    return [...hits.values()].filter((h) => h.keyword || h.score >= min)
-      .sort((a, b) => b.fused - a.fused || b.score - a.score).slice(offset, offset + limit);
+    return [...hits.values()]
+      .filter((h) => h.keyword || h.score >= min)
+      .sort((a, b) => b.fused - a.fused || b.score - a.score)
+      .slice(offset, offset + limit);
   }
 
   /** Photos that look like this one (image → KNN), excluding the photo itself. */

@@ -18,7 +18,10 @@ export class VectorIndex {
   private bits: Uint32Array;
   private count = 0;
 
-  constructor(readonly dim: number, capacity = 1024) {
+  constructor(
+    readonly dim: number,
+    capacity = 1024,
+  ) {
     this.words = Math.ceil(dim / 32);
     this.ids = new Int32Array(capacity);
     this.bits = new Uint32Array(capacity * this.words);
@@ -57,7 +60,9 @@ export class VectorIndex {
       const picked = this.nearest(q, this.words, shortlist, wide.length, (j) => wide[j]!);
       return picked.map((i) => this.ids[i]!).filter((id) => id !== exclude);
     }
-    return this.nearest(q, this.words, shortlist, this.count, all).map((i) => this.ids[i]!).filter((id) => id !== exclude);
+    return this.nearest(q, this.words, shortlist, this.count, all)
+      .map((i) => this.ids[i]!)
+      .filter((id) => id !== exclude);
   }
 
   /** Positions of the (at least) `k` nearest of `n` entries (entry(j) is the j-th), by Hamming distance on their first `words` words. */
@@ -94,7 +99,11 @@ const PREFIX_WORDS = 8;
 const PREFIX_MIN_ENTRIES = 250_000;
 
 /** Exact cosine re-rank of candidates (vectors are unit length, so the dot product). */
-export function rerank(query: Float32Array, candidates: { id: number; vector: Float32Array }[], k: number): { id: number; score: number }[] {
+export function rerank(
+  query: Float32Array,
+  candidates: { id: number; vector: Float32Array }[],
+  k: number,
+): { id: number; score: number }[] {
   const scored = candidates.map((c) => {
     let s = 0;
     for (let d = 0; d < query.length; d++) s += c.vector[d]! * query[d]!;

@@ -7,8 +7,14 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 
 export const MEDIA_TYPES: Record<string, string> = {
-  '.webp': 'image/webp', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.gif': 'image/gif',
-  '.tif': 'image/tiff', '.tiff': 'image/tiff', '.avif': 'image/avif',
+  '.webp': 'image/webp',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.gif': 'image/gif',
+  '.tif': 'image/tiff',
+  '.tiff': 'image/tiff',
+  '.avif': 'image/avif',
 };
 
 /** `child` is `parent` or inside it, after resolving symlinks (so a link can't lead out). */
@@ -25,7 +31,11 @@ export function isInside(parent: string, child: string): boolean {
 export type MediaAnswer = { ok: true; file: string; type: string } | { ok: false; status: 403 | 404; message: string };
 
 /** `/thumbs/<sha1>.webp` or `/photo?path=<absolute path>`. */
-export function resolveMedia(pathname: string, params: URLSearchParams, ctx: { dataDir: string; roots: string[] }): MediaAnswer {
+export function resolveMedia(
+  pathname: string,
+  params: URLSearchParams,
+  ctx: { dataDir: string; roots: string[] },
+): MediaAnswer {
   if (pathname.startsWith('/thumbs/')) {
     const name = pathname.slice(8);
     if (!/^[0-9a-f]{40}\.webp$/.test(name)) return { ok: false, status: 404, message: 'not found' };
@@ -36,7 +46,8 @@ export function resolveMedia(pathname: string, params: URLSearchParams, ctx: { d
     const p = resolve(params.get('path') ?? '');
     const type = MEDIA_TYPES[extname(p).toLowerCase()];
     const inRoot = ctx.roots.some((r) => isInside(r, p));
-    if (!type || !inRoot || !statSync(p, { throwIfNoEntry: false })?.isFile()) return { ok: false, status: 403, message: 'forbidden: not a photo in the library' };
+    if (!type || !inRoot || !statSync(p, { throwIfNoEntry: false })?.isFile())
+      return { ok: false, status: 403, message: 'forbidden: not a photo in the library' };
     return { ok: true, file: realpathSync(p), type };
   }
   return { ok: false, status: 404, message: 'not found' };

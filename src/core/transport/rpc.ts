@@ -5,7 +5,8 @@
  */
 import type { GlimpseApi, MethodName, Progress, Result } from '../../shared/contract.js';
 
-export type RpcRequest = { type: 'call'; id: number; method: MethodName; input: unknown } | { type: 'cancel'; id: number };
+export type RpcRequest =
+  { type: 'call'; id: number; method: MethodName; input: unknown } | { type: 'cancel'; id: number };
 export type RpcReply =
   | { type: 'progress'; id: number; progress: Progress }
   | { type: 'result'; id: number; result: Result<unknown> }
@@ -16,15 +17,27 @@ export type RpcReply =
 export function serveRpc(api: GlimpseApi, post: (m: RpcReply) => void): (m: RpcRequest) => void {
   const running = new Map<number, AbortController>();
   return (m) => {
-    if (m.type === 'cancel') { running.get(m.id)?.abort(); return; }
-    const fn = (api as unknown as Record<string, ((i: unknown, o: object) => Promise<Result<unknown>>) | undefined>)[m.method];
+    if (m.type === 'cancel') {
+      running.get(m.id)?.abort();
+      return;
+    }
+    const fn = (api as unknown as Record<string, ((i: unknown, o: object) => Promise<Result<unknown>>) | undefined>)[
+      m.method
+    ];
     if (typeof fn !== 'function') {
-      post({ type: 'result', id: m.id, result: { ok: false, error: { code: 'invalid-input', message: `no API method "${String(m.method)}"` } } });
+      post({
+        type: 'result',
+        id: m.id,
+        result: { ok: false, error: { code: 'invalid-input', message: `no API method "${String(m.method)}"` } },
+      });
       return;
     }
     const ac = new AbortController();
     running.set(m.id, ac);
-    void fn(m.input, { signal: ac.signal, onProgress: (progress: Progress) => post({ type: 'progress', id: m.id, progress }) })
+    void fn(m.input, {
+      signal: ac.signal,
+      onProgress: (progress: Progress) => post({ type: 'progress', id: m.id, progress }),
+    })
       .then((result) => post({ type: 'result', id: m.id, result }))
       .finally(() => running.delete(m.id));
   };
@@ -33,20 +46,37 @@ export function serveRpc(api: GlimpseApi, post: (m: RpcReply) => void): (m: RpcR
 /** The main process's end: numbered calls, progress routed back to each caller. */
 export class RpcClient {
   private seq = 0;
-  private readonly pending = new Map<number, { resolve: (r: Result<unknown>) => void; onProgress?: (p: Progress) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: Result<unknown>) => void; onProgress?: (p: Progress) => void }
+  >();
 
   constructor(private readonly post: (m: RpcRequest) => void) {}
 
-  call(method: MethodName, input: unknown, onProgress?: (p: Progress) => void, signal?: AbortSignal): Promise<Result<unknown>> {
+  call(
+    method: MethodName,
+    input: unknown,
+    onProgress?: (p: Progress) => void,
+    signal?: AbortSignal,
+  ): Promise<Result<unknown>> {
     const id = ++this.seq;
     return new Promise((resolve) => {
       this.pending.set(id, { resolve, onProgress });
-      signal?.addEventListener('abort', () => { if (this.pending.has(id)) this.post({ type: 'cancel', id }); }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          if (this.pending.has(id)) this.post({ type: 'cancel', id });
+        },
+        { once: true },
+      );
       try {
         this.post({ type: 'call', id, method, input });
       } catch (err) {
         this.pending.delete(id);
-        resolve({ ok: false, error: { code: 'unavailable', message: `the engine is not running: ${(err as Error).message}` } });
+        resolve({
+          ok: false,
+          error: { code: 'unavailable', message: `the engine is not running: ${(err as Error).message}` },
+        });
       }
     });
   }

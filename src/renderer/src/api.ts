@@ -3,7 +3,14 @@
  * same contract over loopback HTTP (the session cookie carries the per-launch token; progress
  * arrives as server-sent events).
  */
-import { apiFrom, type CallOptions, type DesktopBridge, type GlimpseApi, type MethodName, type Result } from '../../shared/contract';
+import {
+  apiFrom,
+  type CallOptions,
+  type DesktopBridge,
+  type GlimpseApi,
+  type MethodName,
+  type Result,
+} from '../../shared/contract';
 
 declare global {
   interface Window {
@@ -16,7 +23,9 @@ async function callHttp(name: MethodName, input: unknown, opts?: CallOptions): P
   try {
     const stream = Boolean(opts?.onProgress);
     const res = await fetch(`/api/${name}`, {
-      method: 'POST', credentials: 'same-origin', signal: opts?.signal,
+      method: 'POST',
+      credentials: 'same-origin',
+      signal: opts?.signal,
       headers: { 'content-type': 'application/json', ...(stream ? { accept: 'text/event-stream' } : {}) },
       body: JSON.stringify(input ?? {}),
     });
@@ -42,7 +51,10 @@ async function callHttp(name: MethodName, input: unknown, opts?: CallOptions): P
     return { ok: false, error: { code: 'internal', message: 'the server closed the stream without a result' } };
   } catch (err) {
     if ((err as Error).name === 'AbortError') return { ok: false, error: { code: 'cancelled', message: 'cancelled' } };
-    return { ok: false, error: { code: 'unavailable', message: `Glimpse is not reachable: ${(err as Error).message}` } };
+    return {
+      ok: false,
+      error: { code: 'unavailable', message: `Glimpse is not reachable: ${(err as Error).message}` },
+    };
   }
 }
 

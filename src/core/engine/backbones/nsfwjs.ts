@@ -32,7 +32,10 @@ function packageDir(): string {
   }
 }
 
-interface KerasLayer { class_name: string; config: { name: string; batch_input_shape?: (number | null)[]; pool_size?: number[]; strides?: number[] } }
+interface KerasLayer {
+  class_name: string;
+  config: { name: string; batch_input_shape?: (number | null)[]; pool_size?: number[]; strides?: number[] };
+}
 
 /**
  * MobileNetV2 is fully convolutional up to its final 7x7 average pool, so it runs at a lighter
@@ -52,19 +55,44 @@ function resizeMobileNet(topology: { model_config: { config: { layers: KerasLaye
 }
 
 /** Writes the backbone as model.json + weights.bin under bundleDir/path and returns its spec. */
-export function importNsfwjsBackbone(id: NsfwjsBackboneId, bundleDir: string, path = 'backbone', inputSize?: number): BackboneSpec {
+export function importNsfwjsBackbone(
+  id: NsfwjsBackboneId,
+  bundleDir: string,
+  path = 'backbone',
+  inputSize?: number,
+): BackboneSpec {
   const meta = NSFWJS_BACKBONES[id];
   const require = createRequire(import.meta.url);
   const base = join(packageDir(), 'dist', 'models', meta.dir);
-  const model = require(join(base, 'model.min.js')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] };
-  const shards = model.weightsManifest.flatMap((g) => g.paths).map((p) => Buffer.from(require(join(base, `${p}.min.js`)) as string, 'base64'));
+  const model = require(join(base, 'model.min.js')) as {
+    modelTopology: object;
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  };
+  const shards = model.weightsManifest
+    .flatMap((g) => g.paths)
+    .map((p) => Buffer.from(require(join(base, `${p}.min.js`)) as string, 'base64'));
   const size = inputSize ?? meta.inputSize;
   if (size !== meta.inputSize) {
     if (id !== 'nsfwjs-mobilenet_v2') throw new Error(`${id} runs only at its native ${meta.inputSize}px`);
     resizeMobileNet(model.modelTopology as never, size);
   }
   const out = join(bundleDir, path);
-  writeModelFolder(out, 'layers-model', model.modelTopology, model.weightsManifest.flatMap((g) => g.weights), Buffer.concat(shards));
+  writeModelFolder(
+    out,
+    'layers-model',
+    model.modelTopology,
+    model.weightsManifest.flatMap((g) => g.weights),
+    Buffer.concat(shards),
+  );
   // nsfwjs feeds pixels scaled to [0, 1]: mean 0, std 1.
-  return { id: size === meta.inputSize ? id : `${id}@${size}`, format: 'tfjs-layers', path, inputSize: size, mean: [0, 0, 0], std: [1, 1, 1], featureNode: 'flatten_1', featureDim: meta.featureDim };
+  return {
+    id: size === meta.inputSize ? id : `${id}@${size}`,
+    format: 'tfjs-layers',
+    path,
+    inputSize: size,
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    featureNode: 'flatten_1',
+    featureDim: meta.featureDim,
+  };
 }

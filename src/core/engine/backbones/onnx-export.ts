@@ -23,16 +23,31 @@ interface KerasLayer {
 }
 
 /** Where a Keras layer's output lives in the ONNX graph; rank-4 tensors are NCHW there. */
-interface Value { name: string; rank: number }
+interface Value {
+  name: string;
+  rank: number;
+}
 
 export const ONNX_OPSET = 13;
 // Names no Keras layer takes, so they never clash with a layer's output (a layer may be called "features").
 export const ONNX_INPUT = 'input:pixels';
 export const ONNX_OUTPUT = 'output:features';
 
-export const ints = (name: string, v: number[]): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v });
-export const int = (name: string, v: number): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v });
-export const str = (name: string, v: string): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) });
+export const ints = (name: string, v: number[]): onnx.IAttributeProto => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.INTS,
+  ints: v,
+});
+export const int = (name: string, v: number): onnx.IAttributeProto => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.INT,
+  i: v,
+});
+export const str = (name: string, v: string): onnx.IAttributeProto => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.STRING,
+  s: new TextEncoder().encode(v),
+});
 
 export class GraphBuilder {
   readonly nodes: onnx.INodeProto[] = [];
@@ -61,14 +76,24 @@ export class GraphBuilder {
 
   /** The finished model: NHWC pixels `ONNX_INPUT` in, [batch, dim] features `ONNX_OUTPUT` out. */
   encode(height: number, width: number): Uint8Array {
-    const dim = (v: number | string): onnx.TensorShapeProto.IDimension => (typeof v === 'number' && v > 0 ? { dimValue: v } : { dimParam: String(v) || 'size' });
-    const tensorType = (dims: (number | string)[]): onnx.ITypeProto => ({ tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map(dim) } } });
+    const dim = (v: number | string): onnx.TensorShapeProto.IDimension =>
+      typeof v === 'number' && v > 0 ? { dimValue: v } : { dimParam: String(v) || 'size' };
+    const tensorType = (dims: (number | string)[]): onnx.ITypeProto => ({
+      tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map(dim) } },
+    });
     const graph: onnx.IGraphProto = {
-      name: 'glimpse-backbone', node: this.nodes, initializer: this.initializers,
+      name: 'glimpse-backbone',
+      node: this.nodes,
+      initializer: this.initializers,
       input: [{ name: ONNX_INPUT, type: tensorType(['batch', height || 'height', width || 'width', 3]) }],
       output: [{ name: ONNX_OUTPUT, type: tensorType(['batch', 'dim']) }],
     };
-    return onnx.ModelProto.encode({ irVersion: 7, producerName: 'glimpse', opsetImport: [{ domain: '', version: ONNX_OPSET }], graph }).finish();
+    return onnx.ModelProto.encode({
+      irVersion: 7,
+      producerName: 'glimpse',
+      opsetImport: [{ domain: '', version: ONNX_OPSET }],
+      graph,
+    }).finish();
   }
 
   int64s(name: string, values: number[]): string {
@@ -77,7 +102,6 @@ export class GraphBuilder {
     return name;
   }
 }
-
 
 /** A Keras kernel's values in ONNX's axis order. */
 export function permuted(t: tf.Tensor, perm: number[]): Float32Array {
@@ -93,24 +117,30 @@ function padMode(layer: KerasLayer): onnx.IAttributeProto {
 
 function pair(v: unknown, layer: KerasLayer, what: string): [number, number] {
   const a = Array.isArray(v) ? v : [v, v];
-  if (a.length !== 2 || !a.every((x) => Number.isInteger(x))) throw new Error(`${layer.config.name}: bad ${what} ${JSON.stringify(v)}`);
+  if (a.length !== 2 || !a.every((x) => Number.isInteger(x)))
+    throw new Error(`${layer.config.name}: bad ${what} ${JSON.stringify(v)}`);
   return [a[0] as number, a[1] as number];
 }
 
 function activation(g: GraphBuilder, kind: unknown, x: string, layer: KerasLayer): string {
   switch (kind ?? 'linear') {
-    case 'linear': return x;
-    case 'relu': return g.node('Relu', [x], g.fresh(`${layer.config.name}/relu`));
-    case 'sigmoid': return g.node('Sigmoid', [x], g.fresh(`${layer.config.name}/sigmoid`));
-    case 'tanh': return g.node('Tanh', [x], g.fresh(`${layer.config.name}/tanh`));
-    default: throw new Error(`${layer.config.name}: activation "${String(kind)}" is not supported`);
+    case 'linear':
+      return x;
+    case 'relu':
+      return g.node('Relu', [x], g.fresh(`${layer.config.name}/relu`));
+    case 'sigmoid':
+      return g.node('Sigmoid', [x], g.fresh(`${layer.config.name}/sigmoid`));
+    case 'tanh':
+      return g.node('Tanh', [x], g.fresh(`${layer.config.name}/tanh`));
+    default:
+      throw new Error(`${layer.config.name}: activation "${String(kind)}" is not supported`);
   }
 }
 
 /** The layers in order, each with the names of the layers it reads (functional or sequential). */
 function layerGraph(topology: { class_name: string; config: unknown }): { layer: KerasLayer; inputs: string[] }[] {
   const cfg = topology.config as { layers?: KerasLayer[] } | KerasLayer[];
-  const layers = Array.isArray(cfg) ? cfg : cfg.layers ?? [];
+  const layers = Array.isArray(cfg) ? cfg : (cfg.layers ?? []);
   if (topology.class_name === 'Sequential') {
     const out: { layer: KerasLayer; inputs: string[] }[] = [];
     let prev = ONNX_INPUT;
@@ -138,7 +168,11 @@ export interface OnnxExportOptions {
  * the layer, on anything it does not translate: the caller then keeps the tfjs runtime.
  */
 export function kerasToOnnx(artifacts: tf.io.ModelArtifacts, opts: OnnxExportOptions): Uint8Array {
-  const topology = (artifacts.modelTopology as { model_config?: { class_name: string; config: unknown }; class_name?: string; config?: unknown });
+  const topology = artifacts.modelTopology as {
+    model_config?: { class_name: string; config: unknown };
+    class_name?: string;
+    config?: unknown;
+  };
   const model = topology.model_config ?? (topology as { class_name: string; config: unknown });
   const weights = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs ?? []);
   try {
@@ -148,7 +182,11 @@ export function kerasToOnnx(artifacts: tf.io.ModelArtifacts, opts: OnnxExportOpt
   }
 }
 
-function build(model: { class_name: string; config: unknown }, weights: tf.NamedTensorMap, opts: OnnxExportOptions): Uint8Array {
+function build(
+  model: { class_name: string; config: unknown },
+  weights: tf.NamedTensorMap,
+  opts: OnnxExportOptions,
+): Uint8Array {
   const g = new GraphBuilder();
   const values = new Map<string, Value>();
   let inputSize = 0;
@@ -159,7 +197,8 @@ function build(model: { class_name: string; config: unknown }, weights: tf.Named
   };
   const nchwInput = g.node('Transpose', [ONNX_INPUT], 'input:nchw', [ints('perm', [0, 3, 1, 2])]);
   const layers = layerGraph(model);
-  if (!layers.some((l) => l.layer.config.name === opts.featureNode)) throw new Error(`no layer named "${opts.featureNode}" (the bundle's featureNode)`);
+  if (!layers.some((l) => l.layer.config.name === opts.featureNode))
+    throw new Error(`no layer named "${opts.featureNode}" (the bundle's featureNode)`);
 
   for (const { layer, inputs } of layers) {
     const name = layer.config.name;
@@ -180,7 +219,14 @@ function build(model: { class_name: string; config: unknown }, weights: tf.Named
     let out: Value;
     switch (layer.class_name) {
       case 'ZeroPadding2D': {
-        const [[t, b], [l, r]] = (Array.isArray(c.padding) ? c.padding : [[c.padding, c.padding], [c.padding, c.padding]]) as [[number, number], [number, number]];
+        const [[t, b], [l, r]] = (
+          Array.isArray(c.padding)
+            ? c.padding
+            : [
+                [c.padding, c.padding],
+                [c.padding, c.padding],
+              ]
+        ) as [[number, number], [number, number]];
         const pads = g.int64s(`${name}/pads`, [0, 0, t, l, 0, 0, b, r]);
         out = { name: g.node('Pad', [x.name, pads], name), rank: 4 };
         break;
@@ -196,33 +242,71 @@ function build(model: { class_name: string; config: unknown }, weights: tf.Named
           ? g.floats(`${name}/W`, [inC * mult, 1, kh, kw], permuted(k, [2, 3, 0, 1]))
           : g.floats(`${name}/W`, [mult, inC, kh, kw], permuted(k, [3, 2, 0, 1]));
         const convIn = [x.name, wName];
-        if (c.use_bias) convIn.push(g.floats(`${name}/B`, [depthwise ? inC * mult : mult], weight(layer, 'bias').dataSync() as Float32Array));
+        if (c.use_bias)
+          convIn.push(
+            g.floats(`${name}/B`, [depthwise ? inC * mult : mult], weight(layer, 'bias').dataSync() as Float32Array),
+          );
         const conv = g.node('Conv', convIn, g.fresh(name), [
-          ints('kernel_shape', [kh, kw]), ints('strides', pair(c.strides ?? 1, layer, 'strides')),
-          ints('dilations', pair(c.dilation_rate ?? 1, layer, 'dilation_rate')), int('group', depthwise ? inC : 1), padMode(layer),
+          ints('kernel_shape', [kh, kw]),
+          ints('strides', pair(c.strides ?? 1, layer, 'strides')),
+          ints('dilations', pair(c.dilation_rate ?? 1, layer, 'dilation_rate')),
+          int('group', depthwise ? inC : 1),
+          padMode(layer),
         ]);
         out = { name: activation(g, c.activation, conv, layer), rank: 4 };
         break;
       }
       case 'BatchNormalization': {
-        if (c.axis !== -1 && c.axis !== 3 && !(Array.isArray(c.axis) && c.axis.length === 1 && (c.axis[0] === -1 || c.axis[0] === 3))) {
+        if (
+          c.axis !== -1 &&
+          c.axis !== 3 &&
+          !(Array.isArray(c.axis) && c.axis.length === 1 && (c.axis[0] === -1 || c.axis[0] === 3))
+        ) {
           throw new Error(`${name}: batch norm over axis ${JSON.stringify(c.axis)} is not supported`);
         }
         if (x.rank !== 4) throw new Error(`${name}: batch norm is supported on image tensors only`);
         const mean = weight(layer, 'moving_mean');
         const n = mean.size;
-        const gamma = c.scale === false ? new Float32Array(n).fill(1) : weight(layer, 'gamma').dataSync() as Float32Array;
-        const beta = c.center === false ? new Float32Array(n) : weight(layer, 'beta').dataSync() as Float32Array;
-        const bnIn = [x.name, g.floats(`${name}/scale`, [n], gamma), g.floats(`${name}/bias`, [n], beta),
-          g.floats(`${name}/mean`, [n], mean.dataSync() as Float32Array), g.floats(`${name}/var`, [n], weight(layer, 'moving_variance').dataSync() as Float32Array)];
-        out = { name: g.node('BatchNormalization', bnIn, name, [{ name: 'epsilon', type: onnx.AttributeProto.AttributeType.FLOAT, f: (c.epsilon as number | undefined) ?? 1e-3 }]), rank: 4 };
+        const gamma =
+          c.scale === false ? new Float32Array(n).fill(1) : (weight(layer, 'gamma').dataSync() as Float32Array);
+        const beta = c.center === false ? new Float32Array(n) : (weight(layer, 'beta').dataSync() as Float32Array);
+        const bnIn = [
+          x.name,
+          g.floats(`${name}/scale`, [n], gamma),
+          g.floats(`${name}/bias`, [n], beta),
+          g.floats(`${name}/mean`, [n], mean.dataSync() as Float32Array),
+          g.floats(`${name}/var`, [n], weight(layer, 'moving_variance').dataSync() as Float32Array),
+        ];
+        out = {
+          name: g.node('BatchNormalization', bnIn, name, [
+            {
+              name: 'epsilon',
+              type: onnx.AttributeProto.AttributeType.FLOAT,
+              f: (c.epsilon as number | undefined) ?? 1e-3,
+            },
+          ]),
+          rank: 4,
+        };
         break;
       }
       case 'ReLU': {
-        if ((c.negative_slope as number | undefined ?? 0) !== 0 || (c.threshold as number | undefined ?? 0) !== 0) throw new Error(`${name}: leaky or thresholded ReLU is not supported`);
+        if (((c.negative_slope as number | undefined) ?? 0) !== 0 || ((c.threshold as number | undefined) ?? 0) !== 0)
+          throw new Error(`${name}: leaky or thresholded ReLU is not supported`);
         const max = c.max_value as number | null | undefined;
         if (max == null) out = { name: g.node('Relu', [x.name], name), rank: x.rank };
-        else out = { name: g.node('Clip', [x.name, g.floats(`${name}/min`, [], new Float32Array([0])), g.floats(`${name}/max`, [], new Float32Array([max]))], name), rank: x.rank };
+        else
+          out = {
+            name: g.node(
+              'Clip',
+              [
+                x.name,
+                g.floats(`${name}/min`, [], new Float32Array([0])),
+                g.floats(`${name}/max`, [], new Float32Array([max])),
+              ],
+              name,
+            ),
+            rank: x.rank,
+          };
         break;
       }
       case 'Activation':
@@ -236,22 +320,43 @@ function build(model: { class_name: string; config: unknown }, weights: tf.Named
       }
       case 'Concatenate': {
         const axis = (c.axis as number | undefined) ?? -1;
-        if (x.rank === 4 && axis !== -1 && axis !== 3) throw new Error(`${name}: concatenation over axis ${axis} is not supported`);
-        out = { name: g.node('Concat', ins.map((v) => v.name), name, [int('axis', x.rank === 4 ? 1 : -1)]), rank: x.rank };
+        if (x.rank === 4 && axis !== -1 && axis !== 3)
+          throw new Error(`${name}: concatenation over axis ${axis} is not supported`);
+        out = {
+          name: g.node(
+            'Concat',
+            ins.map((v) => v.name),
+            name,
+            [int('axis', x.rank === 4 ? 1 : -1)],
+          ),
+          rank: x.rank,
+        };
         break;
       }
       case 'MaxPooling2D':
       case 'AveragePooling2D': {
         const size = pair(c.pool_size, layer, 'pool_size');
         // Keras averages over the valid pixels only, which is ONNX's default (count_include_pad=0).
-        out = { name: g.node(layer.class_name === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool', [x.name], name, [
-          ints('kernel_shape', size), ints('strides', pair(c.strides ?? size, layer, 'strides')), padMode(layer),
-        ]), rank: 4 };
+        out = {
+          name: g.node(layer.class_name === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool', [x.name], name, [
+            ints('kernel_shape', size),
+            ints('strides', pair(c.strides ?? size, layer, 'strides')),
+            padMode(layer),
+          ]),
+          rank: 4,
+        };
         break;
       }
       case 'GlobalAveragePooling2D':
       case 'GlobalMaxPooling2D': {
-        out = { name: g.poolToVector(layer.class_name === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool', x.name, name), rank: 2 };
+        out = {
+          name: g.poolToVector(
+            layer.class_name === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool',
+            x.name,
+            name,
+          ),
+          rank: 2,
+        };
         break;
       }
       case 'Flatten': {

@@ -11,8 +11,21 @@ import * as tf from '@tensorflow/tfjs';
 import { GraphBuilder, ONNX_INPUT, ONNX_OUTPUT, int, ints, permuted, str } from './onnx-export.js';
 import { parseFeatureNodes } from '../model/backbone.js';
 
-interface TfNode { name: string; op: string; input?: string[]; attr?: Record<string, TfAttr> }
-interface TfAttr { b?: boolean; i?: string; s?: string; f?: number; list?: { i?: string[]; s?: string[] }; shape?: unknown; type?: string }
+interface TfNode {
+  name: string;
+  op: string;
+  input?: string[];
+  attr?: Record<string, TfAttr>;
+}
+interface TfAttr {
+  b?: boolean;
+  i?: string;
+  s?: string;
+  f?: number;
+  list?: { i?: string[]; s?: string[] };
+  shape?: unknown;
+  type?: string;
+}
 
 /** NHWC axis → NCHW axis. */
 const NCHW_AXIS = [0, 2, 3, 1];
@@ -25,7 +38,7 @@ const decodeStr = (s: string | undefined): string => (s ? Buffer.from(s, 'base64
  * then concatenated). Throws, naming the node, on anything it does not translate.
  */
 export function graphToOnnx(artifacts: tf.io.ModelArtifacts, featureNode: string): Uint8Array {
-  const nodes = ((artifacts.modelTopology as { node?: TfNode[] }).node ?? []);
+  const nodes = (artifacts.modelTopology as { node?: TfNode[] }).node ?? [];
   const weights = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs ?? []);
   try {
     return build(nodes, weights, parseFeatureNodes(featureNode));
@@ -34,7 +47,11 @@ export function graphToOnnx(artifacts: tf.io.ModelArtifacts, featureNode: string
   }
 }
 
-function build(nodes: TfNode[], weights: tf.NamedTensorMap, features: { node: string; pool: 'avg' | 'max' }[]): Uint8Array {
+function build(
+  nodes: TfNode[],
+  weights: tf.NamedTensorMap,
+  features: { node: string; pool: 'avg' | 'max' }[],
+): Uint8Array {
   const g = new GraphBuilder();
   const byName = new Map(nodes.map((n) => [n.name, n]));
   /** ONNX value name and rank of each translated TF node. */
@@ -44,7 +61,8 @@ function build(nodes: TfNode[], weights: tf.NamedTensorMap, features: { node: st
 
   const constant = (name: string, forNode: string): tf.Tensor => {
     const t = weights[name];
-    if (!t || byName.get(name)?.op !== 'Const') throw new Error(`${forNode}: input "${name}" is not a constant with stored values`);
+    if (!t || byName.get(name)?.op !== 'Const')
+      throw new Error(`${forNode}: input "${name}" is not a constant with stored values`);
     return t;
   };
   const isConst = (name: string): boolean => byName.get(name)?.op === 'Const';
@@ -77,9 +95,11 @@ function build(nodes: TfNode[], weights: tf.NamedTensorMap, features: { node: st
     const k = constant(kRef!, node.name);
     const [kh, kw, inC, outOrMult] = k.shape as [number, number, number, number];
     const a = node.attr ?? {};
-    if (decodeStr(a.data_format?.s) && decodeStr(a.data_format?.s) !== 'NHWC') throw new Error(`${node.name}: data format ${decodeStr(a.data_format?.s)} is not supported`);
+    if (decodeStr(a.data_format?.s) && decodeStr(a.data_format?.s) !== 'NHWC')
+      throw new Error(`${node.name}: data format ${decodeStr(a.data_format?.s)} is not supported`);
     const padding = decodeStr(a.padding?.s);
-    if (padding !== 'SAME' && padding !== 'VALID') throw new Error(`${node.name}: padding "${padding}" is not supported`);
+    if (padding !== 'SAME' && padding !== 'VALID')
+      throw new Error(`${node.name}: padding "${padding}" is not supported`);
     const hw = (l: string[] | undefined): number[] => (l ? [Number(l[1]), Number(l[2])] : [1, 1]);
     const w = depthwise
       ? g.floats(g.fresh(`${node.name}/W`), [inC * outOrMult, 1, kh, kw], permuted(k, [2, 3, 0, 1]))
@@ -87,12 +107,21 @@ function build(nodes: TfNode[], weights: tf.NamedTensorMap, features: { node: st
     const ins = [x.name, w];
     const ops = [...fused];
     if (ops[0] === 'BiasAdd') {
-      ins.push(g.floats(g.fresh(`${node.name}/B`), [depthwise ? inC * outOrMult : outOrMult], Float32Array.from(constant(rest[0]!, node.name).dataSync())));
+      ins.push(
+        g.floats(
+          g.fresh(`${node.name}/B`),
+          [depthwise ? inC * outOrMult : outOrMult],
+          Float32Array.from(constant(rest[0]!, node.name).dataSync()),
+        ),
+      );
       ops.shift();
     }
     let out = g.node('Conv', ins, g.fresh(node.name), [
-      ints('kernel_shape', [kh, kw]), ints('strides', hw(a.strides?.list?.i)), ints('dilations', hw(a.dilations?.list?.i)),
-      int('group', depthwise ? inC : 1), str('auto_pad', padding === 'SAME' ? 'SAME_UPPER' : 'VALID'),
+      ints('kernel_shape', [kh, kw]),
+      ints('strides', hw(a.strides?.list?.i)),
+      ints('dilations', hw(a.dilations?.list?.i)),
+      int('group', depthwise ? inC : 1),
+      str('auto_pad', padding === 'SAME' ? 'SAME_UPPER' : 'VALID'),
     ]);
     for (const op of ops) out = activation(op, out, node.name);
     return { name: out, rank: 4 };
@@ -100,10 +129,22 @@ function build(nodes: TfNode[], weights: tf.NamedTensorMap, features: { node: st
 
   function activation(op: string, x: string, at: string): string {
     switch (op) {
-      case 'Relu': return g.node('Relu', [x], g.fresh(at));
-      case 'Relu6': return g.node('Clip', [x, g.floats(g.fresh(`${at}/min`), [], new Float32Array([0])), g.floats(g.fresh(`${at}/max`), [], new Float32Array([6]))], g.fresh(at));
-      case 'Sigmoid': return g.node('Sigmoid', [x], g.fresh(at));
-      default: throw new Error(`${at}: fused activation ${op} is not supported`);
+      case 'Relu':
+        return g.node('Relu', [x], g.fresh(at));
+      case 'Relu6':
+        return g.node(
+          'Clip',
+          [
+            x,
+            g.floats(g.fresh(`${at}/min`), [], new Float32Array([0])),
+            g.floats(g.fresh(`${at}/max`), [], new Float32Array([6])),
+          ],
+          g.fresh(at),
+        );
+      case 'Sigmoid':
+        return g.node('Sigmoid', [x], g.fresh(at));
+      default:
+        throw new Error(`${at}: fused activation ${op} is not supported`);
     }
   }
 
@@ -113,7 +154,9 @@ function build(nodes: TfNode[], weights: tf.NamedTensorMap, features: { node: st
     const fusedOps = (node.attr?.fused_ops?.list?.s ?? []).map(decodeStr);
     switch (node.op) {
       case 'Placeholder': {
-        const dims = ((node.attr?.shape?.shape as { dim?: { size: string }[] } | undefined)?.dim ?? []).map((d) => Number(d.size));
+        const dims = ((node.attr?.shape?.shape as { dim?: { size: string }[] } | undefined)?.dim ?? []).map((d) =>
+          Number(d.size),
+        );
         if (dims.length !== 4 || dims[3] !== 3) throw new Error(`${node.name}: the input must be NHWC RGB images`);
         [height, width] = [dims[1]!, dims[2]!];
         return { name: g.node('Transpose', [ONNX_INPUT], 'input:nchw', [ints('perm', [0, 3, 1, 2])]), rank: 4 };
@@ -138,7 +181,9 @@ function build(nodes: TfNode[], weights: tf.NamedTensorMap, features: { node: st
       case 'AddV2':
       case 'Sub':
       case 'Mul': {
-        const [a, b] = ins.map((ref) => (isConst(ref) ? { name: broadcastConst(ref, node.name), rank: 0 } : visit(ref)));
+        const [a, b] = ins.map((ref) =>
+          isConst(ref) ? { name: broadcastConst(ref, node.name), rank: 0 } : visit(ref),
+        );
         const op = node.op === 'Mul' ? 'Mul' : node.op === 'Sub' ? 'Sub' : 'Add';
         return { name: g.node(op, [a!.name, b!.name], g.fresh(node.name)), rank: Math.max(a!.rank, b!.rank) };
       }
@@ -148,13 +193,24 @@ function build(nodes: TfNode[], weights: tf.NamedTensorMap, features: { node: st
         const axes = ints1(ins[1]!, node.name).map((ax) => NCHW_AXIS[(ax + 4) % 4]!);
         const keep = node.attr?.keep_dims?.b ?? false;
         if (!keep) throw new Error(`${node.name}: mean without keep_dims is not supported`);
-        return { name: g.node('ReduceMean', [x.name], g.fresh(node.name), [ints('axes', axes), int('keepdims', 1)]), rank: 4 };
+        return {
+          name: g.node('ReduceMean', [x.name], g.fresh(node.name), [ints('axes', axes), int('keepdims', 1)]),
+          rank: 4,
+        };
       }
       case 'ConcatV2': {
         const parts = ins.slice(0, -1).map(visit);
         const axis = ints1(ins[ins.length - 1]!, node.name)[0]!;
         const rank = parts[0]!.rank;
-        return { name: g.node('Concat', parts.map((p) => p.name), g.fresh(node.name), [int('axis', rank === 4 ? NCHW_AXIS[(axis + 4) % 4]! : axis)]), rank };
+        return {
+          name: g.node(
+            'Concat',
+            parts.map((p) => p.name),
+            g.fresh(node.name),
+            [int('axis', rank === 4 ? NCHW_AXIS[(axis + 4) % 4]! : axis)],
+          ),
+          rank,
+        };
       }
       case 'ResizeBilinear': {
         const x = visit(ins[0]!);
@@ -163,9 +219,24 @@ function build(nodes: TfNode[], weights: tf.NamedTensorMap, features: { node: st
         const mode = a.align_corners?.b ? 'align_corners' : a.half_pixel_centers?.b ? 'half_pixel' : 'asymmetric';
         // ONNX wants all four output sizes; the batch and channels come from the input's shape.
         const shape = g.node('Shape', [x.name], g.fresh(`${node.name}/shape`));
-        const nc = g.node('Slice', [shape, g.int64s(g.fresh(`${node.name}/s0`), [0]), g.int64s(g.fresh(`${node.name}/s1`), [2])], g.fresh(`${node.name}/nc`));
-        const sizes = g.node('Concat', [nc, g.int64s(g.fresh(`${node.name}/hw`), [h!, w!])], g.fresh(`${node.name}/sizes`), [int('axis', 0)]);
-        return { name: g.node('Resize', [x.name, '', '', sizes], g.fresh(node.name), [str('mode', 'linear'), str('coordinate_transformation_mode', mode)]), rank: 4 };
+        const nc = g.node(
+          'Slice',
+          [shape, g.int64s(g.fresh(`${node.name}/s0`), [0]), g.int64s(g.fresh(`${node.name}/s1`), [2])],
+          g.fresh(`${node.name}/nc`),
+        );
+        const sizes = g.node(
+          'Concat',
+          [nc, g.int64s(g.fresh(`${node.name}/hw`), [h!, w!])],
+          g.fresh(`${node.name}/sizes`),
+          [int('axis', 0)],
+        );
+        return {
+          name: g.node('Resize', [x.name, '', '', sizes], g.fresh(node.name), [
+            str('mode', 'linear'),
+            str('coordinate_transformation_mode', mode),
+          ]),
+          rank: 4,
+        };
       }
       default:
         throw new Error(`${node.name}: op ${node.op} has no ONNX translation`);

@@ -26,7 +26,8 @@ let ortModule: Promise<typeof Ort | string> | null = null;
 export function loadOnnxRuntime(): Promise<typeof Ort | string> {
   ortModule ??= import('onnxruntime-node').then(
     (m) => (m as unknown as { default?: typeof Ort }).default ?? m,
-    (err: Error) => `onnxruntime-node is not available (${err.message.split('\n')[0]}); install it with ONNXRUNTIME_NODE_INSTALL=skip npm install for faster indexing`,
+    (err: Error) =>
+      `onnxruntime-node is not available (${err.message.split('\n')[0]}); install it with ONNXRUNTIME_NODE_INSTALL=skip npm install for faster indexing`,
   );
   return ortModule;
 }
@@ -40,9 +41,15 @@ export async function openOnnxBackbone(spec: BackboneSpec, bundleDir: string, th
   const ort = await loadOnnxRuntime();
   if (typeof ort === 'string') throw new Error(ort);
   const artifacts = readModelArtifacts(join(bundleDir, spec.path));
-  const bytes = spec.format === 'tfjs-graph' ? graphToOnnx(artifacts, spec.featureNode) : kerasToOnnx(artifacts, { featureNode: spec.featureNode });
+  const bytes =
+    spec.format === 'tfjs-graph'
+      ? graphToOnnx(artifacts, spec.featureNode)
+      : kerasToOnnx(artifacts, { featureNode: spec.featureNode });
   const session = await ort.InferenceSession.create(bytes, {
-    intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
     // Idle pool threads sleep instead of spinning: while indexing, sharp's decoders need those
     // cores between batches (measured through the whole pipeline: 38 -> 44 photos/s with two decodes in flight, 50 -> 60 with three).
     extra: { session: { intra_op: { allow_spinning: '0' } } },
@@ -53,7 +60,10 @@ export async function openOnnxBackbone(spec: BackboneSpec, bundleDir: string, th
     async features(pixels, n) {
       const input = new ort.Tensor('float32', pixels.subarray(0, n * s * s * 3), [n, s, s, 3]);
       const out = (await session.run({ [ONNX_INPUT]: input }))[ONNX_OUTPUT]!;
-      if (out.dims[1] !== spec.featureDim) throw new Error(`backbone "${spec.id}" gives ${out.dims[1]}-d features; the bundle declares ${spec.featureDim}`);
+      if (out.dims[1] !== spec.featureDim)
+        throw new Error(
+          `backbone "${spec.id}" gives ${out.dims[1]}-d features; the bundle declares ${spec.featureDim}`,
+        );
       return out.data as Float32Array;
     },
     dispose: () => session.release(),

@@ -54,7 +54,12 @@ export class Backbone {
   ) {}
 
   get preprocess(): Preprocess {
-    return { inputSize: this.spec.inputSize, mean: this.spec.mean, std: this.spec.std, ...(this.spec.fit ? { fit: this.spec.fit } : {}) };
+    return {
+      inputSize: this.spec.inputSize,
+      mean: this.spec.mean,
+      std: this.spec.std,
+      ...(this.spec.fit ? { fit: this.spec.fit } : {}),
+    };
   }
 
   static async load(spec: BackboneSpec, bundleDir: string): Promise<Backbone> {
@@ -97,14 +102,24 @@ export class Backbone {
       if (this.layers) out = this.layers.apply(x, { training }) as tf.Tensor;
       else {
         const nodes = parseFeatureNodes(this.spec.featureNode);
-        const maps = this.graph!.execute(x, nodes.map((n) => n.node)) as tf.Tensor | tf.Tensor[];
+        const maps = this.graph!.execute(
+          x,
+          nodes.map((n) => n.node),
+        ) as tf.Tensor | tf.Tensor[];
         const list = Array.isArray(maps) ? maps : [maps];
-        out = tf.concat(list.map((m, i) => (m.rank !== 4 ? m.reshape([m.shape[0]!, -1]) : nodes[i]!.pool === 'max' ? m.max([1, 2]) : m.mean([1, 2]))), 1);
+        out = tf.concat(
+          list.map((m, i) =>
+            m.rank !== 4 ? m.reshape([m.shape[0]!, -1]) : nodes[i]!.pool === 'max' ? m.max([1, 2]) : m.mean([1, 2]),
+          ),
+          1,
+        );
       }
       if (out.rank === 4) out = out.mean([1, 2]);
       else if (out.rank !== 2) out = out.reshape([out.shape[0]!, -1]);
       if (out.shape[1] !== this.spec.featureDim) {
-        throw new Error(`backbone "${this.spec.id}" gives ${out.shape[1]}-d features; the bundle declares ${this.spec.featureDim}`);
+        throw new Error(
+          `backbone "${this.spec.id}" gives ${out.shape[1]}-d features; the bundle declares ${this.spec.featureDim}`,
+        );
       }
       return out as tf.Tensor2D;
     });
@@ -119,7 +134,13 @@ export class Backbone {
   async save(bundleDir: string): Promise<void> {
     if (this.graphArtifacts) {
       const a = this.graphArtifacts;
-      writeModelFolder(join(bundleDir, this.spec.path), 'graph-model', a.modelTopology, a.weightSpecs ?? [], new Uint8Array(a.weightData as ArrayBuffer));
+      writeModelFolder(
+        join(bundleDir, this.spec.path),
+        'graph-model',
+        a.modelTopology,
+        a.weightSpecs ?? [],
+        new Uint8Array(a.weightData as ArrayBuffer),
+      );
       return;
     }
     if (!this.layers) throw new Error('only layers-model backbones can be re-saved');
@@ -140,14 +161,38 @@ export function tinyCnn(inputSize = 32, featureDim = 32, seed = 0): Backbone {
   const init = (k: number) => tf.initializers.glorotUniform({ seed: seed + k });
   const model = tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [inputSize, inputSize, 3], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1), name: 'conv1' }),
+      tf.layers.conv2d({
+        inputShape: [inputSize, inputSize, 3],
+        filters: 16,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: init(1),
+        name: 'conv1',
+      }),
       tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }),
-      tf.layers.conv2d({ filters: featureDim, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(2), name: 'conv2' }),
+      tf.layers.conv2d({
+        filters: featureDim,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: init(2),
+        name: 'conv2',
+      }),
       tf.layers.globalAveragePooling2d({ name: 'features' }),
     ],
   });
-  return Backbone.fromLayersModel({
-    id: 'tiny-cnn', format: 'tfjs-layers', path: 'backbone', inputSize,
-    mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], featureNode: 'features', featureDim,
-  }, model);
+  return Backbone.fromLayersModel(
+    {
+      id: 'tiny-cnn',
+      format: 'tfjs-layers',
+      path: 'backbone',
+      inputSize,
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+      featureNode: 'features',
+      featureDim,
+    },
+    model,
+  );
 }

@@ -54,7 +54,10 @@ export function gruLastHidden(x: tf.Tensor3D, lengths: ArrayLike<number>, w: Gru
       if (lens.every((l) => l > t)) {
         h = next;
       } else {
-        const live = tf.tensor2d(lens.map((l) => (l > t ? 1 : 0)), [batch, 1]);
+        const live = tf.tensor2d(
+          lens.map((l) => (l > t ? 1 : 0)),
+          [batch, 1],
+        );
         h = next.mul(live).add(h.mul(tf.sub(1, live))) as tf.Tensor2D;
       }
     }

@@ -52,7 +52,11 @@ export class VseModel {
   readonly params = new Map<string, tf.Variable>();
   private readonly prefix = `vse${++instances}`;
 
-  private constructor(readonly config: VseConfig, public vocabSize: number, readonly backbone: Backbone | null) {}
+  private constructor(
+    readonly config: VseConfig,
+    public vocabSize: number,
+    readonly backbone: Backbone | null,
+  ) {}
 
   /** Fresh weights with the paper's initialisation, reproducible from config.seed. */
   static create(config: VseConfig, vocabSize: number, backbone: Backbone | null = null): VseModel {
@@ -79,7 +83,12 @@ export class VseModel {
   }
 
   /** Rebuilds a model from saved weights; every expected name must be present with its shape. */
-  static fromWeights(config: VseConfig, weights: tf.NamedTensorMap, backbone: Backbone | null, where: string): VseModel {
+  static fromWeights(
+    config: VseConfig,
+    weights: tf.NamedTensorMap,
+    backbone: Backbone | null,
+    where: string,
+  ): VseModel {
     const embed = weights['txt.embed'];
     if (!embed) throw new Error(`${where}: no "txt.embed" weight`);
     const shapes = Object.entries(parameterShapes(config, embed.shape[0]!));
@@ -87,7 +96,8 @@ export class VseModel {
     for (const [name, shape] of shapes) {
       const w = weights[name];
       if (!w) throw new Error(`${where}: weight "${name}" is missing`);
-      if (!tf.util.arraysEqual(w.shape, shape)) throw new Error(`${where}: weight "${name}" has shape [${w.shape}], the config needs [${shape}]`);
+      if (!tf.util.arraysEqual(w.shape, shape))
+        throw new Error(`${where}: weight "${name}" has shape [${w.shape}], the config needs [${shape}]`);
     }
     const m = new VseModel(config, embed.shape[0]!, backbone);
     for (const [name] of shapes) m.add(name, weights[name]!.clone());
@@ -128,11 +138,19 @@ export class VseModel {
   }
 
   private gru(): GruWeights {
-    const w: GruWeights = { wIh: this.p('txt.gru.w_ih') as tf.Tensor2D, wHh: this.p('txt.gru.w_hh') as tf.Tensor2D, bIh: this.p('txt.gru.b_ih') as tf.Tensor1D, bHh: this.p('txt.gru.b_hh') as tf.Tensor1D };
+    const w: GruWeights = {
+      wIh: this.p('txt.gru.w_ih') as tf.Tensor2D,
+      wHh: this.p('txt.gru.w_hh') as tf.Tensor2D,
+      bIh: this.p('txt.gru.b_ih') as tf.Tensor1D,
+      bHh: this.p('txt.gru.b_hh') as tf.Tensor1D,
+    };
     if (this.config.layerNorm) {
       w.ln = {
-        ihGain: this.p('txt.gru.ln_ih_gain') as tf.Tensor1D, ihBias: this.p('txt.gru.ln_ih_bias') as tf.Tensor1D,
-        hhGain: this.p('txt.gru.ln_hh_gain') as tf.Tensor1D, hhBias: this.p('txt.gru.ln_hh_bias') as tf.Tensor1D, eps: 1e-5,
+        ihGain: this.p('txt.gru.ln_ih_gain') as tf.Tensor1D,
+        ihBias: this.p('txt.gru.ln_ih_bias') as tf.Tensor1D,
+        hhGain: this.p('txt.gru.ln_hh_gain') as tf.Tensor1D,
+        hhBias: this.p('txt.gru.ln_hh_bias') as tf.Tensor1D,
+        eps: 1e-5,
       };
     }
     return w;

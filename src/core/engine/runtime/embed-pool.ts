@@ -16,20 +16,25 @@ interface PoolWorker {
 
 function startWorker(bundleDir: string): Promise<PoolWorker> {
   // Electron inlines this module into engine-host.js, with the worker built beside it.
-  const w = startModuleWorker(new URL(import.meta.url.endsWith('.ts') ? './embed-worker.ts' : './embed-worker.js', import.meta.url), { bundleDir });
+  const w = startModuleWorker(
+    new URL(import.meta.url.endsWith('.ts') ? './embed-worker.ts' : './embed-worker.js', import.meta.url),
+    { bundleDir },
+  );
   const pending = new Map<number, { resolve: (v: Float32Array) => void; reject: (e: Error) => void }>();
   let seq = 0;
   return new Promise((resolve, reject) => {
     w.on('message', (m: { ready?: boolean; id?: number; vectors?: Float32Array; error?: string }) => {
       if (m.ready !== undefined) {
-        if (m.ready) resolve({
-          embed: (pixels, n) => new Promise((res, rej) => {
-            const id = ++seq;
-            pending.set(id, { resolve: res, reject: rej });
-            w.postMessage({ id, pixels, n }, [pixels.buffer as ArrayBuffer]);
-          }),
-          stop: () => w.terminate(),
-        });
+        if (m.ready)
+          resolve({
+            embed: (pixels, n) =>
+              new Promise((res, rej) => {
+                const id = ++seq;
+                pending.set(id, { resolve: res, reject: rej });
+                w.postMessage({ id, pixels, n }, [pixels.buffer as ArrayBuffer]);
+              }),
+            stop: () => w.terminate(),
+          });
         else reject(new Error(`embedding worker: ${m.error}`));
         return;
       }
@@ -54,7 +59,10 @@ export function pooledEmbedder(base: Embedder, bundleDir: string, workers: numbe
   let started: Promise<PoolWorker[]> | null = null;
   const per = base.preprocess.inputSize * base.preprocess.inputSize * 3;
   return {
-    id: base.id, dim: base.dim, preprocess: base.preprocess, captionBank: base.captionBank,
+    id: base.id,
+    dim: base.dim,
+    preprocess: base.preprocess,
+    captionBank: base.captionBank,
     imageRuntime: `${base.imageRuntime}, ${workers} worker threads`,
     embedTexts: (texts) => base.embedTexts(texts),
     async embedImages(pixels, n) {
@@ -71,17 +79,26 @@ export function pooledEmbedder(base: Embedder, bundleDir: string, workers: numbe
         const w = i % pool.length;
         // A copy per piece: its buffer is transferred, and the caller's pixels stay usable.
         const part = queues[w]!.then(() => pool[w]!.embed(pixels.slice(from * per, (from + count) * per), count));
-        queues[w] = part.then(() => undefined, () => undefined);
+        queues[w] = part.then(
+          () => undefined,
+          () => undefined,
+        );
         parts.push(part);
       }
       const out = new Float32Array(n * base.dim);
       let at = 0;
-      for (const p of await Promise.all(parts)) { out.set(p, at); at += p.length; }
+      for (const p of await Promise.all(parts)) {
+        out.set(p, at);
+        at += p.length;
+      }
       return out;
     },
     dispose() {
       base.dispose();
-      void started?.then((pool) => pool.forEach((w) => void w.stop()), () => undefined);
+      void started?.then(
+        (pool) => pool.forEach((w) => void w.stop()),
+        () => undefined,
+      );
     },
   };
 }

@@ -27,7 +27,11 @@ export function bundleEmbedder(b: LoadedBundle): Embedder {
   const pre = backbone.preprocess;
   const dim = b.model.config.embedSize;
   return {
-    id: b.manifest.id, dim, preprocess: pre, captionBank: b.captionBank, imageRuntime: `tfjs ${tf.getBackend()}`,
+    id: b.manifest.id,
+    dim,
+    preprocess: pre,
+    captionBank: b.captionBank,
+    imageRuntime: `tfjs ${tf.getBackend()}`,
     async embedImages(pixels, n) {
       const s = pre.inputSize;
       const out = tf.tidy(() => b.model.encodePixels(tf.tensor4d(pixels.subarray(0, n * s * s * 3), [n, s, s, 3])));
@@ -56,7 +60,8 @@ export function bundleEmbedder(b: LoadedBundle): Embedder {
 export function onnxEmbedder(b: LoadedBundle, onnx: OnnxBackbone): Embedder {
   const base = bundleEmbedder(b);
   return {
-    ...base, imageRuntime: onnx.description,
+    ...base,
+    imageRuntime: onnx.description,
     async embedImages(pixels, n) {
       const features = await onnx.features(pixels, n);
       const out = tf.tidy(() => b.model.encodeFeatures(tf.tensor2d(features, [n, features.length / n])));

@@ -49,7 +49,17 @@ async function activate(name: BackendName): Promise<string> {
 
 /** One op whose answer we know: catches backends that load but compute garbage. */
 function selfCheck(): void {
-  const got = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]])).dataSync());
+  const got = tf.tidy(() =>
+    tf
+      .matMul(
+        tf.tensor2d([
+          [1, 2],
+          [3, 4],
+        ]),
+        tf.tensor2d([[5], [6]]),
+      )
+      .dataSync(),
+  );
   if (Math.abs(got[0]! - 17) > 1e-4 || Math.abs(got[1]! - 39) > 1e-4) {
     throw new Error(`self-check failed: got [${Array.from(got).join(', ')}], want [17, 39]`);
   }
@@ -88,7 +98,8 @@ export function initBackend(prefer?: BackendName): Promise<BackendInfo> {
   try {
     return pending;
   } finally {
-    pending.catch(() => { pending = null; });
+    pending.catch(() => {
+      pending = null;
+    });
   }
 }
-

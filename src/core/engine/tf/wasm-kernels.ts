@@ -30,7 +30,15 @@ export function installWasmKernelFixes(): void {
 
 function registerUnsortedSegmentSum(): void {
   if (tf.getKernel('UnsortedSegmentSum', 'wasm')) return;
-  const kernelFunc = ({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo => {
+  const kernelFunc = ({
+    inputs,
+    backend,
+    attrs,
+  }: {
+    inputs: Record<string, TensorInfo>;
+    backend: unknown;
+    attrs?: NamedAttrMap;
+  }): TensorInfo => {
     const be = backend as WasmBackendLike;
     const x = inputs.x!;
     const ids = inputs.segmentIds!;
@@ -50,29 +58,63 @@ function registerUnsortedSegmentSum(): void {
     }
     return out;
   };
-  tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: kernelFunc as unknown as KernelFunc });
+  tf.registerKernel({
+    kernelName: 'UnsortedSegmentSum',
+    backendName: 'wasm',
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+  });
 }
 
 function registerConv2DBackpropFilter(): void {
   if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) return;
-  const kernelFunc = ({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: unknown; attrs?: NamedAttrMap }): TensorInfo => {
+  const kernelFunc = ({
+    inputs,
+    backend,
+    attrs,
+  }: {
+    inputs: Record<string, TensorInfo>;
+    backend: unknown;
+    attrs?: NamedAttrMap;
+  }): TensorInfo => {
     const be = backend as WasmBackendLike;
     const x = inputs.x!;
     const dy = inputs.dy!;
     const a = attrs as unknown as {
-      strides: [number, number] | number; pad: 'valid' | 'same' | number; dataFormat: 'NHWC' | 'NCHW';
-      dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number];
+      strides: [number, number] | number;
+      pad: 'valid' | 'same' | number;
+      dataFormat: 'NHWC' | 'NCHW';
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
+      filterShape: [number, number, number, number];
     };
     if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on wasm supports NHWC only');
     const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+      x.shape as [number, number, number, number],
+      a.filterShape,
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
     const xv = be.readSync(x.dataId) as Float32Array;
     const dyv = be.readSync(dy.dataId) as Float32Array;
     const out = be.makeOutput(a.filterShape, 'float32');
     const dw = be.typedArrayFromHeap(out) as Float32Array;
     dw.fill(0);
-    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight, strideWidth,
-      filterHeight, filterWidth } = info;
+    const {
+      batchSize,
+      inHeight,
+      inWidth,
+      inChannels,
+      outHeight,
+      outWidth,
+      outChannels,
+      strideHeight,
+      strideWidth,
+      filterHeight,
+      filterWidth,
+    } = info;
     const padTop = info.padInfo.top;
     const padLeft = info.padInfo.left;
     for (let fr = 0; fr < filterHeight; fr++) {
@@ -100,7 +142,11 @@ function registerConv2DBackpropFilter(): void {
     }
     return out;
   };
-  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: kernelFunc as unknown as KernelFunc });
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: kernelFunc as unknown as KernelFunc,
+  });
 }
 
 /** Re-registers a matmul kernel so transposed operands are materialised before the fast plain path. */
@@ -115,16 +161,30 @@ function wrapTransposedMatMul(kernelName: string): void {
     perm[rank - 2] = rank - 1;
     return t.kernelFunc({ inputs: { x }, backend: backend as never, attrs: { perm } }) as TensorInfo;
   };
-  const wrapped = (args: { inputs: Record<string, TensorInfo>; backend: unknown; attrs: NamedAttrMap }): TensorInfo | TensorInfo[] => {
+  const wrapped = (args: {
+    inputs: Record<string, TensorInfo>;
+    backend: unknown;
+    attrs: NamedAttrMap;
+  }): TensorInfo | TensorInfo[] => {
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
     if (!transposeA && !transposeB) return orig.kernelFunc(args as never);
     const be = args.backend as WasmBackendLike;
     const temps: TensorInfo[] = [];
     const inputs = { ...args.inputs };
-    if (transposeA) { inputs.a = transpose(inputs.a!, be); temps.push(inputs.a); }
-    if (transposeB) { inputs.b = transpose(inputs.b!, be); temps.push(inputs.b); }
+    if (transposeA) {
+      inputs.a = transpose(inputs.a!, be);
+      temps.push(inputs.a);
+    }
+    if (transposeB) {
+      inputs.b = transpose(inputs.b!, be);
+      temps.push(inputs.b);
+    }
     try {
-      return orig.kernelFunc({ ...args, inputs, attrs: { ...args.attrs, transposeA: false, transposeB: false } } as never);
+      return orig.kernelFunc({
+        ...args,
+        inputs,
+        attrs: { ...args.attrs, transposeA: false, transposeB: false },
+      } as never);
     } finally {
       for (const t of temps) be.disposeData(t.dataId);
     }

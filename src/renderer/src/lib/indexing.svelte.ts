@@ -16,7 +16,16 @@ export async function indexFolders(folders: string[]): Promise<IndexOutput | nul
   indexing.running = true;
   indexing.progress = null;
   try {
-    const r = await unwrap(api().index({ folders }, { onProgress: (p) => { indexing.progress = p; } }));
+    const r = await unwrap(
+      api().index(
+        { folders },
+        {
+          onProgress: (p) => {
+            indexing.progress = p;
+          },
+        },
+      ),
+    );
     if (r) indexing.last = r;
     return r;
   } finally {

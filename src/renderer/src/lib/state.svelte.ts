@@ -8,7 +8,13 @@ import { api } from '../api';
 
 export type Page = 'search' | 'albums' | 'finetune' | 'model' | 'jobs' | 'settings';
 
-export interface GridItem { id: number; path: string; thumb: string; score?: number; keyword?: boolean }
+export interface GridItem {
+  id: number;
+  path: string;
+  thumb: string;
+  score?: number;
+  keyword?: boolean;
+}
 
 export const app = $state({
   page: 'search' as Page,
