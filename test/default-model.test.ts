@@ -1,6 +1,7 @@
 /**
  * The shipped model (resources/models/default): it loads, and the CLI uses it when no --model is
- * given — index, search and caption work end to end on a fresh data dir.
+ * given — index, search and caption work end to end on a fresh data dir. The images have neutral
+ * names (IMG_0001.png …), so no file-name keyword can be what ranks them: the model's scores must.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
@@ -16,18 +17,20 @@ const photos = join(tmp.dir, 'photos');
 const dataDir = join(tmp.dir, 'data');
 const env = { GLIMPSE_DATA_DIR: dataDir };
 
+const SHAPES = [
+  ['red', 'circle'],
+  ['blue', 'square'],
+  ['green', 'triangle'],
+  ['yellow', 'circle'],
+] as const;
+const file = (i: number) => join(photos, `IMG_${String(i + 1).padStart(4, '0')}.png`);
+
 beforeAll(async () => {
   mkdirSync(photos, { recursive: true });
-  for (const [c, s] of [
-    ['red', 'circle'],
-    ['blue', 'square'],
-    ['green', 'triangle'],
-    ['yellow', 'circle'],
-  ] as const) {
+  for (const [i, [c, s]] of SHAPES.entries())
     await sharp(shapeSvg(c, s, 256))
       .png()
-      .toFile(join(photos, `${c}-${s}.png`));
-  }
+      .toFile(file(i));
 });
 afterAll(() => tmp.cleanup());
 
@@ -45,12 +48,27 @@ describe('the default model', () => {
     const idx = runCli(['index', photos, '--json'], env);
     expect(idx.code, idx.stderr).toBe(0);
     expect(idx.json()).toMatchObject({ indexed: 4, failed: 0 });
-    const s = runCli(['search', 'red circle', '--limit', '4', '--json'], env);
-    expect(s.code, s.stderr).toBe(0);
-    const results = (s.json() as { results: { path: string; score: number }[] }).results;
-    expect(results).toHaveLength(4);
-    expect(results[0]!.path).toMatch(/red-circle\.png$/);
-    const c = runCli(['caption', join(photos, 'blue-square.png'), '--limit', '3', '--json'], env);
+    const search = (q: string) => {
+      const r = runCli(['search', q, '--limit', '4', '--json'], env);
+      expect(r.code, r.stderr).toBe(0);
+      return (r.json() as { results: { path: string; score: number; keyword: boolean }[] }).results;
+    };
+    // No name or folder holds a query word, so the ranking is the model's alone: the shape named
+    // comes first, by a higher semantic score than every other shape.
+    for (const [query, want] of [
+      ['blue square', [file(1)]],
+      ['green triangle', [file(2)]],
+      ['red circle', [file(0), file(3)]],
+    ] as const) {
+      const results = search(query);
+      expect(results).toHaveLength(4);
+      expect(results.every((r) => !r.keyword)).toBe(true);
+      const top = results.slice(0, want.length);
+      expect(top.map((r) => r.path).sort()).toEqual([...want].sort());
+      const worstWanted = Math.min(...top.map((r) => r.score));
+      for (const r of results.slice(want.length)) expect(worstWanted).toBeGreaterThan(r.score);
+    }
+    const c = runCli(['caption', file(1), '--limit', '3', '--json'], env);
     expect(c.code, c.stderr).toBe(0);
     expect((c.json() as { photos: { captions: unknown[] }[] }).photos[0]!.captions).toHaveLength(3);
   });
