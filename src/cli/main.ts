@@ -13,6 +13,7 @@ import { startWebServer } from '../web/server.js';
 import { workerApi } from '../web/engine-client.js';
 import { cachedRoots } from '../core/transport/roots.js';
 import { ProgressView } from './progress.js';
+import { addTrainFlags, trainConfig } from './train-flags.js';
 
 interface GlobalOpts {
   json?: boolean;
@@ -107,85 +108,47 @@ export function buildProgram(): Command {
     ]);
   });
 
-  withCommon(program.command('train').description('train a VSE++ model and write a bundle'))
+  const train = withCommon(program.command('train').description('train a VSE++ model and write a bundle'))
     .requiredOption('--data <path>', 'Karpathy JSON, vsepp precomp folder, or image folder with captions')
     .option('--images <dir>', 'images folder for Karpathy JSON')
     .requiredOption('--out <dir>', 'bundle folder to write')
     .option('--backbone <spec>', '"tiny-cnn" or a bundle folder whose image backbone to reuse')
     .option('--resume', 'continue from the checkpoint in --out')
     .option('--float16', 'store weights as float16')
-    .option('--name <name>', 'model name for the card')
-    .option('--word-dim <n>', 'word embedding size (300)', int)
-    .option('--embed-size <n>', 'joint space / GRU size (1024)', int)
-    .option('--margin <x>', 'hinge margin (0.2)', num)
-    .option('--no-max-violation', 'sum over all negatives (VSE0) instead of the hardest')
-    .option('--layer-norm', 'layer-normalised GRU')
-    .option('--lr <x>', 'learning rate (2e-4)', num)
-    .option('--lr-update <n>', 'epochs between lr x0.1 (15)', int)
-    .option('--grad-clip <x>', 'gradient norm clip (2.0)', num)
-    .option('--batch-size <n>', 'batch size (128)', int)
-    .option('--epochs <n>', 'epochs (30)', int)
-    .option('--val-step <n>', 'validate every n steps (500)', int)
-    .option('--vocab-threshold <n>', 'min word count (4)', int)
-    .option('--finetune-cnn', 'train the image backbone too')
-    .option('--augment', 'random resized crop + flip')
-    .option('--no-img-norm', 'skip the final image L2 norm')
-    .option('--abs', 'absolute value of embeddings')
-    .option('--seed <n>', 'random seed (0)', int)
-    .action(async (o: GlobalOpts & Record<string, unknown>) => {
-      const map: Record<string, string> = {
-        wordDim: 'wordDim',
-        embedSize: 'embedSize',
-        margin: 'margin',
-        layerNorm: 'layerNorm',
-        lr: 'learningRate',
-        lrUpdate: 'lrUpdate',
-        gradClip: 'gradClip',
-        batchSize: 'batchSize',
-        epochs: 'numEpochs',
-        valStep: 'valStep',
-        vocabThreshold: 'vocabThreshold',
-        finetuneCnn: 'finetuneCnn',
-        augment: 'augment',
-        abs: 'useAbs',
-        seed: 'seed',
-      };
-      const config: Record<string, number | boolean> = {};
-      for (const [flag, key] of Object.entries(map))
-        if (o[flag] !== undefined) config[key] = o[flag] as number | boolean;
-      if (o.maxViolation === false) config.maxViolation = false;
-      if (o.imgNorm === false) config.noImgNorm = true;
-      const ac = interruptible();
-      const p = progress(o);
-      const res = await api().train(
-        {
-          data: o.data as string,
-          images: o.images as string | undefined,
-          out: o.out as string,
-          backbone: o.backbone as string | undefined,
-          config,
-          resume: Boolean(o.resume),
-          float16: Boolean(o.float16),
-          ...(o.name ? { name: o.name as string } : {}),
-        },
-        { signal: ac.signal, onProgress: p.onProgress },
-      );
-      p.stop();
-      if (res.ok && res.value.status === 'interrupted') process.exitCode = 130;
-      finish(res, o, (v) =>
-        [
-          v.status === 'interrupted'
-            ? `interrupted at step ${v.steps}: checkpoint saved; continue with --resume`
-            : `${v.status}: ${v.steps} steps, ${v.epochs} epochs in ${v.seconds.toFixed(1)} s`,
-          v.modelId ? `model ${v.modelId} written to ${v.out}` : '',
-          ...(v.best.metrics ? [`best validation (step ${v.best.step}):`, ...recallLines(v.best.metrics)] : []),
-          v.skipped.train.total + v.skipped.val.total > 0
-            ? `skipped records: ${[...v.skipped.train.reasons, ...v.skipped.val.reasons].map((r) => `${r.reason} x${r.count}`).join(', ')}`
-            : '',
-          `log: ${v.logPath}`,
-        ].filter(Boolean),
-      );
-    });
+    .option('--name <name>', 'model name for the card');
+  addTrainFlags(train).action(async (o: GlobalOpts & Record<string, unknown>, cmd: Command) => {
+    const config = trainConfig(cmd);
+    const ac = interruptible();
+    const p = progress(o);
+    const res = await api().train(
+      {
+        data: o.data as string,
+        images: o.images as string | undefined,
+        out: o.out as string,
+        backbone: o.backbone as string | undefined,
+        config,
+        resume: Boolean(o.resume),
+        float16: Boolean(o.float16),
+        ...(o.name ? { name: o.name as string } : {}),
+      },
+      { signal: ac.signal, onProgress: p.onProgress },
+    );
+    p.stop();
+    if (res.ok && res.value.status === 'interrupted') process.exitCode = 130;
+    finish(res, o, (v) =>
+      [
+        v.status === 'interrupted'
+          ? `interrupted at step ${v.steps}: checkpoint saved; continue with --resume`
+          : `${v.status}: ${v.steps} steps, ${v.epochs} epochs in ${v.seconds.toFixed(1)} s`,
+        v.modelId ? `model ${v.modelId} written to ${v.out}` : '',
+        ...(v.best.metrics ? [`best validation (step ${v.best.step}):`, ...recallLines(v.best.metrics)] : []),
+        v.skipped.train.total + v.skipped.val.total > 0
+          ? `skipped records: ${[...v.skipped.train.reasons, ...v.skipped.val.reasons].map((r) => `${r.reason} x${r.count}`).join(', ')}`
+          : '',
+        `log: ${v.logPath}`,
+      ].filter(Boolean),
+    );
+  });
 
   withCommon(program.command('eval').description('evaluate a model bundle: R@1/5/10, medr, meanr, rsum'))
     .requiredOption('--data <path>', 'Karpathy JSON, vsepp precomp folder, or image folder with captions')

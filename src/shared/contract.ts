@@ -6,6 +6,9 @@
  * This file must stay free of Node and Electron imports: the renderer reads it too.
  */
 import { z } from 'zod';
+import type { Metrics, ModelCard, RecallSummary } from './model-card.js';
+
+export type { Metrics, RecallSummary };
 
 const path = z.string().min(1, 'a path is required');
 
@@ -141,18 +144,6 @@ export const UpdateSettingsInput = z.object({ thumbnailSize: z.number().int().mi
 /** Shows a library file (a photo or a failed file) in the system's file manager. */
 export const RevealInput = z.object({ path });
 
-export interface Metrics {
-  r1: number;
-  r5: number;
-  r10: number;
-  medr: number;
-  meanr: number;
-}
-export interface RecallSummary {
-  i2t: Metrics;
-  t2i: Metrics;
-  rsum: number;
-}
 export interface SkipSummary {
   total: number;
   reasons: { reason: string; count: number; examples: string[] }[];
@@ -300,33 +291,22 @@ export interface Album {
 export interface AlbumsOutput {
   albums: Album[];
 }
-export interface ModelOutput {
+/** The current model: its card (model-card.ts) with where it lives and what runs it. */
+export type ModelOutput = Pick<ModelCard, 'name' | 'description' | 'trainingData' | 'recall' | 'notes'> & {
   id: string;
   dir: string;
   /** The shipped default, rather than a model the user adopted. */
   builtIn: boolean;
-  name: string;
-  description: string;
   createdAt: string;
   backend: string;
   gpu: boolean;
   embedSize: number;
   backbone: string | null;
-  trainingData: { description: string; images: number; captions: number; licence?: string }[];
-  recall: { split: string; images: number; captions: number; metrics: RecallSummary }[];
-  finetune: {
-    from: string;
-    pairs: number;
-    heldOutImages: number;
-    newWords: number;
-    before: RecallSummary;
-    after: RecallSummary;
-  } | null;
-  training: { backend: string; seconds: number; steps: number; epochs: number; bestStep: number } | null;
-  notes: string[];
+  finetune: NonNullable<ModelCard['finetune']> | null;
+  training: NonNullable<ModelCard['training']> | null;
   /** Fine-tuned models waiting to be adopted or discarded. */
   candidates: { path: string; id: string; createdAt: string }[];
-}
+};
 export interface JobInfo {
   id: string;
   kind: string;

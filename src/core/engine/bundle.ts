@@ -18,46 +18,12 @@ import { Vocabulary } from './data/vocab.js';
 import { Backbone, BackboneSpecSchema, type BackboneSpec } from './model/backbone.js';
 import { VseModel } from './model/vse.js';
 import { readWeights, writeWeights, writeFileAtomic } from './weights-io.js';
+import { ModelCardSchema, RecallSummarySchema, type ModelCard, type RecallSummary } from '../../shared/model-card.js';
 
 export const BUNDLE_FORMAT = 'glimpse-vse-bundle';
 export const BUNDLE_VERSION = 1;
 
-const MetricsSchema = z.object({
-  r1: z.number(),
-  r5: z.number(),
-  r10: z.number(),
-  medr: z.number(),
-  meanr: z.number(),
-});
-export const RecallSummarySchema = z.object({ i2t: MetricsSchema, t2i: MetricsSchema, rsum: z.number() });
-export type RecallSummary = z.infer<typeof RecallSummarySchema>;
-
-export const ModelCardSchema = z.object({
-  name: z.string(),
-  description: z.string().default(''),
-  trainingData: z.array(
-    z.object({ description: z.string(), images: z.number(), captions: z.number(), licence: z.string().optional() }),
-  ),
-  /** Recall on the validation or evaluation data named in `split`. */
-  recall: z
-    .array(z.object({ split: z.string(), images: z.number(), captions: z.number(), metrics: RecallSummarySchema }))
-    .default([]),
-  finetune: z
-    .object({
-      from: z.string(),
-      pairs: z.number(),
-      heldOutImages: z.number(),
-      newWords: z.number(),
-      before: RecallSummarySchema,
-      after: RecallSummarySchema,
-    })
-    .optional(),
-  training: z
-    .object({ backend: z.string(), seconds: z.number(), steps: z.number(), epochs: z.number(), bestStep: z.number() })
-    .optional(),
-  notes: z.array(z.string()).default([]),
-});
-export type ModelCard = z.infer<typeof ModelCardSchema>;
+export { RecallSummarySchema, ModelCardSchema, type RecallSummary, type ModelCard };
 
 export const BundleManifestSchema = z.object({
   format: z.literal(BUNDLE_FORMAT),

@@ -1,55 +1,10 @@
 /**
- * Every VSE++ hyperparameter, with the paper's defaults (Faghri et al., "VSE++", BMVC 2018, and
- * the published vsepp code). The config travels inside every checkpoint and bundle, and models are
- * rebuilt from it, so a field added later must have a default here.
+ * The VSE++ config (its schema lives in src/shared/vse-config.ts, where the CLI and the contract
+ * read it too) and the paper's learning-rate schedule.
  */
-import { z } from 'zod';
+import type { VseConfig } from '../../shared/vse-config.js';
 
-export const VseConfigSchema = z.object({
-  /** Word embedding size. */
-  wordDim: z.number().int().positive().default(300),
-  /** Joint space size; also the GRU hidden size. */
-  embedSize: z.number().int().positive().default(1024),
-  /** GRU layers; the paper (and this engine) use 1. */
-  numLayers: z.literal(1).default(1),
-  /** Layer-normalised GRU (LN on each step's input and recurrent pre-activations). */
-  layerNorm: z.boolean().default(false),
-  /** Take |x| of the final embeddings (order embeddings style option in vsepp). */
-  useAbs: z.boolean().default(false),
-  /** Skip the final L2 norm of image embeddings. */
-  noImgNorm: z.boolean().default(false),
-  /** Hinge margin α. */
-  margin: z.number().nonnegative().default(0.2),
-  /** true: hardest negative only (VSE++); false: sum over all negatives (VSE0). */
-  maxViolation: z.boolean().default(true),
-  learningRate: z.number().positive().default(2e-4),
-  /** Multiply the lr by 0.1 every this many epochs. */
-  lrUpdate: z.number().int().positive().default(15),
-  gradClip: z.number().positive().default(2.0),
-  batchSize: z.number().int().positive().default(128),
-  numEpochs: z.number().int().positive().default(30),
-  /** Validate (and maybe keep the best checkpoint) every this many steps, and at each epoch end. */
-  valStep: z.number().int().positive().default(500),
-  /** Words seen fewer times than this map to <unk>. */
-  vocabThreshold: z.number().int().positive().default(4),
-  /** Train the image backbone too (the paper's FT). */
-  finetuneCnn: z.boolean().default(false),
-  /** Random resized crop + horizontal flip at training time (the paper's RC). */
-  augment: z.boolean().default(false),
-  /** Image feature size fed to the projection (the backbone's feature width). Filled from the data. */
-  imgDim: z.number().int().positive().default(2048),
-  /** Seed for init, shuffling and augmentation: a resumed run replays the same stream. */
-  seed: z.number().int().nonnegative().default(0),
-  /** Longest caption kept, in tokens incl. <start>/<end>; longer ones are truncated (not dropped). */
-  maxCaptionLength: z.number().int().min(3).default(64),
-});
-
-export type VseConfig = z.infer<typeof VseConfigSchema>;
-export type VseConfigInput = z.input<typeof VseConfigSchema>;
-
-export function makeConfig(overrides: VseConfigInput = {}): VseConfig {
-  return VseConfigSchema.parse(overrides);
-}
+export { VseConfigSchema, makeConfig, type VseConfig, type VseConfigInput } from '../../shared/vse-config.js';
 
 /** lr at a given epoch: the paper's step schedule. */
 export function learningRateAt(config: VseConfig, epoch: number): number {

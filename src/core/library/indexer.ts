@@ -54,7 +54,8 @@ export interface IndexOptions {
   decodeConcurrency?: number;
 }
 
-interface Job {
+/** One file the indexer decodes and embeds (the app's background work is a Job, in app/jobs.ts). */
+interface FileTask {
   rootId: number;
   root: string;
   path: string;
@@ -62,14 +63,14 @@ interface Job {
   mtimeMs: number;
 }
 
-function photoFields(job: Job, d: Pick<DecodedPhoto, 'hash' | 'format' | 'width' | 'height' | 'meta'>): NewPhoto {
+function photoFields(task: FileTask, d: Pick<DecodedPhoto, 'hash' | 'format' | 'width' | 'height' | 'meta'>): NewPhoto {
   return {
-    root_id: job.rootId,
-    path: job.path,
-    folder: relative(job.root, dirname(job.path)) || '.',
-    name: basename(job.path),
-    size: job.size,
-    mtime_ms: Math.floor(job.mtimeMs),
+    root_id: task.rootId,
+    path: task.path,
+    folder: relative(task.root, dirname(task.path)) || '.',
+    name: basename(task.path),
+    size: task.size,
+    mtime_ms: Math.floor(task.mtimeMs),
     hash: d.hash,
     format: d.format,
     width: d.width,
@@ -114,7 +115,7 @@ export class Indexer {
       summary.failed++;
       summary.failures.push({ path, reason: e.reason, detail: e.message });
     };
-    const jobs: Job[] = [];
+    const tasks: FileTask[] = [];
     const missingByHash = new Map<string, { id: number; path: string }[]>();
     const rootIds: number[] = [];
 
@@ -173,7 +174,7 @@ export class Indexer {
           summary.failed++;
           continue;
         }
-        jobs.push({ rootId, root, path: item.path, size: item.size, mtimeMs: item.mtimeMs });
+        tasks.push({ rootId, root, path: item.path, size: item.size, mtimeMs: item.mtimeMs });
       }
       if (signal?.aborted) break;
       for (const [path, p] of known) {
@@ -187,25 +188,25 @@ export class Indexer {
     if (signal?.aborted) return this.finish(summary, started, true);
 
     // 2. Moves: a new path whose content matches a vanished photo keeps that photo's vector.
-    const fresh: Job[] = [];
-    for (const job of jobs) {
+    const fresh: FileTask[] = [];
+    for (const task of tasks) {
       if (signal?.aborted) return this.finish(summary, started, true);
       const candidates =
-        missingByHash.size > 0 && !this.store.photoByPath(job.path) ? await hashIfPossible(job.path) : null;
+        missingByHash.size > 0 && !this.store.photoByPath(task.path) ? await hashIfPossible(task.path) : null;
       const match = candidates ? missingByHash.get(candidates)?.shift() : undefined;
       if (match) {
         this.store.transaction(() =>
           this.store.movePhoto(match.id, {
-            root_id: job.rootId,
-            path: job.path,
-            folder: relative(job.root, dirname(job.path)) || '.',
-            name: basename(job.path),
-            size: job.size,
-            mtime_ms: Math.floor(job.mtimeMs),
+            root_id: task.rootId,
+            path: task.path,
+            folder: relative(task.root, dirname(task.path)) || '.',
+            name: basename(task.path),
+            size: task.size,
+            mtime_ms: Math.floor(task.mtimeMs),
           }),
         );
         summary.moved++;
-      } else fresh.push(job);
+      } else fresh.push(task);
     }
     // 3. Deletions: whatever is still missing left the library.
     this.store.transaction(() => {
@@ -229,7 +230,7 @@ export class Indexer {
   }
 
   private async pipeline(
-    jobs: Job[],
+    tasks: FileTask[],
     summary: IndexSummary,
     fail: (rootId: number, path: string, e: PhotoError, stat?: { size: number; mtimeMs: number }) => void,
     opts: IndexOptions,
@@ -238,9 +239,9 @@ export class Indexer {
     const concurrency = opts.decodeConcurrency ?? DEFAULT_DECODE_CONCURRENCY;
     const pre = this.embedder.preprocess;
     const per = pre.inputSize * pre.inputSize * 3;
-    const ready: { job: Job; photo: DecodedPhoto }[] = [];
+    const ready: { task: FileTask; photo: DecodedPhoto }[] = [];
     let next = 0;
-    let decodersLeft = Math.min(concurrency, jobs.length);
+    let decodersLeft = Math.min(concurrency, tasks.length);
     let wakeEmbedder: (() => void) | null = null;
     let wakeDecoders: (() => void)[] = [];
     const started = performance.now();
@@ -251,22 +252,22 @@ export class Indexer {
       opts.onProgress?.({
         phase: 'indexing',
         done,
-        total: jobs.length,
+        total: tasks.length,
         rate,
-        eta: rate > 0 ? (jobs.length - done) / rate : null,
+        eta: rate > 0 ? (tasks.length - done) / rate : null,
       });
     };
     const decoder = async () => {
-      while (next < jobs.length && !opts.signal?.aborted) {
+      while (next < tasks.length && !opts.signal?.aborted) {
         // Back-pressure: don't run ahead of the embedder by more than two batches.
         while (ready.length >= 2 * batchSize && !opts.signal?.aborted)
           await new Promise<void>((r) => wakeDecoders.push(r));
-        const job = jobs[next++]!;
+        const task = tasks[next++]!;
         try {
-          const photo = await decodePhoto(job.path, pre, this.thumbDir);
-          ready.push({ job, photo });
+          const photo = await decodePhoto(task.path, pre, this.thumbDir);
+          ready.push({ task, photo });
         } catch (err) {
-          fail(job.rootId, job.path, classify(err), job);
+          fail(task.rootId, task.path, classify(err), task);
           done++;
         }
         wakeEmbedder?.();
@@ -295,13 +296,13 @@ export class Indexer {
         this.store.transaction(() => {
           batch.forEach((b, i) => {
             this.store.upsertPhoto(
-              photoFields(b.job, b.photo),
+              photoFields(b.task, b.photo),
               vectors.subarray(i * dim, (i + 1) * dim),
               this.embedder.id,
             );
             for (const w of b.photo.warnings) {
-              this.store.recordFailure(b.job.rootId, b.job.path, w.reason, w.detail, 'warning');
-              summary.warnings.push({ path: b.job.path, reason: w.reason, detail: w.detail });
+              this.store.recordFailure(b.task.rootId, b.task.path, w.reason, w.detail, 'warning');
+              summary.warnings.push({ path: b.task.path, reason: w.reason, detail: w.detail });
             }
           });
         });

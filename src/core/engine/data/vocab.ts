@@ -5,7 +5,6 @@
 import { tokenize } from './tokenizer.js';
 
 export const SPECIALS = ['<pad>', '<start>', '<end>', '<unk>'] as const;
-export const PAD = 0;
 export const START = 1;
 export const END = 2;
 export const UNK = 3;

@@ -15,11 +15,6 @@ export function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
 }
 
-export function folderOf(path: string): string {
-  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-  return i > 0 ? path.slice(0, i) : path;
-}
-
 export function date(iso: string | null): string {
   return iso ? new Date(iso).toLocaleString() : 'unknown';
 }
