@@ -61,7 +61,7 @@ function startEngine(): RpcClient {
   let child: UtilityProcess;
   const client = new RpcClient((m) => child.postMessage(m));
   const spawn = () => {
-    // Capped malloc arenas: the engine and its embedding threads otherwise take ~230 MB more RSS.
+    // Capped malloc arenas: the engine and its embedding threads otherwise hold far more RSS.
     child = utilityProcess.fork(join(here, 'engine-host.js'), [], {
       serviceName: 'Glimpse engine',
       env: { MALLOC_ARENA_MAX: '2', ...process.env },

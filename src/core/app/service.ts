@@ -286,10 +286,9 @@ export class LibraryService {
 }
 
 /**
- * Chooses what runs the image backbone, by `npm run bench -- index` on 2 cores (MobileNetV2@160,
- * 12-MP JPEGs): onnxruntime with one thread per core embeds 5.6x faster than tfjs wasm on two
- * worker threads, which is 1.7x faster than wasm on this thread. So: onnxruntime when it is
- * installed and translates the backbone, else one tfjs worker per core. GLIMPSE_IMAGE_RUNTIME=tfjs
+ * Chooses what runs the image backbone, fastest first by `npm run bench -- index` (docs/BENCH.md):
+ * onnxruntime with one thread per core when it is installed and translates the backbone, else one
+ * tfjs worker per core, else tfjs on this thread. GLIMPSE_IMAGE_RUNTIME=tfjs
  * skips onnxruntime; GLIMPSE_EMBED_WORKERS sets the thread count (0 or 1: tfjs on this thread).
  */
 async function imageEmbedder(bundle: LoadedBundle, modelDir: string): Promise<Embedder> {

@@ -9,7 +9,7 @@ import { decodeAugmented, decodeEval, type Preprocess } from './data/images.js';
 import type { Backbone } from './model/backbone.js';
 import { Rng } from './rng.js';
 
-/** How many images sharp decodes at once: two in flight is the measured sweet spot on 2 cores. */
+/** How many images sharp decodes at once: two in flight keep 2 cores busy (docs/BENCH.md). */
 const DECODE_CONCURRENCY = 2;
 
 export interface PixelBatch {

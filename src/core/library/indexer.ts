@@ -49,7 +49,7 @@ export interface IndexOptions {
   batchSize?: number;
   /**
    * Images read and decoded at once. Default 3: with the backbone on onnxruntime, three in flight
-   * kept 2 cores busier than two (48-60 vs 44-50 photos/s on 12-MP JPEGs, `npm run bench -- index`).
+   * keep the cores busier than two while a batch embeds (docs/BENCH.md).
    */
   decodeConcurrency?: number;
 }

@@ -1,10 +1,9 @@
 /**
  * Fast nearest-neighbour search for one model's vectors: a coarse pass over sign bits (one bit per
  * dimension, Hamming distance by popcount) picks a shortlist in O(n), then the shortlist is
- * re-ranked exactly by cosine similarity on the stored float vectors. Measured here (bench query,
- * 1024-d): ~17 ms p50 at 100k against ~185 ms for sqlite-vec's brute-force distance, and ~59 ms
- * at 1M, with 94-100% of the exact top-50 on clustered data. Only the bits live in memory
- * (n x dim/8 bytes).
+ * re-ranked exactly by cosine similarity on the stored float vectors. It is used instead of
+ * sqlite-vec's brute-force distance because the query bench finds it an order of magnitude faster
+ * at the same recall (docs/BENCH.md). Only the bits live in memory (n x dim/8 bytes).
  */
 function signBits(v: Float32Array, dim: number, out: Uint32Array, offset: number): void {
   const words = Math.ceil(dim / 32);
@@ -76,7 +75,7 @@ export class VectorIndex {
       let h = 0;
       for (let w = 0; w < words; w++) {
         // Popcount, inlined. Math.imul keeps the byte sum in int32: a plain `*` makes it a double,
-        // which measured twice as slow over 1M x 1024 bits.
+        // which is slower (docs/BENCH.md).
         let x = bits[o + w]! ^ q[w]!;
         x -= (x >>> 1) & 0x55555555;
         x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);

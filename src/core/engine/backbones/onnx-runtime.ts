@@ -51,7 +51,7 @@ export async function openOnnxBackbone(spec: BackboneSpec, bundleDir: string, th
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
     // Idle pool threads sleep instead of spinning: while indexing, sharp's decoders need those
-    // cores between batches (measured through the whole pipeline: 38 -> 44 photos/s with two decodes in flight, 50 -> 60 with three).
+    // cores between batches (chosen by the index bench, docs/BENCH.md).
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   const s = spec.inputSize;

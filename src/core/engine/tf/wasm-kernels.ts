@@ -3,7 +3,7 @@
  *
  * - UnsortedSegmentSum (the gradient of tf.gather, i.e. of every embedding lookup) is missing.
  * - Conv2DBackpropFilter (the weight gradient of conv layers) is missing, so CNN fine-tuning fails.
- * - BatchMatMul with a transposed operand is 10-40x slower than a plain one; every matMul gradient
+ * - BatchMatMul with a transposed operand is much slower than a plain one; every matMul gradient
  *   uses one. Transposing explicitly first, then running the plain kernel, is far faster.
  */
 import * as tf from '@tensorflow/tfjs';
