@@ -1,9 +1,9 @@
 /**
- * `npm run bench -- index [--photos=48] [--backbones=human-centernet@320,nsfwjs-mobilenet_v2@224] [--runtimes=tfjs,workers,onnx] [--threads=2] [--rss=0]`:
+ * `npm run bench -- index [--photos=48] [--backbones=default,nsfwjs-mobilenet_v2@224] [--runtimes=tfjs,workers,onnx] [--threads=2] [--rss=0]`:
  * indexing speed on a folder of 12-MP JPEGs built here, measured in one run: decode-only (sharp
  * to the backbone input), embed-only (backbone + projection on ready pixels) and the full
- * pipeline, for each backbone (ids as scripts/model/backbones.ts names them; human-centernet
- * needs `npm run corpus`'s packages), with the image backbone on tfjs on the main
+ * pipeline, for each backbone (ids as scripts/model/backbones.ts names them; `default` is the
+ * shipped model's backbone, human-centernet needs `npm run corpus`'s packages), with the image backbone on tfjs on the main
  * thread ("tfjs"), on a pool of tfjs worker threads ("workers") or on onnxruntime ("onnx").
  * --decode=N sets how many images the pipeline decodes at once. --rss=N indexes N small 640x480
  * photos (with the last --runtimes entry) and tabulates memory as it goes; run it with
@@ -109,7 +109,7 @@ function wasmHeapBytes(): number {
 export async function benchIndex(args: string[]): Promise<void> {
   const arg = (k: string, d: string) => args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d;
   const n = Number(arg('photos', '48'));
-  const backbones = arg('backbones', 'human-centernet@320,nsfwjs-mobilenet_v2@224').split(',');
+  const backbones = arg('backbones', 'default,nsfwjs-mobilenet_v2@224').split(',');
   const rssPhotos = Number(arg('rss', '0'));
   const decodeConcurrency = Number(arg('decode', String(DEFAULT_DECODE_CONCURRENCY)));
   const runtimes = arg('runtimes', 'tfjs,workers,onnx').split(',') as Runtime[];
