@@ -235,14 +235,23 @@ export function buildProgram(): Command {
       .option('--until <date>', 'taken before (YYYY-MM-DD)')
       .option('--folder <dir>', 'only photos under this folder')
       .option('--camera <text>', 'camera make or model contains')
-      .option('--has-gps', 'only photos with a location');
-  type FilterOpts = { since?: string; until?: string; folder?: string; camera?: string; hasGps?: boolean };
+      .option('--has-gps', 'only photos with a location')
+      .option('--tag <object>', 'only photos the detector tagged with this object (e.g. dog, "cell phone")');
+  type FilterOpts = {
+    since?: string;
+    until?: string;
+    folder?: string;
+    camera?: string;
+    hasGps?: boolean;
+    tag?: string;
+  };
   const filters = (o: FilterOpts) => ({
     since: o.since,
     until: o.until,
     folder: o.folder ? resolvePath(o.folder) : undefined,
     camera: o.camera,
     hasGps: o.hasGps,
+    tag: o.tag,
   });
 
   withCommon(program.command('index').description('add folders to the library and index their photos'))
@@ -282,9 +291,11 @@ export function buildProgram(): Command {
       ) => {
         const a = api(o);
         const base = { limit: o.limit, offset: o.offset, minScore: o.minScore, model: o.model, ...filters(o) };
-        const show = (v: { results: { path: string; score: number; keyword: boolean }[] }) =>
+        const show = (v: { results: { path: string; score: number; keyword: boolean; tag?: string }[] }) =>
           v.results.length
-            ? v.results.map((r) => `${r.score.toFixed(3)}${r.keyword ? ' *' : '  '} ${r.path}`)
+            ? v.results.map(
+                (r) => `${r.score.toFixed(3)}${r.keyword ? ' *' : '  '} ${r.path}${r.tag ? `  (tag: ${r.tag})` : ''}`,
+              )
             : ['no matches'];
         if (o.queries) {
           const lines = readLines(o.queries, o);
@@ -369,7 +380,7 @@ export function buildProgram(): Command {
         `images embedded by: ${v.imageRuntime}`,
         `data dir: ${v.dataDir}`,
         `roots: ${v.roots.length ? v.roots.join(', ') : '(none)'}`,
-        `photos: ${v.counts.photos} (${v.counts.embedded} embedded by this model, ${v.counts.stale} waiting), failures: ${v.counts.failures}, notes: ${v.counts.warnings}`,
+        `photos: ${v.counts.photos} (${v.counts.embedded} embedded by this model, ${v.counts.stale} waiting, ${v.counts.tagged} with detected objects), failures: ${v.counts.failures}, notes: ${v.counts.warnings}`,
         ...v.failures.slice(0, 30).map((f) => `  ${f.severity === 'error' ? 'failed' : 'note'} ${f.reason}: ${f.path}`),
       ]);
     });

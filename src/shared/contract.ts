@@ -70,6 +70,8 @@ export const SearchFiltersInput = z.object({
   folder: path.optional(),
   camera: z.string().min(1).optional(),
   hasGps: z.boolean().optional(),
+  /** Only photos the detector tagged with this object class ("dog", "cell phone"). */
+  tag: z.string().trim().min(1).max(100).optional(),
 });
 
 export const SearchInput = SearchFiltersInput.extend({
@@ -226,6 +228,8 @@ export interface SearchResult {
   thumb: string;
   score: number;
   keyword: boolean;
+  /** The detected object a query word named ("dog" for "puppy"), when that found the photo. */
+  tag?: string;
 }
 export interface SearchOutput {
   backend: string;
@@ -237,7 +241,7 @@ export interface SimilarOutput {
   backend: string;
   model: string;
   path: string;
-  results: Omit<SearchResult, 'keyword'>[];
+  results: Omit<SearchResult, 'keyword' | 'tag'>[];
 }
 export interface CaptionOutput {
   backend: string;
@@ -250,7 +254,7 @@ export interface StatusOutput {
   model: string;
   dataDir: string;
   roots: string[];
-  counts: { photos: number; embedded: number; stale: number; failures: number; warnings: number };
+  counts: { photos: number; embedded: number; stale: number; failures: number; warnings: number; tagged: number };
   failures: (PhotoIssue & { severity: string })[];
 }
 
@@ -278,6 +282,8 @@ export interface PhotoOutput extends PhotoSummary {
   keywords: string | null;
   userCaption: string | null;
   captions: { text: string; score: number }[];
+  /** Objects the model's detector found, most confident first (none for a model without one). */
+  tags: { label: string; confidence: number }[];
   albums: { id: number; name: string }[];
 }
 export interface Album {

@@ -120,7 +120,14 @@ export class LibraryService {
       backend: await this.backend(),
       model: lib.deps.embedder.id,
       query,
-      results: hits.map((h) => ({ id: h.id, path: h.path, thumb: h.hash, score: h.score, keyword: h.keyword })),
+      results: hits.map((h) => ({
+        id: h.id,
+        path: h.path,
+        thumb: h.hash,
+        score: h.score,
+        keyword: h.keyword,
+        ...(h.tag ? { tag: h.tag } : {}),
+      })),
     };
   }
 
@@ -184,6 +191,7 @@ export class LibraryService {
       keywords: row.keywords,
       userCaption: albums.caption(row.id),
       captions: store.search.storedCaptions(row.id).slice(0, input.captions),
+      tags: store.tags(row.id),
       albums: albums.albumsOf(row.id),
     };
   }

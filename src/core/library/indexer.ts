@@ -7,7 +7,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { basename, dirname, extname, relative } from 'node:path';
 import type { IndexOutput } from '../../shared/contract.js';
-import type { LibraryStore, NewPhoto } from './store.js';
+import type { LibraryStore, NewPhoto, PhotoTag } from './store.js';
 import type { Embedder } from '../engine/runtime/embedder.js';
 import { scanRoot, sniffType } from './scan.js';
 import { classify, contentHash, decodePhoto, PhotoError, type DecodedPhoto } from './decode.js';
@@ -291,7 +291,7 @@ export class Indexer {
         waiting.forEach((w) => w());
         const pixels = new Float32Array(batch.length * per);
         batch.forEach((b, i) => pixels.set(b.photo.pixels, i * per));
-        const vectors = await this.embedder.embedImages(pixels, batch.length);
+        const { vectors, tags } = await this.embed(pixels, batch.length);
         const dim = this.embedder.dim;
         this.store.transaction(() => {
           batch.forEach((b, i) => {
@@ -299,6 +299,7 @@ export class Indexer {
               photoFields(b.task, b.photo),
               vectors.subarray(i * dim, (i + 1) * dim),
               this.embedder.id,
+              tags?.[i],
             );
             for (const w of b.photo.warnings) {
               this.store.recordFailure(b.task.rootId, b.task.path, w.reason, w.detail, 'warning');
@@ -313,6 +314,12 @@ export class Indexer {
       }
     };
     await Promise.all([...Array.from({ length: decodersLeft }, decoder), embedder()]);
+  }
+
+  /** Vectors, and the detector's tags where the model has a detector. */
+  private async embed(pixels: Float32Array, n: number): Promise<{ vectors: Float32Array; tags?: PhotoTag[][] }> {
+    if (this.embedder.embedAndTag) return this.embedder.embedAndTag(pixels, n);
+    return { vectors: await this.embedder.embedImages(pixels, n) };
   }
 
   /** Re-embeds photos whose vector came from another model (after a model change). */
@@ -339,10 +346,14 @@ export class Indexer {
       }
       const pixels = new Float32Array(ok.length * per);
       ok.forEach((o, i) => pixels.set(o.pixels, i * per));
-      const vectors = ok.length ? await this.embedder.embedImages(pixels, ok.length) : new Float32Array(0);
+      const { vectors, tags } = ok.length
+        ? await this.embed(pixels, ok.length)
+        : { vectors: new Float32Array(0), tags: undefined };
       const dim = this.embedder.dim;
       this.store.transaction(() =>
-        ok.forEach((o, i) => this.store.setVector(o.id, vectors.subarray(i * dim, (i + 1) * dim), this.embedder.id)),
+        ok.forEach((o, i) =>
+          this.store.setVector(o.id, vectors.subarray(i * dim, (i + 1) * dim), this.embedder.id, tags?.[i]),
+        ),
       );
       n += ok.length;
       opts.onProgress?.({

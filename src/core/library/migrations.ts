@@ -84,4 +84,16 @@ export const MIGRATIONS: string[] = [
     updated_at TEXT NOT NULL
   );
   `,
+  // 3: objects the image model's detector found in each photo (COCO classes), with the model id:
+  // derived data, rewritten whenever the photo is embedded again.
+  `
+  CREATE TABLE photo_tags (
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    model_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    PRIMARY KEY (photo_id, label)
+  );
+  CREATE INDEX photo_tags_label ON photo_tags(label, confidence);
+  `,
 ];

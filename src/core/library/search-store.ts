@@ -74,6 +74,30 @@ export class SearchStore {
       .all(match, ...f.params, k) as { id: number; path: string; hash: string }[];
   }
 
+  /** Tags from `modelId` among `labels`, most confident first, with the filters: one row per photo and label. */
+  tagged(
+    labels: string[],
+    modelId: string,
+    filters: SearchFilters,
+    k: number,
+  ): { id: number; path: string; hash: string; label: string; confidence: number }[] {
+    if (labels.length === 0) return [];
+    const f = filterSql(filters);
+    return this.db
+      .prepare(
+        `SELECT p.id, p.path, p.hash, t.label, t.confidence FROM photo_tags t JOIN photos p ON p.id = t.photo_id
+      WHERE t.model_id = ? AND t.label IN (${labels.map(() => '?').join(',')})${f.sql}
+      ORDER BY t.confidence DESC LIMIT ?`,
+      )
+      .all(modelId, ...labels, ...f.params, k) as {
+      id: number;
+      path: string;
+      hash: string;
+      label: string;
+      confidence: number;
+    }[];
+  }
+
   /** Cosine similarity of each photo's vector to `vector` (0 for a photo without one). */
   scores(vector: Float32Array, ids: number[], modelId: string): Map<number, number> {
     const get = this.db.prepare(

@@ -22,6 +22,8 @@ export interface SearchFilters {
   /** Camera make or model, case-insensitive substring. */
   camera?: string;
   hasGps?: boolean;
+  /** Only photos the detector tagged with this class (e.g. "dog"). */
+  tag?: string;
 }
 
 /** SQL conditions (to AND onto a query over `photos p`) for the search filters. */
@@ -45,5 +47,9 @@ export function filterSql(f: SearchFilters): { sql: string; params: unknown[] } 
     params.push(`%${f.camera.toLowerCase()}%`);
   }
   if (f.hasGps !== undefined) parts.push(f.hasGps ? 'p.lat IS NOT NULL' : 'p.lat IS NULL');
+  if (f.tag) {
+    parts.push('EXISTS (SELECT 1 FROM photo_tags t WHERE t.photo_id = p.id AND t.label = ?)');
+    params.push(f.tag.toLowerCase());
+  }
   return { sql: parts.length ? ` AND ${parts.join(' AND ')}` : '', params };
 }

@@ -40,6 +40,12 @@ export interface PhotoRow {
 
 export type NewPhoto = Omit<PhotoRow, 'id' | 'indexed_at'>;
 
+/** An object class the detector found in a photo, with its confidence (0…1). */
+export interface PhotoTag {
+  label: string;
+  confidence: number;
+}
+
 export interface Failure {
   path: string;
   reason: string;
@@ -141,8 +147,8 @@ export class LibraryStore {
       .get(hash, modelId) as { id: number; vector: Buffer } | undefined;
   }
 
-  /** Inserts or replaces a photo with its vector and search text, atomically. */
-  upsertPhoto(p: NewPhoto, vector: Float32Array, modelId: string): number {
+  /** Inserts or replaces a photo with its vector, tags and search text, atomically. */
+  upsertPhoto(p: NewPhoto, vector: Float32Array, modelId: string, tags?: PhotoTag[]): number {
     const now = new Date().toISOString();
     const existing = this.db.prepare('SELECT id FROM photos WHERE path = ?').get(p.path) as { id: number } | undefined;
     let id: number;
@@ -169,7 +175,7 @@ export class LibraryStore {
       );
     }
     this.writeFts(id);
-    this.setVector(id, vector, modelId);
+    this.setVector(id, vector, modelId, tags);
     this.db.prepare('DELETE FROM failures WHERE path = ?').run(p.path);
     return id;
   }
@@ -182,10 +188,26 @@ export class LibraryStore {
     return row ? blobToVector(row.vector) : undefined;
   }
 
-  setVector(photoId: number, vector: Float32Array, modelId: string): void {
+  /**
+   * Stores the photo's vector from `modelId`; its tags are replaced with `tags` (the same model's
+   * detections), or dropped when the model gives none, so no tag outlives the model that made it.
+   */
+  setVector(photoId: number, vector: Float32Array, modelId: string, tags: PhotoTag[] = []): void {
     this.db
       .prepare('INSERT OR REPLACE INTO embeddings (photo_id, model_id, vector) VALUES (?, ?, ?)')
       .run(photoId, modelId, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+    this.db.prepare('DELETE FROM photo_tags WHERE photo_id = ?').run(photoId);
+    const ins = this.db.prepare('INSERT INTO photo_tags (photo_id, model_id, label, confidence) VALUES (?, ?, ?, ?)');
+    for (const t of tags) ins.run(photoId, modelId, t.label, t.confidence);
+  }
+
+  /** The photo's tags from `modelId`, most confident first. */
+  tags(photoId: number, modelId?: string): PhotoTag[] {
+    return this.db
+      .prepare(
+        'SELECT label, confidence FROM photo_tags WHERE photo_id = ? AND (? IS NULL OR model_id = ?) ORDER BY confidence DESC',
+      )
+      .all(photoId, modelId ?? null, modelId ?? null) as PhotoTag[];
   }
 
   /** A moved or renamed file: same content, new path; its vector and captions stay. */
@@ -301,6 +323,8 @@ export class LibraryStore {
     stale: number;
     failures: number;
     warnings: number;
+    /** Photos with at least one tag from this model. */
+    tagged: number;
   } {
     const one = (sql: string, ...args: unknown[]) => (this.db.prepare(sql).get(...args) as { n: number }).n;
     const photos = one('SELECT count(*) n FROM photos');
@@ -311,6 +335,7 @@ export class LibraryStore {
       stale: photos - embedded,
       failures: one("SELECT count(*) n FROM failures WHERE severity = 'error'"),
       warnings: one("SELECT count(*) n FROM failures WHERE severity = 'warning'"),
+      tagged: modelId ? one('SELECT count(DISTINCT photo_id) n FROM photo_tags WHERE model_id = ?', modelId) : 0,
     };
   }
 

@@ -10,6 +10,7 @@ import type { ScoredPhoto } from '../library/search-store.js';
 import type { Embedder } from '../engine/runtime/embedder.js';
 import { tokenize } from '../engine/data/tokenizer.js';
 import { VectorIndex, rerank } from './vector-index.js';
+import { tagsForWord, type TagMatch } from '../engine/tags/tag-words.js';
 
 export type { SearchFilters };
 
@@ -29,8 +30,27 @@ export interface SearchHit {
   score: number;
   /** True when the query's words matched the name, folder or the photo's own text. */
   keyword: boolean;
+  /** The detector's tags the query's words named (through WordNet), comma-separated, when they found the photo. */
+  tag?: string;
   /** The fused rank score that orders results. */
   fused: number;
+}
+
+/** Words shorter than this match whole words only in keyword search, never as prefixes. */
+const MIN_PREFIX = 4;
+
+/** Words that carry no subject: never matched as keywords or tags. */
+const STOP_WORDS = new Set(
+  'a an the of in on at to and or with for from by is are was be this that these those it its my our your their some any'.split(
+    ' ',
+  ),
+);
+
+/** The query's content words, once each, in order; with `pairs`, adjacent pairs too ("hot dog"). */
+function queryWords(query: string, pairs = false): string[] {
+  const words = tokenize(query).filter((t) => /[\p{L}\p{N}]/u.test(t) && !STOP_WORDS.has(t));
+  const joined = pairs ? words.slice(1).map((w, i) => `${words[i]} ${w}`) : [];
+  return [...new Set([...words, ...joined])];
 }
 
 /** RRF's constant (Cormack et al. 2009): damps the weight of the very top ranks. */
@@ -83,14 +103,34 @@ export class Searcher {
     opts: SearchFilters,
     k: number,
   ): { id: number; path: string; hash: string; all: boolean }[] {
-    const words = [...new Set(tokenize(query).filter((t) => /[\p{L}\p{N}]/u.test(t)))];
+    const words = queryWords(query);
     if (words.length === 0) return [];
-    const terms = words.map((w) => `"${w.replace(/"/g, '""')}"*`);
+    // Short words match whole words only: "a" or "in" as a prefix matches nearly every text.
+    const terms = words.map((w) => `"${w.replace(/"/g, '""')}"${w.length >= MIN_PREFIX ? '*' : ''}`);
     const every = this.store.search.keyword(terms.join(' AND '), opts, k);
     const seen = new Set(every.map((h) => h.id));
     const any =
       words.length > 1 ? this.store.search.keyword(terms.join(' OR '), opts, k).filter((h) => !seen.has(h.id)) : [];
     return [...every.map((h) => ({ ...h, all: true })), ...any.map((h) => ({ ...h, all: false }))].slice(0, k);
+  }
+
+  /**
+   * Photos the detector tagged with a class a query word names (WordNet: the class, a kind of
+   * it, or a category it belongs to), most confident first.
+   */
+  tagHits(
+    query: string,
+    opts: SearchFilters,
+    k: number,
+  ): { id: number; path: string; hash: string; label: string; via: TagMatch['via'] }[] {
+    const matches = new Map<string, TagMatch>();
+    for (const m of queryWords(query, true).flatMap((w) => tagsForWord(w))) {
+      if (!matches.has(m.label) || m.via !== 'category') matches.set(m.label, m);
+    }
+    if (matches.size === 0) return [];
+    return this.store.search
+      .tagged([...matches.keys()], this.embedder.id, opts, k)
+      .map((h) => ({ ...h, via: matches.get(h.label)!.via }));
   }
 
   async search(query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
@@ -117,12 +157,26 @@ export class Searcher {
         missing.push(h.id);
       }
     });
+    this.tagHits(query, opts, Math.max(depth * 2, 100)).forEach((h, r) => {
+      // A class a query word names is evidence like a keyword match; a class the word only
+      // belongs to ("animal" for a dog) counts half as much as the class itself.
+      const vote = (h.via === 'category' ? 1 : 2) / (RRF_K + r + 1);
+      const hit = hits.get(h.id);
+      if (hit) {
+        // Each named object the photo holds adds its vote: "a person with a kite" prefers both.
+        hit.tag = hit.tag ? `${hit.tag}, ${h.label}` : h.label;
+        hit.fused += vote;
+      } else {
+        hits.set(h.id, { id: h.id, path: h.path, hash: h.hash, score: NaN, keyword: false, tag: h.label, fused: vote });
+        missing.push(h.id);
+      }
+    });
     if (missing.length) {
       for (const [id, score] of this.store.search.scores(q, missing, this.embedder.id)) hits.get(id)!.score = score;
     }
     const min = opts.minScore ?? -2;
     return [...hits.values()]
-      .filter((h) => h.keyword || h.score >= min)
+      .filter((h) => h.keyword || h.tag !== undefined || h.score >= min)
       .sort((a, b) => b.fused - a.fused || b.score - a.score)
       .slice(offset, offset + limit);
   }
@@ -137,5 +191,5 @@ export class Searcher {
 }
 
 function hasFilters(f: SearchFilters): boolean {
-  return !!f.since || !!f.until || !!f.folder || !!f.camera || f.hasGps !== undefined;
+  return !!f.since || !!f.until || !!f.folder || !!f.camera || f.hasGps !== undefined || !!f.tag;
 }

@@ -7,6 +7,7 @@ import type { LoadedBundle } from '../bundle.js';
 import { padTokens } from '../model/vse.js';
 import type { Preprocess } from '../data/images.js';
 import type { OnnxBackbone } from '../backbones/onnx-runtime.js';
+import { classScoreOffset, tagsFromFeatures, type DetectedTag } from '../tags/detect.js';
 
 export interface Embedder {
   readonly id: string;
@@ -17,6 +18,11 @@ export interface Embedder {
   readonly imageRuntime: string;
   /** n images of preprocessed pixels (HWC, concatenated) → n × dim, L2-normalised. */
   embedImages(pixels: Float32Array, n: number): Promise<Float32Array>;
+  /**
+   * The same vectors with the objects the backbone's detector found in each image, where the
+   * model has a detector (the shipped CenterNet backbone); absent otherwise.
+   */
+  embedAndTag?(pixels: Float32Array, n: number): Promise<{ vectors: Float32Array; tags: DetectedTag[][] }>;
   embedTexts(texts: string[]): Promise<Float32Array>;
   dispose(): void;
 }
@@ -26,6 +32,13 @@ export function bundleEmbedder(b: LoadedBundle): Embedder {
   if (!backbone) throw new Error(`${b.dir}: this model has no image backbone, so it can't index photos`);
   const pre = backbone.preprocess;
   const dim = b.model.config.embedSize;
+  const offset = classScoreOffset(backbone.spec);
+  const project = async (features: tf.Tensor2D): Promise<Float32Array> => {
+    const out = tf.tidy(() => b.model.encodeFeatures(features));
+    const data = (await out.data()) as Float32Array;
+    out.dispose();
+    return data;
+  };
   return {
     id: b.manifest.id,
     dim,
@@ -39,6 +52,22 @@ export function bundleEmbedder(b: LoadedBundle): Embedder {
       out.dispose();
       return data;
     },
+    ...(offset === null
+      ? {}
+      : {
+          async embedAndTag(pixels: Float32Array, n: number) {
+            const s = pre.inputSize;
+            const features = tf.tidy(() =>
+              backbone.features(tf.tensor4d(pixels.subarray(0, n * s * s * 3), [n, s, s, 3])),
+            );
+            try {
+              const tags = tagsFromFeatures((await features.data()) as Float32Array, n, offset);
+              return { vectors: await project(features), tags };
+            } finally {
+              features.dispose();
+            }
+          },
+        }),
     async embedTexts(texts) {
       const result = new Float32Array(texts.length * dim);
       for (let i = 0; i < texts.length; i += 256) {
@@ -59,16 +88,27 @@ export function bundleEmbedder(b: LoadedBundle): Embedder {
  */
 export function onnxEmbedder(b: LoadedBundle, onnx: OnnxBackbone): Embedder {
   const base = bundleEmbedder(b);
+  const offset = b.model.backbone ? classScoreOffset(b.model.backbone.spec) : null;
+  const project = async (features: Float32Array, n: number): Promise<Float32Array> => {
+    const out = tf.tidy(() => b.model.encodeFeatures(tf.tensor2d(features, [n, features.length / n])));
+    const data = (await out.data()) as Float32Array;
+    out.dispose();
+    return data;
+  };
   return {
     ...base,
     imageRuntime: onnx.description,
     async embedImages(pixels, n) {
-      const features = await onnx.features(pixels, n);
-      const out = tf.tidy(() => b.model.encodeFeatures(tf.tensor2d(features, [n, features.length / n])));
-      const data = (await out.data()) as Float32Array;
-      out.dispose();
-      return data;
+      return project(await onnx.features(pixels, n), n);
     },
+    ...(offset === null
+      ? {}
+      : {
+          async embedAndTag(pixels: Float32Array, n: number) {
+            const features = await onnx.features(pixels, n);
+            return { vectors: await project(features, n), tags: tagsFromFeatures(features, n, offset) };
+          },
+        }),
     dispose() {
       base.dispose();
       void onnx.dispose();

