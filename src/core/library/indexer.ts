@@ -63,7 +63,8 @@ interface FileTask {
   mtimeMs: number;
 }
 
-function photoFields(task: FileTask, d: Pick<DecodedPhoto, 'hash' | 'format' | 'width' | 'height' | 'meta'>): NewPhoto {
+/** Where the file is and which version of it: all a move changes. */
+function placeFields(task: FileTask): Pick<NewPhoto, 'root_id' | 'path' | 'folder' | 'name' | 'size' | 'mtime_ms'> {
   return {
     root_id: task.rootId,
     path: task.path,
@@ -71,6 +72,12 @@ function photoFields(task: FileTask, d: Pick<DecodedPhoto, 'hash' | 'format' | '
     name: basename(task.path),
     size: task.size,
     mtime_ms: Math.floor(task.mtimeMs),
+  };
+}
+
+function photoFields(task: FileTask, d: Pick<DecodedPhoto, 'hash' | 'format' | 'width' | 'height' | 'meta'>): NewPhoto {
+  return {
+    ...placeFields(task),
     hash: d.hash,
     format: d.format,
     width: d.width,
@@ -195,16 +202,7 @@ export class Indexer {
         missingByHash.size > 0 && !this.store.photoByPath(task.path) ? await hashIfPossible(task.path) : null;
       const match = candidates ? missingByHash.get(candidates)?.shift() : undefined;
       if (match) {
-        this.store.transaction(() =>
-          this.store.movePhoto(match.id, {
-            root_id: task.rootId,
-            path: task.path,
-            folder: relative(task.root, dirname(task.path)) || '.',
-            name: basename(task.path),
-            size: task.size,
-            mtime_ms: Math.floor(task.mtimeMs),
-          }),
-        );
+        this.store.transaction(() => this.store.movePhoto(match.id, placeFields(task)));
         summary.moved++;
       } else fresh.push(task);
     }
