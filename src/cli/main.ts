@@ -365,7 +365,12 @@ export function buildProgram(): Command {
       const res = await a.caption({ paths: photos, limit: o.limit, bank, model: o.model } as Input<'caption'>);
       a.close();
       finish(res, o, (v) =>
-        v.photos.flatMap((p) => [p.path, ...p.captions.map((c) => `  ${c.score.toFixed(3)} ${c.text}`)]),
+        v.photos.flatMap((p) => [
+          p.path,
+          ...p.captions.map(
+            (c) => `  ${c.score.toFixed(3)} [${c.source}${c.confident ? '' : ', below the floor'}] ${c.text}`,
+          ),
+        ]),
       );
     });
 

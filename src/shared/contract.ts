@@ -243,10 +243,21 @@ export interface SimilarOutput {
   path: string;
   results: Omit<SearchResult, 'keyword' | 'tag'>[];
 }
+/**
+ * A caption of a photo: built from its detected objects ('tags') or retrieved from the caption
+ * bank ('bank'); `confident` is false for a bank caption the model scores below its floor, which
+ * the app does not show as the photo's caption.
+ */
+export interface CaptionItem {
+  text: string;
+  score: number;
+  source: 'tags' | 'bank';
+  confident: boolean;
+}
 export interface CaptionOutput {
   backend: string;
   model: string;
-  photos: { path: string; captions: { text: string; score: number }[] }[];
+  photos: { path: string; captions: CaptionItem[] }[];
 }
 export interface StatusOutput {
   backend: string;
@@ -281,7 +292,7 @@ export interface PhotoOutput extends PhotoSummary {
   description: string | null;
   keywords: string | null;
   userCaption: string | null;
-  captions: { text: string; score: number }[];
+  captions: CaptionItem[];
   /** Objects the model's detector found, most confident first (none for a model without one). */
   tags: { label: string; confidence: number }[];
   albums: { id: number; name: string }[];

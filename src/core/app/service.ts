@@ -3,7 +3,7 @@
  * and keeps them for the life of the process (the CLI's --queries mode loads the model only once).
  */
 import { resolve } from 'node:path';
-import type { CallOptions, ParsedInput, Outputs, PhotoSummary } from '../../shared/contract.js';
+import type { CallOptions, CaptionItem, ParsedInput, Outputs, PhotoSummary } from '../../shared/contract.js';
 import { initBackend } from '../engine/tf/backend.js';
 import { as, GlimpseError } from '../engine/errors.js';
 import type { PhotoRow } from '../library/store.js';
@@ -17,6 +17,7 @@ import { LibraryStore } from '../library/store.js';
 import { Albums } from '../library/albums.js';
 import { photoRow } from '../library/catalog.js';
 import { Library } from './library.js';
+import { isConfident, type CaptionHit } from '../search/captions.js';
 
 export interface LibraryServiceDeps {
   dataDir: string;
@@ -147,7 +148,7 @@ export class LibraryService {
     const lib = await this.open(input.model);
     const photos = [];
     for (const p of input.paths)
-      photos.push({ path: resolve(p), captions: await lib.caption(p, input.limit, input.bank) });
+      photos.push({ path: resolve(p), captions: withConfidence(await lib.caption(p, input.limit, input.bank)) });
     return { backend: await this.backend(), model: lib.deps.embedder.id, photos };
   }
 
@@ -190,7 +191,7 @@ export class LibraryService {
       description: row.description,
       keywords: row.keywords,
       userCaption: albums.caption(row.id),
-      captions: store.search.storedCaptions(row.id).slice(0, input.captions),
+      captions: withConfidence(store.search.storedCaptions(row.id).slice(0, input.captions)),
       tags: store.tags(row.id),
       albums: albums.albumsOf(row.id),
     };
@@ -311,6 +312,10 @@ async function imageEmbedder(bundle: LoadedBundle, modelDir: string): Promise<Em
   }
   const base = bundleEmbedder(bundle);
   return threads > 1 ? pooledEmbedder(base, modelDir, threads) : base;
+}
+
+function withConfidence(captions: CaptionHit[]): CaptionItem[] {
+  return captions.map((c) => ({ ...c, confident: isConfident(c) }));
 }
 
 function summary(row: PhotoRow): PhotoSummary {

@@ -96,4 +96,8 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX photo_tags_label ON photo_tags(label, confidence);
   `,
+  // 4: where each stored caption came from: the caption bank, or the photo's detected objects.
+  `
+  ALTER TABLE captions ADD COLUMN source TEXT NOT NULL DEFAULT 'bank';
+  `,
 ];

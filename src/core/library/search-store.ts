@@ -16,6 +16,7 @@ export interface ScoredPhoto {
 export interface CaptionRow {
   text: string;
   score: number;
+  source: 'tags' | 'bank';
 }
 
 function vectorBlob(v: Float32Array): Buffer {
@@ -133,19 +134,19 @@ export class SearchStore {
   replaceCaptions(rows: { photoId: number; captions: CaptionRow[] }[], modelId: string, bankId: string): void {
     const del = this.db.prepare('DELETE FROM captions WHERE photo_id = ?');
     const ins = this.db.prepare(
-      'INSERT INTO captions (photo_id, rank, text, score, model_id, bank_id) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO captions (photo_id, rank, text, score, model_id, bank_id, source) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.db.transaction(() => {
       for (const r of rows) {
         del.run(r.photoId);
-        r.captions.forEach((c, rank) => ins.run(r.photoId, rank, c.text, c.score, modelId, bankId));
+        r.captions.forEach((c, rank) => ins.run(r.photoId, rank, c.text, c.score, modelId, bankId, c.source));
       }
     })();
   }
 
   storedCaptions(photoId: number): CaptionRow[] {
     return this.db
-      .prepare('SELECT text, score FROM captions WHERE photo_id = ? ORDER BY rank')
+      .prepare('SELECT text, score, source FROM captions WHERE photo_id = ? ORDER BY rank')
       .all(photoId) as CaptionRow[];
   }
 }

@@ -1,6 +1,8 @@
 /**
  * Captions by retrieval (the paper's i2t): each photo gets the nearest captions from a caption
- * bank — the model's own, plus the user's words (their photos' titles and descriptions). The bank's
+ * bank — the model's own natural-language captions (caption-text.ts), plus the user's words
+ * (their photos' titles and descriptions, album labels) — and captions built from the objects the
+ * detector found in it (grounded-captions.ts), all scored by the same model. The bank's
  * embeddings are computed once per (model, bank) and kept; captions are stored at index time and
  * refreshed when the model or the bank changes.
  */
@@ -9,10 +11,34 @@ import { createHash } from 'node:crypto';
 import type { LibraryStore } from '../library/store.js';
 import type { Embedder } from '../engine/runtime/embedder.js';
 import { Albums } from '../library/albums.js';
+import { naturalCaptions } from './caption-text.js';
+import { groundedCaptions } from './grounded-captions.js';
 
 export interface CaptionHit {
   text: string;
   score: number;
+  /** 'tags': built from the detected objects; 'bank': retrieved from the caption bank. */
+  source: 'tags' | 'bank';
+}
+
+/**
+ * The lowest model score at which a bank caption is offered as confident. On darknet's photos,
+ * where no bank caption was right, the shipped model's best scores were 0.38-0.45 (docs/MODEL.md).
+ */
+export const CAPTION_FLOOR = 0.5;
+
+/** A caption built from the photo's own detections, or a bank caption scored above the floor. */
+export const isConfident = (c: CaptionHit): boolean => c.source === 'tags' || c.score >= CAPTION_FLOOR;
+
+/** Changes whenever what goes into a photo's captions changes, so stored ones are refreshed. */
+const CAPTION_RECIPE = 'natural-bank+grounded-v1';
+
+/** The model's bank as natural captions, filtered once per bank. */
+const naturalBanks = new WeakMap<string[], string[]>();
+function naturalBank(bank: string[]): string[] {
+  let out = naturalBanks.get(bank);
+  if (!out) naturalBanks.set(bank, (out = naturalCaptions(bank)));
+  return out;
 }
 
 export class CaptionBank {
@@ -28,7 +54,7 @@ export class CaptionBank {
   texts(): string[] {
     if (this.override) return dedupe(this.override);
     return dedupe([
-      ...this.embedder.captionBank,
+      ...naturalBank(this.embedder.captionBank),
       ...this.store.search.ownTexts(),
       ...new Albums(this.store).userTexts(),
     ]);
@@ -39,6 +65,8 @@ export class CaptionBank {
     if (texts.length === 0) throw new Error('the caption bank is empty');
     const id = createHash('sha1')
       .update(this.embedder.id)
+      .update('\n')
+      .update(CAPTION_RECIPE)
       .update('\n')
       .update(texts.join('\n'))
       .digest('hex')
@@ -66,8 +94,29 @@ export class CaptionBank {
     return this.embedded;
   }
 
-  /** Top-k captions for each of n image vectors (n × dim). */
-  async captionVectors(vectors: Float32Array, n: number, k: number): Promise<CaptionHit[][]> {
+  private groundedVectors = new Map<string, Float32Array>();
+
+  /** The model's score of each grounded caption for one image vector (both L2-normalised). */
+  private async scoreGrounded(vector: Float32Array, texts: string[]): Promise<CaptionHit[]> {
+    const fresh = [...new Set(texts.filter((t) => !this.groundedVectors.has(t)))];
+    if (fresh.length) {
+      const made = await this.embedder.embedTexts(fresh);
+      const dim = this.embedder.dim;
+      fresh.forEach((t, i) => this.groundedVectors.set(t, made.slice(i * dim, (i + 1) * dim)));
+    }
+    return texts.map((text) => {
+      const v = this.groundedVectors.get(text)!;
+      let score = 0;
+      for (let d = 0; d < v.length; d++) score += v[d]! * vector[d]!;
+      return { text, score, source: 'tags' as const };
+    });
+  }
+
+  /**
+   * Top-k captions for each of n image vectors (n × dim); `grounded[i]` are image i's captions
+   * from its tags. Confident captions come first, each group by score.
+   */
+  async captionVectors(vectors: Float32Array, n: number, k: number, grounded?: string[][]): Promise<CaptionHit[][]> {
     const bank = await this.ensure();
     const kk = Math.min(k, bank.texts.length);
     const { values, indices } = tf.tidy(() =>
@@ -76,9 +125,22 @@ export class CaptionBank {
     const vals = await values.data();
     const idx = await indices.data();
     tf.dispose([values, indices]);
-    return Array.from({ length: n }, (_, i) =>
-      Array.from({ length: kk }, (_, j) => ({ text: bank.texts[idx[i * kk + j]!]!, score: vals[i * kk + j]! })),
-    );
+    const dim = this.embedder.dim;
+    const out: CaptionHit[][] = [];
+    for (let i = 0; i < n; i++) {
+      const fromBank: CaptionHit[] = Array.from({ length: kk }, (_, j) => ({
+        text: bank.texts[idx[i * kk + j]!]!,
+        score: vals[i * kk + j]!,
+        source: 'bank' as const,
+      }));
+      const own = grounded?.[i]?.length
+        ? await this.scoreGrounded(vectors.subarray(i * dim, (i + 1) * dim), grounded[i]!)
+        : [];
+      const all = [...own, ...fromBank.filter((b) => !own.some((o) => o.text === b.text))];
+      all.sort((a, b) => Number(isConfident(b)) - Number(isConfident(a)) || b.score - a.score);
+      out.push(all.slice(0, k));
+    }
+    return out;
   }
 
   /** Stores the top-k captions for every photo whose stored captions are missing or stale. */
@@ -91,7 +153,8 @@ export class CaptionBank {
       const chunk = stale.slice(s, s + 256);
       const vecs = new Float32Array(chunk.length * dim);
       chunk.forEach((r, i) => vecs.set(r.vector, i * dim));
-      const caps = await this.captionVectors(vecs, chunk.length, k);
+      const grounded = chunk.map((r) => groundedCaptions(this.store.tags(r.id, this.embedder.id)));
+      const caps = await this.captionVectors(vecs, chunk.length, k, grounded);
       this.store.search.replaceCaptions(
         chunk.map((r, i) => ({ photoId: r.id, captions: caps[i]! })),
         this.embedder.id,

@@ -14,6 +14,8 @@ export interface Synset {
   words: string[];
   /** Hypernyms, instance hypernyms included. */
   hypernyms: number[];
+  /** Instance hypernyms only: set for a named thing (a particular person, city, river). */
+  instanceOf: number[];
   hyponyms: number[];
 }
 
@@ -119,15 +121,17 @@ export class WordNet {
     let at = 4 + 2 * wordCount;
     const pointerCount = Number(f[at++]);
     const hypernyms: number[] = [];
+    const instanceOf: number[] = [];
     const hyponyms: number[] = [];
     for (let i = 0; i < pointerCount; i++, at += 4) {
       const symbol = f[at]!;
       const target = Number(f[at + 1]);
       if (f[at + 2] !== 'n') continue;
       if (symbol === '@' || symbol === '@i') hypernyms.push(target);
+      if (symbol === '@i') instanceOf.push(target);
       else if (symbol === '~' || symbol === '~i') hyponyms.push(target);
     }
-    const s: Synset = { offset, words, hypernyms, hyponyms };
+    const s: Synset = { offset, words, hypernyms, instanceOf, hyponyms };
     this.cache.set(offset, s);
     return s;
   }
