@@ -36,7 +36,10 @@ describe('the caption bank', () => {
     expect(kept.length).toBeGreaterThan(1000);
     for (const c of kept) {
       expect(c).not.toMatch(/\d|[_()[\]{}|/\\#@*=<>:]| - /);
-      const words = c.replace(/[,.!?]/g, '').split(/\s+/).filter(Boolean);
+      const words = c
+        .replace(/[,.!?]/g, '')
+        .split(/\s+/)
+        .filter(Boolean);
       if (words.length > 3) expect(c, c).toMatch(FUNCTION);
       expect(c.toLowerCase()).not.toMatch(/\b(lincoln|martin luther king|einstein|shakespeare|obama)\b/);
     }
