@@ -1,18 +1,18 @@
 /** Keyword ranking rules: stop words never match, short words match whole words only. */
 import { describe, it, expect, afterAll } from 'vitest';
 import { LibraryStore, type NewPhoto } from '../src/core/library/store.js';
-import { Searcher } from '../src/core/search/search.js';
+import { Searcher, isWeak, GOOD_MATCH, type SearchHit } from '../src/core/search/search.js';
 import type { Embedder } from '../src/core/engine/runtime/embedder.js';
 import { tempDir } from './helpers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-function photo(rootId: number, name: string, title: string): NewPhoto {
+function photo(rootId: number, name: string, title: string | null, folder = '.'): NewPhoto {
   return {
     root_id: rootId,
-    path: `/photos/${name}`,
-    folder: '.',
+    path: `/photos/${folder}/${name}`,
+    folder,
     name,
     size: 1,
     mtime_ms: 0,
@@ -46,5 +46,44 @@ describe('keyword matches', () => {
     // Longer words still match as prefixes ("astro" → astronaut).
     expect(searcher.keywordHits('astro', {}, 10)).toHaveLength(1);
     store.close();
+  });
+});
+
+describe('ranking a person would trust', () => {
+  it("a folder sharing one query word is no match; the photo's own words are", () => {
+    const dir = tempDir();
+    const store = LibraryStore.open(dir.dir);
+    const root = store.addRoot('/photos');
+    const v = new Float32Array([1, 0]);
+    store.upsertPhoto(photo(root, 'IMG_0001.jpg', null, 'Space'), v, 'm');
+    const astronaut = store.upsertPhoto(photo(root, 'IMG_0002.jpg', 'astronaut in a suit'), v, 'm');
+    const both = store.upsertPhoto(photo(root, 'IMG_0003.jpg', null, 'space suit'), v, 'm');
+    const searcher = new Searcher(store, { id: 'm', dim: 2 } as Embedder);
+    const hits = searcher.keywordHits('a person in a space suit', {}, 10);
+    expect(hits.map((h) => h.id)).toEqual([astronaut]);
+    // Every word in a folder name is still a match, ahead of the photo with some of them.
+    expect(searcher.keywordHits('space suit', {}, 10).map((h) => [h.id, h.all])).toEqual([
+      [both, true],
+      [astronaut, false],
+    ]);
+    store.close();
+    dir.cleanup();
+  });
+
+  it('calls results weak only when nothing is a word or tag match or a good semantic match', () => {
+    const hit = (score: number, extra: Partial<SearchHit> = {}): SearchHit => ({
+      id: 1,
+      path: '/p',
+      hash: 'h',
+      score,
+      keyword: false,
+      fused: 0,
+      ...extra,
+    });
+    expect(isWeak([hit(GOOD_MATCH - 0.1), hit(0.1)])).toBe(true);
+    expect(isWeak([hit(GOOD_MATCH + 0.01)])).toBe(false);
+    expect(isWeak([hit(0.1, { tag: 'dog' })])).toBe(false);
+    expect(isWeak([hit(0.1, { keyword: true })])).toBe(false);
+    expect(isWeak([])).toBe(false);
   });
 });

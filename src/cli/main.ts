@@ -291,10 +291,15 @@ export function buildProgram(): Command {
       ) => {
         const a = api(o);
         const base = { limit: o.limit, offset: o.offset, minScore: o.minScore, model: o.model, ...filters(o) };
-        const show = (v: { results: { path: string; score: number; keyword: boolean; tag?: string }[] }) =>
+        const show = (v: {
+          weak: boolean;
+          results: { path: string; score: number; keyword: boolean; tag?: string }[];
+        }) =>
           v.results.length
-            ? v.results.map(
-                (r) => `${r.score.toFixed(3)}${r.keyword ? ' *' : '  '} ${r.path}${r.tag ? `  (tag: ${r.tag})` : ''}`,
+            ? (v.weak ? ['no good match; closest results:'] : []).concat(
+                v.results.map(
+                  (r) => `${r.score.toFixed(3)}${r.keyword ? ' *' : '  '} ${r.path}${r.tag ? `  (tag: ${r.tag})` : ''}`,
+                ),
               )
             : ['no matches'];
         if (o.queries) {

@@ -236,6 +236,11 @@ export interface SearchOutput {
   model: string;
   query: string;
   results: SearchResult[];
+  /**
+   * No result is a keyword or tag match and none scores above the model's good-match floor: the
+   * results are only the closest photos, and front ends say so.
+   */
+  weak: boolean;
 }
 export interface SimilarOutput {
   backend: string;

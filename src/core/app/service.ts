@@ -18,6 +18,7 @@ import { Albums } from '../library/albums.js';
 import { photoRow } from '../library/catalog.js';
 import { Library } from './library.js';
 import { isConfident, type CaptionHit } from '../search/captions.js';
+import { isWeak } from '../search/search.js';
 
 export interface LibraryServiceDeps {
   dataDir: string;
@@ -121,6 +122,7 @@ export class LibraryService {
       backend: await this.backend(),
       model: lib.deps.embedder.id,
       query,
+      weak: isWeak(hits),
       results: hits.map((h) => ({
         id: h.id,
         path: h.path,

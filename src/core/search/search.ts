@@ -36,6 +36,18 @@ export interface SearchHit {
   fused: number;
 }
 
+/**
+ * The semantic score under which a hit alone is not a good match. With the shipped model, right
+ * drawings of shapes scored 0.37-0.49 and the best wrong photos on darknet's set about 0.31
+ * (docs/MODEL.md), so the floor sits between.
+ */
+export const GOOD_MATCH = 0.35;
+
+/** True when no hit is a keyword or tag match and none scores a good match. */
+export function isWeak(hits: SearchHit[]): boolean {
+  return hits.length > 0 && hits.every((h) => !h.keyword && h.tag === undefined && h.score < GOOD_MATCH);
+}
+
 /** Words shorter than this match whole words only in keyword search, never as prefixes. */
 const MIN_PREFIX = 4;
 
@@ -109,8 +121,12 @@ export class Searcher {
     const terms = words.map((w) => `"${w.replace(/"/g, '""')}"${w.length >= MIN_PREFIX ? '*' : ''}`);
     const every = this.store.search.keyword(terms.join(' AND '), opts, k);
     const seen = new Set(every.map((h) => h.id));
+    // Some of the words: only in the photo's own text (title, description, keywords, the user's
+    // caption). A file or folder name sharing one word ("Space/" for "a space suit") says little.
     const any =
-      words.length > 1 ? this.store.search.keyword(terms.join(' OR '), opts, k).filter((h) => !seen.has(h.id)) : [];
+      words.length > 1
+        ? this.store.search.keyword(`text : (${terms.join(' OR ')})`, opts, k).filter((h) => !seen.has(h.id))
+        : [];
     return [...every.map((h) => ({ ...h, all: true })), ...any.map((h) => ({ ...h, all: false }))].slice(0, k);
   }
 
