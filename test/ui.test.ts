@@ -142,10 +142,14 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
     await first.locator('button.open').click();
     const viewer = page.getByTestId('photo-view');
     await viewer.waitFor();
-    await expect
-      .poll(() => viewer.getByTestId('captions').locator('li').count(), { timeout: 30_000 })
-      .toBeGreaterThanOrEqual(3);
-    expect(await viewer.getByTestId('captions').locator('li').first().textContent()).toMatch(/\S+.*\d\.\d\d/);
+    // Confident captions with their scores, or (the tiny test model scores its bank low and has
+    // no detector) the plain statement that there is none yet: never a weak guess shown as fact.
+    await viewer.getByTestId('captions').or(viewer.getByTestId('no-caption')).waitFor({ timeout: 30_000 });
+    if (await viewer.getByTestId('captions').isVisible()) {
+      expect(await viewer.getByTestId('captions').locator('li').first().textContent()).toMatch(/\S+.*\d\.\d\d/);
+    } else {
+      expect(await viewer.getByTestId('no-caption').textContent()).toMatch(/No confident caption yet/);
+    }
     await shot('photo-view');
     await page.keyboard.press('ArrowRight');
     await viewer.getByText(/^2 of \d+/).waitFor();

@@ -2,6 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { WordNet } from '../src/core/engine/words/wordnet.js';
 import { tagsForWord } from '../src/core/engine/tags/tag-words.js';
+import { mapQuery } from '../src/core/search/query-words.js';
 
 const labels = (word: string) => tagsForWord(word).map((m) => m.label);
 
@@ -31,5 +32,27 @@ describe('WordNet for query words', () => {
 
   it('names nothing for words it lacks or that are too general', () => {
     for (const w of ['猫', 'кошка', '🐱', 'xyzzy', 'object', 'thing']) expect(labels(w)).toEqual([]);
+  });
+});
+
+describe('query words the model does not know', () => {
+  const vocab = new Set(['a', 'dog', 'car', 'on', 'the', 'beach', 'animal']);
+  const knows = (w: string) => vocab.has(w);
+
+  it('are read as their nearest known relative: a form, a synonym, a hypernym', () => {
+    expect(mapQuery('dogs on the beach', knows)).toEqual({
+      text: 'dog on the beach',
+      notes: [{ word: 'dogs', mapped: { to: 'dog', via: 'form' } }],
+    });
+    // Stop words ("an") are not worth a note, known or not.
+    expect(mapQuery('an automobile', knows).notes).toEqual([
+      { word: 'automobile', mapped: { to: 'car', via: 'synonym' } },
+    ]);
+    expect(mapQuery('a puppy', knows).text).toBe('a dog');
+  });
+
+  it('stay unknown, and are said to be, when WordNet has no relative the model knows', () => {
+    for (const w of ['猫', 'кошка', 'xyzzy']) expect(mapQuery(w, knows).notes).toEqual([{ word: w, unknown: true }]);
+    expect(mapQuery('🐱', knows).notes).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { Command, Option, InvalidArgumentError } from 'commander';
 import { resolve as resolvePath } from 'node:path';
 import { createEngineApi } from '../core/app/api.js';
 import { defaultDataDir, defaultModelDir, appRoot } from '../core/app/paths.js';
-import type { Result, Progress, RecallSummary, Input } from '../shared/contract.js';
+import type { Result, Progress, RecallSummary, Input, Outputs } from '../shared/contract.js';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWebServer } from '../web/server.js';
@@ -282,26 +282,44 @@ export function buildProgram(): Command {
     .option('--limit <n>', 'results per query (50)', int)
     .option('--offset <n>', 'skip this many results (paging)', int)
     .option('--min-score <x>', 'relevance cutoff on the semantic score (-1…1)', num)
+    .option('--explain', 'say how each query word was read: mapped to a relative the model knows, or unknown')
     .option('--model <dir>', 'model bundle (default: the current model)')
     .action(
       async (
         text: string | undefined,
         o: GlobalOpts &
-          FilterOpts & { queries?: string; limit?: number; offset?: number; minScore?: number; model?: string },
+          FilterOpts & {
+            queries?: string;
+            limit?: number;
+            offset?: number;
+            minScore?: number;
+            model?: string;
+            explain?: boolean;
+          },
       ) => {
         const a = api(o);
         const base = { limit: o.limit, offset: o.offset, minScore: o.minScore, model: o.model, ...filters(o) };
-        const show = (v: {
-          weak: boolean;
-          results: { path: string; score: number; keyword: boolean; tag?: string }[];
-        }) =>
-          v.results.length
-            ? (v.weak ? ['no good match; closest results:'] : []).concat(
-                v.results.map(
-                  (r) => `${r.score.toFixed(3)}${r.keyword ? ' *' : '  '} ${r.path}${r.tag ? `  (tag: ${r.tag})` : ''}`,
-                ),
-              )
-            : ['no matches'];
+        const explain = (v: Outputs['search']) =>
+          o.explain
+            ? v.words.length
+              ? v.words.map((w) =>
+                  w.mapped
+                    ? `word "${w.word}": read as "${w.mapped.to}" (${w.mapped.via})`
+                    : `word "${w.word}": unknown`,
+                )
+              : ['every word is known to the model']
+            : [];
+        const show = (v: Outputs['search']) =>
+          explain(v).concat(
+            v.results.length
+              ? (v.weak ? ['no good match; closest results:'] : []).concat(
+                  v.results.map(
+                    (r) =>
+                      `${r.score.toFixed(3)}${r.keyword ? ' *' : '  '} ${r.path}${r.tag ? `  (tag: ${r.tag})` : ''}`,
+                  ),
+                )
+              : ['no matches'],
+          );
         if (o.queries) {
           const lines = readLines(o.queries, o);
           if (!lines) return;

@@ -237,6 +237,15 @@ export interface SearchOutput {
   query: string;
   results: SearchResult[];
   /**
+   * Query words the model's vocabulary lacks: each replaced by its nearest WordNet relative that
+   * it has, or unknown (read as <unk>).
+   */
+  words: {
+    word: string;
+    mapped?: { to: string; via: 'form' | 'synonym' | 'hypernym' | 'hyponym' };
+    unknown?: boolean;
+  }[];
+  /**
    * No result is a keyword or tag match and none scores above the model's good-match floor: the
    * results are only the closest photos, and front ends say so.
    */

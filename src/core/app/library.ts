@@ -95,8 +95,13 @@ export class Library {
   }
 
   search(query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
+    return this.searchExplained(query, opts).then((r) => r.hits);
+  }
+
+  /** The hits, and how the query's words were read (mapped through WordNet, or unknown). */
+  searchExplained(query: string, opts: SearchOptions = {}): ReturnType<Searcher['searchExplained']> {
     if (!query.trim()) throw new GlimpseError('invalid-input', 'the search text is empty');
-    return this.searcher.search(query, opts);
+    return this.searcher.searchExplained(query, opts);
   }
 
   photoRow(path: string): PhotoRow {

@@ -117,8 +117,9 @@ export class LibraryService {
   async search(input: ParsedInput<'search'>): Promise<Outputs['search']> {
     const lib = await this.open(input.model);
     const { query, model: _m, ...opts } = input;
-    const hits = await lib.search(query, opts);
+    const { hits, words } = await lib.searchExplained(query, opts);
     return {
+      words,
       backend: await this.backend(),
       model: lib.deps.embedder.id,
       query,

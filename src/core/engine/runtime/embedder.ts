@@ -24,6 +24,8 @@ export interface Embedder {
    */
   embedAndTag?(pixels: Float32Array, n: number): Promise<{ vectors: Float32Array; tags: DetectedTag[][] }>;
   embedTexts(texts: string[]): Promise<Float32Array>;
+  /** Whether the sentence encoder's vocabulary has this (lower-cased) word; absent: assume it does. */
+  knows?(word: string): boolean;
   dispose(): void;
 }
 
@@ -68,6 +70,7 @@ export function bundleEmbedder(b: LoadedBundle): Embedder {
             }
           },
         }),
+    knows: (word: string) => b.vocab.has(word),
     async embedTexts(texts) {
       const result = new Float32Array(texts.length * dim);
       for (let i = 0; i < texts.length; i += 256) {
