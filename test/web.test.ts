@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
-import { mkdirSync, writeFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, writeFileSync, symlinkSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { startWebServer, type WebServer } from '../src/web/server.js';
 import type { GlimpseApi, Result } from '../src/shared/contract.js';
@@ -38,6 +38,8 @@ function raw(
   });
 }
 const auth = () => ({ authorization: `Bearer ${web.token}` });
+/** An API call as the page makes it: the token as a header, the body declared as JSON. */
+const json = () => ({ ...auth(), 'content-type': 'application/json' });
 
 beforeAll(async () => {
   mkdirSync(join(staticDir, 'assets'), { recursive: true });
@@ -114,30 +116,111 @@ describe('web mode', () => {
   });
 
   it('speaks the contract: results and errors as JSON data', async () => {
-    const ok = JSON.parse((await raw('/api/backend', { method: 'POST', headers: auth(), body: '{}' })).body) as Result<{
+    const ok = JSON.parse((await raw('/api/backend', { method: 'POST', headers: json(), body: '{}' })).body) as Result<{
       backend: string;
     }>;
     expect(ok.ok && ok.value.backend).toMatch(/wasm|cpu|node/);
-    const bad = await raw('/api/search', { method: 'POST', headers: auth(), body: JSON.stringify({ query: 42 }) });
+    const bad = await raw('/api/search', { method: 'POST', headers: json(), body: JSON.stringify({ query: 42 }) });
     expect(JSON.parse(bad.body)).toMatchObject({
       ok: false,
       error: { code: 'invalid-input', message: expect.stringContaining('"query"') },
     });
-    const notJson = await raw('/api/search', { method: 'POST', headers: auth(), body: '{nope' });
+    const notJson = await raw('/api/search', { method: 'POST', headers: json(), body: '{nope' });
     expect(notJson.status).toBe(400);
     expect(JSON.parse(notJson.body).error.message).toMatch(/not valid JSON/);
-    expect((await raw('/api/constructor', { method: 'POST', headers: auth(), body: '{}' })).status).toBe(404);
+    expect((await raw('/api/constructor', { method: 'POST', headers: json(), body: '{}' })).status).toBe(404);
     expect((await raw('/api/backend', { headers: auth() })).status).toBe(405);
   });
 
   it('streams progress as server-sent events, then the result', async () => {
     const r = await raw('/api/backend', {
       method: 'POST',
-      headers: { ...auth(), accept: 'text/event-stream' },
+      headers: { ...json(), accept: 'text/event-stream' },
       body: '{}',
     });
     expect(r.headers['content-type']).toBe('text/event-stream');
     expect(r.body).toMatch(/event: progress\ndata: \{"phase":"testing"/);
     expect(r.body).toMatch(/event: result\ndata: \{"ok":true/);
+  });
+
+  it('refuses API calls another page could make: a foreign Origin or site, the cookie alone, a body not sent as JSON', async () => {
+    const before = JSON.parse(
+      (await raw('/api/albums', { method: 'POST', headers: json(), body: '{}' })).body,
+    ) as Result<{
+      albums: unknown[];
+    }>;
+    const create = JSON.stringify({ name: 'csrf', label: '' });
+    const other = 'http://127.0.0.1:1';
+    for (const [headers, status] of [
+      [{ ...json(), origin: other }, 403],
+      [{ ...json(), 'sec-fetch-site': 'same-site' }, 403],
+      [{ 'content-type': 'application/json', cookie: `glimpse_token=${web.token}` }, 401],
+      [{ ...auth(), 'content-type': 'text/plain' }, 415],
+      [{ ...auth(), 'content-type': 'application/x-www-form-urlencoded' }, 415],
+      [{ 'content-type': 'text/plain', cookie: `glimpse_token=${web.token}`, origin: other }, 403],
+    ] as const) {
+      const r = await raw('/api/createAlbum', { method: 'POST', headers, body: create });
+      expect(r.status, JSON.stringify(headers)).toBe(status);
+    }
+    const after = JSON.parse(
+      (await raw('/api/albums', { method: 'POST', headers: json(), body: '{}' })).body,
+    ) as Result<{
+      albums: unknown[];
+    }>;
+    expect(after.ok && before.ok && after.value.albums.length).toBe(before.ok ? before.value.albums.length : -1);
+    // The page itself (same origin, as Chromium labels it) is served.
+    const same = await raw('/api/albums', {
+      method: 'POST',
+      headers: { ...json(), origin: `http://127.0.0.1:${port}`, 'sec-fetch-site': 'same-origin' },
+      body: '{}',
+    });
+    expect(same.status).toBe(200);
+  });
+
+  it('forbids framing, sniffing and referrers on every response, with a CSP', async () => {
+    for (const r of [await raw(`/?token=${web.token}`), await raw('/'), await raw('/api/albums', { method: 'POST' })]) {
+      expect(r.headers['x-frame-options']).toBe('DENY');
+      expect(r.headers['x-content-type-options']).toBe('nosniff');
+      expect(r.headers['referrer-policy']).toBe('no-referrer');
+      expect(String(r.headers['content-security-policy'])).toMatch(/frame-ancestors 'none'/);
+    }
+  });
+
+  it('answers malformed paths and bodies with 400, and keeps serving', async () => {
+    for (const p of ['/%', '/%E0%A4%A']) expect((await raw(p, { headers: auth() })).status).toBe(400);
+    const deep = '['.repeat(300_000) + ']'.repeat(300_000);
+    const r = await raw('/api/search', { method: 'POST', headers: json(), body: deep });
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body).error.message).toMatch(/nests deeper/);
+    expect((await raw('/api/albums', { method: 'POST', headers: json(), body: '{}' })).status).toBe(200);
+  });
+
+  it('survives photos that vanish while they are served: 403/404s, and the server lives', async () => {
+    const p = join(root, 'flicker.png');
+    const url = `/photo?path=${encodeURIComponent(p)}`;
+    // The file is written and deleted as fast as the loop turns while requests for it are in
+    // flight, so some land between the resolver's check and the read (the probe's race).
+    let flipping = true;
+    const flip = (async () => {
+      while (flipping) {
+        writeFileSync(p, Buffer.alloc(64 * 1024, 1));
+        await new Promise((r) => setImmediate(r));
+        rmSync(p, { force: true });
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        raw(url, { headers: auth() }).then(
+          (r) => r.status,
+          () => 0, // a response cut off mid-file: that request fails, not the server
+        ),
+      ),
+    );
+    flipping = false;
+    await flip;
+    expect(statuses.every((s) => [0, 200, 403, 404].includes(s))).toBe(true);
+    expect([403, 404]).toContain((await raw(url, { headers: auth() })).status);
+    expect((await raw('/api/albums', { method: 'POST', headers: json(), body: '{}' })).status).toBe(200);
   });
 });

@@ -2,8 +2,12 @@
  * Web mode: the same renderer and the same API contract over loopback HTTP, for machines without
  * the Electron binary and for home servers reached through an SSH tunnel.
  * - Binds 127.0.0.1 only, and refuses requests whose Host header is not this server (DNS rebinding).
- * - A random per-launch token: the printed URL carries it; the page then keeps it in a cookie.
- *   Any request without it gets 401.
+ * - A random per-launch token: the printed URL carries it. The page keeps it for its API calls,
+ *   which must send it as an Authorization header (no other page can set one); a cookie carries it
+ *   only for the page's own files, thumbnails and photos. Any request without it gets 401.
+ * - API calls from another origin are refused: a foreign Origin or Sec-Fetch-Site, or a body that
+ *   is not declared as JSON (what a plain form or a no-cors fetch sends), gets 403 or 415.
+ * - Every response forbids framing, sniffing and referrers, and carries the page's CSP.
  * - POST /api/<method> takes the method's input as JSON and answers its Result as JSON; with
  *   Accept: text/event-stream it streams `progress` events and ends with a `result` event.
  * - Static files come only from the built renderer; thumbnails only from the data dir's cache;
@@ -11,7 +15,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { isInside, MEDIA_TYPES, resolveMedia } from '../core/transport/media.js';
 import { methods, type GlimpseApi, type MethodName, type Result } from '../shared/contract.js';
@@ -28,6 +33,33 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 const MAX_BODY = 1 << 20;
+/** Deepest nesting of a request body: contract inputs are a few levels deep. */
+const MAX_JSON_DEPTH = 32;
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+};
+
+/** How deeply `text` nests arrays and objects, outside strings (JSON.parse would overflow far later). */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '[' || c === '{') max = Math.max(max, ++depth);
+    else if (c === ']' || c === '}') depth--;
+  }
+  return max;
+}
 
 export interface WebServerOptions {
   api: GlimpseApi;
@@ -57,13 +89,26 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(data);
 }
 
-function sendFile(
+/**
+ * Streams a file, opened first so that a file that vanished or may not be read answers 404 or
+ * 403; a read error mid-way ends this response only, never the server.
+ */
+async function sendFile(
   res: ServerResponse,
   path: string,
   type = TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
-): void {
-  res.writeHead(200, { 'content-type': type, 'x-content-type-options': 'nosniff' });
-  createReadStream(path).pipe(res);
+): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    const denied = ['EACCES', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '');
+    return send(res, denied ? 403 : 404, denied ? 'this file may not be read' : 'not found');
+  }
+  res.writeHead(200, { 'content-type': type });
+  const stream = handle.createReadStream();
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
@@ -76,6 +121,8 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) return {};
+  if (jsonDepth(text) > MAX_JSON_DEPTH)
+    throw Object.assign(new Error(`the request body nests deeper than ${MAX_JSON_DEPTH} levels`), { status: 400 });
   try {
     return JSON.parse(text);
   } catch {
@@ -87,33 +134,60 @@ export function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const tokenBuf = Buffer.from(token);
   let port = opts.port ?? 0;
-  const authorised = (req: IncomingMessage, url: URL): boolean => {
-    const fromHeader = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const fromCookie = /(?:^|;\s*)glimpse_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-    const given = fromHeader ?? url.searchParams.get('token') ?? fromCookie;
+  const matches = (given: string | null | undefined): boolean => {
     if (!given) return false;
     const g = Buffer.from(given);
     return g.length === tokenBuf.length && timingSafeEqual(g, tokenBuf);
   };
+  const bearer = (req: IncomingMessage) => /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  /** Page files and media also take the token from the URL or the cookie; the API only from the header. */
+  const authorised = (req: IncomingMessage, url: URL, api: boolean): boolean => {
+    if (api) return matches(bearer(req));
+    const fromCookie = /(?:^|;\s*)glimpse_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+    return matches(bearer(req) ?? url.searchParams.get('token') ?? fromCookie);
+  };
+  /** Why a request to the API looks like another site acting for the user, or null. */
+  const crossSite = (req: IncomingMessage): string | null => {
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`)
+      return `requests from ${origin} are refused`;
+    const site = req.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') return `${site} requests are refused`;
+    return null;
+  };
 
   const server = createServer((req, res) => {
     void (async () => {
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
       const host = req.headers.host ?? '';
       if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`)
         return send(res, 421, { ok: false, error: { code: 'invalid-input', message: 'wrong Host header' } });
       const url = new URL(req.url ?? '/', `http://${host}`);
-      if (!authorised(req, url))
+      const isApi = url.pathname.startsWith('/api/');
+      const foreign = isApi ? crossSite(req) : null;
+      if (foreign) return send(res, 403, { ok: false, error: { code: 'invalid-input', message: foreign } });
+      if (!authorised(req, url, isApi))
         return send(res, 401, {
           ok: false,
-          error: { code: 'invalid-input', message: 'missing or wrong token: open the URL glimpse serve printed' },
+          error: {
+            code: 'invalid-input',
+            message: isApi
+              ? 'missing or wrong token: API calls send it as an Authorization: Bearer header'
+              : 'missing or wrong token: open the URL glimpse serve printed',
+          },
         });
       const cookie: Record<string, string> = url.searchParams.has('token')
         ? { 'set-cookie': `glimpse_token=${token}; HttpOnly; SameSite=Strict; Path=/` }
         : {};
 
-      if (url.pathname.startsWith('/api/')) {
+      if (isApi) {
         if (req.method !== 'POST')
           return send(res, 405, { ok: false, error: { code: 'invalid-input', message: 'use POST' } });
+        if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? ''))
+          return send(res, 415, {
+            ok: false,
+            error: { code: 'invalid-input', message: 'send the input as Content-Type: application/json' },
+          });
         const name = url.pathname.slice(5) as MethodName;
         if (!Object.hasOwn(methods, name))
           return send(res, 404, { ok: false, error: { code: 'not-found', message: `no API method "${name}"` } });
@@ -153,15 +227,16 @@ export function startWebServer(opts: WebServerOptions): Promise<WebServer> {
         return m.ok ? sendFile(res, m.file, m.type) : send(res, m.status, m.message);
       }
       // The renderer: "/" is index.html; everything else must resolve inside the static folder.
-      const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
+      let rel: string;
+      try {
+        rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
+      } catch {
+        return send(res, 400, 'malformed percent-encoding in the path');
+      }
       const file = resolve(opts.staticDir, `.${rel}`);
       if (!isInside(opts.staticDir, file) || !statSync(file, { throwIfNoEntry: false })?.isFile())
         return send(res, 404, 'not found');
       if (Object.keys(cookie).length) res.setHeader('set-cookie', cookie['set-cookie']!);
-      res.setHeader(
-        'content-security-policy',
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'",
-      );
       return sendFile(res, file);
     })().catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, { ok: false, error: { code: 'internal', message: (err as Error).message } });

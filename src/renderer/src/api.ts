@@ -1,6 +1,6 @@
 /**
  * The renderer's handle on the API contract: the preload bridge in Electron, or in web mode the
- * same contract over loopback HTTP (the session cookie carries the per-launch token; progress
+ * same contract over loopback HTTP (the per-launch token goes as a header; progress
  * arrives as server-sent events).
  */
 import {
@@ -19,14 +19,37 @@ declare global {
   }
 }
 
+const TOKEN_KEY = 'glimpse-token';
+
+/**
+ * Web mode's per-launch token: taken from the URL glimpse serve printed (its query or fragment)
+ * on the first load, kept for this tab only, and removed from the address bar so it is neither
+ * shown, bookmarked nor sent on as a referrer. API calls carry it as a header, which no other page
+ * can set: the server refuses API calls that bring only the cookie (kept for images).
+ */
+export function takeToken(): string | null {
+  const fromUrl =
+    new URLSearchParams(location.search).get('token') ?? new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    history.replaceState(null, '', location.pathname);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
 async function callHttp(name: MethodName, input: unknown, opts?: CallOptions): Promise<Result<unknown>> {
   try {
     const stream = Boolean(opts?.onProgress);
+    const token = sessionStorage.getItem(TOKEN_KEY) ?? '';
     const res = await fetch(`/api/${name}`, {
       method: 'POST',
       credentials: 'same-origin',
       signal: opts?.signal,
-      headers: { 'content-type': 'application/json', ...(stream ? { accept: 'text/event-stream' } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        ...(stream ? { accept: 'text/event-stream' } : {}),
+      },
       body: JSON.stringify(input ?? {}),
     });
     if (!stream || !res.body) return (await res.json()) as Result<unknown>;
