@@ -10,7 +10,10 @@ import type { SkipReport } from './skips.js';
  * by the frozen backbone): views[v] holds the row of view v of each image in `matrix`, or -1.
  * Training with `augment` draws one view per image per batch, as on-the-fly augmentation would.
  */
-export interface FeatureViews { matrix: NpyMatrix; views: Int32Array[] }
+export interface FeatureViews {
+  matrix: NpyMatrix;
+  views: Int32Array[];
+}
 
 export type ImageSource =
   | { kind: 'features'; matrix: NpyMatrix; /** feature row of each image */ rows: Int32Array; augmented?: FeatureViews }
@@ -31,8 +34,13 @@ export interface PairDataset {
 }
 
 /** Builds a dataset from per-image caption lists, dropping images left with no caption. */
-export function fromImageCaptions(description: string, split: string, entries: { image: string | number; captions: string[] }[],
-  skipped: SkipReport, images: (keys: (string | number)[]) => ImageSource): PairDataset {
+export function fromImageCaptions(
+  description: string,
+  split: string,
+  entries: { image: string | number; captions: string[] }[],
+  skipped: SkipReport,
+  images: (keys: (string | number)[]) => ImageSource,
+): PairDataset {
   const captions: string[] = [];
   const captionImage: number[] = [];
   const keys: (string | number)[] = [];
@@ -44,14 +52,25 @@ export function fromImageCaptions(description: string, split: string, entries: {
     }
     keys.push(e.image);
   }
-  return { description, split, numImages: keys.length, images: images(keys), captions, captionImage: Int32Array.from(captionImage), skipped };
+  return {
+    description,
+    split,
+    numImages: keys.length,
+    images: images(keys),
+    captions,
+    captionImage: Int32Array.from(captionImage),
+    skipped,
+  };
 }
 
 /**
  * The first `perImage` captions of each image that has that many: the layout the paper's
  * evaluation (and fold5) expects. Images with fewer are reported, not silently dropped.
  */
-export function fixedCaptionsPerImage(ds: PairDataset, perImage: number): { imageIndex: number[]; captionIndex: number[]; dropped: number } {
+export function fixedCaptionsPerImage(
+  ds: PairDataset,
+  perImage: number,
+): { imageIndex: number[]; captionIndex: number[]; dropped: number } {
   const byImage: number[][] = Array.from({ length: ds.numImages }, () => []);
   ds.captionImage.forEach((im, c) => byImage[im]!.push(c));
   const imageIndex: number[] = [];
@@ -70,16 +89,27 @@ export function fixedCaptionsPerImage(ds: PairDataset, perImage: number): { imag
 }
 
 /** A view of some images (and the given captions of theirs), renumbered densely. */
-export function subsetDataset(ds: PairDataset, imageIndex: number[], captionIndex: number[], split: string): PairDataset {
+export function subsetDataset(
+  ds: PairDataset,
+  imageIndex: number[],
+  captionIndex: number[],
+  split: string,
+): PairDataset {
   const newIndex = new Map(imageIndex.map((im, i) => [im, i]));
   const caps = captionIndex.filter((c) => newIndex.has(ds.captionImage[c]!));
-  const images: ImageSource = ds.images.kind === 'files'
-    ? { kind: 'files', paths: imageIndex.map((i) => (ds.images as { paths: string[] }).paths[i]!) }
-    : subsetFeatures(ds.images, imageIndex);
+  const images: ImageSource =
+    ds.images.kind === 'files'
+      ? { kind: 'files', paths: imageIndex.map((i) => (ds.images as { paths: string[] }).paths[i]!) }
+      : subsetFeatures(ds.images, imageIndex);
   return {
-    description: `${ds.description} [${split}: ${imageIndex.length} images]`, split, numImages: imageIndex.length, images,
-    captions: caps.map((c) => ds.captions[c]!), captionImage: Int32Array.from(caps, (c) => newIndex.get(ds.captionImage[c]!)!),
-    skipped: ds.skipped, captionsPerImage: ds.captionsPerImage,
+    description: `${ds.description} [${split}: ${imageIndex.length} images]`,
+    split,
+    numImages: imageIndex.length,
+    images,
+    captions: caps.map((c) => ds.captions[c]!),
+    captionImage: Int32Array.from(caps, (c) => newIndex.get(ds.captionImage[c]!)!),
+    skipped: ds.skipped,
+    captionsPerImage: ds.captionsPerImage,
   };
 }
 

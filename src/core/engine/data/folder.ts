@@ -41,16 +41,24 @@ export function readSidecar(imagePath: string, skipped: SkipReport): string[] | 
   const txt = `${stem}.txt`;
   const json = `${stem}.json`;
   if (existsSync(txt)) {
-    const lines = readFileSync(txt, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const lines = readFileSync(txt, 'utf8')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean);
     if (lines.length === 0) skipped.add('empty-sidecar', txt);
     return lines;
   }
   if (existsSync(json)) {
     try {
       const v = JSON.parse(readFileSync(json, 'utf8')) as unknown;
-      const list = Array.isArray(v) ? v : typeof v === 'object' && v !== null
-        ? ((v as { captions?: unknown }).captions ?? [(v as { caption?: unknown }).caption]) : [];
-      const caps = (Array.isArray(list) ? list : []).filter((c): c is string => typeof c === 'string' && c.trim() !== '').map((c) => c.trim());
+      const list = Array.isArray(v)
+        ? v
+        : typeof v === 'object' && v !== null
+          ? ((v as { captions?: unknown }).captions ?? [(v as { caption?: unknown }).caption])
+          : [];
+      const caps = (Array.isArray(list) ? list : [])
+        .filter((c): c is string => typeof c === 'string' && c.trim() !== '')
+        .map((c) => c.trim());
       if (caps.length === 0) skipped.add('empty-sidecar', json);
       return caps;
     } catch {
@@ -77,14 +85,23 @@ export function loadFolder(root: string, split: string): PairDataset {
   for (const file of walk(root, skipped)) {
     const ext = extname(file).toLowerCase();
     if (SIDECAR_EXTENSIONS.has(ext)) continue;
-    if (!IMAGE_EXTENSIONS.has(ext)) { skipped.add('not-an-image', file); continue; }
+    if (!IMAGE_EXTENSIONS.has(ext)) {
+      skipped.add('not-an-image', file);
+      continue;
+    }
     const u = hashUnit(relative(root, file));
     if (u < bounds[0] || u >= bounds[1]) continue;
     const side = readSidecar(file, skipped);
     const captions = side ?? [albumLabel(root, file)].filter((c): c is string => c !== null);
-    if (side === null && captions.length === 0) { skipped.add('no-caption', file); continue; }
+    if (side === null && captions.length === 0) {
+      skipped.add('no-caption', file);
+      continue;
+    }
     if (captions.length === 0) continue; // already reported as an empty or bad sidecar
     entries.push({ image: file, captions });
   }
-  return fromImageCaptions(`folder ${root} (${split})`, split, entries, skipped, (keys) => ({ kind: 'files', paths: keys as string[] }));
+  return fromImageCaptions(`folder ${root} (${split})`, split, entries, skipped, (keys) => ({
+    kind: 'files',
+    paths: keys as string[],
+  }));
 }

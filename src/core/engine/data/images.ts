@@ -32,7 +32,9 @@ function normalise(raw: Buffer, pre: Preprocess, out: Float32Array, offset: numb
 function open(path: string): Sharp {
   // rotate(): apply EXIF orientation; flatten: alpha onto white; sRGB 8-bit 3 channels.
   return sharp(path, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', animated: false })
-    .rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
+    .rotate()
+    .flatten({ background: '#ffffff' })
+    .toColourspace('srgb');
 }
 
 /** The short side images are resized to before the centre crop (the paper's 256 for 224). */
@@ -41,7 +43,15 @@ export function evalResizeSide(pre: Preprocess): number {
 }
 
 /** Centre-crops an RGB(A) raw buffer to the input size and normalises it into out[offset …]. */
-export function centreCropNormalise(raw: Buffer, width: number, height: number, channels: number, pre: Preprocess, out: Float32Array, offset: number): void {
+export function centreCropNormalise(
+  raw: Buffer,
+  width: number,
+  height: number,
+  channels: number,
+  pre: Preprocess,
+  out: Float32Array,
+  offset: number,
+): void {
   const s = pre.inputSize;
   if (width < s || height < s) throw new Error(`image is ${width}x${height}, smaller than the ${s}px crop`);
   const left = Math.floor((width - s) / 2);
@@ -59,10 +69,22 @@ export function centreCropNormalise(raw: Buffer, width: number, height: number, 
  * The eval transform of an already decoded RGB(A) image (at least the eval resize side) into
  * out[offset …]: the centre crop, or for 'fill' the whole image squashed to the input size.
  */
-export async function evalNormalise(raw: Buffer, width: number, height: number, channels: number, pre: Preprocess, out: Float32Array, offset: number): Promise<void> {
+export async function evalNormalise(
+  raw: Buffer,
+  width: number,
+  height: number,
+  channels: number,
+  pre: Preprocess,
+  out: Float32Array,
+  offset: number,
+): Promise<void> {
   if (pre.fit !== 'fill') return centreCropNormalise(raw, width, height, channels, pre, out, offset);
   const s = pre.inputSize;
-  const squashed = await sharp(raw, { raw: { width, height, channels: channels as 3 | 4 } }).resize(s, s, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+  const squashed = await sharp(raw, { raw: { width, height, channels: channels as 3 | 4 } })
+    .resize(s, s, { fit: 'fill' })
+    .removeAlpha()
+    .raw()
+    .toBuffer();
   normalise(squashed, pre, out, offset);
 }
 
@@ -74,15 +96,27 @@ export async function decodeEval(path: string, pre: Preprocess, out: Float32Arra
     return;
   }
   const side = evalResizeSide(pre);
-  const { data, info } = await open(path).resize(side, side, { fit: 'outside' }).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await open(path)
+    .resize(side, side, { fit: 'outside' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   centreCropNormalise(data, info.width, info.height, info.channels, pre, out, offset);
 }
 
 /** Random resized crop (area 8–100%, aspect 3/4–4/3) and a coin-flip mirror, as torchvision does. */
-export async function decodeAugmented(path: string, pre: Preprocess, rng: Rng, out: Float32Array, offset: number): Promise<void> {
+export async function decodeAugmented(
+  path: string,
+  pre: Preprocess,
+  rng: Rng,
+  out: Float32Array,
+  offset: number,
+): Promise<void> {
   const s = pre.inputSize;
   // Decode once at a moderate size (shrink-on-load keeps this fast), then crop from that.
-  const base = await open(path).resize(s * 2, s * 2, { fit: 'outside', withoutEnlargement: true }).raw().toBuffer({ resolveWithObject: true });
+  const base = await open(path)
+    .resize(s * 2, s * 2, { fit: 'outside', withoutEnlargement: true })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const { width, height, channels } = base.info;
   let box = { left: 0, top: 0, width, height };
   for (let tries = 0; tries < 10; tries++) {

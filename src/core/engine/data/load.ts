@@ -15,7 +15,8 @@ export interface LoadOptions {
 export async function loadDataset(data: string, opts: LoadOptions): Promise<PairDataset> {
   if (!existsSync(data)) throw new Error(`${data}: no such file or folder`);
   if (statSync(data).isFile()) {
-    if (!data.toLowerCase().endsWith('.json')) throw new Error(`${data}: expected a Karpathy-split .json file, a precomp folder or an image folder`);
+    if (!data.toLowerCase().endsWith('.json'))
+      throw new Error(`${data}: expected a Karpathy-split .json file, a precomp folder or an image folder`);
     return loadKarpathy(data, opts.images ?? dirname(data), opts.split);
   }
   if (isPrecompDir(data, opts.split)) return loadPrecomp(data, opts.split);

@@ -26,10 +26,16 @@ export class NpyMatrix {
       const header = hbuf.toString('latin1');
       const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
       const fortran = /'fortran_order':\s*True/.test(header);
-      const shape = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1]?.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+      const shape = /'shape':\s*\(([^)]*)\)/
+        .exec(header)?.[1]
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map(Number);
       if (!descr || !shape || shape.length !== 2) throw new Error(`expected a 2-D array; header says ${header.trim()}`);
       if (fortran) throw new Error('Fortran-ordered arrays are not supported; save with np.ascontiguousarray');
-      if (!['<f4', '>f4', '<f8', '>f8'].includes(descr)) throw new Error(`expected float32 or float64; dtype is ${descr}`);
+      if (!['<f4', '>f4', '<f8', '>f8'].includes(descr))
+        throw new Error(`expected float32 or float64; dtype is ${descr}`);
       this.swap = descr.startsWith('>');
       this.f64 = descr.endsWith('8');
       [this.rows, this.cols] = shape as [number, number];
@@ -51,8 +57,12 @@ export class NpyMatrix {
     readSync(this.fd, buf, 0, buf.length, this.dataOffset + r * this.cols * bytes);
     for (let c = 0; c < this.cols; c++) {
       const v = this.f64
-        ? (this.swap ? buf.readDoubleBE(c * 8) : buf.readDoubleLE(c * 8))
-        : (this.swap ? buf.readFloatBE(c * 4) : buf.readFloatLE(c * 4));
+        ? this.swap
+          ? buf.readDoubleBE(c * 8)
+          : buf.readDoubleLE(c * 8)
+        : this.swap
+          ? buf.readFloatBE(c * 4)
+          : buf.readFloatLE(c * 4);
       out[offset + c] = v;
     }
   }
@@ -78,5 +88,9 @@ export function encodeNpy(data: Float32Array, rows: number, cols: number): Buffe
   pre[6] = 1;
   pre[7] = 0;
   pre.writeUInt16LE(header.length, 8);
-  return Buffer.concat([pre, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+  return Buffer.concat([
+    pre,
+    Buffer.from(header, 'latin1'),
+    Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+  ]);
 }

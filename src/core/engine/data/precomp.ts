@@ -7,7 +7,13 @@ import { SkipReport } from './skips.js';
 import type { PairDataset } from './dataset.js';
 
 /** vsepp names its validation split "dev". */
-const SPLIT_FILES: Record<string, string> = { train: 'train', val: 'dev', dev: 'dev', test: 'test', testall: 'testall' };
+const SPLIT_FILES: Record<string, string> = {
+  train: 'train',
+  val: 'dev',
+  dev: 'dev',
+  test: 'test',
+  testall: 'testall',
+};
 
 export function isPrecompDir(dir: string, split: string): boolean {
   const base = SPLIT_FILES[split] ?? split;
@@ -18,7 +24,8 @@ export async function loadPrecomp(dir: string, split: string, perImage = 5): Pro
   const base = SPLIT_FILES[split] ?? split;
   const capsPath = join(dir, `${base}_caps.txt`);
   const imsPath = join(dir, `${base}_ims.npy`);
-  for (const p of [capsPath, imsPath]) if (!existsSync(p)) throw new Error(`${p}: missing (precomp data needs ${base}_caps.txt and ${base}_ims.npy)`);
+  for (const p of [capsPath, imsPath])
+    if (!existsSync(p)) throw new Error(`${p}: missing (precomp data needs ${base}_caps.txt and ${base}_ims.npy)`);
   const matrix = new NpyMatrix(imsPath);
   const skipped = new SkipReport();
   const lines: string[] = [];
@@ -36,7 +43,9 @@ export async function loadPrecomp(dir: string, split: string, perImage = 5): Pro
     rowOf = (i) => i * perImage;
   } else {
     matrix.close();
-    throw new Error(`${imsPath}: ${matrix.rows} rows do not match ${lines.length} captions in ${capsPath} (want 1 or ${perImage} captions per row)`);
+    throw new Error(
+      `${imsPath}: ${matrix.rows} rows do not match ${lines.length} captions in ${capsPath} (want 1 or ${perImage} captions per row)`,
+    );
   }
   const captions: string[] = [];
   const captionImage: number[] = [];
@@ -48,8 +57,13 @@ export async function loadPrecomp(dir: string, split: string, perImage = 5): Pro
     captionImage.push(image);
   });
   return {
-    description: `precomp ${dir} (${base})`, split, numImages,
+    description: `precomp ${dir} (${base})`,
+    split,
+    numImages,
     images: { kind: 'features', matrix, rows: Int32Array.from({ length: numImages }, (_, i) => rowOf(i)) },
-    captions, captionImage: Int32Array.from(captionImage), skipped, captionsPerImage: perImage,
+    captions,
+    captionImage: Int32Array.from(captionImage),
+    skipped,
+    captionsPerImage: perImage,
   };
 }

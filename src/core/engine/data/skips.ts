@@ -24,7 +24,11 @@ export class SkipReport {
   toJSON(): { total: number; reasons: { reason: string; count: number; examples: string[] }[] } {
     return {
       total: this.total,
-      reasons: [...this.counts].map(([reason, count]) => ({ reason, count, examples: this.examples.get(reason) ?? [] })),
+      reasons: [...this.counts].map(([reason, count]) => ({
+        reason,
+        count,
+        examples: this.examples.get(reason) ?? [],
+      })),
     };
   }
 }

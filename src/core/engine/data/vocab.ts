@@ -15,7 +15,8 @@ export class Vocabulary {
 
   constructor(words: readonly string[]) {
     SPECIALS.forEach((s, i) => {
-      if (words[i] !== s) throw new Error(`vocabulary must start with ${SPECIALS.join(' ')}; entry ${i} is "${words[i]}"`);
+      if (words[i] !== s)
+        throw new Error(`vocabulary must start with ${SPECIALS.join(' ')}; entry ${i} is "${words[i]}"`);
     });
     this.words = [...words];
     this.words.forEach((w, i) => {
@@ -27,8 +28,10 @@ export class Vocabulary {
   static build(captions: Iterable<string>, threshold: number): Vocabulary {
     const counts = countWords(captions);
     // Sorted by count then word, so the same data always gives the same ids.
-    const kept = [...counts].filter(([w, c]) => c >= threshold && !SPECIALS.includes(w as never))
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([w]) => w);
+    const kept = [...counts]
+      .filter(([w, c]) => c >= threshold && !SPECIALS.includes(w as never))
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .map(([w]) => w);
     return new Vocabulary([...SPECIALS, ...kept]);
   }
 
