@@ -13,6 +13,15 @@ import { evalNormalise, evalResizeSide, MAX_INPUT_PIXELS, type Preprocess } from
 
 export const THUMB_SIZE = 320;
 
+/**
+ * The widest aspect a photo is decoded at. Panoramas reach about 1:8; a thinner image is cropped
+ * to this aspect around its centre before resizing, so the decoded buffer stays bounded (a 1×20000
+ * PNG upscaled to the backbone's side would need gigabytes).
+ */
+export const MAX_DECODE_ASPECT = 10;
+/** Thinner than this is no photo (a 1-pixel strip): recorded as extreme-aspect and skipped. */
+export const MAX_PHOTO_ASPECT = 100;
+
 export class PhotoError extends Error {
   constructor(
     readonly reason: string,
@@ -125,6 +134,26 @@ export async function readMeta(buf: Buffer): Promise<PhotoMeta> {
   };
 }
 
+/**
+ * The decode's output size: the short side at `side`, the long side at most MAX_DECODE_ASPECT
+ * times that (cropped around the centre). `swap`: EXIF orientation turns the image by 90°.
+ */
+export function decodeTarget(
+  width: number,
+  height: number,
+  swap: boolean,
+  side: number,
+): { width: number; height: number; crop: boolean } {
+  const [w, h] = swap ? [height, width] : [width, height];
+  if (w <= 0 || h <= 0) throw new PhotoError('corrupt', 'the image has no size');
+  const aspect = Math.max(w, h) / Math.min(w, h);
+  if (aspect > MAX_PHOTO_ASPECT)
+    throw new PhotoError('extreme-aspect', `${w}×${h}: over ${MAX_PHOTO_ASPECT}:1, not a photo to search`);
+  if (aspect <= MAX_DECODE_ASPECT) return { width: side, height: side, crop: false };
+  const long = side * MAX_DECODE_ASPECT;
+  return w > h ? { width: long, height: side, crop: true } : { width: side, height: long, crop: true };
+}
+
 /** Reads, hashes and decodes a photo; writes its thumbnail (named by content hash) if missing. */
 export async function decodePhoto(path: string, pre: Preprocess, thumbDir: string): Promise<DecodedPhoto> {
   let buf: Buffer;
@@ -148,11 +177,12 @@ export async function decodePhoto(path: string, pre: Preprocess, thumbDir: strin
     if ((info.pages ?? 1) > 1)
       warnings.push({ reason: 'animated', detail: `${info.pages} frames: indexed by the first` });
     const side = evalResizeSide(pre);
+    const target = decodeTarget(info.width ?? 0, info.height ?? 0, (info.orientation ?? 1) >= 5, side);
     const { data, info: out } = await img
       .rotate()
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
-      .resize(side, side, { fit: 'outside' })
+      .resize(target.width, target.height, { fit: target.crop ? 'cover' : 'outside' })
       .removeAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });

@@ -93,6 +93,12 @@ function photoFields(task: FileTask, d: Pick<DecodedPhoto, 'hash' | 'format' | '
   };
 }
 
+/**
+ * Runs that may die decoding one file before it is recorded as a decoder crash and skipped. More
+ * than one, so that a user's kill or a power cut mid-decode never costs a good photo.
+ */
+const MAX_DECODE_ATTEMPTS = 3;
+
 export class Indexer {
   constructor(
     private readonly store: LibraryStore,
@@ -261,10 +267,26 @@ export class Indexer {
         while (ready.length >= 2 * batchSize && !opts.signal?.aborted)
           await new Promise<void>((r) => wakeDecoders.push(r));
         const task = tasks[next++]!;
+        // A file the decoder crashes on (libvips aborts the process) would crash every run and
+        // keep its folder from ever being indexed: it is marked before decoding, and a file
+        // found marked by several runs that died is recorded as failed and skipped until it changes.
+        const attempts = this.store.beginDecode(task.rootId, task.path, task.size, task.mtimeMs);
+        if (attempts >= MAX_DECODE_ATTEMPTS) {
+          fail(
+            task.rootId,
+            task.path,
+            new PhotoError('decoder-crash', `Glimpse stopped ${attempts} times while decoding this file`),
+            task,
+          );
+          done++;
+          continue;
+        }
         try {
           const photo = await decodePhoto(task.path, pre, this.thumbDir);
+          this.store.endDecode(task.path);
           ready.push({ task, photo });
         } catch (err) {
+          this.store.endDecode(task.path);
           fail(task.rootId, task.path, classify(err), task);
           done++;
         }

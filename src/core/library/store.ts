@@ -306,6 +306,24 @@ export class LibraryStore {
     for (const r of rows) if (!seen.has(r.path)) del.run(r.path);
   }
 
+  /**
+   * Marks a file as being decoded (an 'in-progress' note, with this file version); returns how
+   * many earlier runs left the same mark, i.e. died while decoding it.
+   */
+  beginDecode(rootId: number, path: string, size: number, mtimeMs: number): number {
+    const row = this.db
+      .prepare("SELECT detail FROM failures WHERE path = ? AND reason = 'in-progress' AND size = ? AND mtime_ms = ?")
+      .get(path, size, Math.floor(mtimeMs)) as { detail: string | null } | undefined;
+    const attempts = row ? Number(row.detail) || 1 : 0;
+    this.recordFailure(rootId, path, 'in-progress', String(attempts + 1), 'warning', { size, mtimeMs });
+    return attempts;
+  }
+
+  /** Clears the decode mark once the decoder came back (with a photo or with an error). */
+  endDecode(path: string): void {
+    this.db.prepare("DELETE FROM failures WHERE path = ? AND reason = 'in-progress'").run(path);
+  }
+
   /** A failure or note is recorded for this path. */
   hasFailure(path: string): boolean {
     return this.db.prepare('SELECT 1 FROM failures WHERE path = ?').get(path) !== undefined;

@@ -19,8 +19,11 @@ export interface Preprocess {
   fit?: 'crop' | 'fill';
 }
 
-/** Refuse decompression bombs with a reason instead of running out of memory. */
-export const MAX_INPUT_PIXELS = 100_000_000;
+/**
+ * Refuse decompression bombs with a reason instead of running out of memory. The largest image decoded: above 200-megapixel phone sensors (a 101.8-MP camera photo must not be
+ * refused), decoded with shrink-on-load; larger headers are refused as pixel bombs.
+ */
+export const MAX_INPUT_PIXELS = 250_000_000;
 
 function normalise(raw: Buffer, pre: Preprocess, out: Float32Array, offset: number): void {
   const n = pre.inputSize * pre.inputSize;
