@@ -1,6 +1,8 @@
 /**
  * The SQL for albums, their photos and the user's own captions. Only LibraryStore builds this;
- * `Albums` (albums.ts) holds the rules on top.
+ * `Albums` (albums.ts) holds the rules on top. Membership and captions are keyed by the photo's
+ * content hash, so they survive the photo leaving the index (a folder removed, a move, a
+ * re-index) and come back with it; the API still names photos by their index ids.
  */
 import type { Db } from './sql.js';
 
@@ -23,8 +25,10 @@ export class AlbumStore {
     return this.db
       .prepare(
         `SELECT a.id, a.name, a.label, a.created_at,
-        (SELECT count(*) FROM album_photos ap WHERE ap.album_id = a.id) AS count,
-        (SELECT p.hash FROM album_photos ap JOIN photos p ON p.id = ap.photo_id WHERE ap.album_id = a.id ORDER BY ap.added_at LIMIT 1) AS cover
+        (SELECT count(*) FROM album_items ai WHERE ai.album_id = a.id
+          AND EXISTS (SELECT 1 FROM photos p WHERE p.hash = ai.hash)) AS count,
+        (SELECT ai.hash FROM album_items ai WHERE ai.album_id = a.id
+          AND EXISTS (SELECT 1 FROM photos p WHERE p.hash = ai.hash) ORDER BY ai.added_at LIMIT 1) AS cover
       FROM albums a ORDER BY a.name COLLATE NOCASE`,
       )
       .all() as AlbumRow[];
@@ -61,24 +65,29 @@ export class AlbumStore {
   addPhotos(id: number, photoIds: number[]): number | undefined {
     const now = new Date().toISOString();
     const exists = this.db.prepare('SELECT 1 FROM photos WHERE id = ?');
-    const ins = this.db.prepare('INSERT OR IGNORE INTO album_photos (album_id, photo_id, added_at) VALUES (?, ?, ?)');
+    const ins = this.db.prepare(
+      'INSERT OR IGNORE INTO album_items (album_id, hash, path_hint, added_at) SELECT ?, hash, path, ? FROM photos WHERE id = ?',
+    );
     return this.db.transaction(() => {
       const missing = photoIds.find((p) => !exists.get(p));
       if (missing !== undefined) return missing;
-      for (const p of photoIds) ins.run(id, p, now);
+      for (const p of photoIds) ins.run(id, now, p);
       return undefined;
     })();
   }
 
   removePhotos(id: number, photoIds: number[]): void {
-    const del = this.db.prepare('DELETE FROM album_photos WHERE album_id = ? AND photo_id = ?');
+    const del = this.db.prepare(
+      'DELETE FROM album_items WHERE album_id = ? AND hash = (SELECT hash FROM photos WHERE id = ?)',
+    );
     this.db.transaction(() => photoIds.forEach((p) => del.run(id, p)))();
   }
 
   albumsOf(photoId: number): { id: number; name: string }[] {
     return this.db
       .prepare(
-        'SELECT a.id, a.name FROM albums a JOIN album_photos ap ON ap.album_id = a.id WHERE ap.photo_id = ? ORDER BY a.name',
+        `SELECT a.id, a.name FROM albums a JOIN album_items ai ON ai.album_id = a.id
+        WHERE ai.hash = (SELECT hash FROM photos WHERE id = ?) ORDER BY a.name`,
       )
       .all(photoId) as { id: number; name: string }[];
   }
@@ -86,8 +95,9 @@ export class AlbumStore {
   caption(photoId: number): string | null {
     return (
       (
-        this.db.prepare('SELECT text FROM photo_captions WHERE photo_id = ?').get(photoId) as
-          { text: string } | undefined
+        this.db
+          .prepare('SELECT text FROM user_captions WHERE hash = (SELECT hash FROM photos WHERE id = ?)')
+          .get(photoId) as { text: string } | undefined
       )?.text ?? null
     );
   }
@@ -97,9 +107,12 @@ export class AlbumStore {
     this.db.transaction(() => {
       if (text) {
         this.db
-          .prepare('INSERT OR REPLACE INTO photo_captions (photo_id, text, updated_at) VALUES (?, ?, ?)')
-          .run(photoId, text, new Date().toISOString());
-      } else this.db.prepare('DELETE FROM photo_captions WHERE photo_id = ?').run(photoId);
+          .prepare(
+            'INSERT OR REPLACE INTO user_captions (hash, text, path_hint, updated_at) SELECT hash, ?, path, ? FROM photos WHERE id = ?',
+          )
+          .run(text, new Date().toISOString(), photoId);
+      } else
+        this.db.prepare('DELETE FROM user_captions WHERE hash = (SELECT hash FROM photos WHERE id = ?)').run(photoId);
       this.writeFts(photoId);
     })();
   }
@@ -109,7 +122,7 @@ export class AlbumStore {
     return (
       this.db
         .prepare(
-          "SELECT CASE WHEN label != '' THEN label ELSE name END AS t FROM albums UNION SELECT text FROM photo_captions",
+          "SELECT CASE WHEN label != '' THEN label ELSE name END AS t FROM albums UNION SELECT text FROM user_captions",
         )
         .all() as { t: string }[]
     ).map((r) => r.t);
@@ -120,9 +133,9 @@ export class AlbumStore {
     return this.db
       .prepare(
         `SELECT p.id, p.path, CASE WHEN a.label != '' THEN a.label ELSE a.name END AS text, c.text AS caption
-      FROM album_photos ap JOIN albums a ON a.id = ap.album_id JOIN photos p ON p.id = ap.photo_id
-      LEFT JOIN photo_captions c ON c.photo_id = p.id
-      WHERE ap.album_id IN (${albumIds.map(() => '?').join(',')}) ORDER BY p.id, a.id`,
+      FROM album_items ai JOIN albums a ON a.id = ai.album_id JOIN photos p ON p.hash = ai.hash
+      LEFT JOIN user_captions c ON c.hash = p.hash
+      WHERE ai.album_id IN (${albumIds.map(() => '?').join(',')}) ORDER BY p.id, a.id`,
       )
       .all(...albumIds) as { id: number; path: string; text: string; caption: string | null }[];
   }

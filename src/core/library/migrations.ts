@@ -100,4 +100,29 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE captions ADD COLUMN source TEXT NOT NULL DEFAULT 'bank';
   `,
+  // 5: the user's work outlives the index. Album membership and the user's captions are keyed by
+  // the photo's content hash (with its last path as a hint), not by the index row, so removing and
+  // re-adding a folder, a move or a re-index keeps them.
+  `
+  CREATE TABLE album_items (
+    album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+    hash TEXT NOT NULL,
+    path_hint TEXT,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (album_id, hash)
+  );
+  CREATE INDEX album_items_hash ON album_items(hash);
+  INSERT OR IGNORE INTO album_items (album_id, hash, path_hint, added_at)
+    SELECT ap.album_id, p.hash, p.path, ap.added_at FROM album_photos ap JOIN photos p ON p.id = ap.photo_id;
+  DROP TABLE album_photos;
+  CREATE TABLE user_captions (
+    hash TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    path_hint TEXT,
+    updated_at TEXT NOT NULL
+  );
+  INSERT OR REPLACE INTO user_captions (hash, text, path_hint, updated_at)
+    SELECT p.hash, c.text, p.path, c.updated_at FROM photo_captions c JOIN photos p ON p.id = c.photo_id;
+  DROP TABLE photo_captions;
+  `,
 ];

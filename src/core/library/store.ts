@@ -227,7 +227,7 @@ export class LibraryStore {
     const r = this.db
       .prepare(
         `SELECT p.name, p.folder, p.title, p.description, p.keywords, c.text AS caption
-      FROM photos p LEFT JOIN photo_captions c ON c.photo_id = p.id WHERE p.id = ?`,
+      FROM photos p LEFT JOIN user_captions c ON c.hash = p.hash WHERE p.id = ?`,
       )
       .get(id) as
       | {
@@ -252,7 +252,7 @@ export class LibraryStore {
     const params: unknown[] = [...f.params];
     let w = `WHERE 1${f.sql}`;
     if (opts.album) {
-      w += ' AND p.id IN (SELECT photo_id FROM album_photos WHERE album_id = ?)';
+      w += ' AND p.hash IN (SELECT hash FROM album_items WHERE album_id = ?)';
       params.push(opts.album);
     }
     const total = (this.db.prepare(`SELECT count(*) n FROM photos p ${w}`).get(...params) as { n: number }).n;
