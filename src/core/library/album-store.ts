@@ -68,19 +68,21 @@ export class AlbumStore {
     const ins = this.db.prepare(
       'INSERT OR IGNORE INTO album_items (album_id, hash, path_hint, added_at) SELECT ?, hash, path, ? FROM photos WHERE id = ?',
     );
-    return this.db.transaction(() => {
-      const missing = photoIds.find((p) => !exists.get(p));
-      if (missing !== undefined) return missing;
-      for (const p of photoIds) ins.run(id, now, p);
-      return undefined;
-    })();
+    return this.db
+      .transaction(() => {
+        const missing = photoIds.find((p) => !exists.get(p));
+        if (missing !== undefined) return missing;
+        for (const p of photoIds) ins.run(id, now, p);
+        return undefined;
+      })
+      .immediate();
   }
 
   removePhotos(id: number, photoIds: number[]): void {
     const del = this.db.prepare(
       'DELETE FROM album_items WHERE album_id = ? AND hash = (SELECT hash FROM photos WHERE id = ?)',
     );
-    this.db.transaction(() => photoIds.forEach((p) => del.run(id, p)))();
+    this.db.transaction(() => photoIds.forEach((p) => del.run(id, p))).immediate();
   }
 
   albumsOf(photoId: number): { id: number; name: string }[] {
@@ -104,17 +106,19 @@ export class AlbumStore {
 
   /** Sets (or, with an empty text, removes) the user's caption, and its keyword-search row. */
   setCaption(photoId: number, text: string): void {
-    this.db.transaction(() => {
-      if (text) {
-        this.db
-          .prepare(
-            'INSERT OR REPLACE INTO user_captions (hash, text, path_hint, updated_at) SELECT hash, ?, path, ? FROM photos WHERE id = ?',
-          )
-          .run(text, new Date().toISOString(), photoId);
-      } else
-        this.db.prepare('DELETE FROM user_captions WHERE hash = (SELECT hash FROM photos WHERE id = ?)').run(photoId);
-      this.writeFts(photoId);
-    })();
+    this.db
+      .transaction(() => {
+        if (text) {
+          this.db
+            .prepare(
+              'INSERT OR REPLACE INTO user_captions (hash, text, path_hint, updated_at) SELECT hash, ?, path, ? FROM photos WHERE id = ?',
+            )
+            .run(text, new Date().toISOString(), photoId);
+        } else
+          this.db.prepare('DELETE FROM user_captions WHERE hash = (SELECT hash FROM photos WHERE id = ?)').run(photoId);
+        this.writeFts(photoId);
+      })
+      .immediate();
   }
 
   /** Album labels (the name where the label is empty) and the user's photo captions. */

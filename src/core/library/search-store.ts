@@ -136,12 +136,14 @@ export class SearchStore {
     const ins = this.db.prepare(
       'INSERT INTO captions (photo_id, rank, text, score, model_id, bank_id, source) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    this.db.transaction(() => {
-      for (const r of rows) {
-        del.run(r.photoId);
-        r.captions.forEach((c, rank) => ins.run(r.photoId, rank, c.text, c.score, modelId, bankId, c.source));
-      }
-    })();
+    this.db
+      .transaction(() => {
+        for (const r of rows) {
+          del.run(r.photoId);
+          r.captions.forEach((c, rank) => ins.run(r.photoId, rank, c.text, c.score, modelId, bankId, c.source));
+        }
+      })
+      .immediate();
   }
 
   storedCaptions(photoId: number): CaptionRow[] {

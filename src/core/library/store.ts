@@ -5,7 +5,8 @@
  */
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { GlimpseError } from '../engine/errors.js';
 import { join } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
 import { blobToVector, filterSql, underFolder, type Db, type SearchFilters } from './sql.js';
@@ -53,31 +54,64 @@ export interface Failure {
   severity: 'error' | 'warning';
 }
 
+/** Databases larger than this skip the integrity check on open: it reads the whole file. */
+const QUICK_CHECK_MAX_BYTES = 1 << 30;
+
+/**
+ * Opens (or creates) a data dir's library database. Everything that only reads comes first: a
+ * database from a newer Glimpse, or a damaged one, is refused by path before anything (WAL mode,
+ * a migration) writes to it.
+ */
 export function openDatabase(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, 'library.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  sqliteVec.load(db);
-  migrate(db);
-  return db;
-}
-
-export function migrate(db: Db): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > MIGRATIONS.length) {
-    throw new Error(
-      `library database is schema version ${version}; this Glimpse understands up to ${MIGRATIONS.length} (update Glimpse)`,
+  const file = join(dataDir, 'library.db');
+  let db: Db | undefined;
+  try {
+    db = new Database(file);
+    db.pragma('busy_timeout = 5000');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) throw futureVersion(file, version);
+    if ((statSync(file, { throwIfNoEntry: false })?.size ?? 0) <= QUICK_CHECK_MAX_BYTES) {
+      const problems = (db.pragma('quick_check(5)') as { quick_check: string }[]).map((r) => r.quick_check);
+      if (problems.length !== 1 || problems[0] !== 'ok') throw new Error(problems.join('; '));
+    }
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    sqliteVec.load(db);
+    migrate(db, file);
+    return db;
+  } catch (err) {
+    db?.close();
+    if (err instanceof GlimpseError) throw err;
+    throw new GlimpseError(
+      'bad-data',
+      `${file}: the library database is damaged (${(err as Error).message}). Glimpse has not written to it: move it aside and index your folders again to rebuild it.`,
     );
   }
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
+}
+
+function futureVersion(file: string, version: number): GlimpseError {
+  return new GlimpseError(
+    'bad-data',
+    `${file}: library database is schema version ${version}; this Glimpse understands up to ${MIGRATIONS.length} (update Glimpse)`,
+  );
+}
+
+/**
+ * Brings the schema up to date under an exclusive lock, re-reading the version inside it: of two
+ * processes opening a new data dir at once, the second waits and finds the work done.
+ */
+export function migrate(db: Db, file = 'library.db'): void {
+  if ((db.pragma('user_version', { simple: true }) as number) === MIGRATIONS.length) return;
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) throw futureVersion(file, version);
+    for (let v = version; v < MIGRATIONS.length; v++) {
       db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
+    }
+  }).exclusive();
 }
 
 /** Typed access to the library tables; the indexer and search build on this. */
@@ -107,15 +141,17 @@ export class LibraryStore {
   }
 
   removeRoot(path: string): boolean {
-    return this.db.transaction(() => {
-      const root = this.db.prepare('SELECT id FROM roots WHERE path = ?').get(path) as { id: number } | undefined;
-      if (!root) return false;
-      const ids = this.db.prepare('SELECT id FROM photos WHERE root_id = ?').all(root.id) as { id: number }[];
-      const delFts = this.db.prepare('DELETE FROM photos_fts WHERE rowid = ?');
-      for (const { id } of ids) delFts.run(id);
-      this.db.prepare('DELETE FROM roots WHERE id = ?').run(root.id);
-      return true;
-    })();
+    return this.db
+      .transaction(() => {
+        const root = this.db.prepare('SELECT id FROM roots WHERE path = ?').get(path) as { id: number } | undefined;
+        if (!root) return false;
+        const ids = this.db.prepare('SELECT id FROM photos WHERE root_id = ?').all(root.id) as { id: number }[];
+        const delFts = this.db.prepare('DELETE FROM photos_fts WHERE rowid = ?');
+        for (const { id } of ids) delFts.run(id);
+        this.db.prepare('DELETE FROM roots WHERE id = ?').run(root.id);
+        return true;
+      })
+      .immediate();
   }
 
   roots(): { id: number; path: string }[] {
@@ -378,6 +414,6 @@ export class LibraryStore {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
   }
 }
