@@ -84,6 +84,29 @@ describe('bundles', () => {
     ['a missing weights file', (d: string) => rmSync(join(d, 'weights.bin')), 'weights.bin: missing'],
     ['truncated weights', (d: string) => truncateSync(join(d, 'weights.bin'), 100), 'weights.bin: 100 bytes'],
     [
+      'truncated backbone weights',
+      (d: string) => truncateSync(join(d, 'backbone', 'weights.bin'), 101),
+      'backbone/weights.bin: 101 bytes',
+    ],
+    [
+      'a NaN weight',
+      (d: string) => {
+        const b = readFileSync(join(d, 'weights.bin'));
+        b.writeFloatLE(Number.NaN, 0);
+        writeFileSync(join(d, 'weights.bin'), b);
+      },
+      'holds NaN or infinite values',
+    ],
+    [
+      'weights changed under the same id',
+      (d: string) => {
+        const b = readFileSync(join(d, 'weights.bin'));
+        b.writeFloatLE(b.readFloatLE(0) + 1, 0);
+        writeFileSync(join(d, 'weights.bin'), b);
+      },
+      'does not match its weights',
+    ],
+    [
       'a vocabulary of the wrong size',
       (d: string) =>
         writeFileSync(join(d, 'vocab.json'), JSON.stringify({ words: ['<pad>', '<start>', '<end>', '<unk>'] })),

@@ -92,16 +92,23 @@ export async function loadBundle(dir: string): Promise<LoadedBundle> {
     .map((l) => l.trim())
     .filter(Boolean);
   const weights = readWeights(dir, 'weights');
-  const embedRows = weights['txt.embed']?.shape[0];
-  if (embedRows !== undefined && embedRows !== vocab.size) {
-    tf.dispose(Object.values(weights));
-    throw new Error(
-      `${join(dir, 'weights.json')}: ${embedRows} embedding rows but ${vocabPath} has ${vocab.size} words (mismatched files)`,
-    );
-  }
   let backbone: Backbone | null = null;
   try {
     if (manifest.backbone) backbone = await Backbone.load(manifest.backbone, dir);
+    // The id names the weights everywhere vectors are stored: weights changed after the bundle was
+    // written must not pass under the old, trusted id.
+    const actual = existsSync(join(dir, 'weights.bin')) ? contentId(dir, manifest.backbone) : manifest.id;
+    if (actual !== manifest.id) {
+      throw new Error(
+        `${join(dir, 'bundle.json')}: model id ${manifest.id} does not match its weights (${actual}): the files changed after the bundle was written`,
+      );
+    }
+    const embedRows = weights['txt.embed']?.shape[0];
+    if (embedRows !== undefined && embedRows !== vocab.size) {
+      throw new Error(
+        `${join(dir, 'weights.json')}: ${embedRows} embedding rows but ${vocabPath} has ${vocab.size} words (mismatched files)`,
+      );
+    }
     const model = VseModel.fromWeights(manifest.config, weights, backbone, join(dir, 'weights.json'));
     return { dir, manifest, model, vocab, captionBank };
   } catch (err) {

@@ -22,6 +22,31 @@ export function entryBytes(w: tf.io.WeightsManifestEntry): number {
   return w.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[w.quantization?.dtype ?? w.dtype] ?? NaN);
 }
 
+/**
+ * Checks weight bytes against their manifest entries: the sizes add up, and every float32 value
+ * and quantisation constant is finite. A NaN weight would load and then poison every vector and
+ * caption; it is refused here, naming the file.
+ */
+export function checkWeights(data: Buffer, specs: tf.io.WeightsManifestEntry[], file: string, manifest: string): void {
+  const expected = specs.reduce((n, w) => n + entryBytes(w), 0);
+  if (data.length !== expected)
+    throw new Error(
+      `${file}: ${data.length} bytes, the manifest ${manifest} needs ${expected} (truncated or mismatched)`,
+    );
+  let offset = 0;
+  for (const w of specs) {
+    const bytes = entryBytes(w);
+    const q = w.quantization;
+    if (q && ![q.scale, q.min].every((v) => v === undefined || Number.isFinite(v)))
+      throw new Error(`${manifest}: weight "${w.name}" has a non-finite quantisation constant`);
+    if (!q && w.dtype === 'float32') {
+      const values = new Float32Array(data.buffer.slice(data.byteOffset + offset, data.byteOffset + offset + bytes));
+      if (!values.every(Number.isFinite)) throw new Error(`${file}: weight "${w.name}" holds NaN or infinite values`);
+    }
+    offset += bytes;
+  }
+}
+
 /** Writes a tfjs model folder: model.json (topology and one manifest group) beside weights.bin. */
 export function writeModelFolder(
   dir: string,
@@ -96,11 +121,7 @@ export function readWeights(dir: string, stem: string): tf.NamedTensorMap {
     return readFileSync(bPath);
   });
   const buf = Buffer.concat(bins);
-  const expected = group.weights.reduce((n, w) => n + entryBytes(w), 0);
-  if (buf.length !== expected)
-    throw new Error(
-      `${join(dir, group.paths[0]!)}: ${buf.length} bytes, the manifest ${mPath} needs ${expected} (truncated or mismatched)`,
-    );
+  checkWeights(buf, group.weights, join(dir, group.paths[0]!), mPath);
   return tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length), group.weights);
 }
 
@@ -157,6 +178,7 @@ export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
     }
   }
   const all = Buffer.concat(bufs);
+  checkWeights(all, specs, join(dir, json.weightsManifest[0]?.paths[0] ?? 'weights.bin'), mPath);
   return {
     modelTopology: json.modelTopology as object,
     format: json.format,
