@@ -4,7 +4,7 @@
  * aspect; a file that crashed several runs while being decoded is recorded and skipped.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { decodePhoto, decodeTarget, MAX_DECODE_ASPECT } from '../src/core/library/decode.js';
@@ -57,6 +57,22 @@ describe('bounded decodes', () => {
     expect(decodeTarget(40, 1000, false, 366)).toEqual({ width: 366, height: 366 * MAX_DECODE_ASPECT, crop: true });
     expect(decodeTarget(1000, 40, true, 366)).toEqual({ width: 366, height: 366 * MAX_DECODE_ASPECT, crop: true });
     expect(() => decodeTarget(1, 20_000, false, 366)).toThrow(/over 100:1/);
+  });
+
+  it('names an SVG named .jpg and an undecodable HEIC as unsupported formats', async () => {
+    const svg = join(tmp.dir, 'IMG_0100.jpg');
+    writeFileSync(svg, '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>');
+    await expect(decodePhoto(svg, pre, join(tmp.dir, 'thumbs'))).rejects.toMatchObject({
+      reason: 'unsupported-format',
+      message: expect.stringMatching(/^svg/),
+    });
+    // An HEIC's header (ftyp box, heic brand) over HEVC data libvips can't decode.
+    const heic = join(tmp.dir, 'IMG_0101.heic');
+    writeFileSync(heic, Buffer.concat([Buffer.from('00000018667479706865696300000000', 'hex'), Buffer.alloc(2048, 7)]));
+    await expect(decodePhoto(heic, pre, join(tmp.dir, 'thumbs'))).rejects.toMatchObject({
+      reason: 'unsupported-format',
+      message: expect.stringMatching(/^heic/),
+    });
   });
 
   it('decodes a 1:25 strip cropped, without a huge buffer', async () => {

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, extname } from 'node:path';
 import { evalNormalise, evalResizeSide, MAX_INPUT_PIXELS, type Preprocess } from '../engine/data/images.js';
+import { sniffType } from './scan.js';
 
 export const THUMB_SIZE = 320;
 
@@ -163,6 +164,10 @@ export async function decodePhoto(path: string, pre: Preprocess, thumbDir: strin
     throw classify(err);
   }
   if (buf.length === 0) throw new PhotoError('empty-file', 'zero bytes');
+  // Name what the file really is: an SVG named .jpg is no truncated JPEG, and an HEVC-coded HEIC
+  // (which this build of libvips cannot decode) is no corrupt file.
+  const kind = sniffType(buf.subarray(0, 64));
+  if (kind === 'svg') throw new PhotoError('unsupported-format', 'svg: a drawing, not a photo file');
   const hash = contentHash(buf);
   const warnings: DecodedPhoto['warnings'] = [];
   try {
@@ -200,6 +205,9 @@ export async function decodePhoto(path: string, pre: Preprocess, thumbDir: strin
       height: (oriented ? info.width : info.height) ?? out.height,
     };
   } catch (err) {
+    if (err instanceof PhotoError) throw err;
+    if (kind === 'heic')
+      throw new PhotoError('unsupported-format', 'heic: HEVC-coded photos cannot be decoded by this build');
     const e = classify(err);
     // libvips sometimes reports a cut-off file only as "Unknown error": check the bytes.
     if (e.reason === 'corrupt' && looksTruncated(buf))

@@ -116,5 +116,10 @@ export function sniffType(head: Buffer): string | null {
   if (hex.startsWith('504b0304')) return 'zip';
   if (ascii.startsWith('BM')) return 'bmp';
   if (ascii.startsWith('ID3') || hex.startsWith('fffb')) return 'mp3';
+  const text = head
+    .toString('latin1')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
+  if (/^<(\?xml|svg|!DOCTYPE svg)/i.test(text)) return 'svg';
   return null;
 }
