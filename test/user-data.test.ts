@@ -88,6 +88,19 @@ describe("the user's albums and captions", () => {
   });
 });
 
+describe('caption refreshes after edits', () => {
+  it('coalesce: edits in a row make one job', async () => {
+    const earlier = new Set(ok(await api.jobs({})).jobs.map((j) => j.id));
+    const a = ok(await api.createAlbum({ name: 'Edits', label: 'first' }));
+    for (const label of ['second', 'third', 'fourth']) ok(await api.updateAlbum({ id: a.id, label }));
+    const p = ok(await api.browse({})).photos[0]!;
+    ok(await api.setCaption({ path: p.path, caption: 'one more edit' }));
+    while (ok(await api.jobs({})).jobs.some((j) => j.state === 'running')) await new Promise((r) => setTimeout(r, 50));
+    const jobs = ok(await api.jobs({})).jobs.filter((j) => j.kind === 'captions' && !earlier.has(j.id));
+    expect(jobs.map((j) => [j.state, j.error?.message ?? null])).toEqual([['done', null]]);
+  });
+});
+
 describe('the forward migration to hash-keyed user data', () => {
   it("keeps a library's existing album photos and captions", async () => {
     const { default: Database } = await import('better-sqlite3');

@@ -40,15 +40,32 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
   const reindexInBackground = (title: string): string =>
     jobs.start('index', title, (ctx) => library.index({ folders: [] }, ctx), indexSummary);
   // Album labels and the user's captions join the caption bank: re-caption in the background.
+  // Edits in a row make one job: an edit while it runs asks it for one more pass, not a new job.
+  let captionJob: { again: boolean } | null = null;
   const recaption = <T>(v: T): T => {
+    if (captionJob) {
+      captionJob.again = true;
+      return v;
+    }
+    const job = { again: false };
+    captionJob = job;
     jobs.start(
       'captions',
       'Refreshing captions',
       async (ctx) => {
-        return library.refreshCaptions({
-          signal: ctx.signal,
-          onProgress: (done, total) => ctx.onProgress({ phase: 'captioning', done, total, eta: null }),
-        });
+        let n = 0;
+        try {
+          do {
+            job.again = false;
+            n += await library.refreshCaptions({
+              signal: ctx.signal,
+              onProgress: (done, total) => ctx.onProgress({ phase: 'captioning', done, total, eta: null }),
+            });
+          } while (job.again && !ctx.signal.aborted);
+        } finally {
+          captionJob = null;
+        }
+        return n;
       },
       (n) => `${n} photos re-captioned`,
     );

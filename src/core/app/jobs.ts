@@ -1,13 +1,13 @@
 /**
  * Long work (indexing, training, fine-tuning, re-embedding) as jobs: each has an id, streams its
  * progress, can be cancelled from any front end (cancelJob), and stays listed once finished so the
- * Jobs page can show what ran and why it failed. Finished jobs are kept in memory, newest 100.
+ * Jobs page can show what ran and why it failed. Finished jobs are kept in memory, newest 50.
  */
 import { randomUUID } from 'node:crypto';
 import type { ApiError, JobInfo, Progress } from '../../shared/contract.js';
 import { toApiError } from '../engine/errors.js';
 
-const KEEP_FINISHED = 100;
+const KEEP_FINISHED = 50;
 
 export interface JobContext {
   id: string;
