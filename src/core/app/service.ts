@@ -180,7 +180,11 @@ export class LibraryService {
   async photo(input: ParsedInput<'photo'>): Promise<Outputs['photo']> {
     const { store, albums } = this.catalog();
     const row = photoRow(store, input.path);
-    const camera = [row.camera_make, row.camera_model].filter(Boolean).join(' ') || null;
+    // Many cameras repeat the make in the model ("Canon" + "Canon EOS 5D"): say it once.
+    const camera =
+      row.camera_make && row.camera_model?.toLowerCase().startsWith(row.camera_make.toLowerCase())
+        ? row.camera_model
+        : [row.camera_make, row.camera_model].filter(Boolean).join(' ') || null;
     return {
       ...summary(row),
       folder: row.folder,

@@ -18,3 +18,15 @@ export function baseName(path: string): string {
 export function date(iso: string | null): string {
   return iso ? new Date(iso).toLocaleString() : 'unknown';
 }
+
+/** "1 photo", "3 photos". */
+export function count(n: number, noun = 'photo', plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
+/** A file size people read: "38 KB", "4.2 MB". */
+export function fileSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1e6) return `${Math.round(bytes / 1000)} KB`;
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
