@@ -15,4 +15,11 @@ if (!run) {
   console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [options]`);
   process.exit(2);
 }
-await run(args);
+// tfjs's wasm loader re-throws uncaught errors after printing its own source: catch here, so a
+// failure prints one line and its stack.
+try {
+  await run(args);
+} catch (err) {
+  console.error(`bench ${name}: ${(err as Error).message}\n${(err as Error).stack ?? ''}`);
+  process.exit(1);
+}

@@ -38,6 +38,7 @@ function raw(
   });
 }
 const auth = () => ({ authorization: `Bearer ${web.token}` });
+let cancelledJobs = 0;
 /** An API call as the page makes it: the token as a header, the body declared as JSON. */
 const json = () => ({ ...auth(), 'content-type': 'application/json' });
 
@@ -55,6 +56,13 @@ beforeAll(async () => {
     backend: async (_i, o) => {
       o?.onProgress?.({ phase: 'testing', done: 1, total: 2, eta: null });
       return engine.backend({});
+    },
+    // A long job that runs until it is cancelled, to check that a closed stream cancels it.
+    index: async (_i, o) => {
+      o?.onProgress?.({ phase: 'indexing', done: 0, total: 1, eta: null });
+      await new Promise<void>((resolve) => o?.signal?.addEventListener('abort', () => resolve(), { once: true }));
+      cancelledJobs++;
+      return { ok: false, error: { code: 'cancelled', message: 'cancelled' } };
     },
   };
   web = await startWebServer({ api, dataDir: join(tmp.dir, 'data'), staticDir, roots: async () => [root] });
@@ -222,5 +230,21 @@ describe('web mode', () => {
     expect(statuses.every((s) => [0, 200, 403, 404].includes(s))).toBe(true);
     expect([403, 404]).toContain((await raw(url, { headers: auth() })).status);
     expect((await raw('/api/albums', { method: 'POST', headers: json(), body: '{}' })).status).toBe(200);
+  });
+
+  it('cancels a streamed job when its client goes away', async () => {
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path: '/api/index',
+      method: 'POST',
+      headers: { ...json(), accept: 'text/event-stream' },
+    });
+    req.on('error', () => undefined);
+    req.on('response', (res) => res.once('data', () => req.destroy()));
+    req.end('{}');
+    const until = Date.now() + 5000;
+    while (cancelledJobs === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(cancelledJobs).toBe(1);
   });
 });

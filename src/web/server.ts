@@ -203,8 +203,9 @@ export function startWebServer(opts: WebServerOptions): Promise<WebServer> {
         const call = opts.api[name] as (i: unknown, o?: object) => Promise<Result<unknown>>;
         if ((req.headers.accept ?? '').includes('text/event-stream')) {
           const ac = new AbortController();
-          req.on('close', () => {
-            if (!res.writableEnded) ac.abort();
+          // The response's close is the connection's: a client that goes away cancels its job.
+          res.on('close', () => {
+            if (!res.writableFinished) ac.abort();
           });
           res.writeHead(200, {
             'content-type': 'text/event-stream',
