@@ -64,6 +64,9 @@ export const IndexInput = z.object({
   model,
 });
 
+/** The longest search text: a description, not a document. The search box stops there too. */
+export const MAX_QUERY = 1000;
+
 export const SearchFiltersInput = z.object({
   since: isoDate.optional(),
   until: isoDate.optional(),
@@ -75,7 +78,11 @@ export const SearchFiltersInput = z.object({
 });
 
 export const SearchInput = SearchFiltersInput.extend({
-  query: z.string().trim().min(1, 'the search text is empty').max(1000),
+  query: z
+    .string()
+    .trim()
+    .min(1, 'the search text is empty')
+    .max(MAX_QUERY, `keep the search under ${MAX_QUERY} characters`),
   limit: z.number().int().min(1).max(1000).default(50),
   offset: z.number().int().min(0).default(0),
   /** Relevance cutoff on the semantic score (cosine similarity). */
