@@ -1,9 +1,9 @@
 /**
  * Runs a bundle's backbone on onnxruntime-node's bundled CPU build, which uses every core from one
- * session: MobileNetV2@160 embeds 194 images/s on 2 cores against 20 on tfjs wasm's single thread
- * and 35 on two tfjs worker threads (`npm run bench -- index`). onnxruntime-node is an optional dependency (its install
- * script tries to fetch CUDA binaries; ONNXRUNTIME_NODE_INSTALL=skip keeps the CPU build), so
- * every caller must cope with it missing and fall back to tfjs.
+ * session; tfjs wasm runs on one thread, so onnxruntime is the faster runtime (docs/BENCH.md).
+ * onnxruntime-node is an optional dependency (its install script would fetch CUDA binaries; the
+ * project's .npmrc keeps the CPU build), so every caller must cope with it missing and fall back
+ * to tfjs.
  */
 import type * as Ort from 'onnxruntime-node';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ export function loadOnnxRuntime(): Promise<typeof Ort | string> {
   ortModule ??= import('onnxruntime-node').then(
     (m) => (m as unknown as { default?: typeof Ort }).default ?? m,
     (err: Error) =>
-      `onnxruntime-node is not available (${err.message.split('\n')[0]}); install it with ONNXRUNTIME_NODE_INSTALL=skip npm install for faster indexing`,
+      `onnxruntime-node is not available (${err.message.split('\n')[0]}); run npm install in Glimpse's folder (its .npmrc keeps the CPU build) for faster indexing`,
   );
   return ortModule;
 }
