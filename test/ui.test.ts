@@ -287,4 +287,33 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
       await stop(second.server);
     }
   });
+
+  it('at phone width (390×844) the sidebar is a top bar, tiles fill the row, the photo view stacks image over details', async () => {
+    const p = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await p.goto(url.href);
+      // The token left the address bar once the page had it.
+      await expect.poll(() => p.url()).not.toContain('token=');
+      await p.getByText('30 photos').waitFor({ timeout: 60_000 });
+      const nav = await p.locator('nav').boundingBox();
+      expect(nav!.width).toBeGreaterThan(380);
+      expect(nav!.height).toBeLessThan(80);
+      const tiles = await p
+        .locator('[data-testid=grid] .tile')
+        .evaluateAll((els) =>
+          els.slice(0, 2).map((e) => e.getBoundingClientRect().toJSON() as { x: number; width: number }),
+        );
+      expect(tiles[1]!.x).toBeGreaterThan(tiles[0]!.x); // two a row
+      expect(tiles[1]!.x + tiles[1]!.width).toBeGreaterThan(370); // up to the right edge
+      await p.screenshot({ path: join(ARTIFACTS, 'phone-search.png') });
+      await p.locator('button.open').first().click();
+      const img = await p.getByTestId('photo-view').locator('img').first().boundingBox();
+      expect(img!.width).toBeGreaterThan(150);
+      const info = await p.getByTestId('photo-view').getByRole('button', { name: 'Find similar' }).boundingBox();
+      expect(info!.y).toBeGreaterThan(img!.y + img!.height - 1); // details below the image
+      await p.screenshot({ path: join(ARTIFACTS, 'phone-photo.png') });
+    } finally {
+      await p.close();
+    }
+  });
 });
