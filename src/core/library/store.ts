@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { mkdirSync, statSync } from 'node:fs';
 import { GlimpseError } from '../engine/errors.js';
+import type { DetectedTag } from '../engine/tags/detect.js';
 import { join } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
 import { blobToVector, filterSql, underFolder, type Db, type SearchFilters } from './sql.js';
@@ -42,10 +43,7 @@ export interface PhotoRow {
 export type NewPhoto = Omit<PhotoRow, 'id' | 'indexed_at'>;
 
 /** An object class the detector found in a photo, with its confidence (0…1). */
-export interface PhotoTag {
-  label: string;
-  confidence: number;
-}
+export type PhotoTag = DetectedTag;
 
 export interface Failure {
   path: string;

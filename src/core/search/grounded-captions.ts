@@ -3,12 +3,8 @@
  * grounded in the photo, so they can be offered where the caption bank has nothing close.
  */
 import { WordNet } from '../engine/words/wordnet.js';
-import { COCO_CLASSES } from '../engine/tags/coco.js';
-
-export interface Tagged {
-  label: string;
-  confidence: number;
-}
+import { classSenses } from '../engine/tags/tag-words.js';
+import type { DetectedTag } from '../engine/tags/detect.js';
 
 /**
  * The lowest tag confidence a caption names. Above the tag floor (0.2), because a caption is
@@ -36,16 +32,14 @@ function join(items: string[]): string {
 
 /** The category phrase (e.g. "an animal") for a class WordNet puts under one of CATEGORIES. */
 export function categoryOf(label: string, wn = WordNet.open()): string | null {
-  const c = COCO_CLASSES.find((x) => x.label === label);
-  if (!c) return null;
-  const ancestors = wn.ancestors(wn.senses(c.lemma)[c.sense - 1]!);
-  if (c.alsoUnder) for (const a of wn.ancestors(wn.senses(c.alsoUnder)[0]!)) ancestors.add(a);
+  const ancestors = classSenses(wn).find((c) => c.label === label)?.ancestors;
+  if (!ancestors) return null;
   for (const [lemma, phrase] of CATEGORIES) if (ancestors.has(wn.senses(lemma)[0]!)) return phrase;
   return null;
 }
 
 /** Candidate captions for a photo's tags, most specific first; none for a photo without tags. */
-export function groundedCaptions(tags: Tagged[], wn = WordNet.open()): string[] {
+export function groundedCaptions(tags: DetectedTag[], wn = WordNet.open()): string[] {
   const labels = tags
     .filter((t) => t.confidence >= CAPTION_TAG_FLOOR)
     .sort((a, b) => b.confidence - a.confidence)

@@ -166,33 +166,28 @@ export class Searcher {
     const hits = new Map<number, SearchHit>();
     semantic.forEach((h, r) => hits.set(h.id, { ...h, keyword: false, fused: 1 / (RRF_K + r + 1) }));
     const missing: number[] = [];
-    keyword.forEach((h, r) => {
-      // A photo whose name or text holds every word of the query is strong evidence, whatever
-      // the model thinks: it counts double in the fusion.
-      const vote = (h.all ? 2 : 1) / (RRF_K + r + 1);
-      const hit = hits.get(h.id);
-      if (hit) {
-        hit.keyword = true;
-        hit.fused += vote;
-      } else {
-        hits.set(h.id, { id: h.id, path: h.path, hash: h.hash, score: NaN, keyword: true, fused: vote });
+    /** Adds a keyword or tag vote to the photo's hit, making one (scored below) if it has none. */
+    const vote = (h: { id: number; path: string; hash: string }, weight: number, mark: (hit: SearchHit) => void) => {
+      let hit = hits.get(h.id);
+      if (!hit) {
+        hit = { id: h.id, path: h.path, hash: h.hash, score: NaN, keyword: false, fused: 0 };
+        hits.set(h.id, hit);
         missing.push(h.id);
       }
-    });
-    this.tagHits(query, opts, Math.max(depth * 2, 100)).forEach((h, r) => {
-      // A class a query word names is evidence like a keyword match; a class the word only
-      // belongs to ("animal" for a dog) counts half as much as the class itself.
-      const vote = (h.via === 'category' ? 1 : 2) / (RRF_K + r + 1);
-      const hit = hits.get(h.id);
-      if (hit) {
-        // Each named object the photo holds adds its vote: "a person with a kite" prefers both.
+      hit.fused += weight;
+      mark(hit);
+    };
+    // A photo whose name or text holds every word of the query is strong evidence, whatever the
+    // model thinks: it counts double in the fusion.
+    keyword.forEach((h, r) => vote(h, (h.all ? 2 : 1) / (RRF_K + r + 1), (hit) => (hit.keyword = true)));
+    // A class a query word names is evidence like a keyword match; a class the word only belongs
+    // to ("animal" for a dog) counts half as much. Each named object the photo holds adds its
+    // vote: "a person with a kite" prefers both.
+    this.tagHits(query, opts, Math.max(depth * 2, 100)).forEach((h, r) =>
+      vote(h, (h.via === 'category' ? 1 : 2) / (RRF_K + r + 1), (hit) => {
         hit.tag = hit.tag ? `${hit.tag}, ${h.label}` : h.label;
-        hit.fused += vote;
-      } else {
-        hits.set(h.id, { id: h.id, path: h.path, hash: h.hash, score: NaN, keyword: false, tag: h.label, fused: vote });
-        missing.push(h.id);
-      }
-    });
+      }),
+    );
     if (missing.length) {
       for (const [id, score] of this.store.search.scores(q, missing, this.embedder.id)) hits.get(id)!.score = score;
     }

@@ -17,7 +17,7 @@ export interface TagMatch {
   via: 'same' | 'kind' | 'category';
 }
 
-interface ClassSenses {
+export interface ClassSenses {
   label: string;
   offset: number;
   ancestors: Set<number>;
@@ -25,7 +25,8 @@ interface ClassSenses {
 
 let classes: ClassSenses[] | null = null;
 
-function classSenses(wn: WordNet): ClassSenses[] {
+/** Each COCO class's WordNet sense and every synset above it (its alsoUnder category's too). */
+export function classSenses(wn: WordNet): ClassSenses[] {
   classes ??= COCO_CLASSES.map((c) => {
     const offset = wn.senses(c.lemma)[c.sense - 1];
     if (offset === undefined)
