@@ -3,7 +3,7 @@
  * re-adding a folder, moving the folder, and renaming the files (they follow the photos' content).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdirSync, renameSync, readdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createEngineApi, type EngineApi } from '../src/core/app/api.js';
@@ -23,10 +23,10 @@ function ok<T>(r: Result<T>): T {
   return r.value;
 }
 
-async function photoFolder(dir: string): Promise<void> {
+async function photoFolder(dir: string, blue = 90): Promise<void> {
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < 4; i++) {
-    await sharp({ create: { width: 96, height: 96, channels: 3, background: { r: 60 * i, g: 200 - 40 * i, b: 90 } } })
+    await sharp({ create: { width: 96, height: 96, channels: 3, background: { r: 60 * i, g: 200 - 40 * i, b: blue } } })
       .jpeg()
       .toFile(join(dir, `IMG_000${i + 1}.jpg`));
   }
@@ -85,6 +85,63 @@ describe("the user's albums and captions", () => {
     expect(await pathsIn(a.id)).toEqual(['renamed-IMG_0001.jpg', 'renamed-IMG_0002.jpg', 'renamed-IMG_0003.jpg']);
     const p = ok(await api.browse({})).photos.find((x) => x.name === 'renamed-IMG_0001.jpg')!;
     expect(ok(await api.photo({ path: p.path })).userCaption).toBe('grandma at the lighthouse');
+  });
+});
+
+describe('forgetting a folder', () => {
+  it('is separate from removing it: it counts what will go, then deletes only that', async () => {
+    const folder = join(tmp.dir, 'moved trip');
+    const other = join(tmp.dir, 'garden');
+    await photoFolder(other, 200);
+    ok(await api.index({ folders: [other] }));
+    const garden = ok(await api.createAlbum({ name: 'Garden', label: 'flowers' }));
+    const gardenPhoto = ok(await api.browse({ folder: other })).photos[0]!;
+    ok(await api.addToAlbum({ id: garden.id, photos: [gardenPhoto.id] }));
+
+    expect(ok(await api.folderUserData({ folder }))).toEqual({ albumPhotos: 3, captions: 1 });
+    const r = ok(await api.removeRoot({ folder, forget: true }));
+    expect(r).toEqual({ removed: true, forgotten: { albumPhotos: 3, captions: 1 } });
+    ok(await api.index({ folders: [folder] }));
+    const trip = ok(await api.albums({})).albums.find((x) => x.name === 'Trip')!;
+    expect(trip.count).toBe(0); // the album itself stays, empty
+    expect((await album(garden.id)).count).toBe(1); // another folder's work is untouched
+  });
+});
+
+describe('rebuilding a damaged index', () => {
+  it('starts a new database, keeps the old file aside, and brings back albums and captions from the backup', async () => {
+    const dataDir = join(tmp.dir, 'rebuild-data');
+    const folder = join(tmp.dir, 'beach');
+    await photoFolder(folder, 100);
+    let a = createEngineApi({ dataDir, embedder });
+    ok(await a.index({ folders: [folder] }));
+    const photos = ok(await a.browse({})).photos;
+    const beach = ok(await a.createAlbum({ name: 'Beach', label: 'sand and sea' }));
+    ok(await a.addToAlbum({ id: beach.id, photos: photos.slice(0, 2).map((p) => p.id) }));
+    ok(await a.setCaption({ path: photos[0]!.path, caption: 'first swim of the year' }));
+    ok(await a.updateSettings({ thumbnailSize: 260 }));
+    a.close();
+    // The database's header overwritten: SQLite no longer recognises the file.
+    const file = join(dataDir, 'library.db');
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.alloc(100, 7), 0, 100, 0);
+    closeSync(fd);
+    const damaged = readFileSync(file);
+
+    a = createEngineApi({ dataDir, embedder });
+    const status = await a.status({});
+    expect(!status.ok && status.error.code).toBe('damaged-library');
+    const r = ok(await a.rebuildIndex({}));
+    expect(r).toMatchObject({ roots: [folder], albums: 1, albumPhotos: 2, captions: 1 });
+    expect(r.restoredFrom).toMatch(/backups[/\\]user-data\.json$/);
+    expect(readFileSync(r.movedAside!).equals(damaged)).toBe(true); // kept, byte for byte
+    ok(await a.index({ folders: [] }));
+    const back = ok(await a.albums({})).albums.find((x) => x.name === 'Beach')!;
+    expect([back.label, back.count]).toEqual(['sand and sea', 2]);
+    const first = ok(await a.browse({})).photos.find((p) => p.name === photos[0]!.name)!;
+    expect(ok(await a.photo({ path: first.path })).userCaption).toBe('first swim of the year');
+    expect(ok(await a.settings({})).thumbnailSize).toBe(260);
+    a.close();
   });
 });
 

@@ -55,7 +55,7 @@ function readLines(file: string, opts: GlobalOpts): string[] | null {
 }
 
 /** Prints a result and sets the exit code; human output always names the backend. */
-function finish<T extends { backend?: string }>(res: Result<T>, opts: GlobalOpts, human: (v: T) => string[]): void {
+function finish<T extends object>(res: Result<T>, opts: GlobalOpts, human: (v: T) => string[]): void {
   if (!res.ok) {
     if (opts.json) process.stdout.write(JSON.stringify({ ok: false, error: res.error }) + '\n');
     process.stderr.write(`glimpse: ${res.error.message}\n`);
@@ -63,7 +63,10 @@ function finish<T extends { backend?: string }>(res: Result<T>, opts: GlobalOpts
     return;
   }
   if (opts.json) process.stdout.write(JSON.stringify(res.value) + '\n');
-  else process.stdout.write([`backend: ${res.value.backend ?? 'none'}`, ...human(res.value)].join('\n') + '\n');
+  else {
+    const backend = (res.value as { backend?: string }).backend;
+    process.stdout.write([...(backend ? [`backend: ${backend}`] : []), ...human(res.value)].join('\n') + '\n');
+  }
 }
 
 function recallLines(m: RecallSummary): string[] {
@@ -411,6 +414,47 @@ export function buildProgram(): Command {
         `photos: ${v.counts.photos} (${v.counts.embedded} embedded by this model, ${v.counts.stale} waiting, ${v.counts.tagged} with detected objects), failures: ${v.counts.failures}, notes: ${v.counts.warnings}`,
         ...v.failures.slice(0, 30).map((f) => `  ${f.severity === 'error' ? 'failed' : 'note'} ${f.reason}: ${f.path}`),
       ]);
+    });
+
+  withCommon(program.command('remove').description('remove a folder from the library (its photos stay on disk)'))
+    .argument('<folder>', 'a library folder')
+    .option('--forget', "also delete the albums' hold on its photos and your captions of them")
+    .action(async (folder: string, o: GlobalOpts & { forget?: boolean }) => {
+      const a = api(o);
+      const res = await a.removeRoot({ folder: resolvePath(folder), forget: o.forget === true });
+      a.close();
+      finish(res, o, (v) => [
+        v.removed ? `removed ${resolvePath(folder)}` : `${resolvePath(folder)} was not a library folder`,
+        o.forget
+          ? `forgot ${v.forgotten.albumPhotos} album membership(s) and ${v.forgotten.captions} caption(s)`
+          : 'albums and captions of its photos are kept (they return if the folder is added again; --forget deletes them)',
+      ]);
+      if (res.ok && !res.value.removed) process.exitCode = 1;
+    });
+
+  withCommon(
+    program
+      .command('rebuild')
+      .description(
+        'start a new library database (the old file is kept aside), keep your albums and captions, re-index',
+      ),
+  )
+    .option('--no-index', 'only rebuild; index the folders later')
+    .action(async (o: GlobalOpts & { index: boolean }) => {
+      const ac = interruptible();
+      const a = api(o);
+      const res = await a.rebuildIndex({});
+      finish(res, o, (v) => [
+        v.movedAside ? `old database kept as ${v.movedAside}` : 'there was no database; started a new one',
+        `carried over from ${v.restoredFrom ?? '(no backup found)'}: ${v.roots.length} folder(s), ${v.albums} album(s) with ${v.albumPhotos} photo(s), ${v.captions} caption(s)`,
+      ]);
+      if (res.ok && o.index && res.value.roots.length) {
+        const p = progress(o);
+        const idx = await a.index({ folders: [] }, { signal: ac.signal, onProgress: p.onProgress });
+        p.stop();
+        finish(idx, o, (v) => [`re-indexed: ${v.indexed} photos, ${v.failed} failed`]);
+      }
+      a.close();
     });
 
   withCommon(program.command('serve').description('web mode: the UI and API on 127.0.0.1, behind a per-launch token'))

@@ -44,6 +44,8 @@ const bridge: GlimpseApi = {
   caption: call('caption'),
   status: call('status'),
   removeRoot: call('removeRoot'),
+  folderUserData: call('folderUserData'),
+  rebuildIndex: call('rebuildIndex'),
   browse: call('browse'),
   photo: call('photo'),
   albums: call('albums'),

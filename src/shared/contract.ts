@@ -106,7 +106,11 @@ export const CaptionInput = z.object({
 });
 
 export const StatusInput = z.object({ model }).default({});
-export const RemoveRootInput = z.object({ folder: path });
+/** `forget`: also delete the albums' hold on this folder's photos and their captions (asked first). */
+export const RemoveRootInput = z.object({ folder: path, forget: z.boolean().default(false) });
+/** What "forget this folder's albums and captions" would delete: counted for its confirmation. */
+export const FolderUserDataInput = z.object({ folder: path });
+export const RebuildIndexInput = z.object({}).default({});
 
 /** Every photo, newest first: the grid when there is no query, and an album's contents. */
 export const BrowseInput = SearchFiltersInput.extend({
@@ -384,6 +388,8 @@ export const ERROR_CODES = [
   'not-found',
   'bad-bundle',
   'bad-data',
+  /** The library database is damaged: `rebuildIndex` starts a new one from the user-data backup. */
+  'damaged-library',
   'cancelled',
   'unavailable',
   'internal',
@@ -407,6 +413,8 @@ export const methods = {
   caption: CaptionInput,
   status: StatusInput,
   removeRoot: RemoveRootInput,
+  folderUserData: FolderUserDataInput,
+  rebuildIndex: RebuildIndexInput,
   browse: BrowseInput,
   photo: PhotoInput,
   albums: AlbumsInput,
@@ -440,7 +448,9 @@ export interface Outputs {
   similar: SimilarOutput;
   caption: CaptionOutput;
   status: StatusOutput;
-  removeRoot: { removed: boolean };
+  removeRoot: { removed: boolean; forgotten: FolderUserData };
+  folderUserData: FolderUserData;
+  rebuildIndex: RebuildOutput;
   browse: BrowseOutput;
   photo: PhotoOutput;
   albums: AlbumsOutput;
@@ -462,6 +472,24 @@ export interface Outputs {
   settings: SettingsOutput;
   updateSettings: SettingsOutput;
   reveal: { path: string };
+}
+
+/** The user's work tied to a folder's photos: album memberships and their own captions. */
+export interface FolderUserData {
+  albumPhotos: number;
+  captions: number;
+}
+
+/** A rebuilt library: where the old database went and what the new one starts with. */
+export interface RebuildOutput {
+  /** The old database, kept (renamed) beside the new one; null when there was none. */
+  movedAside: string | null;
+  /** The backup the user's work came from: 'the old database' when it could still be read. */
+  restoredFrom: string | null;
+  roots: string[];
+  albums: number;
+  albumPhotos: number;
+  captions: number;
 }
 
 /** Desktop-only extras the Electron preload adds beside the contract (web mode has none). */

@@ -141,6 +141,11 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
     caption: (i) => library.caption(i),
     status: (i) => library.status(i),
     removeRoot: (i) => library.removeRoot(i),
+    folderUserData: (i) => library.folderUserData(i),
+    rebuildIndex: () => {
+      for (const j of jobs.running()) jobs.cancel(j.id);
+      return library.rebuildIndex();
+    },
     browse: (i) => library.browse(i),
     photo: (i) => library.photo(i),
     albums: () => library.albums(),

@@ -13,7 +13,8 @@ import { defaultModelDir } from './paths.js';
 import { bundleEmbedder, onnxEmbedder, type Embedder } from '../engine/runtime/embedder.js';
 import { pooledEmbedder } from '../engine/runtime/embed-pool.js';
 import { availableParallelism } from 'node:os';
-import { LibraryStore } from '../library/store.js';
+import { LibraryStore, moveDatabaseAside } from '../library/store.js';
+import { readUserBackup, type UserData } from '../library/user-backup.js';
 import { Albums } from '../library/albums.js';
 import { photoRow } from '../library/catalog.js';
 import { Library } from './library.js';
@@ -165,10 +166,50 @@ export class LibraryService {
     };
   }
 
+  /**
+   * Removes a folder from the index. The user's albums and captions of its photos stay (keyed by
+   * content, they return when the folder does) unless `forget` asks to delete them too.
+   */
   async removeRoot(input: ParsedInput<'removeRoot'>): Promise<Outputs['removeRoot']> {
-    const removed = this.store().removeRoot(resolve(input.folder));
+    const folder = resolve(input.folder);
+    const store = this.store();
+    const forgotten = input.forget ? store.albums.forgetUnder(folder) : { albumPhotos: 0, captions: 0 };
+    const removed = store.removeRoot(folder);
     this.library?.ready?.searcher.invalidate();
-    return { removed };
+    return { removed, forgotten };
+  }
+
+  async folderUserData(input: ParsedInput<'folderUserData'>): Promise<Outputs['folderUserData']> {
+    return this.store().albums.countUnder(resolve(input.folder));
+  }
+
+  /**
+   * Starts a new library database: the old one is renamed aside (never deleted), and the user's
+   * work is carried over, read from the old database while it still reads, else from the latest
+   * backup. Indexing the roots again is the caller's next step.
+   */
+  async rebuildIndex(): Promise<Outputs['rebuildIndex']> {
+    let data: UserData | null = null;
+    let restoredFrom: string | null = null;
+    try {
+      data = this.store().exportUserData();
+      restoredFrom = 'the old database';
+    } catch {
+      const backup = readUserBackup(this.deps.dataDir);
+      if (backup) ({ data, file: restoredFrom } = backup);
+    }
+    this.close();
+    const movedAside = moveDatabaseAside(this.deps.dataDir);
+    const store = this.store();
+    if (data) store.importUserData(data);
+    return {
+      movedAside,
+      restoredFrom,
+      roots: store.roots().map((r) => r.path),
+      albums: data?.albums.length ?? 0,
+      albumPhotos: data?.albums.reduce((n, a) => n + a.items.length, 0) ?? 0,
+      captions: data?.captions.length ?? 0,
+    };
   }
 
   async browse(input: ParsedInput<'browse'>): Promise<Outputs['browse']> {

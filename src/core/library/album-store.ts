@@ -4,7 +4,15 @@
  * content hash, so they survive the photo leaving the index (a folder removed, a move, a
  * re-index) and come back with it; the API still names photos by their index ids.
  */
-import type { Db } from './sql.js';
+import { underFolder, type Db } from './sql.js';
+
+/**
+ * The content hashes of the photos under a folder that no photo outside it shares (a duplicate
+ * elsewhere keeps its albums and caption); `@folder` is the folder, `@like` its LIKE pattern.
+ */
+const FOLDER_HASHES = `
+  SELECT hash FROM photos WHERE (path = @folder OR path LIKE @like ESCAPE '\\')
+    AND hash NOT IN (SELECT hash FROM photos WHERE NOT (path = @folder OR path LIKE @like ESCAPE '\\'))`;
 
 export interface AlbumRow {
   id: number;
@@ -16,9 +24,10 @@ export interface AlbumRow {
 }
 
 export class AlbumStore {
+  /** `writeFts` rewrites a photo's keyword row; `userChanged` runs after every change (the backup). */
   constructor(
     private readonly db: Db,
-    private readonly writeFts: (photoId: number) => void,
+    private readonly hooks: { writeFts: (photoId: number) => void; userChanged: () => void },
   ) {}
 
   list(): AlbumRow[] {
@@ -42,23 +51,29 @@ export class AlbumStore {
   }
 
   insert(name: string, label: string): number {
-    return Number(
+    const id = Number(
       this.db
         .prepare('INSERT INTO albums (name, label, created_at) VALUES (?, ?, ?)')
         .run(name, label, new Date().toISOString()).lastInsertRowid,
     );
+    this.hooks.userChanged();
+    return id;
   }
 
   rename(id: number, name: string): void {
     this.db.prepare('UPDATE albums SET name = ? WHERE id = ?').run(name, id);
+    this.hooks.userChanged();
   }
 
   relabel(id: number, label: string): void {
     this.db.prepare('UPDATE albums SET label = ? WHERE id = ?').run(label, id);
+    this.hooks.userChanged();
   }
 
   delete(id: number): boolean {
-    return this.db.prepare('DELETE FROM albums WHERE id = ?').run(id).changes > 0;
+    const deleted = this.db.prepare('DELETE FROM albums WHERE id = ?').run(id).changes > 0;
+    if (deleted) this.hooks.userChanged();
+    return deleted;
   }
 
   /** Adds photos to an album in one transaction; returns the first id that is not a photo, if any. */
@@ -68,7 +83,7 @@ export class AlbumStore {
     const ins = this.db.prepare(
       'INSERT OR IGNORE INTO album_items (album_id, hash, path_hint, added_at) SELECT ?, hash, path, ? FROM photos WHERE id = ?',
     );
-    return this.db
+    const missing = this.db
       .transaction(() => {
         const missing = photoIds.find((p) => !exists.get(p));
         if (missing !== undefined) return missing;
@@ -76,6 +91,8 @@ export class AlbumStore {
         return undefined;
       })
       .immediate();
+    if (missing === undefined) this.hooks.userChanged();
+    return missing;
   }
 
   removePhotos(id: number, photoIds: number[]): void {
@@ -83,6 +100,7 @@ export class AlbumStore {
       'DELETE FROM album_items WHERE album_id = ? AND hash = (SELECT hash FROM photos WHERE id = ?)',
     );
     this.db.transaction(() => photoIds.forEach((p) => del.run(id, p))).immediate();
+    this.hooks.userChanged();
   }
 
   albumsOf(photoId: number): { id: number; name: string }[] {
@@ -116,9 +134,41 @@ export class AlbumStore {
             .run(text, new Date().toISOString(), photoId);
         } else
           this.db.prepare('DELETE FROM user_captions WHERE hash = (SELECT hash FROM photos WHERE id = ?)').run(photoId);
-        this.writeFts(photoId);
+        this.hooks.writeFts(photoId);
       })
       .immediate();
+    this.hooks.userChanged();
+  }
+
+  /** How many album memberships and captions belong to the photos under `folder`. */
+  countUnder(folder: string): { albumPhotos: number; captions: number } {
+    const args = { folder, like: underFolder(folder) };
+    const n = (sql: string) => (this.db.prepare(sql).get(args) as { n: number }).n;
+    return {
+      albumPhotos: n(`SELECT count(*) n FROM album_items WHERE hash IN (${FOLDER_HASHES})
+        OR (path_hint LIKE @like ESCAPE '\\' AND hash NOT IN (SELECT hash FROM photos))`),
+      captions: n(`SELECT count(*) n FROM user_captions WHERE hash IN (${FOLDER_HASHES})
+        OR (path_hint LIKE @like ESCAPE '\\' AND hash NOT IN (SELECT hash FROM photos))`),
+    };
+  }
+
+  /** Deletes what `countUnder` counts: the user asked, after seeing the counts. */
+  forgetUnder(folder: string): { albumPhotos: number; captions: number } {
+    const args = { folder, like: underFolder(folder) };
+    const gone = this.db
+      .transaction(() => {
+        const del = (table: string) =>
+          this.db
+            .prepare(
+              `DELETE FROM ${table} WHERE hash IN (${FOLDER_HASHES})
+              OR (path_hint LIKE @like ESCAPE '\\' AND hash NOT IN (SELECT hash FROM photos))`,
+            )
+            .run(args).changes;
+        return { albumPhotos: del('album_items'), captions: del('user_captions') };
+      })
+      .immediate();
+    this.hooks.userChanged();
+    return gone;
   }
 
   /** Album labels (the name where the label is empty) and the user's photo captions. */

@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { GlimpseError } from '../engine/errors.js';
 import type { DetectedTag } from '../engine/tags/detect.js';
 import { join } from 'node:path';
@@ -13,6 +13,8 @@ import { MIGRATIONS } from './migrations.js';
 import { blobToVector, filterSql, underFolder, type Db, type SearchFilters } from './sql.js';
 import { AlbumStore } from './album-store.js';
 import { SearchStore } from './search-store.js';
+import { exportUserData, importUserData, USER_SETTING_KEYS } from './backup-store.js';
+import { readUserBackup, writeUserBackup, type UserData } from './user-backup.js';
 
 export type { Db, SearchFilters };
 export { blobToVector, filterSql, underFolder };
@@ -83,10 +85,23 @@ export function openDatabase(dataDir: string): Db {
     db?.close();
     if (err instanceof GlimpseError) throw err;
     throw new GlimpseError(
-      'bad-data',
-      `${file}: the library database is damaged (${(err as Error).message}). Glimpse has not written to it: move it aside and index your folders again to rebuild it.`,
+      'damaged-library',
+      `${file}: the library database is damaged (${(err as Error).message}). Glimpse has not written to it. Rebuild the index (Settings, or \`glimpse rebuild\`): the damaged file is kept aside, and your albums and captions come back from their backup.`,
     );
   }
+}
+
+/**
+ * Renames a data dir's database (with its WAL and shared-memory files) aside, never deleting it,
+ * so a new one can be created; returns the new name, or null when there was no database.
+ */
+export function moveDatabaseAside(dataDir: string): string | null {
+  const file = join(dataDir, 'library.db');
+  if (!existsSync(file)) return null;
+  const aside = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+  renameSync(file, aside);
+  return aside;
 }
 
 function futureVersion(file: string, version: number): GlimpseError {
@@ -119,13 +134,50 @@ export class LibraryStore {
   /** What search and captions by retrieval read and write. */
   readonly search: SearchStore;
 
-  constructor(private readonly db: Db) {
-    this.albums = new AlbumStore(db, (id) => this.writeFts(id));
+  private backupWarned = false;
+
+  /** With a `backupTo` data dir, every change to the user's own work rewrites its backup there. */
+  constructor(
+    private readonly db: Db,
+    private readonly backupTo?: string,
+  ) {
+    this.albums = new AlbumStore(db, {
+      writeFts: (id) => this.writeFts(id),
+      userChanged: () => this.userChanged(),
+    });
     this.search = new SearchStore(db);
   }
 
   static open(dataDir: string): LibraryStore {
-    return new LibraryStore(openDatabase(dataDir));
+    const store = new LibraryStore(openDatabase(dataDir), dataDir);
+    // A library from before backups existed gets its first one now.
+    if (!readUserBackup(dataDir)) store.userChanged();
+    return store;
+  }
+
+  /** Roots, albums (with photo hashes), the user's captions and settings, as a backup holds them. */
+  exportUserData(): UserData {
+    return exportUserData(this.db);
+  }
+
+  /** Adds a backup's user data (a rebuilt library starts from one). */
+  importUserData(data: UserData): void {
+    importUserData(this.db, data);
+    this.userChanged();
+  }
+
+  /**
+   * Rewrites the backup of the user's work. A backup that can't be written (a full disk, a
+   * read-only data dir) never fails the change itself; it is reported once.
+   */
+  private userChanged(): void {
+    if (!this.backupTo) return;
+    try {
+      writeUserBackup(this.backupTo, exportUserData(this.db));
+    } catch (err) {
+      if (!this.backupWarned) console.warn(`glimpse: could not back up albums and captions: ${(err as Error).message}`);
+      this.backupWarned = true;
+    }
   }
 
   close(): void {
@@ -134,12 +186,15 @@ export class LibraryStore {
 
   // Roots
   addRoot(path: string): number {
-    this.db.prepare('INSERT OR IGNORE INTO roots (path, added_at) VALUES (?, ?)').run(path, new Date().toISOString());
+    const added = this.db
+      .prepare('INSERT OR IGNORE INTO roots (path, added_at) VALUES (?, ?)')
+      .run(path, new Date().toISOString());
+    if (added.changes > 0) this.userChanged();
     return (this.db.prepare('SELECT id FROM roots WHERE path = ?').get(path) as { id: number }).id;
   }
 
   removeRoot(path: string): boolean {
-    return this.db
+    const removed = this.db
       .transaction(() => {
         const root = this.db.prepare('SELECT id FROM roots WHERE path = ?').get(path) as { id: number } | undefined;
         if (!root) return false;
@@ -150,6 +205,8 @@ export class LibraryStore {
         return true;
       })
       .immediate();
+    if (removed) this.userChanged();
+    return removed;
   }
 
   roots(): { id: number; path: string }[] {
@@ -409,6 +466,7 @@ export class LibraryStore {
 
   setMeta(key: string, value: string): void {
     this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+    if ((USER_SETTING_KEYS as readonly string[]).includes(key)) this.userChanged();
   }
 
   transaction<T>(fn: () => T): T {

@@ -4,7 +4,7 @@
  */
 import type { IndexOutput, Progress } from '../../../shared/contract';
 import { api } from '../api';
-import { loadSettings, unwrap } from './state.svelte';
+import { app, loadSettings, unwrap } from './state.svelte';
 
 export const indexing = $state({
   running: false,
@@ -37,4 +37,24 @@ export async function indexFolders(folders: string[]): Promise<IndexOutput | nul
 export async function cancelIndexing(): Promise<void> {
   const id = indexing.progress?.job;
   if (id) await api().cancelJob({ id });
+}
+
+/**
+ * Starts a new library database (the old file is kept aside) with the user's albums, captions and
+ * folders carried over, then indexes the folders again.
+ */
+export async function rebuildLibrary(): Promise<void> {
+  if (
+    !confirm(
+      'Rebuild the index? Glimpse starts a new library database and indexes your folders again. The old database file is kept (renamed) in the data folder; your albums, captions and settings are carried over.',
+    )
+  )
+    return;
+  const r = await unwrap(api().rebuildIndex({}));
+  if (!r) return;
+  app.error = null;
+  app.damaged = false;
+  app.notice = `New index started: ${r.roots.length} folder(s), ${r.albums} album(s) and ${r.captions} caption(s) carried over.`;
+  if (r.roots.length) await indexFolders([]);
+  else await loadSettings();
 }

@@ -21,6 +21,8 @@ export interface GridItem {
 export const app = $state({
   page: 'search' as Page,
   error: null as string | null,
+  /** The last error said the library database is damaged: the banner offers to rebuild it. */
+  damaged: false,
   notice: null as string | null,
   settings: null as SettingsOutput | null,
   /** The open photo: a list to move through with the arrow keys, and where we are in it. */
@@ -33,6 +35,7 @@ export const app = $state({
 
 export function showError(e: ApiError | string): void {
   app.error = typeof e === 'string' ? e : e.message;
+  app.damaged = typeof e !== 'string' && e.code === 'damaged-library';
 }
 
 /** The value of a Result, or null after showing its error (cancellations are not errors). */
