@@ -20,6 +20,7 @@ import { SkipReport } from '../engine/data/skips.js';
 import { LibraryService, type LibraryServiceDeps } from './service.js';
 import { ModelStore } from './models.js';
 import { Jobs } from './jobs.js';
+import { isNotWritable } from '../library/store.js';
 import { defaultDataDir, defaultModelDir } from './paths.js';
 
 type Handlers = { [K in MethodName]: (input: ParsedInput<K>, opts: CallOptions) => Promise<Outputs[K]> };
@@ -169,7 +170,20 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
   const api = apiFrom(async (name, input, opts = {}) => {
     const parsed = parseInput(name, input);
     if (!parsed.ok) return parsed;
-    return toResult(() => (handlers[name] as (i: unknown, o: CallOptions) => Promise<unknown>)(parsed.value, opts));
+    return toResult(async () => {
+      try {
+        return await (handlers[name] as (i: unknown, o: CallOptions) => Promise<unknown>)(parsed.value, opts);
+      } catch (err) {
+        // A write into a read-only data dir (opened read-only: search and browse still work).
+        if (isNotWritable(err) && !(err instanceof GlimpseError)) {
+          throw new GlimpseError(
+            'unavailable',
+            `${dataDir}: the data folder is read-only, so Glimpse can't ${name === 'index' ? 'index' : 'save changes'} here (search and browse still work)`,
+          );
+        }
+        throw err;
+      }
+    });
   });
   return {
     ...api,

@@ -5,7 +5,8 @@
  */
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { GlimpseError } from '../engine/errors.js';
 import type { DetectedTag } from '../engine/tags/detect.js';
 import { join } from 'node:path';
@@ -63,10 +64,10 @@ const QUICK_CHECK_MAX_BYTES = 1 << 30;
  * a migration) writes to it.
  */
 export function openDatabase(dataDir: string): Db {
-  mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'library.db');
   let db: Db | undefined;
   try {
+    mkdirSync(dataDir, { recursive: true });
     db = new Database(file);
     db.pragma('busy_timeout = 5000');
     const version = db.pragma('user_version', { simple: true }) as number;
@@ -84,9 +85,63 @@ export function openDatabase(dataDir: string): Db {
   } catch (err) {
     db?.close();
     if (err instanceof GlimpseError) throw err;
+    if (isNotWritable(err)) throw new NotWritable(file);
     throw new GlimpseError(
       'damaged-library',
       `${file}: the library database is damaged (${(err as Error).message}). Glimpse has not written to it. Rebuild the index (Settings, or \`glimpse rebuild\`): the damaged file is kept aside, and your albums and captions come back from their backup.`,
+    );
+  }
+}
+
+/** The data dir (a read-only mount, another user's folder) can't be written. */
+export class NotWritable extends GlimpseError {
+  constructor(readonly file: string) {
+    super('unavailable', `${file}: Glimpse can't write here (the data folder is read-only)`);
+  }
+}
+
+/** SQLite's and the file system's ways of saying "you may not write this". */
+export function isNotWritable(err: unknown): boolean {
+  const code = (err as { code?: string })?.code ?? '';
+  return /^SQLITE_(READONLY|CANTOPEN|PERM)/.test(code) || ['EACCES', 'EROFS', 'EPERM'].includes(code);
+}
+
+/**
+ * Opens a read-only data dir's database for reading. A WAL database needs its shared-memory
+ * file, which a read-only folder can't hold, and this build of better-sqlite3 takes no
+ * `immutable=1` URI; so the database (with any WAL) is copied to a private temp folder, switched
+ * to a rollback journal there, and opened read-only: writes fail instead of landing in the copy.
+ */
+function openSnapshot(dataDir: string): { db: Db; dir: string } {
+  const file = join(dataDir, 'library.db');
+  if (!existsSync(file)) throw new NotWritable(file);
+  const dir = mkdtempSync(join(tmpdir(), 'glimpse-readonly-'));
+  try {
+    const copy = join(dir, 'library.db');
+    copyFileSync(file, copy);
+    if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${copy}-wal`);
+    // The copies keep the originals' read-only modes; this process owns them and must write them once.
+    for (const f of [copy, `${copy}-wal`]) if (existsSync(f)) chmodSync(f, 0o600);
+    const rw = new Database(copy);
+    const version = rw.pragma('user_version', { simple: true }) as number;
+    if (version !== MIGRATIONS.length) {
+      rw.close();
+      throw new GlimpseError(
+        'unavailable',
+        `${file}: the data folder is read-only and its library is schema version ${version} (this Glimpse reads ${MIGRATIONS.length})`,
+      );
+    }
+    rw.pragma('journal_mode = DELETE');
+    rw.close();
+    const db = new Database(copy, { readonly: true, fileMustExist: true });
+    sqliteVec.load(db);
+    return { db, dir };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    if (err instanceof GlimpseError) throw err;
+    throw new GlimpseError(
+      'damaged-library',
+      `${file}: the library database can't be read (${(err as Error).message})`,
     );
   }
 }
@@ -135,6 +190,8 @@ export class LibraryStore {
   readonly search: SearchStore;
 
   private backupWarned = false;
+  /** A read-only data dir's private snapshot folder (see openSnapshot), removed on close. */
+  private snapshotDir: string | null = null;
 
   /** With a `backupTo` data dir, every change to the user's own work rewrites its backup there. */
   constructor(
@@ -148,11 +205,30 @@ export class LibraryStore {
     this.search = new SearchStore(db);
   }
 
+  /**
+   * Opens a data dir's library. A data dir Glimpse may not write (a read-only mount, another
+   * user's) opens read-only: search, browse and status work, and every write names the folder.
+   */
   static open(dataDir: string): LibraryStore {
-    const store = new LibraryStore(openDatabase(dataDir), dataDir);
+    let db: Db;
+    try {
+      db = openDatabase(dataDir);
+    } catch (err) {
+      if (!(err instanceof NotWritable)) throw err;
+      const snap = openSnapshot(dataDir);
+      const store = new LibraryStore(snap.db);
+      store.snapshotDir = snap.dir;
+      return store;
+    }
+    const store = new LibraryStore(db, dataDir);
     // A library from before backups existed gets its first one now.
     if (!readUserBackup(dataDir)) store.userChanged();
     return store;
+  }
+
+  /** Opened from a read-only data dir: nothing can be written. */
+  get readOnly(): boolean {
+    return this.snapshotDir !== null;
   }
 
   /** Roots, albums (with photo hashes), the user's captions and settings, as a backup holds them. */
@@ -182,6 +258,8 @@ export class LibraryStore {
 
   close(): void {
     this.db.close();
+    if (this.snapshotDir) rmSync(this.snapshotDir, { recursive: true, force: true });
+    this.snapshotDir = null;
   }
 
   // Roots
