@@ -13,6 +13,7 @@ import { decodePhoto } from '../library/decode.js';
 import { photoRow } from '../library/catalog.js';
 import { Albums } from '../library/albums.js';
 import { GlimpseError } from '../engine/errors.js';
+import { withIndexLock } from '../library/index-lock.js';
 import type { ScoredPhoto } from '../library/search-store.js';
 
 export interface LibraryDeps {
@@ -61,20 +62,38 @@ export class Library {
     const roots = folders.length ? folders.map((f) => canonicalFolder(f)) : this.store.roots().map((r) => r.path);
     if (roots.length === 0)
       throw new GlimpseError('invalid-input', 'no folders to index: name one (glimpse index <folder>)');
-    let summary: IndexSummary;
-    try {
-      summary = await this.indexer.index(roots, opts);
-    } finally {
-      this.searcher.invalidate();
-    }
-    if (!summary.cancelled) {
-      await this.bank.refresh(
-        opts.captions ?? 5,
-        (done, total) => opts.onProgress?.({ phase: 'captioning', done, total, rate: 0, eta: null }),
-        opts.signal,
-      );
-    }
-    return summary;
+    // Another process indexing this data dir goes first; its photos are then skipped here.
+    return withIndexLock(
+      this.deps.dataDir,
+      async () => {
+        let summary: IndexSummary;
+        try {
+          summary = await this.indexer.index(roots, opts);
+        } finally {
+          this.searcher.invalidate();
+        }
+        if (!summary.cancelled) {
+          await this.bank.refresh(
+            opts.captions ?? 5,
+            (done, total) => opts.onProgress?.({ phase: 'captioning', done, total, rate: 0, eta: null }),
+            opts.signal,
+          );
+        }
+        return summary;
+      },
+      {
+        signal: opts.signal,
+        onWait: (h) =>
+          opts.onProgress?.({
+            phase: 'waiting',
+            message: `another Glimpse (pid ${h.pid}) is indexing this library; its photos will be skipped here`,
+            done: 0,
+            total: 0,
+            rate: 0,
+            eta: null,
+          }),
+      },
+    );
   }
 
   /** Re-captions photos whose stored captions came from an older bank (after album or caption edits). */

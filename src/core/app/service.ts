@@ -91,16 +91,18 @@ export class LibraryService {
   }
 
   async index(input: ParsedInput<'index'>, opts: CallOptions): Promise<Outputs['index']> {
+    // The first run's model load takes seconds: say so, rather than show a finished bar.
+    if (!this.library?.ready) opts.onProgress?.({ phase: 'loading model', done: 0, total: 0, eta: null });
     const lib = await this.open(input.model);
     const s = await lib.index(input.folders, {
       signal: opts.signal,
       onProgress: (p) =>
         opts.onProgress?.({
-          phase: p.phase,
+          phase: p.phase === 'indexing' ? 'embedding' : p.phase,
           done: p.done,
           total: p.total,
           eta: p.eta,
-          message: p.rate ? `${p.rate.toFixed(1)} photos/s` : undefined,
+          message: p.message ?? (p.rate ? `${p.rate.toFixed(1)} photos/s` : undefined),
         }),
     });
     const { failures, warnings, ...rest } = s;

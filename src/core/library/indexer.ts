@@ -30,7 +30,9 @@ export const PHOTO_EXTENSIONS = new Set([
 const SIDECARS = new Set(['.xmp', '.txt', '.json', '.aae', '.thm']);
 
 export interface IndexProgress {
-  phase: 'scanning' | 'indexing' | 'captioning';
+  /** 'waiting': another process is indexing this data dir (`message` says which). */
+  phase: 'waiting' | 'scanning' | 'indexing' | 'captioning';
+  message?: string;
   done: number;
   total: number;
   rate: number;
