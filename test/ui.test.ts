@@ -288,6 +288,52 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
     }
   });
 
+  it('a page served by another program on 127.0.0.1 can neither act for the user nor frame the UI', async () => {
+    const token = url.searchParams.get('token')!;
+    const api = new URL('/api/createAlbum', url).href;
+    // The hostile page even knows the token (as if it had leaked): the origin checks must hold alone.
+    const html = `<!doctype html><body>
+      <iframe id="ui" src="${url.href}"></iframe>
+      <iframe name="sink"></iframe>
+      <form id="f" method="POST" action="${api}" target="sink" enctype="text/plain">
+        <input name='{"name":"form-post","x":"' value='"}'></form>
+      <script>
+        window.results = {};
+        fetch(${JSON.stringify(api)}, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' },
+          body: JSON.stringify({ name: 'no-cors-fetch' }) }).then(() => (results.noCors = 'sent'), (e) => (results.noCors = String(e)));
+        fetch(${JSON.stringify(api)}, { method: 'POST', headers: { 'content-type': 'application/json',
+          authorization: 'Bearer ${token}' }, body: JSON.stringify({ name: 'cors-fetch' }) })
+          .then((r) => (results.cors = 'status ' + r.status), (e) => (results.cors = 'blocked'));
+        document.getElementById('f').submit();
+      </script></body>`;
+    const { createServer } = await import('node:http');
+    const evil = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
+    await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+    const p = await browser.newPage();
+    try {
+      const port = (evil.address() as { port: number }).port;
+      expect(port).not.toBe(Number(url.port));
+      await p.goto(`http://127.0.0.1:${port}/`);
+      await expect
+        .poll(() => p.evaluate(() => (window as unknown as { results: object }).results))
+        .toMatchObject({
+          noCors: expect.any(String),
+          cors: 'blocked',
+        });
+      await p.waitForTimeout(1000); // the form post lands in its frame
+      // The framed UI was refused (frame-ancestors 'none'): Chromium shows its error page instead.
+      const ui = p.frames().find((f) => f.name() !== 'sink' && f !== p.mainFrame())!;
+      expect(ui.url()).not.toBe(url.href);
+      const albums = await call<{ albums: { name: string }[] }>('albums', {});
+      expect(albums.albums.map((a) => a.name)).not.toEqual(
+        expect.arrayContaining([expect.stringMatching(/form-post|no-cors-fetch|cors-fetch/)]),
+      );
+    } finally {
+      await p.close();
+      evil.close();
+    }
+  });
+
   it('at phone width (390×844) the sidebar is a top bar, tiles fill the row, the photo view stacks image over details', async () => {
     const p = await browser.newPage({ viewport: { width: 390, height: 844 } });
     try {
