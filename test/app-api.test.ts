@@ -310,6 +310,15 @@ describe('settings and reveal', () => {
     expect(ok(await api.settings({})).thumbnailSize).toBe(260);
   });
 
+  it("refuses a relative folder (it would resolve against the app's own working folder)", async () => {
+    for (const folder of ['Pictures', './Pictures', '../photos']) {
+      expect(await api.index({ folders: [folder] })).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-input', message: expect.stringContaining('type the full path of the folder') },
+      });
+    }
+  });
+
   it('reveals library photos and failed files, and nothing else', async () => {
     expect(ok(await api.reveal({ path: fx.red[1]! }))).toEqual({ path: fx.red[1] });
     expect(ok(await api.reveal({ path: fx.broken }))).toEqual({ path: fx.broken });

@@ -161,6 +161,83 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
     await page.keyboard.press('Escape');
   });
 
+  it('keyboard and screen readers: one tab stop in the grid, arrow keys, a focus-trapping photo view, alt text, axe', async () => {
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText('30 photos').waitFor();
+    // The user's caption becomes the photo's alt text.
+    const firstPath = (await call<{ photos: { path: string }[] }>('browse', { limit: 1 })).photos[0]!.path;
+    await call('setCaption', { path: firstPath, caption: 'two red circles on white' });
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('img', { name: 'two red circles on white' }).waitFor();
+
+    const grid = page.getByTestId('grid');
+    expect(await grid.locator('[tabindex="0"]').count()).toBe(1);
+    expect(await grid.locator('input.pick[tabindex="-1"]').count()).toBeGreaterThan(10);
+    await grid.locator('[data-index="0"] button.open').focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    const cols = await grid.evaluate((el) => {
+      const xs = [...el.querySelectorAll<HTMLElement>('.tile')].map((t) => t.getBoundingClientRect().x);
+      return new Set(xs).size;
+    });
+    const focused = () =>
+      page.evaluate(() => document.activeElement?.closest('[data-index]')?.getAttribute('data-index'));
+    expect(await focused()).toBe(String(1 + cols));
+    expect(await grid.locator('[tabindex="0"]').count()).toBe(1);
+
+    // Enter opens the photo; focus moves into the dialog and Tab keeps it there.
+    await page.keyboard.press('Enter');
+    const viewer = page.getByTestId('photo-view');
+    await viewer.waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Close');
+    for (let i = 0; i < 25; i++) await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => !!document.activeElement?.closest('[data-testid=photo-view]'))).toBe(true);
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => !!document.activeElement?.closest('[data-testid=photo-view]'))).toBe(true);
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
+    expect(await focused()).toBe(String(1 + cols)); // back on the tile it opened from
+
+    // Scores show on keyboard focus, not on hover only.
+    await page.getByLabel('Search photos').fill('a red circle');
+    await page.getByLabel('Search photos').press('Enter');
+    await grid.locator('[tabindex="0"][title*="score"]').waitFor();
+    await grid.locator('[tabindex="0"]').focus();
+    const tile = grid.locator('.tile:focus-within');
+    await expect.poll(() => tile.locator('.score').evaluate((e) => getComputedStyle(e).opacity)).toBe('1');
+
+    // axe-core on the main screens: no violations.
+    const { source } = (await import('axe-core')).default;
+    const axe = async (where: string) => {
+      await page.evaluate(source); // through DevTools: the page's CSP rightly refuses inline scripts
+      const violations = await page.evaluate(async () => {
+        const r = await (
+          globalThis as unknown as {
+            axe: { run: () => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> };
+          }
+        ).axe.run();
+        return r.violations.map(
+          (v) =>
+            `${v.id}: ${v.nodes
+              .map((n) => n.target.join(' '))
+              .slice(0, 3)
+              .join(', ')}`,
+        );
+      });
+      expect(violations, where).toEqual([]);
+    };
+    await axe('search results');
+    await grid.locator('[tabindex="0"]').press('Enter');
+    await viewer.waitFor();
+    await axe('photo view');
+    await page.keyboard.press('Escape');
+    for (const name of ['Albums', 'Settings', 'Jobs', 'Model']) {
+      await page.getByRole('button', { name, exact: true }).click();
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      await axe(name);
+    }
+  });
+
   it('albums from the grid, labelled, fine-tuned on, adopted: the labelled photos rank higher', async () => {
     const addAlbum = async (group: string[], name: string) => {
       await page.getByRole('button', { name: 'Search', exact: true }).click();
@@ -315,7 +392,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
       expect(port).not.toBe(Number(url.port));
       await p.goto(`http://127.0.0.1:${port}/`);
       await expect
-        .poll(() => p.evaluate(() => (window as unknown as { results: object }).results))
+        .poll(() => p.evaluate(() => (globalThis as unknown as { results: object }).results))
         .toMatchObject({
           noCors: expect.any(String),
           cors: 'blocked',
@@ -358,6 +435,14 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
       const info = await p.getByTestId('photo-view').getByRole('button', { name: 'Find similar' }).boundingBox();
       expect(info!.y).toBeGreaterThan(img!.y + img!.height - 1); // details below the image
       await p.screenshot({ path: join(ARTIFACTS, 'phone-photo.png') });
+      // A browser can't open the file manager: web mode copies the path and says so.
+      await p.getByTestId('photo-view').getByRole('button', { name: 'Copy path' }).click();
+      await p
+        .getByRole('status')
+        .getByText(/Copied the path|The file is at/)
+        .waitFor();
+      expect(await p.getByRole('status').textContent()).toContain(fx.root);
+      expect(await p.locator('link[rel=icon]').getAttribute('href')).toMatch(/^data:image\/svg\+xml/);
     } finally {
       await p.close();
     }

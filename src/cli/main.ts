@@ -264,7 +264,10 @@ export function buildProgram(): Command {
       const ac = interruptible();
       const p = progress(o);
       const a = api(o);
-      const res = await a.index({ folders, model: o.model }, { signal: ac.signal, onProgress: p.onProgress });
+      const res = await a.index(
+        { folders: folders.map((f) => resolvePath(f)), model: o.model },
+        { signal: ac.signal, onProgress: p.onProgress },
+      );
       p.stop();
       a.close();
       finish(res, o, (v) =>

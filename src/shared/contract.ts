@@ -58,9 +58,18 @@ export const BackendInput = z.object({}).default({});
 const model = z.string().min(1).optional();
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ][\d:.]+Z?)?$/, 'expected a date like 2024-07-31');
 
+/**
+ * A folder the user names in the app: absolute (or under ~), since the app's working folder means
+ * nothing to them. The CLI resolves relative paths against the shell's folder before calling.
+ */
+const folderPath = path.refine(
+  (p) => /^(\/|~([/\\]|$)|[A-Za-z]:[\\/]|\\\\)/.test(p),
+  'type the full path of the folder (starting with / or ~, or a drive letter), not a relative one',
+);
+
 export const IndexInput = z.object({
   /** Folders to add and index; empty: re-index every library root. */
-  folders: z.array(path).default([]),
+  folders: z.array(folderPath).default([]),
   model,
 });
 
@@ -237,6 +246,8 @@ export interface SearchResult {
   id: number;
   path: string;
   thumb: string;
+  /** The photo described in words, for alt text: the user's caption, else a confident auto-caption. */
+  caption?: string | null;
   score: number;
   keyword: boolean;
   /** The detected object a query word named ("dog" for "puppy"), when that found the photo. */
@@ -298,6 +309,8 @@ export interface PhotoSummary {
   id: number;
   path: string;
   thumb: string;
+  /** The photo described in words, for alt text: the user's caption, else a confident auto-caption. */
+  caption?: string | null;
   name: string;
   takenAt: string | null;
 }

@@ -5,10 +5,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEngineApi } from '../core/app/api.js';
 import { serveRpc, type RpcRequest } from '../core/transport/rpc.js';
-import { revealInFileManager } from '../core/transport/reveal.js';
 
 const port = parentPort!;
-const api = createEngineApi({ dataDir: (workerData as { dataDir: string }).dataDir, reveal: revealInFileManager });
+const api = createEngineApi({ dataDir: (workerData as { dataDir: string }).dataDir });
 const handle = serveRpc(api, (m) => port.postMessage(m));
 port.on('message', (m: RpcRequest | { type: 'close' }) => {
   if (m.type === 'close') {

@@ -4,6 +4,7 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
 import type { LibraryStore, PhotoRow } from '../library/store.js';
 import type { Embedder } from '../engine/runtime/embedder.js';
 import { Indexer, type IndexOptions, type IndexSummary } from '../library/indexer.js';
@@ -186,7 +187,7 @@ export class Library {
 }
 
 function canonicalFolder(f: string): string {
-  const abs = resolve(f);
+  const abs = resolve(/^~([/\\]|$)/.test(f) ? join(homedir(), f.slice(1)) : f);
   if (!existsSync(abs)) throw new GlimpseError('not-found', `${abs}: no such folder`);
   if (!statSync(abs).isDirectory()) throw new GlimpseError('invalid-input', `${abs}: not a folder`);
   return realpathSync(abs);

@@ -127,14 +127,16 @@ export class LibraryService {
       model: lib.deps.embedder.id,
       query,
       weak: isWeak(hits),
-      results: hits.map((h) => ({
-        id: h.id,
-        path: h.path,
-        thumb: h.hash,
-        score: h.score,
-        keyword: h.keyword,
-        ...(h.tag ? { tag: h.tag } : {}),
-      })),
+      results: this.described(
+        hits.map((h) => ({
+          id: h.id,
+          path: h.path,
+          thumb: h.hash,
+          score: h.score,
+          keyword: h.keyword,
+          ...(h.tag ? { tag: h.tag } : {}),
+        })),
+      ),
     };
   }
 
@@ -146,8 +148,17 @@ export class LibraryService {
       backend: await this.backend(),
       model: lib.deps.embedder.id,
       path: resolve(path),
-      results: hits.map((h) => ({ id: h.id, path: h.path, thumb: h.hash, score: h.score })),
+      results: this.described(hits.map((h) => ({ id: h.id, path: h.path, thumb: h.hash, score: h.score }))),
     };
+  }
+
+  /** Adds each photo's best caption (the user's, else the first confident one), for alt text. */
+  private described<T extends { id: number }>(items: T[]): (T & { caption: string | null })[] {
+    const best = this.store().search.captionsFor(items.map((i) => i.id));
+    return items.map((i) => {
+      const c = best.get(i.id);
+      return { ...i, caption: c?.user ?? c?.auto.find(isConfident)?.text ?? null };
+    });
   }
 
   async caption(input: ParsedInput<'caption'>): Promise<Outputs['caption']> {
@@ -216,7 +227,7 @@ export class LibraryService {
 
   async browse(input: ParsedInput<'browse'>): Promise<Outputs['browse']> {
     const { total, rows } = this.store().browse({ ...input, folder: input.folder ? resolve(input.folder) : undefined });
-    return { total, photos: rows.map(summary) };
+    return { total, photos: this.described(rows.map(summary)) };
   }
 
   /** The photo view: metadata, albums, the user's caption and the captions stored at index time. */

@@ -151,4 +151,26 @@ export class SearchStore {
       .prepare('SELECT text, score, source FROM captions WHERE photo_id = ? ORDER BY rank')
       .all(photoId) as CaptionRow[];
   }
+
+  /**
+   * Each photo's best stored captions (the user's own first, then up to `per` auto-captions in
+   * rank order), for alt text: one query for a page of photos.
+   */
+  captionsFor(photoIds: number[], per = 3): Map<number, { user: string | null; auto: CaptionRow[] }> {
+    const out = new Map<number, { user: string | null; auto: CaptionRow[] }>();
+    if (photoIds.length === 0) return out;
+    const marks = photoIds.map(() => '?').join(',');
+    const users = this.db
+      .prepare(`SELECT p.id, u.text FROM photos p JOIN user_captions u ON u.hash = p.hash WHERE p.id IN (${marks})`)
+      .all(...photoIds) as { id: number; text: string }[];
+    for (const id of photoIds) out.set(id, { user: null, auto: [] });
+    for (const u of users) out.get(u.id)!.user = u.text;
+    const autos = this.db
+      .prepare(
+        `SELECT photo_id, text, score, source FROM captions WHERE photo_id IN (${marks}) AND rank < ? ORDER BY photo_id, rank`,
+      )
+      .all(...photoIds, per) as (CaptionRow & { photo_id: number })[];
+    for (const a of autos) out.get(a.photo_id)!.auto.push({ text: a.text, score: a.score, source: a.source });
+    return out;
+  }
 }

@@ -16,6 +16,8 @@ export interface GridItem {
   keyword?: boolean;
   /** Detected objects a query word named, e.g. "dog". */
   tag?: string;
+  /** The photo in words (the user's caption or a confident auto-caption): its alt text. */
+  caption?: string | null;
 }
 
 export const app = $state({
@@ -56,4 +58,22 @@ export function go(page: Page): void {
   app.page = page;
   app.viewer = null;
   app.visit++;
+}
+
+/**
+ * "Show in folder": Electron opens the file manager. A browser tab can't (web mode's server may
+ * not even share the user's screen), so there the path is copied to the clipboard, and the
+ * notice says so, or shows the path to copy by hand.
+ */
+export async function revealFile(path: string): Promise<void> {
+  if (window.glimpseDesktop) {
+    await unwrap(api().reveal({ path }));
+    return;
+  }
+  try {
+    await navigator.clipboard.writeText(path);
+    app.notice = `Copied the path (a browser can't open your file manager): ${path}`;
+  } catch {
+    app.notice = `A browser can't open your file manager. The file is at: ${path}`;
+  }
 }
