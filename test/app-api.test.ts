@@ -259,13 +259,18 @@ describe('fine-tuning on albums', () => {
     expect(r).toMatchObject({
       status: expect.stringMatching(/completed|early-stopped/),
       pairs: expect.any(Number),
-      heldOutImages: 6,
+      heldOutImages: 8, // a quarter of 24 is 6: raised to the minimum that measures anything
     });
     expect(r.after).not.toBeNull();
-    expect(ok(await api.model({})).candidates.map((c) => c.path)).toEqual([r.out]);
+    // The gain comes with its uncertainty, and says whether it is more than luck.
+    expect(r.gain!.low).toBeLessThanOrEqual(r.gain!.gain);
+    expect(r.gain!.high).toBeGreaterThanOrEqual(r.gain!.gain);
+    expect(r.gain!.distinguishable).toBe(r.gain!.low > 0 || r.gain!.high < 0);
+    // The models adopted earlier in this file stay listed too (until discarded).
+    expect(ok(await api.model({})).candidates.map((c) => c.path)).toContain(r.out);
     expect(await api.discardModel({ path: tmp.dir })).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
     expect(ok(await api.discardModel({ path: r.out }))).toEqual({ discarded: true });
-    expect(ok(await api.model({})).candidates).toEqual([]);
+    expect(ok(await api.model({})).candidates.map((c) => c.path)).not.toContain(r.out);
 
     const again = ok(await api.finetuneAlbums({ albums: [sleds.id, boxes.id], epochs: 3 }));
     const adopted = ok(await api.adoptModel({ path: again.out }));
@@ -278,6 +283,24 @@ describe('fine-tuning on albums', () => {
     expect(status.counts).toMatchObject({ photos: 30, embedded: 30, stale: 0 });
     expect(ok(await api.model({}))).toMatchObject({ id: adopted.model, finetune: { pairs: expect.any(Number) } });
     expect(await api.finetuneAlbums({ albums: [] })).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+
+    // Back to the shipped default; the adopted model stays listed, to adopt again.
+    const back = ok(await api.revertModel({}));
+    await idle();
+    expect(ok(await api.model({}))).toMatchObject({ builtIn: true, id: back.model });
+    expect(ok(await api.model({})).candidates.map((c) => c.id)).toContain(adopted.model);
+    expect(ok(await api.status({})).model).toBe(back.model);
+  });
+
+  it('refuses to fine-tune where held-out photos could not measure it, saying why', async () => {
+    const one = ok(await api.albums({})).albums.find((a) => a.name === 'Boxes')!;
+    expect(await api.finetuneAlbums({ albums: [one.id], epochs: 1 })).toMatchObject({
+      ok: false,
+      error: {
+        code: 'bad-data',
+        message: expect.stringMatching(/at least 8 held-out photos from 2 or more albums.*1 album/),
+      },
+    });
   });
 });
 

@@ -123,4 +123,24 @@ describe('glimpse index / search / similar / caption / status', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no such model bundle/);
   });
+
+  it('model shows the current model; --use <dir> adopts one and --use default goes back, keeping it listed', () => {
+    const dir = join(tmp.dir, 'model-cli');
+    const show = () =>
+      runCli(['model', '--json', '--data-dir', dir]).json() as {
+        builtIn: boolean;
+        id: string;
+        candidates: { id: string }[];
+      };
+    const shipped = show();
+    expect(shipped.builtIn).toBe(true);
+    const use = runCli(['model', '--use', model, '--data-dir', dir]);
+    expect(use.code, use.stderr).toBe(0);
+    const adopted = show();
+    expect(adopted.builtIn).toBe(false);
+    const back = runCli(['model', '--use', 'default', '--data-dir', dir]);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toContain('now using the shipped default model');
+    expect(show()).toMatchObject({ builtIn: true, id: shipped.id, candidates: [{ id: adopted.id }] });
+  });
 });

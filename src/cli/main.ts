@@ -419,6 +419,39 @@ export function buildProgram(): Command {
       ]);
     });
 
+  withCommon(program.command('model').description('show the current model and candidates; --use adopts one'))
+    .option('--use <dir>', 'adopt a model bundle folder, or "default" to go back to the shipped model')
+    .action(async (o: GlobalOpts & { use?: string }) => {
+      const a = api(o);
+      if (o.use !== undefined) {
+        const res = o.use === 'default' ? await a.revertModel({}) : await a.adoptModel({ path: resolvePath(o.use) });
+        finish(res, o, (v) =>
+          [
+            `now using ${o.use === 'default' ? 'the shipped default model' : 'the adopted model'} ${v.model}`,
+            v.reembedJob ? 'the library is re-embedded with it (glimpse index)' : '',
+          ].filter(Boolean),
+        );
+        if (res.ok && res.value.reembedJob) {
+          // The CLI can't leave a background job behind: re-embed now, with progress.
+          const p = progress(o);
+          const idx = await a.index({ folders: [] }, { onProgress: p.onProgress });
+          p.stop();
+          if (!idx.ok) finish(idx, o, () => []);
+        }
+      } else {
+        const res = await a.model({});
+        finish(res, o, (v) =>
+          [
+            `model: ${v.name} (${v.builtIn ? 'shipped default' : 'adopted'}) ${v.id}`,
+            `folder: ${v.dir}`,
+            ...v.candidates.map((c) => `candidate: ${c.id} ${c.path} (glimpse model --use ${c.path})`),
+            v.builtIn ? '' : 'back to the shipped model: glimpse model --use default',
+          ].filter(Boolean),
+        );
+      }
+      a.close();
+    });
+
   withCommon(program.command('remove').description('remove a folder from the library (its photos stay on disk)'))
     .argument('<folder>', 'a library folder')
     .option('--forget', "also delete the albums' hold on its photos and your captions of them")

@@ -59,6 +59,7 @@ const bridge: GlimpseApi = {
   model: call('model'),
   adoptModel: call('adoptModel'),
   discardModel: call('discardModel'),
+  revertModel: call('revertModel'),
   exportModel: call('exportModel'),
   importModel: call('importModel'),
   jobs: call('jobs'),

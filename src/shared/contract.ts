@@ -12,6 +12,9 @@ export type { Metrics, RecallSummary };
 
 const path = z.string().min(1, 'a path is required');
 
+/** The share of the user's labelled photos held out to measure a fine-tune: one value everywhere. */
+export const FINETUNE_HELD_OUT = 0.25;
+
 /** Config overrides by name; the core checks them against the full VSE++ config schema. */
 const configOverrides = z.record(z.string(), z.union([z.number(), z.boolean()])).default({});
 
@@ -46,7 +49,7 @@ export const FinetuneInput = z.object({
   epochs: z.number().int().positive().default(10),
   learningRate: z.number().positive().default(2e-5),
   /** Share of the user's images held out for early stopping and the before/after recall. */
-  heldOut: z.number().gt(0).lt(1).default(0.2),
+  heldOut: z.number().gt(0).lt(1).default(FINETUNE_HELD_OUT),
   patience: z.number().int().positive().default(3),
   batchSize: z.number().int().min(2).default(32),
   seed: z.number().int().nonnegative().default(0),
@@ -149,7 +152,7 @@ export const FinetuneAlbumsInput = z.object({
   albums: z.array(z.number().int().positive()).min(1, 'pick at least one album'),
   epochs: z.number().int().positive().max(200).default(10),
   learningRate: z.number().positive().default(2e-4),
-  heldOut: z.number().gt(0).lt(1).default(0.25),
+  heldOut: z.number().gt(0).lt(1).default(FINETUNE_HELD_OUT),
   patience: z.number().int().positive().default(5),
   batchSize: z.number().int().min(2).default(32),
   seed: z.number().int().nonnegative().default(0),
@@ -158,6 +161,8 @@ export const ModelInput = z.object({}).default({});
 /** A bundle folder: a fine-tuned candidate to adopt, or one to import. */
 export const AdoptModelInput = z.object({ path });
 export const DiscardModelInput = z.object({ path });
+/** Back to the shipped default model; the adopted one stays listed. */
+export const RevertModelInput = z.object({}).default({});
 export const ExportModelInput = z.object({ to: path });
 export const JobsInput = z.object({}).default({});
 export const CancelJobInput = z.object({ id: z.string().min(1) });
@@ -212,6 +217,17 @@ export interface FinetuneOutput {
   newWords: number;
   before: RecallSummary;
   after: RecallSummary | null;
+  /**
+   * rsum after − before on the held-out photos, with a 95% bootstrap interval over them;
+   * `distinguishable` is false when the interval holds zero (the gain may be luck). Null if
+   * the run was interrupted.
+   */
+  gain: { gain: number; low: number; high: number; distinguishable: boolean } | null;
+  /**
+   * Other searches of the library (its photos outside the chosen albums, by their detected
+   * objects: "a dog") measured with the old and the new model. Null where there are too few.
+   */
+  libraryQueries: { images: number; queries: number; before: RecallSummary; after: RecallSummary | null } | null;
   skipped: SkipSummary;
 }
 
@@ -441,6 +457,7 @@ export const methods = {
   model: ModelInput,
   adoptModel: AdoptModelInput,
   discardModel: DiscardModelInput,
+  revertModel: RevertModelInput,
   exportModel: ExportModelInput,
   importModel: AdoptModelInput,
   jobs: JobsInput,
@@ -478,6 +495,7 @@ export interface Outputs {
   /** `reembedJob`: the background job that re-embeds the library with the adopted model. */
   adoptModel: { model: string; reembedJob: string | null };
   discardModel: { discarded: boolean };
+  revertModel: { model: string; reembedJob: string | null };
   exportModel: { to: string; model: string };
   importModel: { model: string; reembedJob: string | null };
   jobs: JobsOutput;

@@ -72,14 +72,14 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
     );
     return v;
   };
-  /** Swapping the model must wait for indexing: the running job holds the old model. */
-  const adopt = async (dir: string): Promise<{ model: string; reembedJob: string | null }> => {
+  /** Swapping the model (null: back to the shipped default) waits for indexing, which holds the old one. */
+  const adopt = async (dir: string | null): Promise<{ model: string; reembedJob: string | null }> => {
     if (jobs.running('index').length || jobs.running('captions').length)
       throw new GlimpseError(
         'unavailable',
-        'indexing is running: wait for it to finish or cancel it, then adopt the model',
+        'indexing is running: wait for it to finish or cancel it, then change the model',
       );
-    const model = await models.adopt(dir);
+    const model = dir === null ? models.useDefault() : await models.adopt(dir);
     library.reset();
     const roots = (await library.settings()).roots;
     return {
@@ -88,8 +88,8 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
     };
   };
   const finetuneSummary = (r: FinetuneOutput) =>
-    r.after
-      ? `rsum ${r.before.rsum.toFixed(1)} → ${r.after.rsum.toFixed(1)} on ${r.heldOutImages} held-out photos`
+    r.after && r.gain
+      ? `rsum ${r.before.rsum.toFixed(1)} → ${r.after.rsum.toFixed(1)} on ${r.heldOutImages} held-out photos (95% interval of the gain ${r.gain.low.toFixed(1)} to ${r.gain.high.toFixed(1)}${r.gain.distinguishable ? '' : ': not distinguishable from no change'})`
       : r.status;
 
   const handlers: Handlers = {
@@ -110,6 +110,7 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
       jobs.run('finetune', `Fine-tuning on ${i.data}`, (ctx) => finetuneCommand(i, ctx), o, finetuneSummary),
     finetuneAlbums: async (i, o) => {
       const { names, pairs } = library.trainingPairs(i.albums);
+      const files = (keys: (string | number)[]) => ({ kind: 'files' as const, paths: keys as string[] });
       const out = models.newCandidateDir('finetuned');
       const model = defaultModelDir(dataDir);
       return jobs.run(
@@ -118,12 +119,12 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
         (ctx) =>
           finetuneOn(
             { ...i, model, out, data: `albums ${names.join(', ')}` },
-            () =>
-              fromImageCaptions(`albums: ${names.join(', ')}`, 'all', pairs, new SkipReport(), (keys) => ({
-                kind: 'files',
-                paths: keys as string[],
-              })),
+            () => fromImageCaptions(`albums: ${names.join(', ')}`, 'all', pairs, new SkipReport(), files),
             ctx,
+            () => {
+              const others = library.libraryQueryPairs(i.albums);
+              return others && fromImageCaptions('other library searches', 'all', others, new SkipReport(), files);
+            },
           ),
         o,
         finetuneSummary,
@@ -160,6 +161,7 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
     adoptModel: (i) => adopt(i.path),
     importModel: (i) => adopt(i.path),
     discardModel: async (i) => ({ discarded: models.discard(i.path) }),
+    revertModel: () => adopt(null),
     exportModel: async (i) => models.export(i.to),
     jobs: async () => ({ jobs: jobs.list() }),
     cancelJob: async (i) => ({ cancelled: jobs.cancel(i.id) }),

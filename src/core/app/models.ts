@@ -93,13 +93,23 @@ export class ModelStore {
     const tmp = join(models, `.current.tmp-${process.pid}`);
     rmSync(tmp, { recursive: true, force: true });
     copyBundle(src, tmp);
-    const old = join(models, `.current.old-${process.pid}`);
-    if (existsSync(this.currentDir)) renameSync(this.currentDir, old);
+    // The model it replaces stays listed (as a candidate) until the user deletes it.
+    this.setAsideCurrent();
     renameSync(tmp, this.currentDir);
-    rmSync(old, { recursive: true, force: true });
-    // An adopted candidate has done its job.
+    // An adopted candidate is now the current model: one copy of it is enough.
     if (src.startsWith(this.candidatesDir)) rmSync(src, { recursive: true, force: true });
     return id;
+  }
+
+  /** Goes back to the shipped default; the model adopted until now stays listed as a candidate. */
+  useDefault(): string {
+    this.setAsideCurrent();
+    return readManifest(defaultModelDir(this.dataDir)).id;
+  }
+
+  private setAsideCurrent(): void {
+    if (!existsSync(this.currentDir)) return;
+    renameSync(this.currentDir, this.newCandidateDir('previous'));
   }
 
   /** Deletes a candidate; only candidates, never the current model or a user's folder. */

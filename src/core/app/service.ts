@@ -20,6 +20,7 @@ import { photoRow } from '../library/catalog.js';
 import { Library } from './library.js';
 import { isConfident, type CaptionHit } from '../search/captions.js';
 import { isWeak } from '../search/search.js';
+import { MIN_HELD_OUT_PHOTOS } from '../engine/engine.js';
 
 export interface LibraryServiceDeps {
   dataDir: string;
@@ -286,6 +287,16 @@ export class LibraryService {
   trainingPairs(albumIds: number[]): { names: string[]; pairs: { image: string; captions: string[] }[] } {
     const { albums } = this.catalog();
     return { names: albumIds.map((id) => albums.get(id).name), pairs: albums.trainingPairs(albumIds) };
+  }
+
+  /**
+   * The library's other searches for a fine-tune's check: photos outside the chosen albums, each
+   * with its confidently detected objects as queries ("a dog"); null where there are too few.
+   */
+  libraryQueryPairs(albumIds: number[]): { image: string; captions: string[] }[] | null {
+    const rows = this.store().search.taggedOutside(albumIds, 0.5, 200);
+    if (rows.length < MIN_HELD_OUT_PHOTOS) return null;
+    return rows.map((r) => ({ image: r.path, captions: r.labels.map((l) => `a ${l}`) }));
   }
 
   async setCaption(input: ParsedInput<'setCaption'>): Promise<Outputs['setCaption']> {

@@ -22,7 +22,9 @@ import { loadFolder } from './data/folder.js';
 import { fixedCaptionsPerImage, subsetDataset, type PairDataset } from './data/dataset.js';
 import { Backbone, tinyCnn } from './model/backbone.js';
 import { loadBundle, readManifest, saveBundle, type ModelCard } from './bundle.js';
-import { embedDataset, summariseMetrics, train, validate, type TrainEvent } from './train.js';
+import { embedDataset, summariseMetrics, train, validate, validateRanks, type TrainEvent } from './train.js';
+import { rsumGainInterval } from './bootstrap.js';
+import type { RecallSummary } from './bundle.js';
 import { evaluateFold5, evaluateRetrieval } from './eval.js';
 import { Rng } from './rng.js';
 import { tokenize } from './data/tokenizer.js';
@@ -222,11 +224,17 @@ export function finetuneCommand(input: ParsedInput<'finetune'>, opts: CallOption
   return finetuneOn(input, () => loadFolder(resolve(input.data), 'all'), opts);
 }
 
-/** Fine-tunes `input.model` on the pairs `load` gives (a labelled folder, or the user's albums). */
+/**
+ * Fine-tunes `input.model` on the pairs `load` gives (a labelled folder, or the user's albums).
+ * Recall is measured on held-out photos from at least two labels, with a bootstrap interval of
+ * the gain; `libraryQueries`, when given, are other searches of the user's library measured
+ * before and after, so a fine-tune that makes them worse shows it.
+ */
 export async function finetuneOn(
   input: Omit<ParsedInput<'finetune'>, 'data'> & { data: string },
   load: () => PairDataset,
   opts: CallOptions = {},
+  libraryQueries?: () => PairDataset | null,
 ): Promise<FinetuneOutput> {
   const backend = await initBackend();
   const bundle = await as('bad-bundle', () => loadBundle(resolve(input.model)));
@@ -237,20 +245,14 @@ export async function finetuneOn(
         `${input.model}: this model has no image backbone, so it can't read photos to fine-tune on`,
       );
     const all = await as('bad-data', load);
-    if (all.numImages < 4)
-      throw new GlimpseError(
-        'bad-data',
-        `${input.data}: fine-tuning needs at least 4 labelled photos; found ${all.numImages}`,
-      );
-    // Hold out whole images, chosen by the seed, for early stopping and the before/after recall.
-    const order = Array.from(new Rng(input.seed).permutation(all.numImages));
-    const nHeld = Math.max(2, Math.round(all.numImages * input.heldOut));
-    const heldImages = order.slice(0, nHeld).sort((a, b) => a - b);
-    const trainImages = order.slice(nHeld).sort((a, b) => a - b);
+    const { held: heldImages, train: trainImages } = holdOut(all, input.heldOut, input.seed, input.data);
     const allCaps = Array.from(all.captionImage.keys());
     const trainDs = subsetDataset(all, trainImages, allCaps, 'train');
     const heldDs = subsetDataset(all, heldImages, allCaps, 'held-out');
-    const before = await validate(bundle.model, bundle.vocab, heldDs, undefined, opts.signal);
+    const beforeRanks = await validateRanks(bundle.model, bundle.vocab, heldDs, undefined, opts.signal);
+    const before = summariseMetrics(beforeRanks.metrics);
+    const others = libraryQueries?.() ?? null;
+    const othersBefore = others ? await validate(bundle.model, bundle.vocab, others, undefined, opts.signal) : null;
     const vocab = bundle.vocab.grow(trainDs.captions.flatMap(tokenize));
     const newWords = vocab.size - bundle.vocab.size;
     const config: VseConfig = {
@@ -284,8 +286,16 @@ export async function finetuneOn(
       }),
     );
     let modelId: string | null = null;
-    const after = result.best.metrics;
-    if (result.status !== 'interrupted' && after) {
+    let after: RecallSummary | null = null;
+    let gain: FinetuneOutput['gain'] = null;
+    let othersAfter: RecallSummary | null = null;
+    if (result.status !== 'interrupted' && result.best.metrics) {
+      const afterRanks = await validateRanks(result.model, result.vocab, heldDs, undefined, opts.signal);
+      after = summariseMetrics(afterRanks.metrics);
+      gain = rsumGainInterval(beforeRanks.metrics, afterRanks.metrics, beforeRanks.captionImage, 1000, input.seed);
+      if (others) othersAfter = await validate(result.model, result.vocab, others, undefined, opts.signal);
+    }
+    if (after && gain) {
       const card = bundle.manifest.card;
       const manifest = await saveBundle(out, {
         config,
@@ -340,9 +350,63 @@ export async function finetuneOn(
       newWords,
       before,
       after,
+      gain,
+      libraryQueries: others
+        ? { images: others.numImages, queries: others.captions.length, before: othersBefore!, after: othersAfter }
+        : null,
       skipped: all.skipped.toJSON(),
     };
   } finally {
     bundle.model.dispose();
   }
+}
+
+/** Fewest held-out photos, and labels among them, that give a recall worth reporting. */
+export const MIN_HELD_OUT_PHOTOS = 8;
+export const MIN_HELD_OUT_LABELS = 2;
+/** Fewest photos left to learn from once the held-out ones are set aside. */
+const MIN_TRAIN_PHOTOS = 4;
+
+/**
+ * Chooses the held-out photos: `share` of them (at least MIN_HELD_OUT_PHOTOS), drawn by the seed
+ * in turn from each label (an image's last caption: its album), so every label is measured.
+ * Refuses, saying why, where the photos can't give a measurement.
+ */
+export function holdOut(
+  ds: PairDataset,
+  share: number,
+  seed: number,
+  what: string,
+): { held: number[]; train: number[] } {
+  const need = MIN_HELD_OUT_PHOTOS + MIN_TRAIN_PHOTOS;
+  const labelOf = new Map<number, string>();
+  ds.captionImage.forEach((im, c) => labelOf.set(im, ds.captions[c]!));
+  const labels = new Map<string, number[]>();
+  const rng = new Rng(seed);
+  for (const im of rng.permutation(ds.numImages)) {
+    const l = labelOf.get(im) ?? '';
+    labels.set(l, [...(labels.get(l) ?? []), im]);
+  }
+  if (ds.numImages < need || labels.size < MIN_HELD_OUT_LABELS)
+    throw new GlimpseError(
+      'bad-data',
+      `${what}: fine-tuning is measured on at least ${MIN_HELD_OUT_PHOTOS} held-out photos from ${MIN_HELD_OUT_LABELS} or more albums, so it needs ${need} labelled photos in ${MIN_HELD_OUT_LABELS} albums; found ${ds.numImages} photo(s) in ${labels.size} album(s). Add photos or another album.`,
+    );
+  const nHeld = Math.min(
+    ds.numImages - MIN_TRAIN_PHOTOS,
+    Math.max(MIN_HELD_OUT_PHOTOS, Math.round(ds.numImages * share)),
+  );
+  const queues = [...labels.values()];
+  const held: number[] = [];
+  for (let k = 0; held.length < nHeld; k++) {
+    const q = queues[k % queues.length]!;
+    // Leave each label one photo to learn from where it can.
+    if (q.length > 1 || queues.every((x) => x.length <= 1)) {
+      const im = q.shift();
+      if (im !== undefined) held.push(im);
+    }
+  }
+  const heldSet = new Set(held);
+  const train = Array.from({ length: ds.numImages }, (_, i) => i).filter((i) => !heldSet.has(i));
+  return { held: held.sort((a, b) => a - b), train };
 }

@@ -190,17 +190,28 @@ export async function validate(
   feeder?: Feeder,
   signal?: AbortSignal,
 ): Promise<RecallSummary> {
+  return summariseMetrics((await validateRanks(model, vocab, ds, feeder, signal)).metrics);
+}
+
+/** Recall with every query's rank kept (for a bootstrap), and which image each caption is of. */
+export async function validateRanks(
+  model: VseModel,
+  vocab: Vocabulary,
+  ds: PairDataset,
+  feeder?: Feeder,
+  signal?: AbortSignal,
+): Promise<{ metrics: RetrievalMetrics; captionImage: Int32Array }> {
   const e = await embedDataset(model, vocab, ds, feeder, signal);
   if (e.numImages === 0) throw new Error(`${ds.description}: no usable images to validate on`);
-  return summariseMetrics(
-    evaluateRetrieval({
-      images: e.images,
-      captions: e.captions,
-      dim: model.config.embedSize,
-      perImage: 0,
-      captionImage: e.captionImage,
-    }),
-  );
+  const captionImage = Int32Array.from(e.captionImage);
+  const metrics = evaluateRetrieval({
+    images: e.images,
+    captions: e.captions,
+    dim: model.config.embedSize,
+    perImage: 0,
+    captionImage,
+  });
+  return { metrics, captionImage };
 }
 
 function globalNormClip(grads: tf.Tensor[], maxNorm: number): tf.Tensor[] {

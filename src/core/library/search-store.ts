@@ -173,4 +173,20 @@ export class SearchStore {
     for (const a of autos) out.get(a.photo_id)!.auto.push({ text: a.text, score: a.score, source: a.source });
     return out;
   }
+
+  /**
+   * Up to `limit` photos outside the given albums with their confidently detected objects: the
+   * library's other searches ("a dog"), to check a fine-tune on those albums doesn't spoil them.
+   */
+  taggedOutside(albumIds: number[], minConfidence: number, limit: number): { path: string; labels: string[] }[] {
+    const marks = albumIds.map(() => '?').join(',');
+    const rows = this.db
+      .prepare(
+        `SELECT p.path, group_concat(t.label, ',') AS labels FROM photos p JOIN photo_tags t ON t.photo_id = p.id
+        WHERE t.confidence >= ? AND p.hash NOT IN (SELECT hash FROM album_items WHERE album_id IN (${marks}))
+        GROUP BY p.id ORDER BY p.id LIMIT ?`,
+      )
+      .all(minConfidence, ...albumIds, limit) as { path: string; labels: string }[];
+    return rows.map((r) => ({ path: r.path, labels: r.labels.split(',') }));
+  }
 }
