@@ -2,11 +2,13 @@
 import { benchTrain } from './train.js';
 import { benchQuery } from './query.js';
 import { benchIndex } from './index-bench.js';
+import { benchStartup } from './startup.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   train: benchTrain,
   query: benchQuery,
   index: benchIndex,
+  startup: benchStartup,
 };
 
 const [name, ...args] = process.argv.slice(2);

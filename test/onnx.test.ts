@@ -7,6 +7,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { initBackend } from '../src/core/engine/tf/backend.js';
 import { Backbone, tinyCnn, type BackboneSpec } from '../src/core/engine/model/backbone.js';
 import { readModelArtifacts, saveLayersModel } from '../src/core/engine/weights-io.js';
@@ -15,7 +16,7 @@ import { kerasToOnnx } from '../src/core/engine/backbones/onnx-export.js';
 import { graphToOnnx } from '../src/core/engine/backbones/onnx-graph-export.js';
 import { writeEveryOpGraph } from './graph-fixture.js';
 import { loadOnnxRuntime, openOnnxBackbone } from '../src/core/engine/backbones/onnx-runtime.js';
-import { bundleEmbedder, onnxEmbedder } from '../src/core/engine/runtime/embedder.js';
+import { bundleEmbedder, lazyOnnxEmbedder, onnxEmbedder } from '../src/core/engine/runtime/embedder.js';
 import { LibraryService } from '../src/core/app/service.js';
 import { Rng } from '../src/core/engine/rng.js';
 import { ROOT, tempDir } from './helpers.js';
@@ -139,6 +140,47 @@ describe.skipIf(typeof ort === 'string' && !process.env.GLIMPSE_REQUIRE_ORT)('th
     for (let i = 0; i < 3; i++) expectClose(await fast.embedImages(px, 3), want, 1e-4);
     expect(tf.memory().numTensors).toBe(before);
     fast.dispose();
+  });
+
+  it('caches the translated graph in the data dir, reuses it, and replaces a damaged entry', async () => {
+    const spec = readManifest(SHIPPED).backbone!;
+    const px = randomPixels(2, spec.inputSize, 3);
+    const cache = join(tmp.dir, 'onnx-cache');
+    const first = await openOnnxBackbone(spec, SHIPPED, 1, cache);
+    const want = await first.features(px, 2);
+    await first.dispose();
+    const [file] = readdirSync(cache);
+    expect(file).toMatch(/\.onnx$/);
+    const written = statSync(join(cache, file!)).mtimeMs;
+    const again = await openOnnxBackbone(spec, SHIPPED, 1, cache);
+    expectClose(await again.features(px, 2), want, 1e-6);
+    await again.dispose();
+    expect(statSync(join(cache, file!)).mtimeMs).toBe(written); // read, not rewritten
+    writeFileSync(join(cache, file!), 'not an onnx graph');
+    const repaired = await openOnnxBackbone(spec, SHIPPED, 1, cache);
+    expectClose(await repaired.features(px, 2), want, 1e-6);
+    await repaired.dispose();
+    expect(statSync(join(cache, file!)).size).toBeGreaterThan(1000);
+  });
+
+  it('opens onnxruntime lazily: a search-only embedder never translates the backbone', async () => {
+    const bundle = await loadBundle(SHIPPED);
+    let opened = 0;
+    const lazy = lazyOnnxEmbedder(
+      bundle,
+      async () => {
+        opened++;
+        return openOnnxBackbone(bundle.manifest.backbone!, SHIPPED, 1);
+      },
+      'onnxruntime cpu, 1 thread',
+    );
+    await lazy.embedTexts(['a dog on a beach']);
+    expect(opened).toBe(0);
+    const s = bundle.manifest.backbone!.inputSize;
+    await lazy.embedImages(randomPixels(1, s, 4), 1);
+    await lazy.embedImages(randomPixels(1, s, 5), 1);
+    expect(opened).toBe(1);
+    lazy.dispose();
   });
 
   it('translates padding, strides, depthwise, batch norm, ReLU6, add, concat, pooling and flatten exactly', async () => {

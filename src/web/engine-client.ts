@@ -13,7 +13,9 @@ export function workerApi(dataDir: string): GlimpseApi & { close: () => Promise<
   const client = new RpcClient((m) => ensure().postMessage(m));
   function ensure(): Worker {
     if (worker) return worker;
-    const w = startModuleWorker(new URL('./engine-worker.ts', import.meta.url), { dataDir });
+    // The sources run engine-worker.ts (through tsx); the built CLI (out/node) its .js twin.
+    const file = import.meta.url.endsWith('.ts') ? './engine-worker.ts' : './engine-worker.js';
+    const w = startModuleWorker(new URL(file, import.meta.url), { dataDir });
     w.on('message', (m: RpcReply) => {
       if (m.type !== 'reveal') client.receive(m);
     });

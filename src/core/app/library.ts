@@ -34,7 +34,7 @@ export class Library {
     this.thumbDir = join(deps.dataDir, 'thumbs');
     this.indexer = new Indexer(deps.store, deps.embedder, this.thumbDir);
     this.searcher = new Searcher(deps.store, deps.embedder);
-    this.bank = new CaptionBank(deps.store, deps.embedder);
+    this.bank = new CaptionBank(deps.store, deps.embedder, undefined, join(deps.dataDir, 'cache'));
     this.albums = new Albums(deps.store);
   }
 

@@ -2,15 +2,15 @@
  * The library side of the API: opens the data dir's store and the chosen model once each, lazily,
  * and keeps them for the life of the process (the CLI's --queries mode loads the model only once).
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { CallOptions, CaptionItem, ParsedInput, Outputs, PhotoSummary } from '../../shared/contract.js';
 import { initBackend } from '../engine/tf/backend.js';
 import { as, GlimpseError } from '../engine/errors.js';
 import type { PhotoRow } from '../library/store.js';
 import { loadBundle, type LoadedBundle } from '../engine/bundle.js';
-import { openOnnxBackbone } from '../engine/backbones/onnx-runtime.js';
+import { onnxDescription, onnxRuntimeAvailable, openOnnxBackbone } from '../engine/backbones/onnx-runtime.js';
 import { defaultModelDir } from './paths.js';
-import { bundleEmbedder, onnxEmbedder, type Embedder } from '../engine/runtime/embedder.js';
+import { bundleEmbedder, lazyOnnxEmbedder, type Embedder } from '../engine/runtime/embedder.js';
 import { pooledEmbedder } from '../engine/runtime/embed-pool.js';
 import { availableParallelism } from 'node:os';
 import { LibraryStore, moveDatabaseAside } from '../library/store.js';
@@ -84,7 +84,9 @@ export class LibraryService {
 
   private loadModel(modelDir: string): Promise<Embedder> {
     if (this.deps.loadEmbedder) return as('bad-bundle', () => this.deps.loadEmbedder!(modelDir));
-    return as('bad-bundle', async () => imageEmbedder(await loadBundle(modelDir), modelDir));
+    return as('bad-bundle', async () =>
+      imageEmbedder(await loadBundle(modelDir), modelDir, join(this.deps.dataDir, 'cache', 'onnx')),
+    );
   }
 
   private async backend(): Promise<string> {
@@ -372,15 +374,16 @@ export class LibraryService {
  * tfjs worker per core, else tfjs on this thread. GLIMPSE_IMAGE_RUNTIME=tfjs
  * skips onnxruntime; GLIMPSE_EMBED_WORKERS sets the thread count (0 or 1: tfjs on this thread).
  */
-async function imageEmbedder(bundle: LoadedBundle, modelDir: string): Promise<Embedder> {
+async function imageEmbedder(bundle: LoadedBundle, modelDir: string, cacheDir: string): Promise<Embedder> {
   const threads = Number(process.env.GLIMPSE_EMBED_WORKERS ?? Math.min(availableParallelism(), 4));
   const spec = bundle.manifest.backbone;
   if (spec && process.env.GLIMPSE_IMAGE_RUNTIME !== 'tfjs') {
-    try {
-      return onnxEmbedder(bundle, await openOnnxBackbone(spec, modelDir, Math.max(1, threads)));
-    } catch (err) {
-      console.warn(`glimpse: image backbone stays on tfjs: ${(err as Error).message}`);
+    const ort = await onnxRuntimeAvailable();
+    if (ort === true) {
+      const n = Math.max(1, threads);
+      return lazyOnnxEmbedder(bundle, () => openOnnxBackbone(spec, modelDir, n, cacheDir), onnxDescription(n));
     }
+    console.warn(`glimpse: image backbone stays on tfjs: ${ort}`);
   }
   const base = bundleEmbedder(bundle);
   return threads > 1 ? pooledEmbedder(base, modelDir, threads) : base;

@@ -8,6 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LibraryStore } from '../library/store.js';
 import type { Embedder } from '../engine/runtime/embedder.js';
 import { Albums } from '../library/albums.js';
@@ -44,11 +46,60 @@ function naturalBank(bank: string[]): string[] {
 export class CaptionBank {
   private embedded: { id: string; texts: string[]; vectors: tf.Tensor2D } | null = null;
 
+  /** `cacheDir`: where the bank's text vectors are kept between runs (embedding them takes seconds). */
   constructor(
     private readonly store: LibraryStore,
     private readonly embedder: Embedder,
     private readonly override?: string[],
+    private readonly cacheDir?: string,
   ) {}
+
+  /** The bank's id: its texts and the model, so stored captions of another bank are refreshed. */
+  private bankId(texts: string[]): string {
+    return createHash('sha1')
+      .update(this.embedder.id)
+      .update('\n')
+      .update(CAPTION_RECIPE)
+      .update('\n')
+      .update(texts.join('\n'))
+      .digest('hex')
+      .slice(0, 16);
+  }
+
+  private cacheFile(): string | null {
+    if (!this.cacheDir || this.override) return null;
+    const key = createHash('sha1').update(this.embedder.id).update(CAPTION_RECIPE).digest('hex').slice(0, 16);
+    return join(this.cacheDir, `caption-bank-${key}`);
+  }
+
+  /** Text vectors embedded by an earlier run with this model, if cached (any unreadable cache: none). */
+  private readCache(): { texts: string[]; vectors: Float32Array } | null {
+    const f = this.cacheFile();
+    if (!f) return null;
+    try {
+      const texts = JSON.parse(readFileSync(`${f}.json`, 'utf8')) as string[];
+      const buf = readFileSync(`${f}.f32`);
+      const vectors = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+      if (!Array.isArray(texts) || vectors.length !== texts.length * this.embedder.dim) return null;
+      return { texts, vectors };
+    } catch {
+      return null;
+    }
+  }
+
+  private writeCache(texts: string[], vectors: Float32Array): void {
+    const f = this.cacheFile();
+    if (!f) return;
+    try {
+      mkdirSync(this.cacheDir!, { recursive: true });
+      writeFileSync(`${f}.f32.tmp`, vectors);
+      writeFileSync(`${f}.json.tmp`, JSON.stringify(texts));
+      renameSync(`${f}.f32.tmp`, `${f}.f32`);
+      renameSync(`${f}.json.tmp`, `${f}.json`);
+    } catch {
+      // Only a speed-up: a data dir that can't hold it embeds the bank again next time.
+    }
+  }
 
   /** The bank's texts: the override if given, else the model's bank plus the user's own words. */
   texts(): string[] {
@@ -63,19 +114,17 @@ export class CaptionBank {
   async ensure(): Promise<{ id: string; texts: string[]; vectors: tf.Tensor2D }> {
     const texts = this.texts();
     if (texts.length === 0) throw new Error('the caption bank is empty');
-    const id = createHash('sha1')
-      .update(this.embedder.id)
-      .update('\n')
-      .update(CAPTION_RECIPE)
-      .update('\n')
-      .update(texts.join('\n'))
-      .digest('hex')
-      .slice(0, 16);
+    const id = this.bankId(texts);
     if (this.embedded?.id === id) return this.embedded;
-    // A user's edit adds or drops a few texts of a bank of thousands: embed only the new ones.
+    // A user's edit adds or drops a few texts of a bank of thousands: embed only the new ones
+    // (new against this run's bank, or the cached one of an earlier run).
     const dim = this.embedder.dim;
-    const previous = this.embedded ? new Map(this.embedded.texts.map((t, i) => [t, i])) : new Map<string, number>();
-    const old = this.embedded ? ((await this.embedded.vectors.data()) as Float32Array) : new Float32Array(0);
+    const cached = this.embedded ? null : this.readCache();
+    const known = this.embedded
+      ? { texts: this.embedded.texts, vectors: (await this.embedded.vectors.data()) as Float32Array }
+      : (cached ?? { texts: [], vectors: new Float32Array(0) });
+    const previous = new Map(known.texts.map((t, i) => [t, i]));
+    const old = known.vectors;
     const fresh = texts.filter((t) => !previous.has(t));
     const made = fresh.length ? await this.embedder.embedTexts(fresh) : new Float32Array(0);
     const freshAt = new Map(fresh.map((t, i) => [t, i]));
@@ -89,6 +138,7 @@ export class CaptionBank {
         i * dim,
       );
     });
+    if (fresh.length) this.writeCache(texts, v);
     this.embedded?.vectors.dispose();
     this.embedded = { id, texts, vectors: tf.tensor2d(v, [texts.length, dim]) };
     return this.embedded;
@@ -145,8 +195,10 @@ export class CaptionBank {
 
   /** Stores the top-k captions for every photo whose stored captions are missing or stale. */
   async refresh(k = 5, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<number> {
+    // Nothing to caption (a re-index of an unchanged library): don't embed the bank at all.
+    const stale = this.store.search.uncaptioned(this.embedder.id, this.bankId(this.texts()));
+    if (stale.length === 0) return 0;
     const bank = await this.ensure();
-    const stale = this.store.search.uncaptioned(this.embedder.id, bank.id);
     const dim = this.embedder.dim;
     for (let s = 0; s < stale.length; s += 256) {
       if (signal?.aborted) break;

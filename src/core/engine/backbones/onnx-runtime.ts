@@ -7,6 +7,8 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readModelArtifacts } from '../weights-io.js';
 import type { BackboneSpec } from '../model/backbone.js';
 import { kerasToOnnx, ONNX_INPUT, ONNX_OUTPUT } from './onnx-export.js';
@@ -32,31 +34,98 @@ export function loadOnnxRuntime(): Promise<typeof Ort | string> {
   return ortModule;
 }
 
+/** Whether onnxruntime-node loads here: true, or the reason it doesn't. */
+export async function onnxRuntimeAvailable(): Promise<true | string> {
+  const ort = await loadOnnxRuntime();
+  return typeof ort === 'string' ? ort : true;
+}
+
+export function onnxDescription(threads: number): string {
+  return `onnxruntime cpu, ${threads} thread${threads === 1 ? '' : 's'}`;
+}
+
+function translate(spec: BackboneSpec, bundleDir: string): Uint8Array {
+  const artifacts = readModelArtifacts(join(bundleDir, spec.path));
+  return spec.format === 'tfjs-graph'
+    ? graphToOnnx(artifacts, spec.featureNode)
+    : kerasToOnnx(artifacts, { featureNode: spec.featureNode });
+}
+
+/**
+ * The translated graph, kept in `cacheDir` under a key of the backbone's weights and the
+ * translator's version: translating the shipped CenterNet costs most of a cold start. A cache
+ * entry that can't be read or written is simply rebuilt (a read-only data dir included).
+ */
+function cachedTranslation(
+  spec: BackboneSpec,
+  bundleDir: string,
+  cacheDir: string,
+): { bytes: Uint8Array; file: string; fromCache: boolean } {
+  const dir = join(bundleDir, spec.path);
+  const hash = createHash('sha256').update(`onnx-translation v${TRANSLATION_VERSION}\n${JSON.stringify(spec)}\n`);
+  for (const f of readdirSync(dir).sort())
+    hash.update(`${f}:${statSync(join(dir, f)).size}\n`).update(readFileSync(join(dir, f)));
+  const file = join(cacheDir, `${spec.id.replace(/[^\w.@-]+/g, '_')}-${hash.digest('hex').slice(0, 16)}.onnx`);
+  try {
+    return { bytes: readFileSync(file), file, fromCache: true };
+  } catch {
+    // Not cached yet.
+  }
+  const bytes = translate(spec, bundleDir);
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, file);
+  } catch {
+    // A cache that can't be written only costs the next start the translation again.
+  }
+  return { bytes, file, fromCache: false };
+}
+
+/** Bump when the Keras/graph → ONNX translation changes, so old cached graphs are not reused. */
+const TRANSLATION_VERSION = 1;
+
 /**
  * The backbone of the bundle in `bundleDir`, translated to ONNX and opened in onnxruntime with
  * `threads` intra-op threads. Throws with a reason when the runtime is missing or a layer has no
  * translation.
  */
-export async function openOnnxBackbone(spec: BackboneSpec, bundleDir: string, threads: number): Promise<OnnxBackbone> {
+export async function openOnnxBackbone(
+  spec: BackboneSpec,
+  bundleDir: string,
+  threads: number,
+  cacheDir?: string,
+): Promise<OnnxBackbone> {
   const ort = await loadOnnxRuntime();
   if (typeof ort === 'string') throw new Error(ort);
-  const artifacts = readModelArtifacts(join(bundleDir, spec.path));
-  const bytes =
-    spec.format === 'tfjs-graph'
-      ? graphToOnnx(artifacts, spec.featureNode)
-      : kerasToOnnx(artifacts, { featureNode: spec.featureNode });
-  const session = await ort.InferenceSession.create(bytes, {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    // Idle pool threads sleep instead of spinning: while indexing, sharp's decoders need those
-    // cores between batches (chosen by the index bench, docs/BENCH.md).
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
+  const open = (bytes: Uint8Array) =>
+    ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      executionMode: 'sequential',
+      // Idle pool threads sleep instead of spinning: while indexing, sharp's decoders need those
+      // cores between batches (chosen by the index bench, docs/BENCH.md).
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    });
+  let session: Ort.InferenceSession;
+  if (!cacheDir) session = await open(translate(spec, bundleDir));
+  else {
+    const cached = cachedTranslation(spec, bundleDir, cacheDir);
+    try {
+      session = await open(cached.bytes);
+    } catch (err) {
+      // A damaged cache entry: translate afresh (and replace it); a fresh translation that
+      // fails is the model's problem, reported as such.
+      if (!cached.fromCache) throw err;
+      rmSync(cached.file, { force: true });
+      session = await open(cachedTranslation(spec, bundleDir, cacheDir).bytes);
+    }
+  }
   const s = spec.inputSize;
   return {
-    description: `onnxruntime cpu, ${threads} thread${threads === 1 ? '' : 's'}`,
+    description: onnxDescription(threads),
     async features(pixels, n) {
       const input = new ort.Tensor('float32', pixels.subarray(0, n * s * s * 3), [n, s, s, 3]);
       const out = (await session.run({ [ONNX_INPUT]: input }))[ONNX_OUTPUT]!;

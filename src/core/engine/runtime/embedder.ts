@@ -85,12 +85,8 @@ export function bundleEmbedder(b: LoadedBundle): Embedder {
   };
 }
 
-/**
- * The bundle's embedder with the backbone on onnxruntime: features come from `onnx`, and only
- * the small projection head runs in tfjs. Same vectors as bundleEmbedder (test/onnx.test.ts).
- */
-export function onnxEmbedder(b: LoadedBundle, onnx: OnnxBackbone): Embedder {
-  const base = bundleEmbedder(b);
+/** The image side on onnxruntime: features from `onnx`, the small projection head in tfjs. */
+function onnxImages(b: LoadedBundle, onnx: OnnxBackbone): Pick<Embedder, 'embedImages' | 'embedAndTag'> {
   const offset = b.model.backbone ? classScoreOffset(b.model.backbone.spec) : null;
   const project = async (features: Float32Array, n: number): Promise<Float32Array> => {
     const out = tf.tidy(() => b.model.encodeFeatures(tf.tensor2d(features, [n, features.length / n])));
@@ -99,8 +95,6 @@ export function onnxEmbedder(b: LoadedBundle, onnx: OnnxBackbone): Embedder {
     return data;
   };
   return {
-    ...base,
-    imageRuntime: onnx.description,
     async embedImages(pixels, n) {
       return project(await onnx.features(pixels, n), n);
     },
@@ -112,9 +106,61 @@ export function onnxEmbedder(b: LoadedBundle, onnx: OnnxBackbone): Embedder {
             return { vectors: await project(features, n), tags: tagsFromFeatures(features, n, offset) };
           },
         }),
+  };
+}
+
+/**
+ * The bundle's embedder with the backbone on onnxruntime: features come from `onnx`, and only
+ * the small projection head runs in tfjs. Same vectors as bundleEmbedder (test/onnx.test.ts).
+ */
+export function onnxEmbedder(b: LoadedBundle, onnx: OnnxBackbone): Embedder {
+  const base = bundleEmbedder(b);
+  return {
+    ...base,
+    imageRuntime: onnx.description,
+    ...onnxImages(b, onnx),
     dispose() {
       base.dispose();
       void onnx.dispose();
+    },
+  };
+}
+
+/**
+ * onnxEmbedder with the onnxruntime session opened on the first image, not at load: a search
+ * needs only the sentence encoder, and opening the backbone (translating it to ONNX) costs most
+ * of a cold start. If the session can't be opened, images fall back to tfjs, once, with a warning.
+ */
+export function lazyOnnxEmbedder(b: LoadedBundle, open: () => Promise<OnnxBackbone>, description: string): Embedder {
+  const base = bundleEmbedder(b);
+  let runtime = description;
+  let onnx: Promise<OnnxBackbone | null> | null = null;
+  const images = async (): Promise<Pick<Embedder, 'embedImages' | 'embedAndTag'>> => {
+    onnx ??= open().catch((err: Error) => {
+      console.warn(`glimpse: image backbone stays on tfjs: ${err.message}`);
+      runtime = base.imageRuntime;
+      return null;
+    });
+    const session = await onnx;
+    return session ? onnxImages(b, session) : base;
+  };
+  return {
+    ...base,
+    get imageRuntime() {
+      return runtime;
+    },
+    embedImages: async (pixels, n) => (await images()).embedImages(pixels, n),
+    ...(base.embedAndTag
+      ? {
+          async embedAndTag(pixels: Float32Array, n: number) {
+            const img = await images();
+            return (img.embedAndTag ?? base.embedAndTag)!(pixels, n);
+          },
+        }
+      : {}),
+    dispose() {
+      base.dispose();
+      void onnx?.then((session) => session?.dispose());
     },
   };
 }
