@@ -189,4 +189,25 @@ export class SearchStore {
       .all(minConfidence, ...albumIds, limit) as { path: string; labels: string }[];
     return rows.map((r) => ({ path: r.path, labels: r.labels.split(',') }));
   }
+
+  /** The bank each photo's stored captions came from (photos without captions are absent). */
+  captionBankOf(photoIds: number[]): Map<number, string> {
+    const out = new Map<number, string>();
+    for (let i = 0; i < photoIds.length; i += 500) {
+      const ids = photoIds.slice(i, i + 500);
+      const rows = this.db
+        .prepare(
+          `SELECT photo_id, max(bank_id) AS bank FROM captions WHERE photo_id IN (${ids.map(() => '?').join(',')}) GROUP BY photo_id`,
+        )
+        .all(...ids) as { photo_id: number; bank: string }[];
+      for (const r of rows) out.set(r.photo_id, r.bank);
+    }
+    return out;
+  }
+
+  /** Marks photos' stored captions as current for `bankId`: a bank edit that doesn't change them. */
+  relabelCaptions(photoIds: number[], bankId: string): void {
+    const up = this.db.prepare('UPDATE captions SET bank_id = ? WHERE photo_id = ?');
+    this.db.transaction(() => photoIds.forEach((id) => up.run(bankId, id))).immediate();
+  }
 }

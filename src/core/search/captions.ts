@@ -45,6 +45,8 @@ function naturalBank(bank: string[]): string[] {
 
 export class CaptionBank {
   private embedded: { id: string; texts: string[]; vectors: tf.Tensor2D } | null = null;
+  /** The texts of the banks this process has built, by id: what an edit changed is their difference. */
+  private readonly banksSeen = new Map<string, Set<string>>();
 
   /** `cacheDir`: where the bank's text vectors are kept between runs (embedding them takes seconds). */
   constructor(
@@ -196,9 +198,10 @@ export class CaptionBank {
   /** Stores the top-k captions for every photo whose stored captions are missing or stale. */
   async refresh(k = 5, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<number> {
     // Nothing to caption (a re-index of an unchanged library): don't embed the bank at all.
-    const stale = this.store.search.uncaptioned(this.embedder.id, this.bankId(this.texts()));
-    if (stale.length === 0) return 0;
+    const all = this.store.search.uncaptioned(this.embedder.id, this.bankId(this.texts()));
+    if (all.length === 0) return 0;
     const bank = await this.ensure();
+    const stale = await this.changedBy(all, bank, k);
     const dim = this.embedder.dim;
     for (let s = 0; s < stale.length; s += 256) {
       if (signal?.aborted) break;
@@ -215,6 +218,62 @@ export class CaptionBank {
       onProgress?.(Math.min(stale.length, s + 256), stale.length);
     }
     return stale.length;
+  }
+
+  /**
+   * Of the photos captioned from an earlier bank, those whose captions a bank edit changes: a
+   * removed text was among their captions, or an added one outscores their weakest bank caption.
+   * The rest keep their captions, relabelled to the new bank. Photos from a bank this process
+   * didn't build (or never captioned) are all re-captioned.
+   */
+  private async changedBy(
+    photos: { id: number; vector: Float32Array }[],
+    bank: { id: string; texts: string[] },
+    k: number,
+  ): Promise<{ id: number; vector: Float32Array }[]> {
+    const now = new Set(bank.texts);
+    this.banksSeen.set(bank.id, now);
+    const from = this.store.search.captionBankOf(photos.map((p) => p.id));
+    const stored = this.store.search.captionsFor(
+      photos.filter((p) => this.banksSeen.has(from.get(p.id) ?? '')).map((p) => p.id),
+      k,
+    );
+    const added = new Map<string, string[]>();
+    for (const old of new Set(from.values())) {
+      const before = this.banksSeen.get(old);
+      if (before) added.set(old, bank.texts.filter((t) => !before.has(t)));
+    }
+    const addedTexts = [...new Set([...added.values()].flat())];
+    const dim = this.embedder.dim;
+    const addedVectors = addedTexts.length ? await this.embedder.embedTexts(addedTexts) : new Float32Array(0);
+    const changed: { id: number; vector: Float32Array }[] = [];
+    const kept: number[] = [];
+    for (const p of photos) {
+      const old = from.get(p.id);
+      const before = old ? this.banksSeen.get(old) : undefined;
+      const caps = stored.get(p.id)?.auto;
+      if (!before || !caps || caps.length < k || caps.some((c) => c.source === 'bank' && !now.has(c.text))) {
+        changed.push(p);
+        continue;
+      }
+      // The stored captions are the top k in captionVectors' order (confident first, then by
+      // score): an added text changes them only by beating the last of them in that order.
+      const last = caps[caps.length - 1]!;
+      const beats = (score: number) => {
+        const confident = isConfident({ text: '', score, source: 'bank' });
+        return confident !== isConfident(last) ? confident : score > last.score;
+      };
+      const outscored = added.get(old!)!.some((t) => {
+        const j = addedTexts.indexOf(t);
+        let score = 0;
+        for (let d = 0; d < dim; d++) score += addedVectors[j * dim + d]! * p.vector[d]!;
+        return beats(score);
+      });
+      if (outscored) changed.push(p);
+      else kept.push(p.id);
+    }
+    if (kept.length) this.store.search.relabelCaptions(kept, bank.id);
+    return changed;
   }
 
   stored(photoId: number): CaptionHit[] {

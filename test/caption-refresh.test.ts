@@ -1,0 +1,95 @@
+/**
+ * A caption-bank edit (a user's caption, an album label) re-captions only the photos whose
+ * captions it changes, and what it stores equals captioning them afresh. Vectors are set by hand
+ * (a stub embedder), so which photos an edit touches is known exactly.
+ */
+import { describe, it, expect, afterAll } from 'vitest';
+import { join } from 'node:path';
+import { LibraryStore } from '../src/core/library/store.js';
+import { CaptionBank } from '../src/core/search/captions.js';
+import type { Embedder } from '../src/core/engine/runtime/embedder.js';
+import { initBackend } from '../src/core/engine/tf/backend.js';
+import { tempDir } from './helpers.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+const unit = (...xs: number[]) => {
+  const n = Math.hypot(...xs);
+  return Float32Array.from(xs, (x) => x / n);
+};
+/** Directions: photos A, B, C point along the first three axes; the fourth is nobody's. */
+const VECTORS: Record<string, Float32Array> = {
+  'a dog sleeping on a sofa': unit(1, 0, 0, 0.1),
+  'a cat sitting in the sun': unit(0, 1, 0, 0.1),
+  'a red car parked on a street': unit(0, 0, 1, 0.1),
+  'a bowl of fresh fruit': unit(0.2, 0.2, 0.2, 1),
+  'a mountain lake at dawn': unit(0.1, 0.1, 0.1, 1),
+  'our kitten on the windowsill': unit(0, 1, 0, 0), // an edit close to photo B only
+  'grandma waving from the porch': unit(-1, -1, -1, 0), // an edit close to nobody
+};
+
+const stub: Embedder = {
+  id: 'stub-model',
+  dim: 4,
+  preprocess: {} as Embedder['preprocess'],
+  captionBank: Object.keys(VECTORS).slice(0, 5),
+  imageRuntime: 'none',
+  embedImages: () => Promise.reject(new Error('not used')),
+  embedTexts: async (texts) => {
+    const out = new Float32Array(texts.length * 4);
+    texts.forEach((t, i) => out.set(VECTORS[t] ?? unit(0, 0, 0, 1), i * 4));
+    return out;
+  },
+  dispose: () => undefined,
+};
+
+describe('caption refresh after a bank edit', () => {
+  it('re-captions only the photos an added text would enter, and stores what a fresh run would', async () => {
+    await initBackend('cpu');
+    const store = LibraryStore.open(join(tmp.dir, 'data'));
+    const root = store.addRoot('/p');
+    const ids = [unit(1, 0, 0, 0), unit(0, 1, 0, 0), unit(0, 0, 1, 0)].map((v, i) =>
+      store.upsertPhoto(
+        {
+          root_id: root,
+          path: `/p/IMG_000${i}.jpg`,
+          folder: '/p',
+          name: `IMG_000${i}.jpg`,
+          size: 1,
+          mtime_ms: 0,
+          hash: `h${i}`,
+          format: 'jpeg',
+          width: 1,
+          height: 1,
+          taken_at: null,
+          camera_make: null,
+          camera_model: null,
+          lat: null,
+          lon: null,
+          title: null,
+          description: null,
+          keywords: null,
+        },
+        v,
+        stub.id,
+      ),
+    );
+    const bank = new CaptionBank(store, stub);
+    expect(await bank.refresh(2)).toBe(3);
+
+    store.albums.setCaption(ids[2]!, 'grandma waving from the porch'); // scores below every photo's captions
+    expect(await bank.refresh(2)).toBe(0);
+    store.albums.setCaption(ids[0]!, 'our kitten on the windowsill'); // beats photo B's second caption only
+    expect(await bank.refresh(2)).toBe(1);
+    expect(bank.stored(ids[1]!).map((c) => c.text)).toContain('our kitten on the windowsill');
+
+    // Every photo's stored captions equal captioning it afresh with the current bank.
+    for (const [i, id] of ids.entries()) {
+      const fresh = await bank.captionVectors([unit(1, 0, 0, 0), unit(0, 1, 0, 0), unit(0, 0, 1, 0)][i]!, 1, 2, [[]]);
+      expect(bank.stored(id).map((c) => c.text)).toEqual(fresh[0]!.map((c) => c.text));
+    }
+    bank.dispose();
+    store.close();
+  });
+});
