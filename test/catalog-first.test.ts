@@ -92,4 +92,24 @@ describe('a fresh start with a slow model load', () => {
     ok(await api.search({ query: 'blue square' }));
     expect(loads).toBe(1);
   });
+
+  it('names its phases while it works: loading the model, (scanning,) embedding, captioning', async () => {
+    const fresh = createEngineApi({
+      dataDir: join(tmp.dir, 'phases'),
+      loadEmbedder: async () => {
+        await new Promise((r) => setTimeout(r, 500));
+        return bundleEmbedder(await loadBundle(tiny));
+      },
+    });
+    const phases: string[] = [];
+    ok(
+      await fresh.index(
+        { folders: [fx.root] },
+        { onProgress: (p) => phases.at(-1) !== p.phase && phases.push(p.phase) },
+      ),
+    );
+    fresh.close();
+    // 'loading model' is said at once, not after the load; a small folder scans too fast to report.
+    expect(phases.filter((p) => p !== 'scanning')).toEqual(['starting', 'loading model', 'embedding', 'captioning']);
+  });
 });

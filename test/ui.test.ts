@@ -453,6 +453,11 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
         .getByText(/Copied the path|The file is at/)
         .waitFor();
       expect(await p.getByRole('status').textContent()).toContain(fx.root);
+      // Notices dismiss themselves.
+      await p
+        .getByRole('status')
+        .getByText(/Copied the path|The file is at/)
+        .waitFor({ state: 'detached', timeout: 8000 });
       expect(await p.locator('link[rel=icon]').getAttribute('href')).toMatch(/^data:image\/svg\+xml/);
     } finally {
       await p.close();
