@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { printTable } from './table.js';
+import { newPhoto } from '../test/photo-row.js';
 import { Rng } from '../src/core/engine/rng.js';
 import { readManifest } from '../src/core/engine/bundle.js';
 import { LibraryStore } from '../src/core/library/store.js';
@@ -37,26 +38,7 @@ function seed(dataDir: string, n: number): void {
       const norm = Math.hypot(...v);
       const name = `IMG_${String(i).padStart(5, '0')}.jpg`;
       store.upsertPhoto(
-        {
-          root_id: root,
-          path: `/photos/${name}`,
-          folder: '/photos',
-          name,
-          size: 1,
-          mtime_ms: 0,
-          hash: `h${i}`,
-          format: 'jpeg',
-          width: 4000,
-          height: 3000,
-          taken_at: null,
-          camera_make: null,
-          camera_model: null,
-          lat: null,
-          lon: null,
-          title: null,
-          description: null,
-          keywords: null,
-        },
+        newPhoto(root, `/photos/${name}`, { hash: `h${i}`, width: 4000, height: 3000 }),
         v.map((x) => x / norm),
         m.id,
       );

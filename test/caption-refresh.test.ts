@@ -10,6 +10,7 @@ import { CaptionBank } from '../src/core/search/captions.js';
 import type { Embedder } from '../src/core/engine/runtime/embedder.js';
 import { initBackend } from '../src/core/engine/tf/backend.js';
 import { tempDir } from './helpers.js';
+import { newPhoto } from './photo-row.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -50,30 +51,7 @@ describe('caption refresh after a bank edit', () => {
     const store = LibraryStore.open(join(tmp.dir, 'data'));
     const root = store.addRoot('/p');
     const ids = [unit(1, 0, 0, 0), unit(0, 1, 0, 0), unit(0, 0, 1, 0)].map((v, i) =>
-      store.upsertPhoto(
-        {
-          root_id: root,
-          path: `/p/IMG_000${i}.jpg`,
-          folder: '/p',
-          name: `IMG_000${i}.jpg`,
-          size: 1,
-          mtime_ms: 0,
-          hash: `h${i}`,
-          format: 'jpeg',
-          width: 1,
-          height: 1,
-          taken_at: null,
-          camera_make: null,
-          camera_model: null,
-          lat: null,
-          lon: null,
-          title: null,
-          description: null,
-          keywords: null,
-        },
-        v,
-        stub.id,
-      ),
+      store.upsertPhoto(newPhoto(root, `/p/IMG_000${i}.jpg`, { hash: `h${i}` }), v, stub.id),
     );
     const bank = new CaptionBank(store, stub);
     expect(await bank.refresh(2)).toBe(3);

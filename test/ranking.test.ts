@@ -4,31 +4,13 @@ import { LibraryStore, type NewPhoto } from '../src/core/library/store.js';
 import { Searcher, isWeak, GOOD_MATCH, type SearchHit } from '../src/core/search/search.js';
 import type { Embedder } from '../src/core/engine/runtime/embedder.js';
 import { tempDir } from './helpers.js';
+import { newPhoto } from './photo-row.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
 function photo(rootId: number, name: string, title: string | null, folder = '.'): NewPhoto {
-  return {
-    root_id: rootId,
-    path: `/photos/${folder}/${name}`,
-    folder,
-    name,
-    size: 1,
-    mtime_ms: 0,
-    hash: name,
-    format: 'jpeg',
-    width: 1,
-    height: 1,
-    taken_at: null,
-    camera_make: null,
-    camera_model: null,
-    lat: null,
-    lon: null,
-    title,
-    description: null,
-    keywords: null,
-  };
+  return newPhoto(rootId, `/photos/${folder}/${name}`, { folder, hash: name, title });
 }
 
 describe('keyword matches', () => {
