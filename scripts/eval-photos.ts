@@ -134,16 +134,22 @@ function evaluate(name: string, photos: Photo[], model: string | undefined, keep
     const queries = join(work, 'queries.txt');
     writeFileSync(queries, photos.map((p) => p.description).join('\n') + '\n');
     const n = photos.length;
-    const lines = cli(['search', '--queries', queries, '--limit', String(n), '--json', ...withModel], dataDir)
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { results: { path: string }[] });
-    const t2i = lines.map((l, i) =>
-      rankOf(
-        l.results.map((r) => r.path),
-        files[i]!,
-      ),
-    );
+    // Text→photo ranks with all evidence fused (what the app does), and with each kind alone.
+    const t2iWith = (evidence: string[]) =>
+      cli(['search', '--queries', queries, '--limit', String(n), '--json', ...evidence, ...withModel], dataDir)
+        .trim()
+        .split('\n')
+        .map((l, i) =>
+          rankOf(
+            (JSON.parse(l) as { results: { path: string }[] }).results.map((r) => r.path),
+            files[i]!,
+          ),
+        );
+    const t2i = t2iWith([]);
+    const vseOnly = t2iWith(['--evidence', 'semantic']);
+    const tagsOnly = t2iWith(['--evidence', 'tags']);
+    // Word matches in the photos' own embedded text (titles, descriptions, keywords in their metadata).
+    const wordsOnly = t2iWith(['--evidence', 'keywords']);
     const captions = JSON.parse(
       cli(['caption', ...files, '--bank', queries, '--limit', String(n), '--json', ...withModel], dataDir),
     ) as { photos: { captions: { text: string }[] }[] };
@@ -163,10 +169,14 @@ function evaluate(name: string, photos: Photo[], model: string | undefined, keep
       ...ks.map((k) => (t ? recall(t, k) : chance[ks.indexOf(k)]!).toFixed(1)),
       ...ks.map((k) => (i ? recall(i, k) : chance[ks.indexOf(k)]!).toFixed(1)),
     ];
+    const t2iOnly = (what: string, t: number[]) => [...row(what, t, null).slice(0, 6), '—', '—', '—'];
     return [
-      row('Glimpse (neutral names)', t2i, i2t),
+      row('Glimpse, fused (neutral names)', t2i, i2t),
+      t2iOnly('model similarity only (VSE)', vseOnly),
+      t2iOnly('detected objects only (tags)', tagsOnly),
+      t2iOnly("word matches only (the photos' own metadata text)", wordsOnly),
       row('chance', null, null),
-      [...row('keyword, original file names', kwT2i, null).slice(0, 6), '—', '—', '—'],
+      t2iOnly('keyword, original file names', kwT2i),
     ];
   } finally {
     if (keep) console.error(`eval:photos: kept ${work}`);

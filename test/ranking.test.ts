@@ -68,4 +68,30 @@ describe('ranking a person would trust', () => {
     expect(isWeak([hit(0.1, { keyword: true })])).toBe(false);
     expect(isWeak([])).toBe(false);
   });
+
+  it('ranks by one kind of evidence alone when asked: the model, word matches, or detected objects', async () => {
+    const dir = tempDir();
+    const store = LibraryStore.open(dir.dir);
+    const root = store.addRoot('/photos');
+    const near = store.upsertPhoto(photo(root, 'IMG_0001.jpg', null), new Float32Array([1, 0]), 'm');
+    const dog = store.upsertPhoto(photo(root, 'IMG_0002.jpg', null), new Float32Array([0, 1]), 'm', [
+      { label: 'dog', confidence: 0.9 },
+    ]);
+    const titled = store.upsertPhoto(photo(root, 'IMG_0003.jpg', 'my puppy'), new Float32Array([0.6, 0.8]), 'm');
+    const embedder = {
+      id: 'm',
+      dim: 2,
+      embedTexts: async () => new Float32Array([1, 0]),
+      knows: () => true,
+    } as unknown as Embedder;
+    const searcher = new Searcher(store, embedder);
+    const ids = async (evidence?: ('semantic' | 'keywords' | 'tags')[]) =>
+      (await searcher.search('puppy', { evidence })).map((h) => h.id);
+    expect(await ids(['semantic'])).toEqual([near, titled, dog]);
+    expect(await ids(['tags'])).toEqual([dog]);
+    expect(await ids(['keywords'])).toEqual([titled]);
+    expect((await ids()).slice(0, 2).sort()).toEqual([dog, titled].sort()); // fused: both kinds of match lead
+    store.close();
+    dir.cleanup();
+  });
 });

@@ -6,7 +6,15 @@ import { Command, Option, InvalidArgumentError } from 'commander';
 import { resolve as resolvePath } from 'node:path';
 import { createEngineApi } from '../core/app/api.js';
 import { defaultDataDir, defaultModelDir, appRoot } from '../core/app/paths.js';
-import type { Result, Progress, RecallSummary, Input, Outputs } from '../shared/contract.js';
+import {
+  EVIDENCE,
+  type Evidence,
+  type Result,
+  type Progress,
+  type RecallSummary,
+  type Input,
+  type Outputs,
+} from '../shared/contract.js';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWebServer } from '../web/server.js';
@@ -289,6 +297,16 @@ export function buildProgram(): Command {
     .option('--offset <n>', 'skip this many results (paging)', int)
     .option('--min-score <x>', 'relevance cutoff on the semantic score (-1…1)', num)
     .option('--explain', 'say how each query word was read: mapped to a relative the model knows, or unknown')
+    .option(
+      '--evidence <kinds>',
+      `rank by only some evidence, comma-separated: ${EVIDENCE.join(', ')} (default: all, fused)`,
+      (v: string) => {
+        const kinds = v.split(',').map((k) => k.trim());
+        const bad = kinds.find((k) => !(EVIDENCE as readonly string[]).includes(k));
+        if (bad) throw new InvalidArgumentError(`"${bad}" is not one of ${EVIDENCE.join(', ')}`);
+        return kinds as Evidence[];
+      },
+    )
     .option('--model <dir>', 'model bundle (default: the current model)')
     .action(
       async (
@@ -301,10 +319,18 @@ export function buildProgram(): Command {
             minScore?: number;
             model?: string;
             explain?: boolean;
+            evidence?: Evidence[];
           },
       ) => {
         const a = api(o);
-        const base = { limit: o.limit, offset: o.offset, minScore: o.minScore, model: o.model, ...filters(o) };
+        const base = {
+          limit: o.limit,
+          offset: o.offset,
+          minScore: o.minScore,
+          evidence: o.evidence,
+          model: o.model,
+          ...filters(o),
+        };
         const explain = (v: Outputs['search']) =>
           o.explain
             ? v.words.length

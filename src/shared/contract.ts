@@ -89,6 +89,9 @@ export const SearchFiltersInput = z.object({
   tag: z.string().trim().min(1).max(100).optional(),
 });
 
+export const EVIDENCE = ['semantic', 'keywords', 'tags'] as const;
+export type Evidence = (typeof EVIDENCE)[number];
+
 export const SearchInput = SearchFiltersInput.extend({
   query: z
     .string()
@@ -99,6 +102,11 @@ export const SearchInput = SearchFiltersInput.extend({
   offset: z.number().int().min(0).default(0),
   /** Relevance cutoff on the semantic score (cosine similarity). */
   minScore: z.number().min(-1).max(1).optional(),
+  /**
+   * Which evidence ranks the results (default: all, fused): the model's similarity, word matches
+   * in names and text, detected objects. One alone is for measuring each (npm run eval:photos).
+   */
+  evidence: z.array(z.enum(EVIDENCE)).min(1).optional(),
   model,
 });
 

@@ -241,7 +241,11 @@ export class CaptionBank {
     const added = new Map<string, string[]>();
     for (const old of new Set(from.values())) {
       const before = this.banksSeen.get(old);
-      if (before) added.set(old, bank.texts.filter((t) => !before.has(t)));
+      if (before)
+        added.set(
+          old,
+          bank.texts.filter((t) => !before.has(t)),
+        );
     }
     const addedTexts = [...new Set([...added.values()].flat())];
     const dim = this.embedder.dim;

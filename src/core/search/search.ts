@@ -20,6 +20,8 @@ export interface SearchOptions extends SearchFilters {
   offset?: number;
   /** Semantic hits below this cosine similarity are dropped (keyword hits are kept). */
   minScore?: number;
+  /** The kinds of evidence fused into the ranking (default: all three). */
+  evidence?: readonly ('semantic' | 'keywords' | 'tags')[];
 }
 
 export interface SearchHit {
@@ -161,8 +163,11 @@ export class Searcher {
     const read = this.readQuery(query);
     const q = await this.embedder.embedTexts([read.text]);
     // Semantic ranks are taken without the cutoff so keyword hits still get their semantic score.
-    const semantic = this.nearest(q, { ...opts, minScore: undefined }, Math.max(depth * 2, 100));
-    const keyword = this.keywordHits(query, opts, Math.max(depth * 2, 100));
+    const use = new Set(opts.evidence ?? ['semantic', 'keywords', 'tags']);
+    const semantic = use.has('semantic')
+      ? this.nearest(q, { ...opts, minScore: undefined }, Math.max(depth * 2, 100))
+      : [];
+    const keyword = use.has('keywords') ? this.keywordHits(query, opts, Math.max(depth * 2, 100)) : [];
     const hits = new Map<number, SearchHit>();
     semantic.forEach((h, r) => hits.set(h.id, { ...h, keyword: false, fused: 1 / (RRF_K + r + 1) }));
     const missing: number[] = [];
@@ -183,7 +188,7 @@ export class Searcher {
     // A class a query word names is evidence like a keyword match; a class the word only belongs
     // to ("animal" for a dog) counts half as much. Each named object the photo holds adds its
     // vote: "a person with a kite" prefers both.
-    this.tagHits(query, opts, Math.max(depth * 2, 100)).forEach((h, r) =>
+    (use.has('tags') ? this.tagHits(query, opts, Math.max(depth * 2, 100)) : []).forEach((h, r) =>
       vote(h, (h.via === 'category' ? 1 : 2) / (RRF_K + r + 1), (hit) => {
         hit.tag = hit.tag ? `${hit.tag}, ${h.label}` : h.label;
       }),
