@@ -429,6 +429,27 @@ export function buildProgram(): Command {
       );
     });
 
+  withCommon(program.command('ocr').description('read the text in photos (PP-OCRv4): lines, boxes, confidences'))
+    .argument('<photos...>', 'image files')
+    .action(async (paths: string[], o: GlobalOpts) => {
+      const a = api(o);
+      const res = await a.ocr({ paths: paths.map((p) => resolvePath(p)) });
+      a.close();
+      finish(res, o, (v) => [
+        `ocr model: ${v.model}`,
+        ...v.photos.flatMap((p) => [
+          p.path,
+          ...(p.error ? [`  could not read it: ${p.error}`] : []),
+          ...(p.lines.length || p.error ? [] : ['  (no text found)']),
+          ...p.lines.map(
+            (l) =>
+              `  ${l.confidence.toFixed(2)} ${l.text}  [${l.box.map((c) => c.map(Math.round).join(',')).join(' ')}]`,
+          ),
+        ]),
+      ]);
+      if (res.ok && res.value.photos.some((p) => p.error)) process.exitCode = 1;
+    });
+
   withCommon(program.command('status').description('library roots, counts, model, backend and failures'))
     .option('--model <dir>', 'model bundle (default: the current model)')
     .action(async (o: GlobalOpts & { model?: string }) => {

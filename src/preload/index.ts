@@ -42,6 +42,7 @@ const bridge: GlimpseApi = {
   search: call('search'),
   similar: call('similar'),
   caption: call('caption'),
+  ocr: call('ocr'),
   status: call('status'),
   removeRoot: call('removeRoot'),
   folderUserData: call('folderUserData'),

@@ -117,6 +117,9 @@ export const SimilarInput = SearchFiltersInput.extend({
   model,
 });
 
+/** The text OCR reads in photos (any image file; it need not be in the library). */
+export const OcrInput = z.object({ paths: z.array(path).min(1, 'name at least one photo').max(1000) });
+
 export const CaptionInput = z.object({
   paths: z.array(path).min(1, 'name at least one photo'),
   limit: z.number().int().min(1).max(100).default(5),
@@ -448,6 +451,7 @@ export const methods = {
   search: SearchInput,
   similar: SimilarInput,
   caption: CaptionInput,
+  ocr: OcrInput,
   status: StatusInput,
   removeRoot: RemoveRootInput,
   folderUserData: FolderUserDataInput,
@@ -485,6 +489,7 @@ export interface Outputs {
   search: SearchOutput;
   similar: SimilarOutput;
   caption: CaptionOutput;
+  ocr: OcrOutput;
   status: StatusOutput;
   removeRoot: { removed: boolean; forgotten: FolderUserData };
   folderUserData: FolderUserData;
@@ -529,6 +534,18 @@ export interface RebuildOutput {
   albums: number;
   albumPhotos: number;
   captions: number;
+}
+
+/** Lines of text read in each photo, with their boxes (corners clockwise from the top-left). */
+export interface OcrOutput {
+  /** The OCR models' id (the package and version). */
+  model: string;
+  photos: {
+    path: string;
+    lines: { text: string; confidence: number; box: [number, number][] }[];
+    /** Why this photo could not be read, when it could not. */
+    error?: string;
+  }[];
 }
 
 /** Desktop-only extras the Electron preload adds beside the contract (web mode has none). */

@@ -141,6 +141,7 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
     search: (i) => library.search(i),
     similar: (i) => library.similar(i),
     caption: (i) => library.caption(i),
+    ocr: (i) => library.ocr(i),
     status: (i) => library.status(i),
     removeRoot: (i) => library.removeRoot(i),
     folderUserData: (i) => library.folderUserData(i),

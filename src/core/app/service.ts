@@ -15,6 +15,7 @@ import { pooledEmbedder } from '../engine/runtime/embed-pool.js';
 import { availableParallelism } from 'node:os';
 import { LibraryStore, moveDatabaseAside } from '../library/store.js';
 import { readUserBackup, type UserData } from '../library/user-backup.js';
+import { OcrEngine, readRgb } from '../engine/ocr/ocr.js';
 import { Albums } from '../library/albums.js';
 import { photoRow } from '../library/catalog.js';
 import { Library } from './library.js';
@@ -41,6 +42,7 @@ const DEFAULT_THUMBNAIL_SIZE = 200;
  */
 export class LibraryService {
   private opened: LibraryStore | null = null;
+  private ocrEngine: Promise<OcrEngine> | null = null;
   private library: { modelDir: string; lib: Promise<Library>; ready: Library | null } | null = null;
 
   constructor(private readonly deps: LibraryServiceDeps) {}
@@ -162,6 +164,26 @@ export class LibraryService {
       const c = best.get(i.id);
       return { ...i, caption: c?.user ?? c?.auto.find(isConfident)?.text ?? null };
     });
+  }
+
+  /** Reads the text in photos; the OCR models load on first use and stay loaded. */
+  async ocr(input: ParsedInput<'ocr'>): Promise<Outputs['ocr']> {
+    this.ocrEngine ??= OcrEngine.open(Math.min(availableParallelism(), 4)).catch((err: Error) => {
+      this.ocrEngine = null;
+      throw new GlimpseError('unavailable', err.message);
+    });
+    const engine = await this.ocrEngine;
+    const photos: Outputs['ocr']['photos'] = [];
+    for (const p of input.paths) {
+      const path = resolve(p);
+      try {
+        const lines = await engine.read(await readRgb(path));
+        photos.push({ path, lines: lines.map((l) => ({ text: l.text, confidence: l.confidence, box: l.box })) });
+      } catch (err) {
+        photos.push({ path, lines: [], error: (err as Error).message });
+      }
+    }
+    return { model: engine.id, photos };
   }
 
   async caption(input: ParsedInput<'caption'>): Promise<Outputs['caption']> {
@@ -363,6 +385,11 @@ export class LibraryService {
 
   close(): void {
     this.dropModel();
+    void this.ocrEngine?.then(
+      (e) => e.dispose(),
+      () => undefined,
+    );
+    this.ocrEngine = null;
     this.opened?.close();
     this.opened = null;
   }

@@ -1,0 +1,133 @@
+/**
+ * OCR (PP-OCRv4 on onnxruntime): the DB post-processing and CTC decoding against hand-made
+ * fixtures, then the whole reader on rendered text (signs, a rotated sign, an upside-down line)
+ * and on an image with no text. Ground truth is known by construction.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import sharp from 'sharp';
+import { boxesFromProbMap } from '../src/core/engine/ocr/db-postprocess.js';
+import { ctcGreedy } from '../src/core/engine/ocr/ctc.js';
+import { OcrEngine, type RgbImage } from '../src/core/engine/ocr/ocr.js';
+import { loadOnnxRuntime } from '../src/core/engine/backbones/onnx-runtime.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, tempDir } from './helpers.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+describe('DB post-processing', () => {
+  it('gives one grown box per text region, rotated with it, and drops faint regions', () => {
+    const w = 200;
+    const h = 120;
+    const prob = new Float32Array(w * h);
+    // An upright region 100×10 at (20,20), a region tilted by 20°, and a faint one.
+    for (let y = 20; y < 30; y++) for (let x = 20; x < 120; x++) prob[y * w + x] = 0.9;
+    const a = (20 * Math.PI) / 180;
+    for (let t = -40; t <= 40; t += 0.25)
+      for (let s = -4; s <= 4; s += 0.25) {
+        const x = Math.round(100 + t * Math.cos(a) - s * Math.sin(a));
+        const y = Math.round(80 + t * Math.sin(a) + s * Math.cos(a));
+        prob[y * w + x] = 0.8;
+      }
+    for (let y = 100; y < 110; y++) for (let x = 150; x < 190; x++) prob[y * w + x] = 0.45;
+    const boxes = boxesFromProbMap(prob, w, h);
+    expect(boxes).toHaveLength(2);
+    const [upright, tilted] = boxes;
+    // Unclip grows the 100×10 region by d = A·1.5/L ≈ 6.8 px a side.
+    const xs = upright!.points.map((p) => p[0]);
+    const ys = upright!.points.map((p) => p[1]);
+    expect(Math.min(...xs)).toBeCloseTo(20 - 6.8, 0);
+    expect(Math.max(...xs)).toBeCloseTo(120 + 6.8, 0);
+    expect(Math.max(...ys) - Math.min(...ys)).toBeCloseTo(10 + 13.6, 0);
+    expect(upright!.score).toBeCloseTo(0.9, 5);
+    const [tl, tr] = tilted!.points;
+    expect((Math.atan2(tr[1] - tl[1], tr[0] - tl[0]) * 180) / Math.PI).toBeCloseTo(20, -0.5);
+  });
+});
+
+describe('CTC greedy decoding', () => {
+  it('collapses repeats, drops blanks, keeps a letter repeated across a blank', () => {
+    const chars = ['h', 'e', 'l', 'o'];
+    // Steps: h h _ e l l _ l o _  (class 0 is the blank)
+    const path = [1, 1, 0, 2, 3, 3, 0, 3, 4, 0];
+    const probs = new Float32Array(path.length * 5).fill(0.05);
+    path.forEach((c, t) => (probs[t * 5 + c] = 0.8));
+    expect(ctcGreedy(probs, path.length, 5, chars)).toEqual({ text: 'hello', confidence: expect.closeTo(0.8, 5) });
+    expect(
+      ctcGreedy(
+        new Float32Array(10).fill(0).map((_, i) => (i % 5 === 0 ? 1 : 0)),
+        2,
+        5,
+        chars,
+      ).text,
+    ).toBe('');
+  });
+});
+
+const ortMissing = typeof (await loadOnnxRuntime()) === 'string';
+
+async function render(svgBody: string, width = 800, height = 500): Promise<RgbImage> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${svgBody}</svg>`;
+  const { data, info } = await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+describe.skipIf(ortMissing && !process.env.GLIMPSE_REQUIRE_ORT)('reading text in images', () => {
+  let ocr: OcrEngine;
+  beforeAll(async () => {
+    ocr = await OcrEngine.open(2);
+  });
+  afterAll(() => ocr?.dispose());
+  const words = async (img: RgbImage) => (await ocr.read(img)).map((l) => l.text).join(' ');
+
+  it('reads a sign, a small line and an upside-down line', async () => {
+    const text = await words(
+      await render(`<rect width="800" height="500" fill="#3a6"/>
+        <rect x="150" y="120" width="500" height="160" fill="#fd0" stroke="#000" stroke-width="8"/>
+        <text x="400" y="235" font-family="DejaVu Sans" font-weight="bold" font-size="90" text-anchor="middle">DEAD END</text>
+        <text x="400" y="400" font-family="DejaVu Sans" font-size="36" text-anchor="middle" fill="white">wifi password: sunflower42</text>
+        <text x="600" y="470" font-family="DejaVu Sans" font-size="30" transform="rotate(180 600 460)">upside down</text>`),
+    );
+    expect(text).toContain('DEAD');
+    expect(text).toContain('END');
+    expect(text).toContain('sunflower42');
+    expect(text).toContain('upside down');
+  });
+
+  it('reads a sign turned by 25°', async () => {
+    const text = await words(
+      await render(`<rect width="800" height="500" fill="#fff"/>
+        <text x="400" y="260" font-family="DejaVu Sans" font-weight="bold" font-size="64" text-anchor="middle"
+          transform="rotate(-25 400 250)">INVOICE 2023</text>`),
+    );
+    expect(text.replace(/\s+/g, ' ')).toMatch(/INVOICE\s*2023/);
+  });
+
+  it('glimpse ocr prints the lines with their boxes, and names a file it cannot read', async () => {
+    const img = await render(`<rect width="800" height="500" fill="#fff"/>
+      <text x="60" y="200" font-family="DejaVu Sans" font-size="72">Menu of the day</text>`);
+    const file = join(tmp.dir, 'IMG_0001.png');
+    await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+      .png()
+      .toFile(file);
+    writeFileSync(join(tmp.dir, 'IMG_0002.jpg'), 'not a photo');
+    const r = runCli(['ocr', file, join(tmp.dir, 'IMG_0002.jpg'), '--json', '--data-dir', join(tmp.dir, 'data')]);
+    expect(r.code).toBe(1); // one file could not be read
+    const out = r.json() as {
+      model: string;
+      photos: { path: string; lines: { text: string; box: number[][] }[]; error?: string }[];
+    };
+    expect(out.model).toMatch(/^pp-ocrv4@/);
+    expect(out.photos[0]!.lines.map((l) => l.text).join(' ')).toMatch(/Menu of the day/);
+    expect(out.photos[0]!.lines[0]!.box).toHaveLength(4);
+    expect(out.photos[1]).toMatchObject({ lines: [], error: expect.any(String) });
+  });
+
+  it('finds no lines in a photo without text', async () => {
+    const img =
+      await render(`<defs><radialGradient id="g"><stop offset="0" stop-color="#f80"/><stop offset="1" stop-color="#036"/></radialGradient></defs>
+      <rect width="800" height="500" fill="url(#g)"/><rect x="80" y="300" width="640" height="160" rx="40" fill="#2a4"/>`);
+    expect(await ocr.read(img)).toEqual([]);
+  });
+});
