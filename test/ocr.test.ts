@@ -9,7 +9,12 @@ import { boxesFromProbMap } from '../src/core/engine/ocr/db-postprocess.js';
 import { ctcGreedy } from '../src/core/engine/ocr/ctc.js';
 import { OcrEngine, type RgbImage } from '../src/core/engine/ocr/ocr.js';
 import { loadOnnxRuntime } from '../src/core/engine/backbones/onnx-runtime.js';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createEngineApi } from '../src/core/app/api.js';
+import { initBackend } from '../src/core/engine/tf/backend.js';
+import { loadBundle } from '../src/core/engine/bundle.js';
+import { bundleEmbedder } from '../src/core/engine/runtime/embedder.js';
+import { trainTinyModel } from './tiny-model.js';
 import { join } from 'node:path';
 import { runCli, tempDir } from './helpers.js';
 
@@ -130,4 +135,70 @@ describe.skipIf(ortMissing && !process.env.GLIMPSE_REQUIRE_ORT)('reading text in
       <rect width="800" height="500" fill="url(#g)"/><rect x="80" y="300" width="640" height="160" rx="40" fill="#2a4"/>`);
     expect(await ocr.read(img)).toEqual([]);
   });
+});
+
+describe.skipIf(ortMissing && !process.env.GLIMPSE_REQUIRE_ORT)('text in the library', () => {
+  it('is read while indexing, found by a word on a sign (first, marked), kept across a cancel and a re-run', async () => {
+    await initBackend('wasm');
+    const embedder = bundleEmbedder(await loadBundle(await trainTinyModel(tmp.dir, 0)));
+    const engine = await OcrEngine.open(2);
+    let reads = 0;
+    const counting = { id: engine.id, read: (img: RgbImage) => (reads++, engine.read(img)) };
+    const folder = join(tmp.dir, 'signs');
+    mkdirSync(folder);
+    const signs = ['DEAD END', 'FRESH BREAD', 'PLATFORM 9', 'NO PARKING'];
+    for (const [i, t] of signs.entries()) {
+      const img = await render(
+        `<rect width="640" height="400" fill="#${['fd0', 'fff', '9cf', 'f66'][i]}"/>
+        <text x="320" y="220" font-family="DejaVu Sans" font-weight="bold" font-size="72" text-anchor="middle">${t}</text>`,
+        640,
+        400,
+      );
+      await sharp(img.data, { raw: { width: 640, height: 400, channels: 3 } })
+        .jpeg()
+        .toFile(join(folder, `IMG_000${i + 1}.jpg`));
+    }
+    const plain = await render('<rect width="640" height="400" fill="#486"/>', 640, 400);
+    await sharp(plain.data, { raw: { width: 640, height: 400, channels: 3 } })
+      .jpeg()
+      .toFile(join(folder, 'IMG_0005.jpg'));
+
+    const dataDir = join(tmp.dir, 'ocr-data');
+    let api = createEngineApi({ dataDir, embedder, ocr: counting });
+    // Cancelled once the first photo's text is in: the rest wait for the next run.
+    const ac = new AbortController();
+    await api.index(
+      { folders: [folder] },
+      {
+        signal: ac.signal,
+        onProgress: (p) => p.phase === 'reading text' && p.done >= 1 && ac.abort(),
+      },
+    );
+    const afterCancel = reads;
+    expect(afterCancel).toBeGreaterThanOrEqual(1);
+    expect(afterCancel).toBeLessThan(5);
+    api.close();
+    api = createEngineApi({ dataDir, embedder, ocr: counting });
+    const r = await api.index({ folders: [folder] });
+    expect(r.ok).toBe(true);
+    expect(reads).toBe(5); // each photo read once, over both runs
+    const hits = await api.search({ query: 'parking' });
+    expect(hits.ok && hits.value.results[0]).toMatchObject({
+      path: join(folder, 'IMG_0004.jpg'),
+      keyword: true,
+      text: expect.stringMatching(/PARKING/),
+    });
+    const status = await api.status({});
+    expect(status.ok && [status.value.counts.withText, status.value.ocr]).toEqual([4, 'on']);
+    const none = await api.photo({ path: join(folder, 'IMG_0005.jpg') });
+    expect(none.ok && none.value.text).toEqual([]);
+    const sign = await api.photo({ path: join(folder, 'IMG_0001.jpg') });
+    expect(sign.ok && sign.value.text.map((l) => l.text).join(' ')).toMatch(/DEAD\s*END/);
+    // Again: nothing new to read.
+    expect((await api.index({ folders: [folder] })).ok).toBe(true);
+    expect(reads).toBe(5);
+    api.close();
+    await engine.dispose();
+    embedder.dispose();
+  }, 240_000);
 });

@@ -347,7 +347,7 @@ export function buildProgram(): Command {
               ? (v.weak ? ['no good match; closest results:'] : []).concat(
                   v.results.map(
                     (r) =>
-                      `${r.score.toFixed(3)}${r.keyword ? ' *' : '  '} ${r.path}${r.tag ? `  (tag: ${r.tag})` : ''}`,
+                      `${r.score.toFixed(3)}${r.keyword ? ' *' : '  '} ${r.path}${r.tag ? `  (tag: ${r.tag})` : ''}${r.text ? `  (text: ${r.text})` : ''}`,
                   ),
                 )
               : ['no matches'],
@@ -461,7 +461,8 @@ export function buildProgram(): Command {
         `images embedded by: ${v.imageRuntime}`,
         `data dir: ${v.dataDir}`,
         `roots: ${v.roots.length ? v.roots.join(', ') : '(none)'}`,
-        `photos: ${v.counts.photos} (${v.counts.embedded} embedded by this model, ${v.counts.stale} waiting, ${v.counts.tagged} with detected objects), failures: ${v.counts.failures}, notes: ${v.counts.warnings}`,
+        `photos: ${v.counts.photos} (${v.counts.embedded} embedded by this model, ${v.counts.stale} waiting, ${v.counts.tagged} with detected objects, ${v.counts.withText} with text), failures: ${v.counts.failures}, notes: ${v.counts.warnings}`,
+        `text in photos (OCR): ${v.ocr}`,
         ...v.failures.slice(0, 30).map((f) => `  ${f.severity === 'error' ? 'failed' : 'note'} ${f.reason}: ${f.path}`),
       ]);
     });

@@ -178,7 +178,10 @@ export const ExportModelInput = z.object({ to: path });
 export const JobsInput = z.object({}).default({});
 export const CancelJobInput = z.object({ id: z.string().min(1) });
 export const SettingsInput = z.object({}).default({});
-export const UpdateSettingsInput = z.object({ thumbnailSize: z.number().int().min(80).max(480).optional() });
+export const UpdateSettingsInput = z.object({
+  thumbnailSize: z.number().int().min(80).max(480).optional(),
+  ocr: z.boolean().optional(),
+});
 /** Shows a library file (a photo or a failed file) in the system's file manager. */
 export const RevealInput = z.object({ path });
 
@@ -279,6 +282,8 @@ export interface SearchResult {
   keyword: boolean;
   /** The detected object a query word named ("dog" for "puppy"), when that found the photo. */
   tag?: string;
+  /** The photo's own text (OCR) the query's words matched, e.g. "DEAD END". */
+  text?: string;
 }
 export interface SearchOutput {
   backend: string;
@@ -328,7 +333,18 @@ export interface StatusOutput {
   model: string;
   dataDir: string;
   roots: string[];
-  counts: { photos: number; embedded: number; stale: number; failures: number; warnings: number; tagged: number };
+  counts: {
+    photos: number;
+    embedded: number;
+    stale: number;
+    failures: number;
+    warnings: number;
+    tagged: number;
+    /** Photos with text read in them by the current OCR model. */
+    withText: number;
+  };
+  /** 'on', or why OCR is off (the setting, or onnxruntime missing). */
+  ocr: string;
   failures: (PhotoIssue & { severity: string })[];
 }
 
@@ -360,6 +376,8 @@ export interface PhotoOutput extends PhotoSummary {
   captions: CaptionItem[];
   /** Objects the model's detector found, most confident first (none for a model without one). */
   tags: { label: string; confidence: number }[];
+  /** Text read in the photo (OCR), line by line, with boxes in the photo's pixels. */
+  text: { text: string; confidence: number; box: [number, number][] }[];
   albums: { id: number; name: string }[];
 }
 export interface Album {
@@ -408,6 +426,8 @@ export interface SettingsOutput {
   dataDir: string;
   roots: string[];
   thumbnailSize: number;
+  /** Read the text in photos while indexing (on by default). */
+  ocr: boolean;
 }
 
 /** Progress of long work, streamed to whichever front end asked. */

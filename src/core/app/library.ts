@@ -15,12 +15,21 @@ import { photoRow } from '../library/catalog.js';
 import { Albums } from '../library/albums.js';
 import { GlimpseError } from '../engine/errors.js';
 import { withIndexLock } from '../library/index-lock.js';
+import { readRgb, type RgbImage, type TextLine } from '../engine/ocr/ocr.js';
 import type { ScoredPhoto } from '../library/search-store.js';
 
 export interface LibraryDeps {
   store: LibraryStore;
   embedder: Embedder;
   dataDir: string;
+  /** The OCR reader, loaded on first use; null where OCR is off (the setting, or no onnxruntime). */
+  ocr?: () => Promise<OcrReader | null>;
+}
+
+/** What the indexer needs of OCR (OcrEngine, or a stub in tests). */
+export interface OcrReader {
+  readonly id: string;
+  read(img: RgbImage): Promise<TextLine[]>;
 }
 
 export class Library {
@@ -79,6 +88,8 @@ export class Library {
             (done, total) => opts.onProgress?.({ phase: 'captioning', done, total, rate: 0, eta: null }),
             opts.signal,
           );
+          // Text last: searching by description works while the words in photos are still read.
+          await this.readText(opts);
         }
         return summary;
       },
@@ -95,6 +106,44 @@ export class Library {
           }),
       },
     );
+  }
+
+  /**
+   * OCR as its own stage: every content without text from the current OCR model is read once
+   * (photos with no text store that too), each saved in its own transaction, so a cancel or a kill
+   * loses at most the photo being read and a re-run goes on from there.
+   */
+  async readText(opts: IndexOptions = {}): Promise<number> {
+    const reader = await this.deps.ocr?.();
+    if (!reader) return 0;
+    const pending = this.store.text.unread(reader.id, Number.MAX_SAFE_INTEGER);
+    const started = Date.now();
+    let done = 0;
+    for (const p of pending) {
+      if (opts.signal?.aborted) break;
+      let lines: TextLine[] = [];
+      try {
+        lines = await reader.read(await readRgb(p.path));
+      } catch {
+        // Gone or unreadable since it was indexed: no text, rather than retrying it every run.
+      }
+      this.store.text.save(
+        p.hash,
+        reader.id,
+        lines.map((l) => ({ text: l.text, confidence: l.confidence, box: l.box })),
+      );
+      done++;
+      const rate = done / Math.max((Date.now() - started) / 1000, 1e-3);
+      opts.onProgress?.({
+        phase: 'reading text',
+        done,
+        total: pending.length,
+        rate,
+        eta: (pending.length - done) / rate,
+      });
+    }
+    if (done) this.searcher.invalidate();
+    return done;
   }
 
   /** Re-captions photos whose stored captions came from an older bank (after album or caption edits). */

@@ -18,7 +18,7 @@ import { readUserBackup, type UserData } from '../library/user-backup.js';
 import { OcrEngine, readRgb } from '../engine/ocr/ocr.js';
 import { Albums } from '../library/albums.js';
 import { photoRow } from '../library/catalog.js';
-import { Library } from './library.js';
+import { Library, type OcrReader } from './library.js';
 import { isConfident, type CaptionHit } from '../search/captions.js';
 import { isWeak } from '../search/search.js';
 import { MIN_HELD_OUT_PHOTOS } from '../engine/engine.js';
@@ -29,6 +29,8 @@ export interface LibraryServiceDeps {
   embedder?: Embedder;
   /** Loads the model of a bundle folder (tests inject a slow or failing one); default: from disk. */
   loadEmbedder?: (modelDir: string) => Promise<Embedder>;
+  /** Inject an OCR reader (tests), or null for none; otherwise PP-OCRv4 loads on first use. */
+  ocr?: OcrReader | null;
   /** Shows a file in the system's file manager (Electron: shell.showItemInFolder). */
   reveal?: (path: string) => Promise<void> | void;
 }
@@ -43,6 +45,7 @@ const DEFAULT_THUMBNAIL_SIZE = 200;
 export class LibraryService {
   private opened: LibraryStore | null = null;
   private ocrEngine: Promise<OcrEngine> | null = null;
+  private ocrWarned = false;
   private library: { modelDir: string; lib: Promise<Library>; ready: Library | null } | null = null;
 
   constructor(private readonly deps: LibraryServiceDeps) {}
@@ -70,7 +73,7 @@ export class LibraryService {
       lib: (async () => {
         await initBackend();
         const embedder = this.deps.embedder ?? (await this.loadModel(modelDir));
-        return new Library({ store, embedder, dataDir: this.deps.dataDir });
+        return new Library({ store, embedder, dataDir: this.deps.dataDir, ocr: () => this.ocrForIndex() });
       })(),
     };
     entry.lib.then(
@@ -140,6 +143,7 @@ export class LibraryService {
           score: h.score,
           keyword: h.keyword,
           ...(h.tag ? { tag: h.tag } : {}),
+          ...(h.text ? { text: h.text } : {}),
         })),
       ),
     };
@@ -166,13 +170,35 @@ export class LibraryService {
     });
   }
 
+  private ocrOn(): boolean {
+    return this.store().getMeta('ocr') !== 'off';
+  }
+
+  /** The OCR models, loaded once (on first use) and shared, or why they can't load here. */
+  private async ocrEngineOrReason(): Promise<OcrReader | string> {
+    if (this.deps.ocr !== undefined) return this.deps.ocr ?? 'off (not available in this set-up)';
+    this.ocrEngine ??= OcrEngine.open(Math.min(availableParallelism(), 4));
+    try {
+      return await this.ocrEngine;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
+  /** For indexing: the OCR reader, or null (off, or unavailable: said once on stderr). */
+  private async ocrForIndex(): Promise<OcrReader | null> {
+    if (!this.ocrOn()) return null;
+    const r = await this.ocrEngineOrReason();
+    if (typeof r !== 'string') return r;
+    if (!this.ocrWarned) console.warn(`glimpse: ${r}`);
+    this.ocrWarned = true;
+    return null;
+  }
+
   /** Reads the text in photos; the OCR models load on first use and stay loaded. */
   async ocr(input: ParsedInput<'ocr'>): Promise<Outputs['ocr']> {
-    this.ocrEngine ??= OcrEngine.open(Math.min(availableParallelism(), 4)).catch((err: Error) => {
-      this.ocrEngine = null;
-      throw new GlimpseError('unavailable', err.message);
-    });
-    const engine = await this.ocrEngine;
+    const engine = await this.ocrEngineOrReason();
+    if (typeof engine === 'string') throw new GlimpseError('unavailable', engine);
     const photos: Outputs['ocr']['photos'] = [];
     for (const p of input.paths) {
       const path = resolve(p);
@@ -196,11 +222,19 @@ export class LibraryService {
 
   async status(input: ParsedInput<'status'>): Promise<Outputs['status']> {
     const lib = await this.open(input.model);
+    const status = lib.status();
+    const reader = this.ocrOn() ? await this.ocrEngineOrReason() : 'off (Settings)';
+    const ocr = typeof reader === 'string' ? reader : 'on';
     return {
       backend: await this.backend(),
       imageRuntime: lib.deps.embedder.imageRuntime,
       dataDir: this.deps.dataDir,
-      ...lib.status(),
+      ...status,
+      counts: {
+        ...status.counts,
+        withText: typeof reader === 'string' ? 0 : this.store().text.countWithText(reader.id),
+      },
+      ocr,
     };
   }
 
@@ -279,6 +313,7 @@ export class LibraryService {
       userCaption: albums.caption(row.id),
       captions: withConfidence(store.search.storedCaptions(row.id).slice(0, input.captions)),
       tags: store.tags(row.id),
+      text: store.text.lines(row.hash),
       albums: albums.albumsOf(row.id),
     };
   }
@@ -344,11 +379,13 @@ export class LibraryService {
       dataDir: this.deps.dataDir,
       roots: store.roots().map((r) => r.path),
       thumbnailSize: Number(store.getMeta('thumbnailSize') ?? DEFAULT_THUMBNAIL_SIZE),
+      ocr: this.ocrOn(),
     };
   }
 
   async updateSettings(input: ParsedInput<'updateSettings'>): Promise<Outputs['updateSettings']> {
     if (input.thumbnailSize !== undefined) this.store().setMeta('thumbnailSize', String(input.thumbnailSize));
+    if (input.ocr !== undefined) this.store().setMeta('ocr', input.ocr ? 'on' : 'off');
     return this.settings();
   }
 

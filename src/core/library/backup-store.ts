@@ -7,7 +7,7 @@ import type { Db } from './sql.js';
 import type { UserData } from './user-backup.js';
 
 /** The meta keys the user sets (Settings); the rest of meta is derived bookkeeping. */
-export const USER_SETTING_KEYS = ['thumbnailSize'] as const;
+export const USER_SETTING_KEYS = ['thumbnailSize', 'ocr'] as const;
 
 export function exportUserData(db: Db): UserData {
   const keys = USER_SETTING_KEYS.map(() => '?').join(',');

@@ -125,4 +125,15 @@ export const MIGRATIONS: string[] = [
     SELECT p.hash, c.text, p.path, c.updated_at FROM photo_captions c JOIN photos p ON p.id = c.photo_id;
   DROP TABLE photo_captions;
   `,
+  // 6: text read in photos (OCR), by content hash with the OCR model id: derived, re-read when
+  // the OCR model changes; its own full-text index, so a hit can say it came from the photo's text.
+  `
+  CREATE TABLE photo_text (
+    hash TEXT PRIMARY KEY,
+    model_id TEXT NOT NULL,
+    lines TEXT NOT NULL,
+    read_at TEXT NOT NULL
+  );
+  CREATE VIRTUAL TABLE photo_text_fts USING fts5(text, hash UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');
+  `,
 ];

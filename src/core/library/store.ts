@@ -14,6 +14,7 @@ import { MIGRATIONS } from './migrations.js';
 import { blobToVector, filterSql, underFolder, type Db, type SearchFilters } from './sql.js';
 import { AlbumStore } from './album-store.js';
 import { SearchStore } from './search-store.js';
+import { TextStore } from './text-store.js';
 import { exportUserData, importUserData, USER_SETTING_KEYS } from './backup-store.js';
 import { readUserBackup, writeUserBackup, type UserData } from './user-backup.js';
 
@@ -188,6 +189,8 @@ export class LibraryStore {
   readonly albums: AlbumStore;
   /** What search and captions by retrieval read and write. */
   readonly search: SearchStore;
+  /** Text read in photos (OCR). */
+  readonly text: TextStore;
 
   private backupWarned = false;
   /** A read-only data dir's private snapshot folder (see openSnapshot), removed on close. */
@@ -203,6 +206,7 @@ export class LibraryStore {
       userChanged: () => this.userChanged(),
     });
     this.search = new SearchStore(db);
+    this.text = new TextStore(db);
   }
 
   /**

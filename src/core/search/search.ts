@@ -35,6 +35,8 @@ export interface SearchHit {
   keyword: boolean;
   /** The detector's tags the query's words named (through WordNet), comma-separated, when they found the photo. */
   tag?: string;
+  /** The photo's own text (OCR) that the query's words matched, e.g. "DEAD END". */
+  text?: string;
   /** The fused rank score that orders results. */
   fused: number;
 }
@@ -128,6 +130,28 @@ export class Searcher {
   }
 
   /**
+   * Photos whose text (read by OCR) holds any of the query's words, best first, each with the
+   * lines that matched: a sign, a menu or a page found by a word on it.
+   */
+  textHits(query: string, opts: SearchFilters, k: number): { id: number; path: string; hash: string; lines: string }[] {
+    const words = queryWords(query);
+    if (words.length === 0) return [];
+    const terms = words.map((w) => `"${w.replace(/"/g, '""')}"${w.length >= MIN_PREFIX ? '*' : ''}`);
+    const matchesWord = (line: string) => {
+      const lw = tokenize(line);
+      return words.some((w) => lw.some((t) => (w.length >= MIN_PREFIX ? t.startsWith(w) : t === w)));
+    };
+    return this.store.text.matches(terms.join(' OR '), opts, k).map((h) => {
+      const lines = this.store.text
+        .lines(h.hash)
+        .map((l) => l.text)
+        .filter(matchesWord);
+      const shown = lines.join(' · ');
+      return { ...h, lines: shown.length > 60 ? `${shown.slice(0, 59)}…` : shown };
+    });
+  }
+
+  /**
    * Photos the detector tagged with a class a query word names (WordNet: the class, a kind of
    * it, or a category it belongs to), most confident first.
    */
@@ -185,6 +209,14 @@ export class Searcher {
     // A photo whose name or text holds every word of the query is strong evidence, whatever the
     // model thinks: it counts double in the fusion.
     keyword.forEach((h, r) => vote(h, (h.all ? 2 : 1) / (RRF_K + r + 1), (hit) => (hit.keyword = true)));
+    // Words in the photo's own text (a sign, a page) are keyword evidence too, as strong as a
+    // match on every word: the user typed what they saw written.
+    (use.has('keywords') ? this.textHits(query, opts, Math.max(depth * 2, 100)) : []).forEach((h, r) =>
+      vote(h, 2 / (RRF_K + r + 1), (hit) => {
+        hit.keyword = true;
+        hit.text = h.lines;
+      }),
+    );
     // A class a query word names is evidence like a keyword match; a class the word only belongs
     // to ("animal" for a dog) counts half as much. Each named object the photo holds adds its
     // vote: "a person with a kite" prefers both.

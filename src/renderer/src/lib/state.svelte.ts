@@ -16,6 +16,8 @@ export interface GridItem {
   keyword?: boolean;
   /** Detected objects a query word named, e.g. "dog". */
   tag?: string;
+  /** The photo's own text (OCR) the query's words matched. */
+  text?: string;
   /** The photo in words (the user's caption or a confident auto-caption): its alt text. */
   caption?: string | null;
 }

@@ -1,0 +1,72 @@
+/**
+ * The SQL for text read in photos (OCR): lines with boxes and confidences per content hash and
+ * OCR model, and their full-text index. Only LibraryStore builds this.
+ */
+import { filterSql, type Db, type SearchFilters } from './sql.js';
+
+export interface StoredLine {
+  text: string;
+  confidence: number;
+  box: [number, number][];
+}
+
+export class TextStore {
+  constructor(private readonly db: Db) {}
+
+  /** Photos whose content has no text read by `modelId` yet (one per content), oldest first. */
+  unread(modelId: string, limit: number): { id: number; path: string; hash: string }[] {
+    return this.db
+      .prepare(
+        `SELECT min(p.id) AS id, p.path, p.hash FROM photos p
+        WHERE NOT EXISTS (SELECT 1 FROM photo_text t WHERE t.hash = p.hash AND t.model_id = ?)
+        GROUP BY p.hash ORDER BY min(p.id) LIMIT ?`,
+      )
+      .all(modelId, limit) as { id: number; path: string; hash: string }[];
+  }
+
+  /** Stores (or replaces) what OCR read in this content; no lines is a result too. */
+  save(hash: string, modelId: string, lines: StoredLine[]): void {
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare('INSERT OR REPLACE INTO photo_text (hash, model_id, lines, read_at) VALUES (?, ?, ?, ?)')
+          .run(hash, modelId, JSON.stringify(lines), new Date().toISOString());
+        this.db.prepare('DELETE FROM photo_text_fts WHERE hash = ?').run(hash);
+        if (lines.length)
+          this.db
+            .prepare('INSERT INTO photo_text_fts (text, hash) VALUES (?, ?)')
+            .run(lines.map((l) => l.text).join('\n'), hash);
+      })
+      .immediate();
+  }
+
+  lines(hash: string): StoredLine[] {
+    const row = this.db.prepare('SELECT lines FROM photo_text WHERE hash = ?').get(hash) as
+      { lines: string } | undefined;
+    return row ? (JSON.parse(row.lines) as StoredLine[]) : [];
+  }
+
+  /** Photos whose text matches an FTS5 query, best first (bm25), with the filters. */
+  matches(match: string, filters: SearchFilters, k: number): { id: number; path: string; hash: string }[] {
+    const f = filterSql(filters);
+    return this.db
+      .prepare(
+        `WITH m AS (SELECT hash, bm25(photo_text_fts) AS rank FROM photo_text_fts WHERE photo_text_fts MATCH ?)
+        SELECT p.id, p.path, p.hash FROM m JOIN photos p ON p.hash = m.hash
+        WHERE 1${f.sql} ORDER BY m.rank, p.id LIMIT ?`,
+      )
+      .all(match, ...f.params, k) as { id: number; path: string; hash: string }[];
+  }
+
+  /** Photos with at least one line read by `modelId`. */
+  countWithText(modelId: string): number {
+    return (
+      this.db
+        .prepare(
+          `SELECT count(*) n FROM photos p JOIN photo_text t ON t.hash = p.hash
+          WHERE t.model_id = ? AND t.lines != '[]'`,
+        )
+        .get(modelId) as { n: number }
+    ).n;
+  }
+}
