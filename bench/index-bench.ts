@@ -34,7 +34,7 @@ import { printTable } from './table.js';
 
 const CACHE = join(dirname(fileURLToPath(import.meta.url)), '.cache');
 
-async function makePhotos(dir: string, n: number, width: number, height: number): Promise<void> {
+export async function makePhotos(dir: string, n: number, width: number, height: number): Promise<void> {
   mkdirSync(dir, { recursive: true });
   if (readdirSync(dir).length >= n) return;
   const rng = new Rng(3);

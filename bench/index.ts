@@ -3,12 +3,14 @@ import { benchTrain } from './train.js';
 import { benchQuery } from './query.js';
 import { benchIndex } from './index-bench.js';
 import { benchStartup } from './startup.js';
+import { benchOcr } from './ocr.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   train: benchTrain,
   query: benchQuery,
   index: benchIndex,
   startup: benchStartup,
+  ocr: benchOcr,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -93,7 +93,7 @@ describe('a fresh start with a slow model load', () => {
     expect(loads).toBe(1);
   });
 
-  it('names its phases while it works: loading the model, (scanning,) embedding, captioning', async () => {
+  it('names its phases while it works: loading the model, (scanning,) embedding, captioning, reading text', async () => {
     const fresh = createEngineApi({
       dataDir: join(tmp.dir, 'phases'),
       loadEmbedder: async () => {
@@ -110,6 +110,12 @@ describe('a fresh start with a slow model load', () => {
     );
     fresh.close();
     // 'loading model' is said at once, not after the load; a small folder scans too fast to report.
-    expect(phases.filter((p) => p !== 'scanning')).toEqual(['starting', 'loading model', 'embedding', 'captioning']);
+    expect(phases.filter((p) => p !== 'scanning')).toEqual([
+      'starting',
+      'loading model',
+      'embedding',
+      'captioning',
+      'reading text',
+    ]);
   });
 });
