@@ -324,7 +324,12 @@ describe('image embedding on worker threads', () => {
 
 describe('settings and reveal', () => {
   it('lists roots and the data dir; keeps a valid thumbnail size', async () => {
-    expect(ok(await api.settings({}))).toEqual({ dataDir, roots: [realpathSync(fx.root)], thumbnailSize: 200, ocr: true });
+    expect(ok(await api.settings({}))).toEqual({
+      dataDir,
+      roots: [realpathSync(fx.root)],
+      thumbnailSize: 200,
+      ocr: true,
+    });
     expect(await api.updateSettings({ thumbnailSize: 10 })).toMatchObject({
       ok: false,
       error: { code: 'invalid-input', message: expect.stringContaining('thumbnailSize') },

@@ -7,6 +7,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import sharp from 'sharp';
 import { boxesFromProbMap } from '../src/core/engine/ocr/db-postprocess.js';
 import { ctcGreedy } from '../src/core/engine/ocr/ctc.js';
+import { splitJoinedWords } from '../src/core/engine/ocr/joined-words.js';
 import { OcrEngine, type RgbImage } from '../src/core/engine/ocr/ocr.js';
 import { loadOnnxRuntime } from '../src/core/engine/backbones/onnx-runtime.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -48,6 +49,16 @@ describe('DB post-processing', () => {
     expect(upright!.score).toBeCloseTo(0.9, 5);
     const [tl, tr] = tilted!.points;
     expect((Math.atan2(tr[1] - tl[1], tr[0] - tl[0]) * 180) / Math.PI).toBeCloseTo(20, -0.5);
+  });
+});
+
+describe('joined words', () => {
+  it('are split back into dictionary words for search; names, codes and real words stay whole', () => {
+    expect(splitJoinedWords('gardenticket345')).toBe('garden ticket 345');
+    expect(splitJoinedWords('INVOICE2023')).toBe('INVOICE 2023');
+    expect(splitJoinedWords('freshbread')).toBe('fresh bread');
+    expect(splitJoinedWords('sunflower')).toBe('sunflower');
+    expect(splitJoinedWords('Glimpse Xkcdqzw')).toBe('Glimpse Xkcdqzw');
   });
 });
 

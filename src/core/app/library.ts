@@ -16,6 +16,7 @@ import { Albums } from '../library/albums.js';
 import { GlimpseError } from '../engine/errors.js';
 import { withIndexLock } from '../library/index-lock.js';
 import { readRgb, type RgbImage, type TextLine } from '../engine/ocr/ocr.js';
+import { splitJoinedWords } from '../engine/ocr/joined-words.js';
 import type { ScoredPhoto } from '../library/search-store.js';
 
 export interface LibraryDeps {
@@ -127,10 +128,13 @@ export class Library {
       } catch {
         // Gone or unreadable since it was indexed: no text, rather than retrying it every run.
       }
+      const raw = lines.map((l) => l.text);
+      const split = raw.map((t) => splitJoinedWords(t)).filter((t, i) => t !== raw[i]);
       this.store.text.save(
         p.hash,
         reader.id,
         lines.map((l) => ({ text: l.text, confidence: l.confidence, box: l.box })),
+        [...raw, ...split].join('\n'),
       );
       done++;
       const rate = done / Math.max((Date.now() - started) / 1000, 1e-3);

@@ -187,7 +187,7 @@ export class LibraryService {
 
   /** For indexing: the OCR reader, or null (off, or unavailable: said once on stderr). */
   private async ocrForIndex(): Promise<OcrReader | null> {
-    if (!this.ocrOn()) return null;
+    if (!this.ocrOn() || this.deps.ocr === null) return null;
     const r = await this.ocrEngineOrReason();
     if (typeof r !== 'string') return r;
     if (!this.ocrWarned) console.warn(`glimpse: ${r}`);

@@ -24,8 +24,11 @@ export class TextStore {
       .all(modelId, limit) as { id: number; path: string; hash: string }[];
   }
 
-  /** Stores (or replaces) what OCR read in this content; no lines is a result too. */
-  save(hash: string, modelId: string, lines: StoredLine[]): void {
+  /**
+   * Stores (or replaces) what OCR read in this content (no lines is a result too); `searchText`
+   * is what the full-text index holds for it (the lines, and their words split back apart).
+   */
+  save(hash: string, modelId: string, lines: StoredLine[], searchText: string): void {
     this.db
       .transaction(() => {
         this.db
@@ -33,9 +36,7 @@ export class TextStore {
           .run(hash, modelId, JSON.stringify(lines), new Date().toISOString());
         this.db.prepare('DELETE FROM photo_text_fts WHERE hash = ?').run(hash);
         if (lines.length)
-          this.db
-            .prepare('INSERT INTO photo_text_fts (text, hash) VALUES (?, ?)')
-            .run(lines.map((l) => l.text).join('\n'), hash);
+          this.db.prepare('INSERT INTO photo_text_fts (text, hash) VALUES (?, ?)').run(searchText, hash);
       })
       .immediate();
   }
