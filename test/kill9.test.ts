@@ -104,6 +104,16 @@ function check(): { integrity: string; photos: number; distinctPaths: number; em
     return { integrity: 'ok', photos: 0, distinctPaths: 0, embedded: 0, fts: 0 };
   const db = new Database(join(dataDir, 'library.db'));
   try {
+    // Killed inside the first migration: its transaction rolled back, leaving an empty database
+    // that the next open migrates from scratch.
+    if ((db.pragma('user_version', { simple: true }) as number) === 0)
+      return {
+        integrity: db.pragma('integrity_check', { simple: true }) as string,
+        photos: 0,
+        distinctPaths: 0,
+        embedded: 0,
+        fts: 0,
+      };
     const one = (sql: string) => Object.values(db.prepare(sql).get() as object)[0] as number;
     return {
       integrity: db.pragma('integrity_check', { simple: true }) as string,
