@@ -15,7 +15,7 @@ import { pooledEmbedder } from '../engine/runtime/embed-pool.js';
 import { availableParallelism } from 'node:os';
 import { LibraryStore, moveDatabaseAside } from '../library/store.js';
 import { readUserBackup, type UserData } from '../library/user-backup.js';
-import { OcrEngine, readRgb } from '../engine/ocr/ocr.js';
+import { OcrEngine, ocrModelId, readRgb } from '../engine/ocr/ocr.js';
 import { Albums } from '../library/albums.js';
 import { photoRow } from '../library/catalog.js';
 import { Library, type OcrReader } from './library.js';
@@ -185,6 +185,16 @@ export class LibraryService {
     }
   }
 
+  /**
+   * What status reports: the OCR model id, or why OCR is off. It loads no model: a reason is known
+   * from onnxruntime's absence, or from a load this process already tried.
+   */
+  private async ocrIdOrReason(): Promise<{ id: string } | string> {
+    if (this.deps.ocr !== undefined || this.ocrEngine) return this.ocrEngineOrReason();
+    const ort = await onnxRuntimeAvailable();
+    return ort === true ? { id: await ocrModelId() } : `OCR is off: ${ort}`;
+  }
+
   /** For indexing: the OCR reader, or null (off, or unavailable: said once on stderr). */
   private async ocrForIndex(): Promise<OcrReader | null> {
     if (!this.ocrOn() || this.deps.ocr === null) return null;
@@ -223,7 +233,7 @@ export class LibraryService {
   async status(input: ParsedInput<'status'>): Promise<Outputs['status']> {
     const lib = await this.open(input.model);
     const status = lib.status();
-    const reader = this.ocrOn() ? await this.ocrEngineOrReason() : 'off (Settings)';
+    const reader = this.ocrOn() ? await this.ocrIdOrReason() : 'off (Settings)';
     const ocr = typeof reader === 'string' ? reader : 'on';
     return {
       backend: await this.backend(),

@@ -385,7 +385,9 @@ export function holdOut(
   const rng = new Rng(seed);
   for (const im of rng.permutation(ds.numImages)) {
     const l = labelOf.get(im) ?? '';
-    labels.set(l, [...(labels.get(l) ?? []), im]);
+    const group = labels.get(l);
+    if (group) group.push(im);
+    else labels.set(l, [im]);
   }
   if (ds.numImages < need || labels.size < MIN_HELD_OUT_LABELS)
     throw new GlimpseError(

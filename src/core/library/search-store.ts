@@ -158,19 +158,20 @@ export class SearchStore {
    */
   captionsFor(photoIds: number[], per = 3): Map<number, { user: string | null; auto: CaptionRow[] }> {
     const out = new Map<number, { user: string | null; auto: CaptionRow[] }>();
-    if (photoIds.length === 0) return out;
-    const marks = photoIds.map(() => '?').join(',');
-    const users = this.db
-      .prepare(`SELECT p.id, u.text FROM photos p JOIN user_captions u ON u.hash = p.hash WHERE p.id IN (${marks})`)
-      .all(...photoIds) as { id: number; text: string }[];
     for (const id of photoIds) out.set(id, { user: null, auto: [] });
-    for (const u of users) out.get(u.id)!.user = u.text;
-    const autos = this.db
-      .prepare(
-        `SELECT photo_id, text, score, source FROM captions WHERE photo_id IN (${marks}) AND rank < ? ORDER BY photo_id, rank`,
-      )
-      .all(...photoIds, per) as (CaptionRow & { photo_id: number })[];
-    for (const a of autos) out.get(a.photo_id)!.auto.push({ text: a.text, score: a.score, source: a.source });
+    for (const ids of chunks(photoIds)) {
+      const marks = ids.map(() => '?').join(',');
+      const users = this.db
+        .prepare(`SELECT p.id, u.text FROM photos p JOIN user_captions u ON u.hash = p.hash WHERE p.id IN (${marks})`)
+        .all(...ids) as { id: number; text: string }[];
+      for (const u of users) out.get(u.id)!.user = u.text;
+      const autos = this.db
+        .prepare(
+          `SELECT photo_id, text, score, source FROM captions WHERE photo_id IN (${marks}) AND rank < ? ORDER BY photo_id, rank`,
+        )
+        .all(...ids, per) as (CaptionRow & { photo_id: number })[];
+      for (const a of autos) out.get(a.photo_id)!.auto.push({ text: a.text, score: a.score, source: a.source });
+    }
     return out;
   }
 
@@ -193,8 +194,7 @@ export class SearchStore {
   /** The bank each photo's stored captions came from (photos without captions are absent). */
   captionBankOf(photoIds: number[]): Map<number, string> {
     const out = new Map<number, string>();
-    for (let i = 0; i < photoIds.length; i += 500) {
-      const ids = photoIds.slice(i, i + 500);
+    for (const ids of chunks(photoIds)) {
       const rows = this.db
         .prepare(
           `SELECT photo_id, max(bank_id) AS bank FROM captions WHERE photo_id IN (${ids.map(() => '?').join(',')}) GROUP BY photo_id`,
@@ -210,4 +210,11 @@ export class SearchStore {
     const up = this.db.prepare('UPDATE captions SET bank_id = ? WHERE photo_id = ?');
     this.db.transaction(() => photoIds.forEach((id) => up.run(bankId, id))).immediate();
   }
+}
+
+/** Ids in slices small enough for one statement's `IN (…)` (SQLite caps bound parameters). */
+function chunks(ids: number[], size = 500): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < ids.length; i += size) out.push(ids.slice(i, i + size));
+  return out;
 }

@@ -5,7 +5,8 @@
  * also leaves `user-data-YYYY-MM-DD.json`, and the newest DAILY_KEPT of those are kept, so a
  * mistake noticed later can still be undone by hand.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { writeFileAtomic } from '../engine/files.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -42,9 +43,9 @@ export function writeUserBackup(dataDir: string, data: UserData): void {
   const dir = backupDir(dataDir);
   mkdirSync(dir, { recursive: true });
   const text = JSON.stringify(data);
-  atomicWrite(join(dir, LATEST), text);
+  writeFileAtomic(join(dir, LATEST), text);
   const today = join(dir, `user-data-${data.savedAt.slice(0, 10)}.json`);
-  if (!existsSync(today)) atomicWrite(today, text);
+  if (!existsSync(today)) writeFileAtomic(today, text);
   const dailies = readdirSync(dir)
     .filter((f) => DAILY.test(f))
     .sort()
@@ -73,10 +74,4 @@ export function readUserBackup(dataDir: string): { file: string; data: UserData 
     }
   }
   return null;
-}
-
-function atomicWrite(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }

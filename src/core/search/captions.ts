@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../engine/files.js';
 import { join } from 'node:path';
 import type { LibraryStore } from '../library/store.js';
 import type { Embedder } from '../engine/runtime/embedder.js';
@@ -94,10 +95,8 @@ export class CaptionBank {
     if (!f) return;
     try {
       mkdirSync(this.cacheDir!, { recursive: true });
-      writeFileSync(`${f}.f32.tmp`, vectors);
-      writeFileSync(`${f}.json.tmp`, JSON.stringify(texts));
-      renameSync(`${f}.f32.tmp`, `${f}.f32`);
-      renameSync(`${f}.json.tmp`, `${f}.json`);
+      writeFileAtomic(`${f}.f32`, vectors);
+      writeFileAtomic(`${f}.json`, JSON.stringify(texts));
     } catch {
       // Only a speed-up: a data dir that can't hold it embeds the bank again next time.
     }
@@ -228,7 +227,7 @@ export class CaptionBank {
    */
   private async changedBy(
     photos: { id: number; vector: Float32Array }[],
-    bank: { id: string; texts: string[] },
+    bank: { id: string; texts: string[]; vectors: tf.Tensor2D },
     k: number,
   ): Promise<{ id: number; vector: Float32Array }[]> {
     const now = new Set(bank.texts);
@@ -249,7 +248,16 @@ export class CaptionBank {
     }
     const addedTexts = [...new Set([...added.values()].flat())];
     const dim = this.embedder.dim;
-    const addedVectors = addedTexts.length ? await this.embedder.embedTexts(addedTexts) : new Float32Array(0);
+    // The bank (ensure) has just embedded the added texts: take their rows, don't embed them again.
+    const at = new Map(bank.texts.map((t, i) => [t, i]));
+    const rows = addedTexts.length
+      ? tf.gather(
+          bank.vectors,
+          addedTexts.map((t) => at.get(t)!),
+        )
+      : null;
+    const addedVectors = rows ? ((await rows.data()) as Float32Array) : new Float32Array(0);
+    rows?.dispose();
     const changed: { id: number; vector: Float32Array }[] = [];
     const kept: number[] = [];
     for (const p of photos) {

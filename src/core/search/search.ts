@@ -57,6 +57,14 @@ export function isWeak(hits: SearchHit[]): boolean {
 /** Words shorter than this match whole words only in keyword search, never as prefixes. */
 const MIN_PREFIX = 4;
 
+/**
+ * A query word as an FTS5 term. Short words match whole words only: "a" or "in" as a prefix
+ * matches nearly every text.
+ */
+function ftsTerm(w: string): string {
+  return `"${w.replace(/"/g, '""')}"${w.length >= MIN_PREFIX ? '*' : ''}`;
+}
+
 /** The query's content words, once each, in order; with `pairs`, adjacent pairs too ("hot dog"). */
 function queryWords(query: string, pairs = false): string[] {
   const words = tokenize(query).filter((t) => /[\p{L}\p{N}]/u.test(t) && !STOP_WORDS.has(t));
@@ -116,8 +124,7 @@ export class Searcher {
   ): { id: number; path: string; hash: string; all: boolean }[] {
     const words = queryWords(query);
     if (words.length === 0) return [];
-    // Short words match whole words only: "a" or "in" as a prefix matches nearly every text.
-    const terms = words.map((w) => `"${w.replace(/"/g, '""')}"${w.length >= MIN_PREFIX ? '*' : ''}`);
+    const terms = words.map(ftsTerm);
     const every = this.store.search.keyword(terms.join(' AND '), opts, k);
     const seen = new Set(every.map((h) => h.id));
     // Some of the words: only in the photo's own text (title, description, keywords, the user's
@@ -136,7 +143,7 @@ export class Searcher {
   textHits(query: string, opts: SearchFilters, k: number): { id: number; path: string; hash: string; lines: string }[] {
     const words = queryWords(query);
     if (words.length === 0) return [];
-    const terms = words.map((w) => `"${w.replace(/"/g, '""')}"${w.length >= MIN_PREFIX ? '*' : ''}`);
+    const terms = words.map(ftsTerm);
     const matchesWord = (line: string) => {
       const lw = tokenize(line);
       return words.some((w) => lw.some((t) => (w.length >= MIN_PREFIX ? t.startsWith(w) : t === w)));

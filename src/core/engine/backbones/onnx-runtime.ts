@@ -8,7 +8,8 @@
 import type * as Ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../files.js';
 import { readModelArtifacts } from '../weights-io.js';
 import type { BackboneSpec } from '../model/backbone.js';
 import { kerasToOnnx, ONNX_INPUT, ONNX_OUTPUT } from './onnx-export.js';
@@ -74,9 +75,7 @@ function cachedTranslation(
   const bytes = translate(spec, bundleDir);
   try {
     mkdirSync(cacheDir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, file);
+    writeFileAtomic(file, bytes);
   } catch {
     // A cache that can't be written only costs the next start the translation again.
   }

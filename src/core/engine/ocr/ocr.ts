@@ -73,6 +73,11 @@ async function modelFiles(): Promise<{ dir: string; id: string }> {
   return { dir: `${dir}/`, id: `pp-ocrv4@${version}` };
 }
 
+/** The OCR model id, without loading the models (status reports it). */
+export async function ocrModelId(): Promise<string> {
+  return (await modelFiles()).id;
+}
+
 export class OcrEngine {
   private constructor(
     readonly id: string,
