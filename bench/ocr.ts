@@ -3,24 +3,56 @@
  * Quality: character error rate and word recall on generated images whose text is known by
  * construction (sharp renders SVG text with the machine's fonts): signs, three-line paragraphs,
  * text turned ±30°, small text, light on dark, text over photo-like backgrounds, heavy JPEG.
+ * Chinese sign phrases join when a CJK font is installed (Debian fonts-wqy-microhei).
  * Speed: photos/s indexing 12-MP JPEGs with the shipped model, OCR off and on, in the same run.
+ * --det=N reads at another detector size (indexing uses INDEX_DET_SIDE); --real adds the CC0
+ * photos that show text, with their ground truth written by hand (test/fixtures/ocr-truth.json).
  */
 import sharp from 'sharp';
-import { mkdtempSync, rmSync, readdirSync, copyFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readdirSync, copyFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { OcrEngine, type RgbImage } from '../src/core/engine/ocr/ocr.js';
+import { INDEX_DET_SIDE, OcrEngine, type RgbImage, type TextLine } from '../src/core/engine/ocr/ocr.js';
 import { splitJoinedWords } from '../src/core/engine/ocr/joined-words.js';
 import { createEngineApi } from '../src/core/app/api.js';
 import { Rng } from '../src/core/engine/rng.js';
 import { printTable } from './table.js';
 import { makePhotos } from './index-bench.js';
 
+/** Common sign phrases in Chinese (each counted as one word), for the 'chinese' kind. */
+const CHINESE = [
+  '出口',
+  '入口',
+  '欢迎光临',
+  '停车场',
+  '火车站',
+  '图书馆',
+  '博物馆',
+  '营业时间',
+  '禁止吸烟',
+  '洗手间',
+  '咖啡',
+  '面包',
+];
+
+/** Whether fontconfig has a font for Chinese (Debian: fonts-wqy-microhei); else no Chinese lines. */
+function hasCjkFont(): boolean {
+  try {
+    return execFileSync('fc-list', [':lang=zh'], { encoding: 'utf8' }).trim().length > 0;
+  } catch {
+    return false;
+  }
+}
+
 const WORDS = `exit open closed bakery station platform invoice total coffee market garden river museum
 library parking entrance office school hotel bridge north south ticket window fresh bread
 street avenue welcome sale daily menu pizza pasta salad water station public private`.split(/\s+/);
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SKIMAGE_DATA = '/usr/lib/python3/dist-packages/skimage/data';
 
 const arg = (name: string, fallback: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -51,7 +83,8 @@ function sample(kind: string, rng: Rng): Sample {
         svg:
           bg('#2a5') +
           `<rect x="60" y="170" width="680" height="140" fill="#fd0"/>` +
-          text(t, 90, 265, 64, '#000', 'font-weight="bold"'),
+          // Sized to fit on the sign (bold capitals are about 0.75 em wide): cut-off text has no truth.
+          text(t, 90, 265, Math.min(64, Math.floor(620 / (0.75 * t.length))), '#000', 'font-weight="bold"'),
       };
     }
     case 'paragraph': {
@@ -90,6 +123,15 @@ function sample(kind: string, rng: Rng): Sample {
           blobs +
           `<rect x="40" y="210" width="720" height="70" fill="#fff" opacity="0.85"/>` +
           text(t, 60, 262, 44),
+      };
+    }
+    case 'chinese': {
+      const t = [0, 1].map(() => CHINESE[rng.int(CHINESE.length)]!).join(' ');
+      return {
+        kind,
+        truth: [t],
+        svg:
+          bg('#fff') + `<text x="60" y="260" font-family="WenQuanYi Micro Hei" font-size="56" fill="#111">${t}</text>`,
       };
     }
     default: {
@@ -140,9 +182,20 @@ async function indexRate(folder: string, ocr: boolean): Promise<number> {
 export async function benchOcr(args: string[]): Promise<void> {
   process.argv.push(...args);
   const n = Number(arg('images', '210'));
-  const kinds = ['sign', 'paragraph', 'rotated', 'small', 'light-on-dark', 'photo background', 'jpeg'];
+  const cjk = hasCjkFont();
+  const kinds = [
+    'sign',
+    'paragraph',
+    'rotated',
+    'small',
+    'light-on-dark',
+    'photo background',
+    'jpeg',
+    ...(cjk ? ['chinese'] : []),
+  ];
+  const detSide = Number(arg('det', String(INDEX_DET_SIDE)));
   const rng = new Rng(7);
-  const ocr = await OcrEngine.open(2);
+  const ocr = await OcrEngine.open(2, detSide);
   type Tally = {
     chars: number;
     errors: number;
@@ -154,29 +207,50 @@ export async function benchOcr(args: string[]): Promise<void> {
   };
   const zero = (): Tally => ({ chars: 0, errors: 0, words: 0, found: 0, searchable: 0, seconds: 0, n: 0 });
   const by = new Map<string, Tally>();
+  const tally = (kind: string, truthLines: string[], lines: TextLine[], seconds: number) => {
+    const got = lines.map((l) => l.text).join(' ');
+    const truth = truthLines.join(' ');
+    const words = (x: string) => x.replace(/\s+/g, ' ').trim().toLowerCase().split(' ');
+    const gotWords = new Set(words(got));
+    // What search sees: the lines as read, and with joined words split back apart (splitJoinedWords).
+    const searchWords = new Set([...gotWords, ...words(lines.map((l) => splitJoinedWords(l.text)).join(' '))]);
+    const truthWords = words(truth);
+    const m = by.get(kind) ?? zero();
+    // CER over the text with spaces removed: OCR may split a line into word boxes, or drop spaces.
+    m.chars += truth.replace(/\s+/g, '').length;
+    m.errors += editDistance(got.replace(/\s+/g, ''), truth.replace(/\s+/g, ''));
+    m.words += truthWords.length;
+    // Chinese has no spaces to split on: a phrase counts when the text holds it.
+    const compact = got.replace(/\s+/g, '');
+    const has = (set: Set<string>) => (w: string) => (kind === 'chinese' ? compact.includes(w) : set.has(w));
+    m.found += truthWords.filter(has(gotWords)).length;
+    m.searchable += truthWords.filter(has(searchWords)).length;
+    m.seconds += seconds;
+    m.n++;
+    by.set(kind, m);
+  };
   for (let i = 0; i < n; i++) {
     const s = sample(kinds[i % kinds.length]!, rng);
     const img = await render(s);
     const t = performance.now();
     const lines = await ocr.read(img);
-    const seconds = (performance.now() - t) / 1000;
-    const got = lines.map((l) => l.text).join(' ');
-    const truth = s.truth.join(' ');
-    const words = (x: string) => x.replace(/\s+/g, ' ').trim().toLowerCase().split(' ');
-    const gotWords = new Set(words(got));
-    // What search sees: the lines with joined words split back apart (splitJoinedWords).
-    const searchWords = new Set(words(lines.map((l) => splitJoinedWords(l.text)).join(' ')));
-    const truthWords = words(truth);
-    const m = by.get(s.kind) ?? zero();
-    // CER over the text with spaces removed: OCR may split a line into word boxes, or drop spaces.
-    m.chars += truth.replace(/\s+/g, '').length;
-    m.errors += editDistance(got.replace(/\s+/g, ''), truth.replace(/\s+/g, ''));
-    m.words += truthWords.length;
-    m.found += truthWords.filter((w) => gotWords.has(w)).length;
-    m.searchable += truthWords.filter((w) => searchWords.has(w)).length;
-    m.seconds += seconds;
-    m.n++;
-    by.set(s.kind, m);
+    tally(s.kind, s.truth, lines, (performance.now() - t) / 1000);
+  }
+  // Real photos with text (scikit-image, CC0), transcribed by hand; reported apart from the generated set.
+  const real = new Map<string, Tally>();
+  if (process.argv.includes('--real')) {
+    const truth = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'ocr-truth.json'), 'utf8')) as {
+      photos: Record<string, string[]>;
+    };
+    for (const [file, lines] of Object.entries(truth.photos)) {
+      const path = join(SKIMAGE_DATA, file);
+      if (!existsSync(path)) throw new Error(`${path}: missing (apt install python3-skimage)`);
+      const t = performance.now();
+      const got = await ocr.readFile(path);
+      tally(`real: ${file}`, lines, got, (performance.now() - t) / 1000);
+      real.set(`real: ${file}`, by.get(`real: ${file}`)!);
+      by.delete(`real: ${file}`);
+    }
   }
   await ocr.dispose();
   const all = [...by.values()].reduce((a, m) => {
@@ -193,9 +267,19 @@ export async function benchOcr(args: string[]): Promise<void> {
   ];
   const rows = [...[...by.entries()].map(([k, m]) => row(k, m)), row('all', all)];
   console.log(
-    `\nOCR quality on ${n} generated images (PP-OCRv4, DejaVu Sans; no CJK font on this machine, so no Chinese lines):`,
+    `\nOCR quality on ${n} generated images (PP-OCRv4, detector at ${detSide} px; DejaVu Sans${cjk ? ', WenQuanYi Micro Hei for Chinese' : '; no CJK font here (apt install fonts-wqy-microhei), so no Chinese lines'}):`,
   );
-  printTable(['kind', 'images', 'word recall %', 'words search finds %', 'CER % (no spaces)', 's/image'], rows);
+  const head = ['kind', 'images', 'word recall %', 'words search finds %', 'CER % (no spaces)', 's/image'];
+  printTable(head, rows);
+  if (real.size) {
+    console.log(
+      '\nOCR quality on CC0 photos with text (scikit-image; ground truth by hand, test/fixtures/ocr-truth.json):',
+    );
+    printTable(
+      head,
+      [...real.entries()].map(([k, m]) => row(k, m)),
+    );
+  }
 
   const photos = Number(arg('photos', '16'));
   const cache = join(dirname(fileURLToPath(import.meta.url)), '.cache', `photos-12mp-${photos}`);

@@ -17,7 +17,8 @@ import { loadBundle } from '../src/core/engine/bundle.js';
 import { bundleEmbedder } from '../src/core/engine/runtime/embedder.js';
 import { trainTinyModel } from './tiny-model.js';
 import { join } from 'node:path';
-import { runCli, tempDir } from './helpers.js';
+import { ROOT, runCli, tempDir, withRawDb } from './helpers.js';
+import { spawn } from 'node:child_process';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -140,6 +141,30 @@ describe.skipIf(ortMissing && !process.env.GLIMPSE_REQUIRE_ORT)('reading text in
     expect(out.photos[1]).toMatchObject({ lines: [], error: expect.any(String) });
   });
 
+  it('reads a large photo from its file: detection on a small decode, lines at full size, boxes in its pixels', async () => {
+    const file = join(tmp.dir, 'IMG_0100.jpg');
+    await sharp(
+      Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="3200" height="2400">
+        <rect width="3200" height="2400" fill="#8ab"/>
+        <text x="2000" y="2000" font-family="DejaVu Sans" font-size="120">GARDEN GATE</text></svg>`),
+    )
+      .jpeg({ quality: 90 })
+      .toFile(file);
+    const lines = await ocr.readFile(file);
+    expect(lines.map((l) => l.text).join(' ')).toMatch(/GARDEN\s*GATE/);
+    const xs = lines.flatMap((l) => l.box.map((p) => p[0]));
+    const ys = lines.flatMap((l) => l.box.map((p) => p[1]));
+    expect(Math.min(...xs)).toBeGreaterThan(1900);
+    expect(Math.max(...ys)).toBeGreaterThan(1950);
+    expect(Math.max(...ys)).toBeLessThan(2100);
+    // A photo without text stops after the detector.
+    const plain = join(tmp.dir, 'IMG_0101.jpg');
+    await sharp({ create: { width: 3200, height: 2400, channels: 3, background: '#468' } })
+      .jpeg()
+      .toFile(plain);
+    expect(await ocr.readFile(plain)).toEqual([]);
+  });
+
   it('finds no lines in a photo without text', async () => {
     const img =
       await render(`<defs><radialGradient id="g"><stop offset="0" stop-color="#f80"/><stop offset="1" stop-color="#036"/></radialGradient></defs>
@@ -211,5 +236,69 @@ describe.skipIf(ortMissing && !process.env.GLIMPSE_REQUIRE_ORT)('text in the lib
     api.close();
     await engine.dispose();
     embedder.dispose();
+  }, 240_000);
+
+  it('kill -9 while reading text: the index stays sound, a re-run reads only the photos not yet read', async () => {
+    const model = await trainTinyModel(tmp.dir, 0);
+    const folder = join(tmp.dir, 'kill-signs');
+    mkdirSync(folder);
+    const N = 12;
+    for (let i = 0; i < N; i++) {
+      const img = await render(
+        `<rect width="640" height="400" fill="#fff"/>
+        <text x="320" y="220" font-family="DejaVu Sans" font-size="64" text-anchor="middle">GATE ${100 + i}</text>`,
+        640,
+        400,
+      );
+      await sharp(img.data, { raw: { width: 640, height: 400, channels: 3 } })
+        .jpeg()
+        .toFile(join(folder, `IMG_${String(i + 1).padStart(4, '0')}.jpg`));
+    }
+    const dataDir = join(tmp.dir, 'kill-data');
+    const textRows = (): { hash: string; read_at: string }[] => {
+      try {
+        return withRawDb(dataDir, (db) => db.prepare('SELECT hash, read_at FROM photo_text ORDER BY hash').all()) as {
+          hash: string;
+          read_at: string;
+        }[];
+      } catch {
+        return []; // not created yet, or mid-migration
+      }
+    };
+    const args = ['index', folder, '--model', model, '--data-dir', dataDir, '--json'];
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
+      cwd: ROOT,
+      stdio: 'ignore',
+    });
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const poll = setInterval(() => {
+      if (textRows().length >= 2) child.kill('SIGKILL');
+    }, 10);
+    await exited;
+    clearInterval(poll);
+    const before = textRows();
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    expect(before.length).toBeLessThan(N); // the kill landed while text was being read
+    withRawDb(dataDir, (db) => {
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      // Every text row has its full-text entry, and no entry is left without its row.
+      const orphans = db
+        .prepare(
+          'SELECT count(*) n FROM photo_text_fts f WHERE NOT EXISTS (SELECT 1 FROM photo_text t WHERE t.hash = f.hash)',
+        )
+        .get() as { n: number };
+      expect(orphans.n).toBe(0);
+      expect((db.prepare('SELECT count(*) n FROM photo_text_fts').get() as { n: number }).n).toBe(before.length);
+    });
+    const r = runCli(args);
+    expect(r.code, r.stderr).toBe(0);
+    const after = textRows();
+    expect(after).toHaveLength(N);
+    // The photos read before the kill were not read again.
+    for (const row of before) expect(after.find((a) => a.hash === row.hash)).toEqual(row);
+    const hit = runCli(['search', 'GATE 105', '--model', model, '--data-dir', dataDir, '--json']).json() as {
+      results: { path: string }[];
+    };
+    expect(hit.results[0]!.path).toBe(join(folder, 'IMG_0006.jpg'));
   }, 240_000);
 });

@@ -31,6 +31,13 @@ export interface LibraryDeps {
 export interface OcrReader {
   readonly id: string;
   read(img: RgbImage): Promise<TextLine[]>;
+  /** Reads a file, decoding it as cheaply as it can (OcrEngine); else the file is decoded for read(). */
+  readFile?(path: string): Promise<TextLine[]>;
+}
+
+/** A file's text lines, through the reader's own file path where it has one. */
+export function readTextOf(reader: OcrReader, path: string): Promise<TextLine[]> {
+  return reader.readFile ? reader.readFile(path) : readRgb(path).then((img) => reader.read(img));
 }
 
 export class Library {
@@ -124,7 +131,7 @@ export class Library {
       if (opts.signal?.aborted) break;
       let lines: TextLine[] = [];
       try {
-        lines = await reader.read(await readRgb(p.path));
+        lines = await readTextOf(reader, p.path);
       } catch {
         // Gone or unreadable since it was indexed: no text, rather than retrying it every run.
       }

@@ -15,10 +15,10 @@ import { pooledEmbedder } from '../engine/runtime/embed-pool.js';
 import { availableParallelism } from 'node:os';
 import { LibraryStore, moveDatabaseAside } from '../library/store.js';
 import { readUserBackup, type UserData } from '../library/user-backup.js';
-import { OcrEngine, ocrModelId, readRgb } from '../engine/ocr/ocr.js';
+import { INDEX_DET_SIDE, OcrEngine, ocrModelId } from '../engine/ocr/ocr.js';
 import { Albums } from '../library/albums.js';
 import { photoRow } from '../library/catalog.js';
-import { Library, type OcrReader } from './library.js';
+import { Library, readTextOf, type OcrReader } from './library.js';
 import { isConfident, type CaptionHit } from '../search/captions.js';
 import { isWeak } from '../search/search.js';
 import { MIN_HELD_OUT_PHOTOS } from '../engine/engine.js';
@@ -177,7 +177,7 @@ export class LibraryService {
   /** The OCR models, loaded once (on first use) and shared, or why they can't load here. */
   private async ocrEngineOrReason(): Promise<OcrReader | string> {
     if (this.deps.ocr !== undefined) return this.deps.ocr ?? 'off (not available in this set-up)';
-    this.ocrEngine ??= OcrEngine.open(Math.min(availableParallelism(), 4));
+    this.ocrEngine ??= OcrEngine.open(Math.min(availableParallelism(), 4), INDEX_DET_SIDE);
     try {
       return await this.ocrEngine;
     } catch (err) {
@@ -192,7 +192,7 @@ export class LibraryService {
   private async ocrIdOrReason(): Promise<{ id: string } | string> {
     if (this.deps.ocr !== undefined || this.ocrEngine) return this.ocrEngineOrReason();
     const ort = await onnxRuntimeAvailable();
-    return ort === true ? { id: await ocrModelId() } : `OCR is off: ${ort}`;
+    return ort === true ? { id: await ocrModelId(INDEX_DET_SIDE) } : `OCR is off: ${ort}`;
   }
 
   /** For indexing: the OCR reader, or null (off, or unavailable: said once on stderr). */
@@ -213,7 +213,7 @@ export class LibraryService {
     for (const p of input.paths) {
       const path = resolve(p);
       try {
-        const lines = await engine.read(await readRgb(path));
+        const lines = await readTextOf(engine, path);
         photos.push({ path, lines: lines.map((l) => ({ text: l.text, confidence: l.confidence, box: l.box })) });
       } catch (err) {
         photos.push({ path, lines: [], error: (err as Error).message });

@@ -16,16 +16,20 @@ import { ctcGreedy } from './ctc.js';
 const READ_MAX_SIDE = 4096;
 
 /** An image file as upright RGB (EXIF orientation applied, alpha flattened on white), shrunk on load. */
-export async function readRgb(path: string): Promise<RgbImage> {
-  const { data, info } = await sharp(path, { limitInputPixels: 250_000_000 })
+export async function readRgb(path: string, maxSide = READ_MAX_SIDE): Promise<RgbImage & { fullWidth: number }> {
+  const image = sharp(path, { limitInputPixels: 250_000_000 });
+  const meta = await image.metadata();
+  // EXIF orientations 5–8 turn the picture a quarter: its upright width is the stored height.
+  const fullWidth = (meta.orientation ?? 1) >= 5 ? (meta.height ?? 0) : (meta.width ?? 0);
+  const { data, info } = await image
     .rotate()
     .flatten({ background: '#ffffff' })
-    .resize({ width: READ_MAX_SIDE, height: READ_MAX_SIDE, fit: 'inside', withoutEnlargement: true })
+    .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
     .toColourspace('srgb')
     .removeAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height };
+  return { data, width: info.width, height: info.height, fullWidth: fullWidth || info.width };
 }
 
 /** Raw RGB pixels, row-major, 3 bytes a pixel. */
@@ -45,6 +49,12 @@ export interface TextLine {
 
 /** det_limit_side_len / det_limit_type 'max': the longer side is scaled down to this. */
 const DET_LIMIT_SIDE = 960;
+/**
+ * The detector size indexing uses. At 960 px OCR cut indexing 12-MP photos to 0.44× of its speed
+ * (the goal is at least 0.5×); the detector's cost grows faster than its area here, so indexing
+ * reads at 640 px. What that costs in quality is measured by `npm run bench -- ocr` (docs/BENCH.md).
+ */
+export const INDEX_DET_SIDE = 640;
 /** NormalizeImage for detection: ImageNet mean and std, applied to cv2's BGR channel order. */
 const DET_MEAN = [0.485, 0.456, 0.406];
 const DET_STD = [0.229, 0.224, 0.225];
@@ -73,10 +83,12 @@ async function modelFiles(): Promise<{ dir: string; id: string }> {
   return { dir: `${dir}/`, id: `pp-ocrv4@${version}` };
 }
 
-/** The OCR model id, without loading the models (status reports it). */
-export async function ocrModelId(): Promise<string> {
-  return (await modelFiles()).id;
+/** The OCR model id, without loading the models (status reports it); the detector size is part of it. */
+export async function ocrModelId(detSide = DET_LIMIT_SIDE): Promise<string> {
+  return withSide((await modelFiles()).id, detSide);
 }
+
+const withSide = (id: string, detSide: number) => (detSide === DET_LIMIT_SIDE ? id : `${id}/det${detSide}`);
 
 export class OcrEngine {
   private constructor(
@@ -87,10 +99,11 @@ export class OcrEngine {
     private readonly cls: Ort.InferenceSession,
     /** The recogniser's classes after the blank: the package's character list, then a space. */
     private readonly chars: string[],
+    private readonly detSide: number,
   ) {}
 
   /** Opens the three models; throws with a reason where onnxruntime or the models are missing. */
-  static async open(threads = 1): Promise<OcrEngine> {
+  static async open(threads = 1, detSide = DET_LIMIT_SIDE): Promise<OcrEngine> {
     const ort = await loadOnnxRuntime();
     if (typeof ort === 'string') throw new Error(`OCR is off: ${ort}`);
     const { dir, id } = await modelFiles();
@@ -109,12 +122,35 @@ export class OcrEngine {
         .filter((l) => l.length > 0),
       ' ',
     ];
-    return new OcrEngine(id, ort, det!, rec!, cls!, chars);
+    return new OcrEngine(withSide(id, detSide), ort, det!, rec!, cls!, chars, detSide);
+  }
+
+  /**
+   * The text lines in an image file. Detection needs only 960 px, which JPEG shrink-on-load
+   * decodes several times faster than the whole photo, so a photo without text costs that decode
+   * and the detector pass; only a photo with text is decoded again at full size for the lines.
+   */
+  async readFile(path: string): Promise<TextLine[]> {
+    const small = await readRgb(path, this.detSide);
+    const boxes = await this.detect(small);
+    if (boxes.length === 0) return [];
+    const big = small.width === small.fullWidth ? small : await readRgb(path);
+    const k = big.width / small.width;
+    const lines = await this.recogniseAll(
+      big,
+      boxes.map((q) => scaleQuad(q, k)),
+    );
+    // Boxes in the photo's own upright pixels, whatever size it was read at.
+    const back = big.fullWidth / big.width;
+    return back === 1 ? lines : lines.map((l) => ({ ...l, box: scaleQuad(l.box, back) }));
   }
 
   /** The text lines in an image, top to bottom and left to right. */
   async read(img: RgbImage): Promise<TextLine[]> {
-    const boxes = await this.detect(img);
+    return this.recogniseAll(img, await this.detect(img));
+  }
+
+  private async recogniseAll(img: RgbImage, boxes: Quad[]): Promise<TextLine[]> {
     const lines: TextLine[] = [];
     for (const box of boxes) {
       const upright = (await this.isUpsideDown(img, box)) ? rotate180(box) : box;
@@ -125,17 +161,10 @@ export class OcrEngine {
   }
 
   private async detect(img: RgbImage): Promise<Quad[]> {
-    const scale = Math.min(1, DET_LIMIT_SIDE / Math.max(img.width, img.height));
+    const scale = Math.min(1, this.detSide / Math.max(img.width, img.height));
     const w = Math.max(32, Math.round((img.width * scale) / 32) * 32);
     const h = Math.max(32, Math.round((img.height * scale) / 32) * 32);
-    const input = new Float32Array(3 * w * h);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const [r, g, b] = sample(img, ((x + 0.5) * img.width) / w - 0.5, ((y + 0.5) * img.height) / h - 0.5);
-        const bgr = [b, g, r];
-        for (let c = 0; c < 3; c++) input[c * w * h + y * w + x] = (bgr[c]! / 255 - DET_MEAN[c]!) / DET_STD[c]!;
-      }
-    }
+    const input = detInput(img, w, h);
     const out = (await this.det.run({ x: new this.ort.Tensor('float32', input, [1, 3, h, w]) }))[
       this.det.outputNames[0]!
     ]!;
@@ -200,8 +229,49 @@ function lineTensor(ort: typeof Ort, img: RgbImage, box: Quad, minWidth: number,
   return { tensor: new ort.Tensor('float32', data, [1, 3, REC_HEIGHT, width]) };
 }
 
+function scaleQuad(q: Quad, k: number): Quad {
+  return q.map(([x, y]) => [x * k, y * k]) as Quad;
+}
+
 function rotate180(q: Quad): Quad {
   return [q[2], q[3], q[0], q[1]];
+}
+
+/**
+ * The detector's input: the image resized (bilinear) to w×h, in BGR planes normalised by
+ * ImageNet's mean and std. A tight loop without per-pixel allocations: at 960 px it is 0.7 M
+ * pixels a photo, and a per-pixel array made this slower than the detector itself.
+ */
+function detInput(img: RgbImage, w: number, h: number): Float32Array {
+  const input = new Float32Array(3 * w * h);
+  const plane = w * h;
+  const src = img.data;
+  const k = [0, 1, 2].map((c) => 1 / (255 * DET_STD[c]!));
+  const m = [0, 1, 2].map((c) => DET_MEAN[c]! / DET_STD[c]!);
+  for (let y = 0; y < h; y++) {
+    const fy = Math.min(Math.max(((y + 0.5) * img.height) / h - 0.5, 0), img.height - 1);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(y0 + 1, img.height - 1);
+    const wy = fy - y0;
+    for (let x = 0; x < w; x++) {
+      const fx = Math.min(Math.max(((x + 0.5) * img.width) / w - 0.5, 0), img.width - 1);
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(x0 + 1, img.width - 1);
+      const wx = fx - x0;
+      const a = (y0 * img.width + x0) * 3;
+      const b = (y0 * img.width + x1) * 3;
+      const c = (y1 * img.width + x0) * 3;
+      const d = (y1 * img.width + x1) * 3;
+      const o = y * w + x;
+      for (let ch = 0; ch < 3; ch++) {
+        const v =
+          (1 - wy) * ((1 - wx) * src[a + ch]! + wx * src[b + ch]!) + wy * ((1 - wx) * src[c + ch]! + wx * src[d + ch]!);
+        // Channel ch (R, G, B) goes to BGR plane 2 - ch, as cv2 reads it.
+        input[(2 - ch) * plane + o] = v * k[2 - ch]! - m[2 - ch]!;
+      }
+    }
+  }
+  return input;
 }
 
 /** Bilinear RGB at a fractional pixel position (edges clamped). */
