@@ -300,3 +300,61 @@ describe('augmentation on cached features (precomputed augmented views)', () => 
     expect(maxDiff(plainRun, await weightsAfter(differentViews, false, 'aug-other-off'))).toBe(0);
   });
 });
+
+describe('levers for the drawing→photo gap (not in the paper)', () => {
+  it('max-violation warm-up: the first epochs train exactly as the sum of hinges, the later ones as VSE++', async () => {
+    await initBackend('wasm');
+    const run = async (config: VseConfigInput, name: string) => {
+      const out = await runTraining({ runDir: join(tmp.dir, name), config: { numEpochs: 1, ...config } });
+      const w = weightsOf(out.model);
+      out.model.dispose();
+      return w;
+    };
+    const same = (a: Record<string, Float32Array>, b: Record<string, Float32Array>) =>
+      Object.keys(a).every((k) => a[k]!.every((x, i) => x === b[k]![i]));
+    const sum1 = await run({ maxViolation: false }, 'warm-sum');
+    const max1 = await run({ maxViolation: true }, 'warm-max');
+    expect(same(await run({ maxViolation: true, maxViolationWarmup: 1 }, 'warm-1'), sum1)).toBe(true);
+    expect(same(sum1, max1)).toBe(false);
+    // After the warm-up it is max violation: two epochs with a 1-epoch warm-up differ from two of sums.
+    const warm2 = await run({ maxViolation: true, maxViolationWarmup: 1, numEpochs: 2 }, 'warm-2');
+    expect(same(warm2, await run({ maxViolation: false, numEpochs: 2 }, 'warm-sum-2'))).toBe(false);
+  });
+
+  it('feature standardisation: fixed statistics in the model, never trained, saved and checked by shape', async () => {
+    await initBackend('wasm');
+    const mean = Float32Array.from({ length: 32 }, (_, i) => i / 10);
+    const scale = Float32Array.from({ length: 32 }, (_, i) => 1 + i / 32);
+    const before = tf.memory().numTensors;
+    const out = await runTraining({
+      runDir: join(tmp.dir, 'standardise'),
+      config: { numEpochs: 1, standardiseFeatures: true },
+      featureStats: { mean, scale },
+    });
+    expect(out.model.trainableVariables().some((v) => v.name.includes('img.norm'))).toBe(false);
+    expect(out.model.params.get('img.norm.mean')!.dataSync()).toEqual(mean);
+    expect(out.model.params.get('img.norm.scale')!.dataSync()).toEqual(scale);
+    // The encoder computes l2norm((x - mean) * scale) before the projection: a model without
+    // standardisation, given those features directly, embeds identically.
+    const plain = VseModel.fromWeights(
+      makeConfig({ ...tiny, standardiseFeatures: false }),
+      out.model.namedWeights(),
+      null,
+      'test',
+    );
+    const x = tf.randomNormal([3, 32], 0, 1, 'float32', 3) as tf.Tensor2D;
+    const a = out.model.encodeFeatures(x);
+    const z = tf.tidy(() => x.sub(tf.tensor1d(mean)).mul(tf.tensor1d(scale)) as tf.Tensor2D);
+    const b = plain.encodeFeatures(z);
+    const d = tf.tidy(() => a.sub(b).abs().max());
+    expect(d.dataSync()[0]).toBeLessThan(1e-6);
+    tf.dispose([x, a, z, b, d]);
+    plain.dispose();
+    // A saved model of this config must carry the statistics.
+    const w = { ...out.model.namedWeights() };
+    delete w['img.norm.scale'];
+    expect(() => VseModel.fromWeights(out.model.config, w, null, 'bundle')).toThrow(/img.norm.scale.*missing/);
+    out.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

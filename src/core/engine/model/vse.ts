@@ -27,6 +27,10 @@ export function parameterShapes(config: VseConfig, vocabSize: number): Record<st
   if (config.layerNorm) {
     for (const n of ['ln_ih_gain', 'ln_ih_bias', 'ln_hh_gain', 'ln_hh_bias']) shapes[`txt.gru.${n}`] = [3 * H];
   }
+  if (config.standardiseFeatures) {
+    shapes['img.norm.mean'] = [config.imgDim];
+    shapes['img.norm.scale'] = [config.imgDim];
+  }
   return shapes;
 }
 
@@ -79,6 +83,10 @@ export class VseModel {
     const r = Math.sqrt(6) / Math.sqrt(config.imgDim + H);
     m.add('img.fc.weight', tf.randomUniform([config.imgDim, H], -r, r, 'float32', rng.seed()));
     m.add('img.fc.bias', tf.zeros([H]));
+    if (config.standardiseFeatures) {
+      m.add('img.norm.mean', tf.zeros([config.imgDim]));
+      m.add('img.norm.scale', tf.ones([config.imgDim]));
+    }
     return m;
   }
 
@@ -123,7 +131,8 @@ export class VseModel {
 
   /** The variables training updates, in a fixed order (Adam's state is matched by position). */
   trainableVariables(): tf.Variable[] {
-    const own = [...this.params.values()];
+    // The feature statistics are fixed: measured on a domain's photos, never fitted.
+    const own = [...this.params].filter(([n]) => !n.startsWith('img.norm.')).map(([, v]) => v);
     return this.config.finetuneCnn && this.backbone ? [...own, ...this.backbone.trainableVariables()] : own;
   }
 
@@ -168,10 +177,20 @@ export class VseModel {
     });
   }
 
+  /** Sets the feature statistics (standardiseFeatures): x → (x - mean) · scale. */
+  setFeatureStats(mean: Float32Array, scale: Float32Array): void {
+    if (!this.config.standardiseFeatures) throw new Error('this model does not standardise features');
+    this.add('img.norm.mean', tf.tensor1d(mean));
+    this.add('img.norm.scale', tf.tensor1d(scale));
+  }
+
   /** Backbone features [B, imgDim] → [B, embedSize]. */
   encodeFeatures(features: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      let out = l2norm(features).matMul(this.p('img.fc.weight')).add(this.p('img.fc.bias')) as tf.Tensor2D;
+      const x = this.config.standardiseFeatures
+        ? (features.sub(this.p('img.norm.mean')).mul(this.p('img.norm.scale')) as tf.Tensor2D)
+        : features;
+      let out = l2norm(x).matMul(this.p('img.fc.weight')).add(this.p('img.fc.bias')) as tf.Tensor2D;
       if (!this.config.noImgNorm) out = l2norm(out);
       if (this.config.useAbs) out = out.abs();
       return out;
