@@ -12,7 +12,8 @@
  * (GCompris, wallpapers, test photos; data/corpus/items.jsonl, so run the corpus first), each with
  * its first caption. Each set also gets a row for its photos whose subject is a COCO class.
  * Photos that share a description all answer it: text→photo counts the best-ranked of them.
- * Options: --set=cc0,dev, --model=DIR (default: the shipped model), --keep (leave the temp folder).
+ * Options: --set=cc0,dev, --model=DIR (default: the shipped model), --keep (leave the temp folder),
+ * --floors (a table of caption floors: how many photos show a bank caption, how many are right).
  */
 import { execFileSync, execSync } from 'node:child_process';
 import {
@@ -31,19 +32,27 @@ import { appRoot } from '../src/core/app/paths.js';
 import { tokenize } from '../src/core/engine/data/tokenizer.js';
 import { STDLIB_IMAGES, readCorpus } from './model/corpus.js';
 import { COCO_CLASSES } from '../src/core/engine/tags/coco.js';
+import { WordNet } from '../src/core/engine/words/wordnet.js';
 
 interface Photo {
   file: string;
   description: string;
   /** Its original file name, for the keyword baseline, when `file` is already neutral. */
   name?: string;
+  /** Every text known for it (the dev set's photos have several), for judging captions. */
+  truths?: string[];
 }
 
 /** The real-photo dev set: the corpus's held-out real photographs. */
 function devPhotos(): Photo[] {
   return readCorpus()
     .filter((i) => i.set === 'photos-real' && i.split === 'test')
-    .map((i) => ({ file: i.image, description: i.captions[0]!, name: basename(i.origin ?? i.image) }));
+    .map((i) => ({
+      file: i.image,
+      description: i.captions[0]!,
+      name: basename(i.origin ?? i.image),
+      truths: i.captions,
+    }));
 }
 
 /** A photo's subject is a COCO class when its description names one (a WordNet synonym counts). */
@@ -133,6 +142,43 @@ function keywordRanking(query: string, photos: Photo[]): number[] {
     .map((x) => x.i);
 }
 
+/**
+ * Whether a bank caption is right for a photo: it shares a noun with one of the photo's texts,
+ * or names a category above one of them (WordNet: "a bird" for a kingfisher).
+ */
+function captionRight(caption: string, truths: string[]): boolean {
+  const wn = WordNet.open();
+  const nouns = (t: string) =>
+    tokenize(t)
+      .filter((w) => w.length > 2)
+      .map((w) => ({ w: wn.lemma(w) ?? w, sense: wn.senses(w)[0] }));
+  const want = truths.flatMap(nouns);
+  return nouns(caption).some(
+    (c) =>
+      want.some((t) => t.w === c.w) ||
+      (c.sense !== undefined && want.some((t) => t.sense !== undefined && wn.ancestors(t.sense).has(c.sense!))),
+  );
+}
+
+/** For each candidate floor: how many photos would show a bank caption, and how many of those are right. */
+function floorTable(
+  set: string,
+  best: { best?: { text: string; score: number }; photo: Photo }[],
+): (string | number)[][] {
+  return [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7].map((floor) => {
+    const shown = best.filter((b) => b.best && b.best.score >= floor);
+    const right = shown.filter((b) => captionRight(b.best!.text, b.photo.truths ?? [b.photo.description]));
+    return [
+      set,
+      floor.toFixed(2),
+      ((100 * shown.length) / best.length).toFixed(1),
+      shown.length ? ((100 * right.length) / shown.length).toFixed(1) : '—',
+    ];
+  });
+}
+const floorRows: (string | number)[][] = [];
+let floors = false;
+
 function cli(args: string[], dataDir: string): string {
   return execFileSync(process.execPath, [join(ROOT, 'bin', 'glimpse.js'), ...args, '--data-dir', dataDir], {
     encoding: 'utf8',
@@ -182,6 +228,20 @@ function evaluate(name: string, photos: Photo[], model: string | undefined, keep
         photos[i]!.description.trim(),
       ),
     );
+    if (floors) {
+      const own = JSON.parse(cli(['caption', ...files, '--limit', '5', '--json', ...withModel], dataDir)) as {
+        photos: { captions: { text: string; score: number; source: string }[] }[];
+      };
+      floorRows.push(
+        ...floorTable(
+          name,
+          own.photos.map((p, i) => ({
+            best: p.captions.filter((c) => c.source === 'bank').sort((a, b) => b.score - a.score)[0],
+            photo: photos[i]!,
+          })),
+        ),
+      );
+    }
     const kwT2i = photos.map((p, i) => {
       const ranked = keywordRanking(p.description, photos);
       return Math.min(...ranked.map((j, r) => (same[i]![j] ? r + 1 : Infinity)));
@@ -233,7 +293,14 @@ if (unknown) {
   console.error(`eval:photos: unknown set "${unknown}" (${Object.keys(sets).join(', ')})`);
   process.exit(2);
 }
+floors = args.includes('--floors');
 const rows = chosen.flatMap((s) => evaluate(s, sets[s]!(), arg('model'), args.includes('--keep')));
 const head = ['set', 'photos', 'ranker', 't2i R@1', 't2i R@5', 't2i R@10', 'i2t R@1', 'i2t R@5', 'i2t R@10'];
 console.log(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+if (floors) {
+  // --floors: the caption floor, measured. A bank caption below it is not shown ("no confident caption yet").
+  const h = ['set', 'floor', 'photos shown a bank caption %', 'of those, right %'];
+  console.log(`\n| ${h.join(' | ')} |\n|${h.map(() => '---').join('|')}|`);
+  for (const r of floorRows) console.log(`| ${r.join(' | ')} |`);
+}
