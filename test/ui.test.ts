@@ -463,6 +463,14 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
     expect(box.y + box.height).toBeLessThan(img.y + img.height * 0.7);
     await shot('photo-text-boxes');
     await page.keyboard.press('Escape');
+    // "Contains": only photos the detector found that object in; none of these shows a giraffe.
+    await page.getByPlaceholder(/Describe a photo/).fill('');
+    await page.getByRole('button', { name: 'Filters' }).click();
+    await page.getByLabel('Contains').fill('giraffe');
+    await page.getByTestId('empty').getByText('No photos match these filters.').waitFor();
+    await page.getByLabel('Contains').fill('');
+    await expect.poll(() => page.locator('p.count').textContent(), { timeout: 30_000 }).toMatch(/\d+ photos?/);
+    await page.getByRole('button', { name: 'Filters' }).click();
   });
 
   it('at phone width (390×844) the sidebar is a top bar, tiles fill the row, the photo view stacks image over details', async () => {

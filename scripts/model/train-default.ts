@@ -80,9 +80,13 @@ export function featureDataset(
   const n = views?.indexOf.size ?? 0;
   const viewRow = (v: number, id: string) =>
     views!.indexOf.has(id) && !views!.failed.has(id) ? v * n + views!.indexOf.get(id)! : -1;
+  // With views.plain a drawing is drawn as itself as often as in each of its views (-1: the plain features).
   const augmented = views && {
     matrix: views.matrix,
-    views: Array.from({ length: views.count }, (_, v) => Int32Array.from(kept, (i) => viewRow(v, i.id))),
+    views: [
+      ...Array.from({ length: views.count }, (_, v) => Int32Array.from(kept, (i) => viewRow(v, i.id))),
+      ...(views.plain ? [new Int32Array(kept.length).fill(-1)] : []),
+    ],
   };
   return {
     description,
@@ -106,6 +110,8 @@ interface Views {
   count: number;
   indexOf: Map<string, number>;
   failed: Set<string>;
+  /** Also draw the plain features as one more view (photo-style views keep drawings seen as drawings too). */
+  plain: boolean;
 }
 
 /** The augmented views beside `featPath` (<features>.<kind><V>.npy, the one with most views). */
@@ -131,6 +137,7 @@ function loadViews(featPath: string, kind: string): Views {
     count: meta.views,
     indexOf: new Map(meta.ids.map((id, i) => [id, i])),
     failed: new Set(meta.failed),
+    plain: kind === 'photostyle',
   };
 }
 
