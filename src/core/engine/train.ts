@@ -290,7 +290,11 @@ export async function train(input: TrainInput): Promise<TrainOutput> {
     vocab = input.init?.vocab ?? Vocabulary.build(input.train.captions, cfg.vocabThreshold);
     model = input.init?.model ?? VseModel.create(cfg, vocab.size, input.backbone);
     if (model.vocabSize < vocab.size) model.growVocab(vocab.size, cfg.seed + 7);
-    if (!input.init && input.featureStats) model.setFeatureStats(input.featureStats.mean, input.featureStats.scale);
+    if (!input.init && cfg.standardiseFeatures) {
+      // Identity statistics would train a model that claims to standardise and does not.
+      if (!input.featureStats) throw new Error('standardiseFeatures needs the feature statistics (featureStats)');
+      model.setFeatureStats(input.featureStats.mean, input.featureStats.scale);
+    }
     state = {
       config: cfg,
       step: 0,
