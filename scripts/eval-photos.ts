@@ -165,9 +165,13 @@ function floorTable(
   set: string,
   best: { best?: { text: string; score: number }; photo: Photo }[],
 ): (string | number)[][] {
+  // Each photo's best bank caption is judged once; the floors only decide which are shown.
+  const judged = best.flatMap((b) =>
+    b.best ? [{ score: b.best.score, right: captionRight(b.best.text, b.photo.truths ?? [b.photo.description]) }] : [],
+  );
   return [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7].map((floor) => {
-    const shown = best.filter((b) => b.best && b.best.score >= floor);
-    const right = shown.filter((b) => captionRight(b.best!.text, b.photo.truths ?? [b.photo.description]));
+    const shown = judged.filter((b) => b.score >= floor);
+    const right = shown.filter((b) => b.right);
     return [
       set,
       floor.toFixed(2),

@@ -199,7 +199,10 @@ export function chanceRsum(items: CorpusItem[]): number {
   return rsum;
 }
 
-/** The chosen levers (docs/MODEL.md's lever table): what `npm run train:default` uses. */
+/**
+ * Data levers' defaults (docs/MODEL.md's lever table): photos not up-weighted, and the views an
+ * `augment` run draws from (augment itself is off in the shipped config).
+ */
 const DEFAULT_PHOTO_WEIGHT = 1;
 const DEFAULT_VIEWS = 'photostyle';
 

@@ -42,12 +42,9 @@ function dep5(path: string): Map<string, string> {
  * every word WordNet knows describes the picture well enough to be a caption.
  */
 function tellingTitles(photos: SourcePhoto[]): SourcePhoto[] {
+  // The process-wide reader: training reads WordNet again after the corpus, so it stays open.
   const wn = WordNet.open();
-  try {
-    return photos.filter((p) => p.captions[0]!.split(' ').every((w) => w.length > 2 && wn.lemma(w) !== null));
-  } finally {
-    wn.close();
-  }
+  return photos.filter((p) => p.captions[0]!.split(' ').every((w) => w.length > 2 && wn.lemma(w) !== null));
 }
 
 export function wallpaperPhotos(): SourcePhoto[] {

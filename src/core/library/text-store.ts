@@ -47,16 +47,24 @@ export class TextStore {
     return row ? (JSON.parse(row.lines) as StoredLine[]) : [];
   }
 
-  /** Photos whose text matches an FTS5 query, best first (bm25), with the filters. */
-  matches(match: string, filters: SearchFilters, k: number): { id: number; path: string; hash: string }[] {
+  /**
+   * Photos whose text matches an FTS5 query, best first (bm25), with the filters, each with its
+   * stored lines (in the same statement: no query per hit).
+   */
+  matches(
+    match: string,
+    filters: SearchFilters,
+    k: number,
+  ): { id: number; path: string; hash: string; lines: StoredLine[] }[] {
     const f = filterSql(filters);
-    return this.db
+    const rows = this.db
       .prepare(
         `WITH m AS (SELECT hash, bm25(photo_text_fts) AS rank FROM photo_text_fts WHERE photo_text_fts MATCH ?)
-        SELECT p.id, p.path, p.hash FROM m JOIN photos p ON p.hash = m.hash
+        SELECT p.id, p.path, p.hash, t.lines FROM m JOIN photos p ON p.hash = m.hash JOIN photo_text t ON t.hash = m.hash
         WHERE 1${f.sql} ORDER BY m.rank, p.id LIMIT ?`,
       )
-      .all(match, ...f.params, k) as { id: number; path: string; hash: string }[];
+      .all(match, ...f.params, k) as { id: number; path: string; hash: string; lines: string }[];
+    return rows.map((r) => ({ ...r, lines: JSON.parse(r.lines) as StoredLine[] }));
   }
 
   /** Photos with at least one line read by `modelId`. */

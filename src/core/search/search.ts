@@ -149,11 +149,10 @@ export class Searcher {
       return words.some((w) => lw.some((t) => (w.length >= MIN_PREFIX ? t.startsWith(w) : t === w)));
     };
     return this.store.text.matches(terms.join(' OR '), opts, k).map((h) => {
-      const lines = this.store.text
-        .lines(h.hash)
+      const shown = h.lines
         .map((l) => l.text)
-        .filter(matchesWord);
-      const shown = lines.join(' · ');
+        .filter(matchesWord)
+        .join(' · ');
       return { ...h, lines: shown.length > 60 ? `${shown.slice(0, 59)}…` : shown };
     });
   }

@@ -12,7 +12,7 @@ import { loadOnnxRuntime } from '../backbones/onnx-runtime.js';
 import { boxesFromProbMap, DB_DEFAULTS, type Quad } from './db-postprocess.js';
 import { ctcGreedy } from './ctc.js';
 
-/** Longest side OCR reads an image at: detection runs at 960 px; lines are cut from this. */
+/** Longest side OCR reads an image at for its lines (detection reads a smaller decode). */
 const READ_MAX_SIDE = 4096;
 
 /** An image file as upright RGB (EXIF orientation applied, alpha flattened on white), shrunk on load. */
@@ -126,8 +126,8 @@ export class OcrEngine {
   }
 
   /**
-   * The text lines in an image file. Detection needs only 960 px, which JPEG shrink-on-load
-   * decodes several times faster than the whole photo, so a photo without text costs that decode
+   * The text lines in an image file. Detection needs only the detector's size, which JPEG
+   * shrink-on-load decodes several times faster than the whole photo, so a photo without text costs that decode
    * and the detector pass; only a photo with text is decoded again at full size for the lines.
    */
   async readFile(path: string): Promise<TextLine[]> {
