@@ -147,13 +147,28 @@ export async function benchIndex(args: string[]): Promise<void> {
       await emb.embedImages(px, batch.length);
     }
     const embedRate = n / ((performance.now() - t) / 1000);
-    // Full pipeline: the library's indexer on a fresh data dir.
-    const dataDir = join(scratch, 'data');
-    const lib = new Library({ store: LibraryStore.open(dataDir), embedder: emb, dataDir });
-    t = performance.now();
-    const summary = await lib.index([photos], { decodeConcurrency });
-    const fullRate = summary.indexed / ((performance.now() - t) / 1000);
-    lib.close();
+    // Full pipeline: the library's indexer on a fresh data dir. With a detector, it runs with its
+    // tags and without (the same embedder minus the detector's decoding), off/on/on/off, so the
+    // tags' cost is a ratio from one run.
+    const full = async (embedder: Embedder, k: number): Promise<number> => {
+      const dataDir = join(scratch, `data-${k}`);
+      const lib = new Library({ store: LibraryStore.open(dataDir), embedder, dataDir });
+      const t0 = performance.now();
+      const summary = await lib.index([photos], { decodeConcurrency });
+      lib.close();
+      return summary.indexed / ((performance.now() - t0) / 1000);
+    };
+    const untagged: Embedder = { ...emb, embedAndTag: undefined };
+    let fullRate: number;
+    let tagsOff: number | null = null;
+    if (emb.embedAndTag) {
+      const off1 = await full(untagged, 0);
+      const on1 = await full(emb, 1);
+      const on2 = await full(emb, 2);
+      const off2 = await full(untagged, 3);
+      fullRate = (on1 + on2) / 2;
+      tagsOff = (off1 + off2) / 2;
+    } else fullRate = await full(emb, 0);
     emb.dispose();
     rmSync(scratch, { recursive: true, force: true });
     const slower = Math.min(decodeRate, embedRate);
@@ -168,6 +183,8 @@ export async function benchIndex(args: string[]): Promise<void> {
       `${(fullRate / slower).toFixed(2)}x`,
       shared,
       `${(fullRate / shared).toFixed(2)}x`,
+      tagsOff ?? '—',
+      tagsOff ? `${(fullRate / tagsOff).toFixed(2)}x` : '—',
     ]);
   }
   if (n > 0) {
@@ -184,6 +201,8 @@ export async function benchIndex(args: string[]): Promise<void> {
         'full / slower stage',
         'shared-core bound',
         'full / bound',
+        'full, tags off',
+        'tags on / off',
       ],
       rows,
     );

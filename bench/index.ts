@@ -4,6 +4,7 @@ import { benchQuery } from './query.js';
 import { benchIndex } from './index-bench.js';
 import { benchStartup } from './startup.js';
 import { benchOcr } from './ocr.js';
+import { benchDetect } from './detect.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   train: benchTrain,
@@ -11,6 +12,7 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   index: benchIndex,
   startup: benchStartup,
   ocr: benchOcr,
+  detect: benchDetect,
 };
 
 const [name, ...args] = process.argv.slice(2);

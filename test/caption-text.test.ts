@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanCaption, isNaturalCaption, naturalCaptions } from '../src/core/search/caption-text.js';
-import { groundedCaptions } from '../src/core/search/grounded-captions.js';
+import { counted, groundedCaptions } from '../src/core/search/grounded-captions.js';
 import { ROOT } from './helpers.js';
 
 const FUNCTION =
@@ -51,12 +51,27 @@ describe('captions from tags', () => {
   it('names the confident objects, most confident first, and their category', () => {
     expect(
       groundedCaptions([
-        { label: 'couch', confidence: 0.4 },
-        { label: 'dog', confidence: 0.6 },
+        { label: 'couch', confidence: 0.4, count: 1 },
+        { label: 'dog', confidence: 0.6, count: 1 },
       ]),
     ).toEqual(['a dog and a couch', 'a dog']);
-    expect(groundedCaptions([{ label: 'bird', confidence: 0.7 }])).toEqual(['a bird', 'an animal']);
+    expect(groundedCaptions([{ label: 'bird', confidence: 0.7, count: 1 }])).toEqual(['a bird', 'an animal']);
     // A faint tag is searchable but never stated as the photo's caption.
-    expect(groundedCaptions([{ label: 'suitcase', confidence: 0.27 }])).toEqual([]);
+    expect(groundedCaptions([{ label: 'suitcase', confidence: 0.27, count: 1 }])).toEqual([]);
+  });
+
+  it('says how many: a few counted, more as a group, irregular plurals right', () => {
+    expect(
+      groundedCaptions([
+        { label: 'person', confidence: 0.6, count: 2 },
+        { label: 'bicycle', confidence: 0.5, count: 1 },
+      ]).slice(0, 2),
+    ).toEqual(['two people and a bicycle', 'two people']);
+    expect(groundedCaptions([{ label: 'horse', confidence: 0.7, count: 3 }])[0]).toBe('three horses');
+    expect(groundedCaptions([{ label: 'person', confidence: 0.6, count: 8 }])[0]).toBe('a group of people');
+    expect(counted('bus', 2)).toBe('two buses');
+    expect(counted('knife', 3)).toBe('three knives');
+    expect(counted('scissors', 1)).toBe('a pair of scissors');
+    expect(counted('dining table', 2)).toBe('two dining tables');
   });
 });

@@ -19,6 +19,8 @@ import { loadOnnxRuntime, openOnnxBackbone } from '../src/core/engine/backbones/
 import { bundleEmbedder, lazyOnnxEmbedder, onnxEmbedder } from '../src/core/engine/runtime/embedder.js';
 import { LibraryService } from '../src/core/app/service.js';
 import { Rng } from '../src/core/engine/rng.js';
+import { CENTERNET_HEADS } from '../src/core/engine/tags/detect.js';
+import { peaksFromMaps } from '../src/core/engine/tags/peaks-tf.js';
 import { ROOT, tempDir } from './helpers.js';
 
 const ort = await loadOnnxRuntime();
@@ -140,6 +142,31 @@ describe.skipIf(typeof ort === 'string' && !process.env.GLIMPSE_REQUIRE_ORT)('th
     for (let i = 0; i < 3; i++) expectClose(await fast.embedImages(px, 3), want, 1e-4);
     expect(tf.memory().numTensors).toBe(before);
     fast.dispose();
+  });
+
+  it("decodes the detector's peaks and boxes as tfjs does, from the same run as the features", async () => {
+    const spec = readManifest(SHIPPED).backbone!;
+    const px = randomPixels(2, spec.inputSize, 5);
+    const onnx = await openOnnxBackbone(spec, SHIPPED, 2);
+    const got = await onnx.detect!(px, 2);
+    const bb = await Backbone.load(spec, SHIPPED);
+    const s = spec.inputSize;
+    const x = tf.tensor4d(px, [2, s, s, 3]);
+    const { features, maps } = bb.featuresWith(x, [CENTERNET_HEADS.heatmap, CENTERNET_HEADS.sizes]);
+    const want = await peaksFromMaps(maps[0] as tf.Tensor4D, maps[1] as tf.Tensor4D, s);
+    expectClose(got.features, features.dataSync() as Float32Array, 1e-4);
+    tf.dispose([x, features, ...maps]);
+    bb.dispose();
+    await onnx.dispose();
+    expect(got.peaks.k).toBe(want.k);
+    // The strongest peaks: the same cells and classes, the same boxes.
+    for (const image of [0, 1]) {
+      const top = (p: typeof want) => p.scores.subarray(image * p.k, image * p.k + 10);
+      expectClose(top(got.peaks), top(want), 1e-4);
+      const at = image * want.k;
+      expect([...got.peaks.classes.subarray(at, at + 10)]).toEqual([...want.classes.subarray(at, at + 10)]);
+      expectClose(got.peaks.boxes.subarray(at * 4, (at + 10) * 4), want.boxes.subarray(at * 4, (at + 10) * 4), 1e-3);
+    }
   });
 
   it('caches the translated graph in the data dir, reuses it, and replaces a damaged entry', async () => {

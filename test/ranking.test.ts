@@ -5,6 +5,7 @@ import { Searcher, isWeak, GOOD_MATCH, type SearchHit } from '../src/core/search
 import type { Embedder } from '../src/core/engine/runtime/embedder.js';
 import { tempDir } from './helpers.js';
 import { newPhoto } from './photo-row.js';
+import { countsInQuery } from '../src/core/search/count-words.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -75,7 +76,7 @@ describe('ranking a person would trust', () => {
     const root = store.addRoot('/photos');
     const near = store.upsertPhoto(photo(root, 'IMG_0001.jpg', null), new Float32Array([1, 0]), 'm');
     const dog = store.upsertPhoto(photo(root, 'IMG_0002.jpg', null), new Float32Array([0, 1]), 'm', [
-      { label: 'dog', confidence: 0.9 },
+      { label: 'dog', confidence: 0.9, count: 1 },
     ]);
     const titled = store.upsertPhoto(photo(root, 'IMG_0003.jpg', 'my puppy'), new Float32Array([0.6, 0.8]), 'm');
     const embedder = {
@@ -91,6 +92,40 @@ describe('ranking a person would trust', () => {
     expect(await ids(['tags'])).toEqual([dog]);
     expect(await ids(['keywords'])).toEqual([titled]);
     expect((await ids()).slice(0, 2).sort()).toEqual([dog, titled].sort()); // fused: both kinds of match lead
+    store.close();
+    dir.cleanup();
+  });
+});
+
+describe('counts in queries', () => {
+  it('reads "two", digits, "a couple of" and "a group of" as counts of the next noun', () => {
+    const counts = (q: string) => Object.fromEntries(countsInQuery(q));
+    expect(counts('two people')).toEqual({ people: { min: 2, max: 2 } });
+    expect(counts('3 horses in a field')).toEqual({ horses: { min: 3, max: 3 } });
+    expect(counts('a couple of young cats')).toEqual({ cats: { min: 2, max: 2 } });
+    expect(counts('a group of people')).toEqual({ people: { min: 3 } });
+    expect(counts('a person with a dog')).toEqual({});
+    expect(counts('1000000 people')).toEqual({});
+  });
+
+  it('"two people" puts the photo with two people first, then one, then a crowd; the hit says how many', async () => {
+    const dir = tempDir();
+    const store = LibraryStore.open(dir.dir);
+    const root = store.addRoot('/photos');
+    const v = new Float32Array([1, 0]);
+    const person = (count: number, confidence: number) => [{ label: 'person', confidence, count }];
+    const one = store.upsertPhoto(photo(root, 'IMG_0001.jpg', null), v, 'm', person(1, 0.9));
+    const crowd = store.upsertPhoto(photo(root, 'IMG_0002.jpg', null), v, 'm', person(9, 0.8));
+    const two = store.upsertPhoto(photo(root, 'IMG_0003.jpg', null), v, 'm', person(2, 0.5));
+    const embedder = { id: 'm', dim: 2, embedTexts: async () => v, knows: () => true } as unknown as Embedder;
+    const searcher = new Searcher(store, embedder);
+    const hits = await searcher.search('two people', { evidence: ['tags'] });
+    expect(hits.map((h) => h.id)).toEqual([two, one, crowd]);
+    expect(hits[0]!.tag).toBe('person ×2');
+    const group = await searcher.search('a group of people', { evidence: ['tags'] });
+    expect(group[0]!.id).toBe(crowd);
+    // Without a count, the most confident tag leads.
+    expect((await searcher.search('people', { evidence: ['tags'] }))[0]!.id).toBe(one);
     store.close();
     dir.cleanup();
   });

@@ -71,6 +71,35 @@ describe.skipIf(!have)('tags from the detector on real photos', () => {
     expect(horses.sort()).toEqual([file(3), file(5)].sort());
   });
 
+  it('counts the objects and sizes them: several horses, a crowd on the beach, one dog', async () => {
+    const tag = async (i: number, label: string) =>
+      ok(await api.photo({ path: file(i) })).tags.find((t) => t.label === label)!;
+    expect((await tag(3, 'horse')).count).toBeGreaterThanOrEqual(3);
+    expect((await tag(4, 'person')).count).toBeGreaterThanOrEqual(3);
+    expect((await tag(4, 'kite')).count).toBeGreaterThanOrEqual(2);
+    for (const [i, label] of [
+      [0, 'dog'],
+      [1, 'bird'],
+      [2, 'giraffe'],
+      [5, 'person'],
+    ] as const)
+      expect((await tag(i, label)).count, `${PHOTOS[i]![0]} ${label}`).toBe(1);
+    // The eagle fills much of its photo; each person on the beach is a speck.
+    expect((await tag(1, 'bird')).area).toBeGreaterThan(0.2);
+    expect((await tag(4, 'person')).area).toBeLessThan(0.05);
+  });
+
+  it('uses counts in search and in captions: "a group of people", "a person with a dog"', async () => {
+    const top = async (query: string) => ok(await api.search({ query, limit: 3 })).results;
+    const group = await top('a group of people');
+    expect(group[0]!.path).toBe(file(4));
+    expect(group[0]!.tag).toMatch(/person ×\d/);
+    expect((await top('a person with a dog'))[0]!.path).toBe(file(5));
+    expect((await top('several horses'))[0]!.path).toBe(file(3));
+    const captions = ok(await api.photo({ path: file(4) })).captions.filter((c) => c.source === 'tags');
+    expect(captions.map((c) => c.text).join(' | ')).toMatch(/a group of people|(three|four) people/);
+  });
+
   it('leaves no tensors behind after a search', async () => {
     await api.search({ query: 'warm up' });
     const before = tf.memory().numTensors;

@@ -493,7 +493,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
       expect(tiles[1]!.x + tiles[1]!.width).toBeGreaterThan(370); // up to the right edge
       await p.screenshot({ path: join(ARTIFACTS, 'phone-search.png') });
       await p.locator('button.open').first().click();
-      const img = await p.getByTestId('photo-view').locator('img').first().boundingBox();
+      // The photo is laid out once it has loaded: on a busy machine that can lag the click.
+      const photoImg = p.getByTestId('photo-view').locator('img').first();
+      await photoImg.evaluate((el: HTMLImageElement) => el.decode().catch(() => undefined));
+      const img = await photoImg.boundingBox();
       expect(img!.width).toBeGreaterThan(150);
       const info = await p.getByTestId('photo-view').getByRole('button', { name: 'Find similar' }).boundingBox();
       expect(info!.y).toBeGreaterThan(img!.y + img!.height - 1); // details below the image

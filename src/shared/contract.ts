@@ -375,7 +375,7 @@ export interface PhotoOutput extends PhotoSummary {
   userCaption: string | null;
   captions: CaptionItem[];
   /** Objects the model's detector found, most confident first (none for a model without one). */
-  tags: { label: string; confidence: number }[];
+  tags: { label: string; confidence: number; count: number; area?: number }[];
   /** Text read in the photo (OCR), line by line, with boxes in the photo's pixels. */
   text: { text: string; confidence: number; box: [number, number][] }[];
   albums: { id: number; name: string }[];

@@ -136,4 +136,11 @@ export const MIGRATIONS: string[] = [
   );
   CREATE VIRTUAL TABLE photo_text_fts USING fts5(text, hash UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');
   `,
+  // 7: how many of each detected object there are, and the largest one's share of the photo
+  // ("two people", "a dog filling the frame"). Rows from before have one and no area; the model
+  // id changed with the detection decoding, so re-indexing rewrites them all.
+  `
+  ALTER TABLE photo_tags ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE photo_tags ADD COLUMN area REAL;
+  `,
 ];

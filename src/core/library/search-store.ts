@@ -81,12 +81,12 @@ export class SearchStore {
     modelId: string,
     filters: SearchFilters,
     k: number,
-  ): { id: number; path: string; hash: string; label: string; confidence: number }[] {
+  ): { id: number; path: string; hash: string; label: string; confidence: number; count: number }[] {
     if (labels.length === 0) return [];
     const f = filterSql(filters);
     return this.db
       .prepare(
-        `SELECT p.id, p.path, p.hash, t.label, t.confidence FROM photo_tags t JOIN photos p ON p.id = t.photo_id
+        `SELECT p.id, p.path, p.hash, t.label, t.confidence, t.count FROM photo_tags t JOIN photos p ON p.id = t.photo_id
       WHERE t.model_id = ? AND t.label IN (${labels.map(() => '?').join(',')})${f.sql}
       ORDER BY t.confidence DESC LIMIT ?`,
       )
@@ -96,6 +96,7 @@ export class SearchStore {
       hash: string;
       label: string;
       confidence: number;
+      count: number;
     }[];
   }
 

@@ -370,17 +370,20 @@ export class LibraryStore {
       .prepare('INSERT OR REPLACE INTO embeddings (photo_id, model_id, vector) VALUES (?, ?, ?)')
       .run(photoId, modelId, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
     this.db.prepare('DELETE FROM photo_tags WHERE photo_id = ?').run(photoId);
-    const ins = this.db.prepare('INSERT INTO photo_tags (photo_id, model_id, label, confidence) VALUES (?, ?, ?, ?)');
-    for (const t of tags) ins.run(photoId, modelId, t.label, t.confidence);
+    const ins = this.db.prepare(
+      'INSERT INTO photo_tags (photo_id, model_id, label, confidence, count, area) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    for (const t of tags) ins.run(photoId, modelId, t.label, t.confidence, t.count, t.area ?? null);
   }
 
   /** The photo's tags from `modelId`, most confident first. */
   tags(photoId: number, modelId?: string): PhotoTag[] {
-    return this.db
+    const rows = this.db
       .prepare(
-        'SELECT label, confidence FROM photo_tags WHERE photo_id = ? AND (? IS NULL OR model_id = ?) ORDER BY confidence DESC',
+        'SELECT label, confidence, count, area FROM photo_tags WHERE photo_id = ? AND (? IS NULL OR model_id = ?) ORDER BY confidence DESC',
       )
-      .all(photoId, modelId ?? null, modelId ?? null) as PhotoTag[];
+      .all(photoId, modelId ?? null, modelId ?? null) as (Omit<PhotoTag, 'area'> & { area: number | null })[];
+    return rows.map(({ area, ...t }) => (area === null ? t : { ...t, area }));
   }
 
   /** A moved or renamed file: same content, new path; its vector and captions stay. */

@@ -1,5 +1,6 @@
 /**
- * Captions built from what the detector found in a photo ("a dog and a bicycle", "an animal"):
+ * Captions built from what the detector found in a photo ("a dog and a bicycle", "two people and
+ * a horse", "an animal"):
  * grounded in the photo, so they can be offered where the caption bank has nothing close.
  */
 import { WordNet } from '../engine/words/wordnet.js';
@@ -26,6 +27,35 @@ const CATEGORIES: [string, string][] = [
 
 const article = (label: string) => `${/^[aeiou]/.test(label) ? 'an' : 'a'} ${label}`;
 
+/** Plurals English does not make by rule, and names already plural. */
+const PLURALS: Record<string, string> = {
+  person: 'people',
+  knife: 'knives',
+  mouse: 'mice',
+  sheep: 'sheep',
+  skis: 'pairs of skis',
+  scissors: 'pairs of scissors',
+  tv: 'TVs',
+};
+const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five'];
+
+export function plural(label: string): string {
+  if (PLURALS[label]) return PLURALS[label];
+  if (/(s|sh|ch|x)$/.test(label)) return `${label}es`;
+  if (/[^aeiou]y$/.test(label)) return `${label.slice(0, -1)}ies`;
+  return `${label}s`;
+}
+
+/**
+ * How a caption says "this many": a few are counted ("two people"), more are "a group of"
+ * (counting a crowd exactly is where the detector is least reliable).
+ */
+export function counted(label: string, count: number): string {
+  if (count <= 1) return label === 'skis' || label === 'scissors' ? `a pair of ${label}` : article(label);
+  if (count < NUMBER_WORDS.length) return `${NUMBER_WORDS[count]} ${plural(label)}`;
+  return `a group of ${plural(label)}`;
+}
+
 function join(items: string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
@@ -40,13 +70,12 @@ export function categoryOf(label: string, wn = WordNet.open()): string | null {
 
 /** Candidate captions for a photo's tags, most specific first; none for a photo without tags. */
 export function groundedCaptions(tags: DetectedTag[], wn = WordNet.open()): string[] {
-  const labels = tags
-    .filter((t) => t.confidence >= CAPTION_TAG_FLOOR)
-    .sort((a, b) => b.confidence - a.confidence)
-    .map((t) => t.label);
+  const kept = tags.filter((t) => t.confidence >= CAPTION_TAG_FLOOR).sort((a, b) => b.confidence - a.confidence);
+  const labels = kept.map((t) => t.label);
   if (labels.length === 0) return [];
   const out: string[] = [];
-  for (let n = Math.min(MAX_OBJECTS, labels.length); n >= 1; n--) out.push(join(labels.slice(0, n).map(article)));
+  for (let n = Math.min(MAX_OBJECTS, kept.length); n >= 1; n--)
+    out.push(join(kept.slice(0, n).map((t) => counted(t.label, t.count))));
   const cats = [
     ...new Set(
       labels

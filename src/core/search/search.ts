@@ -12,6 +12,7 @@ import { tokenize } from '../engine/data/tokenizer.js';
 import { VectorIndex, rerank } from './vector-index.js';
 import { tagsForWord, type TagMatch } from '../engine/tags/tag-words.js';
 import { mapQuery, STOP_WORDS, type WordNote } from './query-words.js';
+import { countsInQuery, satisfies, type CountWanted } from './count-words.js';
 
 export type { SearchFilters };
 
@@ -165,15 +166,32 @@ export class Searcher {
     query: string,
     opts: SearchFilters,
     k: number,
-  ): { id: number; path: string; hash: string; label: string; via: TagMatch['via'] }[] {
-    const matches = new Map<string, TagMatch>();
-    for (const m of queryWords(query, true).flatMap((w) => tagsForWord(w))) {
-      if (!matches.has(m.label) || m.via !== 'category') matches.set(m.label, m);
+  ): {
+    id: number;
+    path: string;
+    hash: string;
+    label: string;
+    via: TagMatch['via'];
+    count: number;
+    counted?: boolean;
+  }[] {
+    const matches = new Map<string, TagMatch & { wanted?: CountWanted }>();
+    const counts = countsInQuery(query);
+    for (const w of queryWords(query, true)) {
+      for (const m of tagsForWord(w)) {
+        const wanted = counts.get(w) ?? matches.get(m.label)?.wanted;
+        if (!matches.has(m.label) || m.via !== 'category')
+          matches.set(m.label, { ...m, ...(wanted ? { wanted } : {}) });
+      }
     }
     if (matches.size === 0) return [];
-    return this.store.search
-      .tagged([...matches.keys()], this.embedder.id, opts, k)
-      .map((h) => ({ ...h, via: matches.get(h.label)!.via }));
+    const hits = this.store.search.tagged([...matches.keys()], this.embedder.id, opts, k).map((h) => {
+      const wanted = matches.get(h.label)!.wanted;
+      return { ...h, via: matches.get(h.label)!.via, ...(wanted ? { counted: satisfies(h.count, wanted) } : {}) };
+    });
+    // Where the query asks how many, the photos with that many come first ("two people": the
+    // photos with two, then those with one or a crowd); the sort is stable, so confidence orders the rest.
+    return hits.sort((a, b) => Number(b.counted === true) - Number(a.counted === true));
   }
 
   /** The query as the encoder reads it (unknown words mapped through WordNet), with notes. */
@@ -226,11 +244,16 @@ export class Searcher {
     // A class a query word names is evidence like a keyword match; a class the word only belongs
     // to ("animal" for a dog) counts half as much. Each named object the photo holds adds its
     // vote: "a person with a kite" prefers both.
-    (use.has('tags') ? this.tagHits(query, opts, Math.max(depth * 2, 100)) : []).forEach((h, r) =>
-      vote(h, (h.via === 'category' ? 1 : 2) / (RRF_K + r + 1), (hit) => {
-        hit.tag = hit.tag ? `${hit.tag}, ${h.label}` : h.label;
-      }),
-    );
+    // A count the query asks for ("two people") that the photo has doubles the vote; one it
+    // lacks halves it: the photo still holds people, just not two.
+    (use.has('tags') ? this.tagHits(query, opts, Math.max(depth * 2, 100)) : []).forEach((h, r) => {
+      const base = h.via === 'category' ? 1 : 2;
+      const weight = h.counted === undefined ? base : h.counted ? base * 2 : base / 2;
+      const shown = h.count > 1 ? `${h.label} ×${h.count}` : h.label;
+      vote(h, weight / (RRF_K + r + 1), (hit) => {
+        hit.tag = hit.tag ? `${hit.tag}, ${shown}` : shown;
+      });
+    });
     if (missing.length) {
       for (const [id, score] of this.store.search.scores(q, missing, this.embedder.id)) hits.get(id)!.score = score;
     }

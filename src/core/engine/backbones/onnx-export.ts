@@ -63,6 +63,15 @@ export class GraphBuilder {
     return output;
   }
 
+  /** A node with several outputs (TopK's values and indices). */
+  multi(opType: string, inputs: string[], outputs: string[], attrs: onnx.IAttributeProto[] = []): string[] {
+    this.nodes.push({ opType, input: inputs, output: outputs, name: outputs[0], attribute: attrs });
+    return outputs;
+  }
+
+  /** Graph outputs besides the features, declared by name, element type and dims. */
+  readonly extraOutputs: { name: string; elemType: onnx.TensorProto.DataType; dims: (number | string)[] }[] = [];
+
   floats(name: string, dims: number[], data: Float32Array): string {
     const raw = new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
     this.initializers.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: raw });
@@ -78,15 +87,18 @@ export class GraphBuilder {
   encode(height: number, width: number): Uint8Array {
     const dim = (v: number | string): onnx.TensorShapeProto.IDimension =>
       typeof v === 'number' && v > 0 ? { dimValue: v } : { dimParam: String(v) || 'size' };
-    const tensorType = (dims: (number | string)[]): onnx.ITypeProto => ({
-      tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map(dim) } },
+    const tensorType = (dims: (number | string)[], elemType = onnx.TensorProto.DataType.FLOAT): onnx.ITypeProto => ({
+      tensorType: { elemType, shape: { dim: dims.map(dim) } },
     });
     const graph: onnx.IGraphProto = {
       name: 'glimpse-backbone',
       node: this.nodes,
       initializer: this.initializers,
       input: [{ name: ONNX_INPUT, type: tensorType(['batch', height || 'height', width || 'width', 3]) }],
-      output: [{ name: ONNX_OUTPUT, type: tensorType(['batch', 'dim']) }],
+      output: [
+        { name: ONNX_OUTPUT, type: tensorType(['batch', 'dim']) },
+        ...this.extraOutputs.map((o) => ({ name: o.name, type: tensorType(o.dims, o.elemType) })),
+      ],
     };
     return onnx.ModelProto.encode({
       irVersion: 7,

@@ -8,8 +8,11 @@
  * axis-carrying op (Mean, ConcatV2) and every per-channel constant is remapped on the way.
  */
 import * as tf from '@tensorflow/tfjs';
+import onnxProto from 'onnx-proto';
 import { GraphBuilder, ONNX_INPUT, ONNX_OUTPUT, int, ints, permuted, str } from './onnx-export.js';
 import { parseFeatureNodes } from '../model/backbone.js';
+
+import onnx = onnxProto.onnx;
 
 interface TfNode {
   name: string;
@@ -37,20 +40,38 @@ const decodeStr = (s: string | undefined): string => (s ? Buffer.from(s, 'base64
  * outputs are the feature, as the bundle declares them ("a@avg,b@max": pooled over the image,
  * then concatenated). Throws, naming the node, on anything it does not translate.
  */
-export function graphToOnnx(artifacts: tf.io.ModelArtifacts, featureNode: string): Uint8Array {
+export function graphToOnnx(
+  artifacts: tf.io.ModelArtifacts,
+  featureNode: string,
+  detector?: DetectorOutputs,
+): Uint8Array {
   const nodes = (artifacts.modelTopology as { node?: TfNode[] }).node ?? [];
   const weights = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs ?? []);
   try {
-    return build(nodes, weights, parseFeatureNodes(featureNode));
+    return build(nodes, weights, parseFeatureNodes(featureNode), detector);
   } finally {
     tf.dispose(Object.values(weights));
   }
 }
 
+/**
+ * A detector's heads to expose besides the feature: the class heatmap's top `k` local maxima
+ * (what the model's own decoding keeps) and the box-size map, so boxes decode outside the graph.
+ */
+export interface DetectorOutputs {
+  heatmap: string;
+  sizes: string;
+  k: number;
+}
+export const ONNX_PEAK_SCORES = 'output:peak-scores';
+export const ONNX_PEAK_INDEX = 'output:peak-index';
+export const ONNX_SIZES = 'output:sizes';
+
 function build(
   nodes: TfNode[],
   weights: tf.NamedTensorMap,
   features: { node: string; pool: 'avg' | 'max' }[],
+  detector?: DetectorOutputs,
 ): Uint8Array {
   const g = new GraphBuilder();
   const byName = new Map(nodes.map((n) => [n.name, n]));
@@ -249,5 +270,33 @@ function build(
     return g.poolToVector(pool === 'max' ? 'GlobalMaxPool' : 'GlobalAveragePool', v.name, g.fresh(`${node}/${pool}`));
   });
   g.node(pooled.length === 1 ? 'Identity' : 'Concat', pooled, ONNX_OUTPUT, pooled.length === 1 ? [] : [int('axis', 1)]);
+  if (detector) peakOutputs(g, visit(detector.heatmap).name, visit(detector.sizes).name, detector.k);
   return g.encode(height, width);
+}
+
+/**
+ * The heatmap's peaks as the model's graph finds them (a cell equal to its 3×3 max-pool keeps
+ * its score, every other is zeroed), then the top k over each image's flattened NCHW map.
+ */
+function peakOutputs(g: GraphBuilder, heat: string, sizes: string, k: number): void {
+  const local = g.node('MaxPool', [heat], g.fresh('peaks/pool'), [
+    ints('kernel_shape', [3, 3]),
+    ints('pads', [1, 1, 1, 1]),
+    ints('strides', [1, 1]),
+  ]);
+  const keep = g.node('Cast', [g.node('Equal', [heat, local], g.fresh('peaks/equal'))], g.fresh('peaks/keep'), [
+    int('to', onnx.TensorProto.DataType.FLOAT),
+  ]);
+  const flat = g.node(
+    'Reshape',
+    [g.node('Mul', [heat, keep], g.fresh('peaks/masked')), g.int64s(g.fresh('peaks/shape'), [0, -1])],
+    g.fresh('peaks/flat'),
+  );
+  g.multi('TopK', [flat, g.int64s(g.fresh('peaks/k'), [k])], [ONNX_PEAK_SCORES, ONNX_PEAK_INDEX], [int('axis', 1)]);
+  g.node('Identity', [sizes], ONNX_SIZES);
+  g.extraOutputs.push(
+    { name: ONNX_PEAK_SCORES, elemType: onnx.TensorProto.DataType.FLOAT, dims: ['batch', k] },
+    { name: ONNX_PEAK_INDEX, elemType: onnx.TensorProto.DataType.INT64, dims: ['batch', k] },
+    { name: ONNX_SIZES, elemType: onnx.TensorProto.DataType.FLOAT, dims: ['batch', 4, 'height', 'width'] },
+  );
 }

@@ -13,13 +13,16 @@ import { writeFileAtomic } from '../files.js';
 import { readModelArtifacts } from '../weights-io.js';
 import type { BackboneSpec } from '../model/backbone.js';
 import { kerasToOnnx, ONNX_INPUT, ONNX_OUTPUT } from './onnx-export.js';
-import { graphToOnnx } from './onnx-graph-export.js';
+import { graphToOnnx, ONNX_PEAK_INDEX, ONNX_PEAK_SCORES, ONNX_SIZES } from './onnx-graph-export.js';
+import { CENTERNET_HEADS, classScoreOffset, decodePeaks, PEAKS_PER_IMAGE, type Peaks } from '../tags/detect.js';
 
 export interface OnnxBackbone {
   /** e.g. "onnxruntime cpu, 2 threads". */
   readonly description: string;
   /** n images of preprocessed NHWC pixels → n × featureDim backbone features. */
   features(pixels: Float32Array, n: number): Promise<Float32Array>;
+  /** The features with the detector's peaks, for a backbone with a detector (the shipped CenterNet). */
+  detect?(pixels: Float32Array, n: number): Promise<{ features: Float32Array; peaks: Peaks }>;
   dispose(): Promise<void>;
 }
 
@@ -48,7 +51,11 @@ export function onnxDescription(threads: number): string {
 function translate(spec: BackboneSpec, bundleDir: string): Uint8Array {
   const artifacts = readModelArtifacts(join(bundleDir, spec.path));
   return spec.format === 'tfjs-graph'
-    ? graphToOnnx(artifacts, spec.featureNode)
+    ? graphToOnnx(
+        artifacts,
+        spec.featureNode,
+        classScoreOffset(spec) === null ? undefined : { ...CENTERNET_HEADS, k: PEAKS_PER_IMAGE },
+      )
     : kerasToOnnx(artifacts, { featureNode: spec.featureNode });
 }
 
@@ -83,7 +90,7 @@ function cachedTranslation(
 }
 
 /** Bump when the Keras/graph → ONNX translation changes, so old cached graphs are not reused. */
-const TRANSLATION_VERSION = 1;
+const TRANSLATION_VERSION = 2;
 
 /**
  * The backbone of the bundle in `bundleDir`, translated to ONNX and opened in onnxruntime with
@@ -123,17 +130,47 @@ export async function openOnnxBackbone(
     }
   }
   const s = spec.inputSize;
+  const detects = session.outputNames.includes(ONNX_PEAK_SCORES);
+  const run = async (pixels: Float32Array, n: number, outputs: string[]) => {
+    const input = new ort.Tensor('float32', pixels.subarray(0, n * s * s * 3), [n, s, s, 3]);
+    const out = await session.run({ [ONNX_INPUT]: input }, outputs);
+    const features = out[ONNX_OUTPUT]!;
+    if (features.dims[1] !== spec.featureDim)
+      throw new Error(
+        `backbone "${spec.id}" gives ${features.dims[1]}-d features; the bundle declares ${spec.featureDim}`,
+      );
+    return { features: features.data as Float32Array, out };
+  };
   return {
     description: onnxDescription(threads),
-    async features(pixels, n) {
-      const input = new ort.Tensor('float32', pixels.subarray(0, n * s * s * 3), [n, s, s, 3]);
-      const out = (await session.run({ [ONNX_INPUT]: input }))[ONNX_OUTPUT]!;
-      if (out.dims[1] !== spec.featureDim)
-        throw new Error(
-          `backbone "${spec.id}" gives ${out.dims[1]}-d features; the bundle declares ${spec.featureDim}`,
-        );
-      return out.data as Float32Array;
-    },
+    features: async (pixels, n) => (await run(pixels, n, [ONNX_OUTPUT])).features,
+    ...(detects
+      ? {
+          async detect(pixels: Float32Array, n: number) {
+            const { features, out } = await run(pixels, n, [
+              ONNX_OUTPUT,
+              ONNX_PEAK_SCORES,
+              ONNX_PEAK_INDEX,
+              ONNX_SIZES,
+            ]);
+            const sizes = out[ONNX_SIZES]!;
+            const scores = out[ONNX_PEAK_SCORES]!;
+            const [height, width] = [Number(sizes.dims[2]), Number(sizes.dims[3])];
+            const peaks = decodePeaks(
+              { scores: scores.data as Float32Array, index: out[ONNX_PEAK_INDEX]!.data as BigInt64Array },
+              sizes.data as Float32Array,
+              { n, k: Number(scores.dims[1]), height, width, classes: classScoreCount(spec), inputSize: s },
+              'nchw',
+            );
+            return { features, peaks };
+          },
+        }
+      : {}),
     dispose: () => session.release(),
   };
+}
+
+/** How many classes the backbone's detector scores: the feature's tail after the class offset. */
+function classScoreCount(spec: BackboneSpec): number {
+  return spec.featureDim - classScoreOffset(spec)!;
 }

@@ -97,20 +97,44 @@ export class Backbone {
 
   /** [B, S, S, 3] normalised pixels → [B, featureDim]. */
   features(x: tf.Tensor4D, training = false): tf.Tensor2D {
+    return this.featuresWith(x, [], training).features;
+  }
+
+  /**
+   * The features and, for a graph model, the raw outputs of the `extra` nodes from the same run
+   * (a detector's heads). The caller disposes all of them.
+   */
+  featuresWith(x: tf.Tensor4D, extra: string[], training = false): { features: tf.Tensor2D; maps: tf.Tensor[] } {
+    if (extra.length && !this.graph) throw new Error('only graph-model backbones have named output nodes');
+    const maps: tf.Tensor[] = [];
+    let features: tf.Tensor2D;
+    try {
+      features = this.tidyFeatures(x, extra, maps, training);
+    } catch (err) {
+      tf.dispose(maps);
+      throw err;
+    }
+    return { features, maps };
+  }
+
+  private tidyFeatures(x: tf.Tensor4D, extra: string[], maps: tf.Tensor[], training: boolean): tf.Tensor2D {
     return tf.tidy(() => {
       let out: tf.Tensor;
       if (this.layers) out = this.layers.apply(x, { training }) as tf.Tensor;
       else {
         const nodes = parseFeatureNodes(this.spec.featureNode);
-        const maps = this.graph!.execute(
-          x,
-          nodes.map((n) => n.node),
-        ) as tf.Tensor | tf.Tensor[];
-        const list = Array.isArray(maps) ? maps : [maps];
+        // A node may be both a feature and an extra (the heatmap): it is asked for once.
+        const names = [...new Set([...nodes.map((n) => n.node), ...extra])];
+        const outs = this.graph!.execute(x, names) as tf.Tensor | tf.Tensor[];
+        const list = Array.isArray(outs) ? outs : [outs];
+        const byName = (name: string) => list[names.indexOf(name)]!;
+        for (const name of extra) maps.push(tf.keep(byName(name)));
         out = tf.concat(
-          list.map((m, i) =>
-            m.rank !== 4 ? m.reshape([m.shape[0]!, -1]) : nodes[i]!.pool === 'max' ? m.max([1, 2]) : m.mean([1, 2]),
-          ),
+          nodes
+            .map((n) => byName(n.node))
+            .map((m, i) =>
+              m.rank !== 4 ? m.reshape([m.shape[0]!, -1]) : nodes[i]!.pool === 'max' ? m.max([1, 2]) : m.mean([1, 2]),
+            ),
           1,
         );
       }

@@ -7,7 +7,14 @@ import type { LoadedBundle } from '../bundle.js';
 import { padTokens } from '../model/vse.js';
 import type { Preprocess } from '../data/images.js';
 import type { OnnxBackbone } from '../backbones/onnx-runtime.js';
-import { classScoreOffset, tagsFromFeatures, type DetectedTag } from '../tags/detect.js';
+import {
+  CENTERNET_HEADS,
+  classScoreOffset,
+  DETECTION_VERSION,
+  tagsFromFeatures,
+  type DetectedTag,
+} from '../tags/detect.js';
+import { peaksFromMaps } from '../tags/peaks-tf.js';
 
 export interface Embedder {
   readonly id: string;
@@ -29,6 +36,15 @@ export interface Embedder {
   dispose(): void;
 }
 
+/**
+ * The id stored with every vector and tag: the bundle's, plus the detection decoding's version
+ * where the model has a detector, so a change in either re-embeds and re-tags the library.
+ */
+export function embedderId(b: LoadedBundle): string {
+  const backbone = b.model.backbone;
+  return backbone && classScoreOffset(backbone.spec) !== null ? `${b.manifest.id}+${DETECTION_VERSION}` : b.manifest.id;
+}
+
 export function bundleEmbedder(b: LoadedBundle): Embedder {
   const backbone = b.model.backbone;
   if (!backbone) throw new Error(`${b.dir}: this model has no image backbone, so it can't index photos`);
@@ -42,7 +58,7 @@ export function bundleEmbedder(b: LoadedBundle): Embedder {
     return data;
   };
   return {
-    id: b.manifest.id,
+    id: embedderId(b),
     dim,
     preprocess: pre,
     captionBank: b.captionBank,
@@ -59,14 +75,15 @@ export function bundleEmbedder(b: LoadedBundle): Embedder {
       : {
           async embedAndTag(pixels: Float32Array, n: number) {
             const s = pre.inputSize;
-            const features = tf.tidy(() =>
-              backbone.features(tf.tensor4d(pixels.subarray(0, n * s * s * 3), [n, s, s, 3])),
-            );
+            const x = tf.tensor4d(pixels.subarray(0, n * s * s * 3), [n, s, s, 3]);
+            const { features, maps } = backbone.featuresWith(x, [CENTERNET_HEADS.heatmap, CENTERNET_HEADS.sizes]);
+            x.dispose();
             try {
-              const tags = tagsFromFeatures((await features.data()) as Float32Array, n, offset);
+              const peaks = await peaksFromMaps(maps[0] as tf.Tensor4D, maps[1] as tf.Tensor4D, s);
+              const tags = tagsFromFeatures((await features.data()) as Float32Array, n, offset, peaks);
               return { vectors: await project(features), tags };
             } finally {
-              features.dispose();
+              tf.dispose([features, ...maps]);
             }
           },
         }),
@@ -102,8 +119,12 @@ function onnxImages(b: LoadedBundle, onnx: OnnxBackbone): Pick<Embedder, 'embedI
       ? {}
       : {
           async embedAndTag(pixels: Float32Array, n: number) {
-            const features = await onnx.features(pixels, n);
-            return { vectors: await project(features, n), tags: tagsFromFeatures(features, n, offset) };
+            if (!onnx.detect) {
+              const features = await onnx.features(pixels, n);
+              return { vectors: await project(features, n), tags: tagsFromFeatures(features, n, offset) };
+            }
+            const { features, peaks } = await onnx.detect(pixels, n);
+            return { vectors: await project(features, n), tags: tagsFromFeatures(features, n, offset, peaks) };
           },
         }),
   };

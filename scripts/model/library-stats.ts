@@ -1,0 +1,76 @@
+/**
+ * Does standardising the features by the user's own library beat the shipped prior (the real
+ * training photos' statistics)? The shipped model is evaluated on each real-photo set with its
+ * fixed statistics, then with statistics taken from that set itself, as a user's library would
+ * give them, and from blends of the two weighted by library size (the prior counts as `k`
+ * photos). Prints one table; docs/MODEL.md has its figures.
+ *
+ *   npx tsx scripts/model/library-stats.ts [--model=resources/models/default]
+ */
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/core/engine/tf/backend.js';
+import { loadBundle } from '../../src/core/engine/bundle.js';
+import { NpyMatrix } from '../../src/core/engine/data/npy.js';
+import { validate } from '../../src/core/engine/train.js';
+import { readCorpus } from './corpus.js';
+import { featureDataset, featureStats } from './train-default.js';
+import { printTable } from '../../bench/table.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const arg = (k: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3);
+
+await initBackend('wasm');
+const b = await loadBundle(arg('model') ?? join(ROOT, 'resources', 'models', 'default'));
+if (!b.model.config.standardiseFeatures) throw new Error('this model does not standardise its features');
+const featPath = join(ROOT, 'data', 'features', 'human-centernet@320.npy');
+const ids = (JSON.parse(readFileSync(featPath.replace(/\.npy$/, '.ids.json'), 'utf8')) as { ids: string[] }).ids;
+const matrix = new NpyMatrix(featPath);
+const rowOf = new Map(ids.map((id, r) => [id, r]));
+const items = readCorpus();
+const weights = b.model.namedWeights();
+const prior = {
+  mean: Float32Array.from(weights['img.norm.mean']!.dataSync()),
+  scale: Float32Array.from(weights['img.norm.scale']!.dataSync()),
+};
+// Blend in variance space: the library's and the prior's moments, weighted by photo counts.
+function blend(lib: { mean: Float32Array; scale: Float32Array }, n: number, k: number) {
+  const w = n / (n + k);
+  const mean = lib.mean.map((m, j) => w * m + (1 - w) * prior.mean[j]!);
+  const scale = lib.scale.map((s, j) => {
+    const v =
+      w * (1 / s ** 2 + (lib.mean[j]! - mean[j]!) ** 2) +
+      (1 - w) * (1 / prior.scale[j]! ** 2 + (prior.mean[j]! - mean[j]!) ** 2);
+    return 1 / Math.sqrt(v);
+  });
+  return { mean, scale };
+}
+
+const rows: (string | number)[][] = [];
+for (const [name, set] of [
+  ['real-photo dev set', 'photos-real'],
+  ['CC0 photos', 'photos-cc0'],
+] as const) {
+  const evItems = items.filter((i) => i.set === set && i.split === 'test' && rowOf.has(i.id));
+  const ds = featureDataset(evItems, matrix, rowOf, 'test', name);
+  const libStats = featureStats(
+    matrix,
+    evItems.map((i) => rowOf.get(i.id)!),
+  );
+  const n = evItems.length;
+  const variants: [string, { mean: Float32Array; scale: Float32Array }][] = [
+    ['shipped prior (training photos)', prior],
+    ['the library itself', libStats],
+    ['blend, prior as 50 photos', blend(libStats, n, 50)],
+    ['blend, prior as 200 photos', blend(libStats, n, 200)],
+  ];
+  for (const [label, stats] of variants) {
+    b.model.setFeatureStats(stats.mean, stats.scale);
+    const m = await validate(b.model, b.vocab, ds);
+    rows.push([name, String(n), label, m.rsum, m.t2i.r10, m.i2t.r10]);
+  }
+}
+printTable(['set', 'photos', 'standardised by', 'rsum', 't2i R@10', 'i2t R@10'], rows);
+console.log(`tensors left: ${tf.memory().numTensors}`);
