@@ -5,10 +5,12 @@
  */
 import { describe, it, expect, afterAll } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
-import { openSync, readFileSync, writeSync, closeSync, statSync } from 'node:fs';
+import { openSync, readFileSync, writeSync, closeSync, statSync, mkdirSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { LibraryStore } from '../src/core/library/store.js';
+import { MIGRATIONS } from '../src/core/library/migrations.js';
 import { ROOT, tempDir, withRawDb } from './helpers.js';
 
 const tmp = tempDir();
@@ -39,6 +41,22 @@ describe('the library database', () => {
       new RegExp(`${file.replace(/[/.]/g, '\\$&')}: the library database is damaged`),
     );
     expect(digest(file)).toBe(before);
+  });
+
+  it('moves a version-6 library forward: its tags count one and have no area until re-tagged', () => {
+    const dir = join(tmp.dir, 'v6');
+    mkdirSync(dir);
+    const raw = new Database(join(dir, 'library.db'));
+    for (const m of MIGRATIONS.slice(0, 6)) raw.exec(m);
+    raw.pragma('user_version = 6');
+    raw.exec(`INSERT INTO roots (id, path, added_at) VALUES (1, '/photos', 'now');
+      INSERT INTO photos (id, root_id, path, folder, name, size, mtime_ms, hash, indexed_at)
+        VALUES (1, 1, '/photos/IMG_0001.jpg', '.', 'IMG_0001.jpg', 1, 0, 'h1', 'now');
+      INSERT INTO photo_tags (photo_id, model_id, label, confidence) VALUES (1, 'old', 'dog', 0.6);`);
+    raw.close();
+    const store = LibraryStore.open(dir);
+    expect(store.tags(1)).toEqual([{ label: 'dog', confidence: 0.6, count: 1 }]);
+    store.close();
   });
 
   it('refuses a newer schema before switching a rollback-journal database to WAL', () => {

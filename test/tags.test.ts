@@ -10,6 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 import { createEngineApi, type EngineApi } from '../src/core/app/api.js';
 import type { Result } from '../src/shared/contract.js';
 import { ROOT, tempDir } from './helpers.js';
+import { loadBundle } from '../src/core/engine/bundle.js';
+import { bundleEmbedder } from '../src/core/engine/runtime/embedder.js';
+import { pooledEmbedder } from '../src/core/engine/runtime/embed-pool.js';
+import { decodePhoto } from '../src/core/library/decode.js';
 
 const DATA = join(ROOT, 'test', 'artifacts', 'darknet', 'usr', 'share', 'darknet', 'data');
 const have = existsSync(join(DATA, 'dog.jpg'));
@@ -99,6 +103,25 @@ describe.skipIf(!have)('tags from the detector on real photos', () => {
     const captions = ok(await api.photo({ path: file(4) })).captions.filter((c) => c.source === 'tags');
     expect(captions.map((c) => c.text).join(' | ')).toMatch(/a group of people|(three|four) people/);
   });
+
+  it('tags the same on the worker-pool fallback as on the main thread', async () => {
+    const dir = join(ROOT, 'resources', 'models', 'default');
+    const base = bundleEmbedder(await loadBundle(dir));
+    const pooled = pooledEmbedder(bundleEmbedder(await loadBundle(dir)), dir, 2);
+    const photo = await decodePhoto(join(DATA, 'person.jpg'), base.preprocess, join(tmp.dir, 'thumbs'));
+    const px = new Float32Array(2 * photo.pixels.length);
+    px.set(photo.pixels, 0);
+    px.set(photo.pixels, photo.pixels.length);
+    const want = await base.embedAndTag!(px, 2);
+    const got = await pooled.embedAndTag!(px, 2);
+    expect(pooled.id).toBe(base.id);
+    expect(got.tags.map((t) => t.map((x) => [x.label, x.count]))).toEqual(
+      want.tags.map((t) => t.map((x) => [x.label, x.count])),
+    );
+    expect(got.tags[0]!.map((t) => t.label)).toEqual(expect.arrayContaining(['person', 'dog', 'horse']));
+    pooled.dispose();
+    base.dispose();
+  }, 120_000);
 
   it('leaves no tensors behind after a search', async () => {
     await api.search({ query: 'warm up' });

@@ -495,7 +495,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
       await p.locator('button.open').first().click();
       // The photo is laid out once it has loaded: on a busy machine that can lag the click.
       const photoImg = p.getByTestId('photo-view').locator('img').first();
-      await photoImg.evaluate((el: HTMLImageElement) => el.decode().catch(() => undefined));
+      await photoImg.evaluate((el) => (el as unknown as { decode(): Promise<void> }).decode().catch(() => undefined));
       const img = await photoImg.boundingBox();
       expect(img!.width).toBeGreaterThan(150);
       const info = await p.getByTestId('photo-view').getByRole('button', { name: 'Find similar' }).boundingBox();
