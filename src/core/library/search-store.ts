@@ -75,22 +75,32 @@ export class SearchStore {
       .all(match, ...f.params, k) as { id: number; path: string; hash: string }[];
   }
 
-  /** Tags from `modelId` among `labels`, most confident first, with the filters: one row per photo and label. */
+  /**
+   * Tags from `modelId` among `labels`, most confident first, with the filters: one row per photo
+   * and label. With `counts`, the rows whose count a label asks for come first, so the photo with
+   * two people is found however many photos hold one.
+   */
   tagged(
     labels: string[],
     modelId: string,
     filters: SearchFilters,
     k: number,
+    counts: Map<string, { min: number; max?: number }> = new Map(),
   ): { id: number; path: string; hash: string; label: string; confidence: number; count: number }[] {
     if (labels.length === 0) return [];
     const f = filterSql(filters);
+    const wanted = [...counts].filter(([label]) => labels.includes(label));
+    const first = wanted.length
+      ? `CASE WHEN ${wanted.map(() => '(t.label = ? AND t.count >= ? AND t.count <= ?)').join(' OR ')} THEN 0 ELSE 1 END, `
+      : '';
+    const firstParams = wanted.flatMap(([label, c]) => [label, c.min, c.max ?? Number.MAX_SAFE_INTEGER]);
     return this.db
       .prepare(
         `SELECT p.id, p.path, p.hash, t.label, t.confidence, t.count FROM photo_tags t JOIN photos p ON p.id = t.photo_id
       WHERE t.model_id = ? AND t.label IN (${labels.map(() => '?').join(',')})${f.sql}
-      ORDER BY t.confidence DESC LIMIT ?`,
+      ORDER BY ${first}t.confidence DESC LIMIT ?`,
       )
-      .all(modelId, ...labels, ...f.params, k) as {
+      .all(modelId, ...labels, ...f.params, ...firstParams, k) as {
       id: number;
       path: string;
       hash: string;

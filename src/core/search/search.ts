@@ -185,13 +185,13 @@ export class Searcher {
       }
     }
     if (matches.size === 0) return [];
-    const hits = this.store.search.tagged([...matches.keys()], this.embedder.id, opts, k).map((h) => {
-      const wanted = matches.get(h.label)!.wanted;
-      return { ...h, via: matches.get(h.label)!.via, ...(wanted ? { counted: satisfies(h.count, wanted) } : {}) };
-    });
     // Where the query asks how many, the photos with that many come first ("two people": the
-    // photos with two, then those with one or a crowd); the sort is stable, so confidence orders the rest.
-    return hits.sort((a, b) => Number(b.counted === true) - Number(a.counted === true));
+    // photos with two, then those with one or a crowd), then by confidence.
+    const wanted = new Map([...matches].flatMap(([label, m]) => (m.wanted ? [[label, m.wanted] as const] : [])));
+    return this.store.search.tagged([...matches.keys()], this.embedder.id, opts, k, wanted).map((h) => {
+      const w = wanted.get(h.label);
+      return { ...h, via: matches.get(h.label)!.via, ...(w ? { counted: satisfies(h.count, w) } : {}) };
+    });
   }
 
   /** The query as the encoder reads it (unknown words mapped through WordNet), with notes. */
