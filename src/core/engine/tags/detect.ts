@@ -39,10 +39,11 @@ export const NMS_IOU = 0.5;
 export const PEAKS_PER_IMAGE = 100;
 
 /**
- * Bump when decoding changes what is stored (thresholds, NMS): it is part of the id stored with
- * every photo's vector and tags, so a change re-tags the library, as a model change re-embeds it.
+ * Names every setting of the decoding (thresholds, NMS; bump det1 when the method changes). It is
+ * part of the id stored with every photo's vector and tags, so a change re-tags the library, as a
+ * model change re-embeds it.
  */
-export const DETECTION_VERSION = `det1-c${COUNT_THRESHOLD}-nms${NMS_IOU}`;
+export const DETECTION_VERSION = `det1-t${TAG_THRESHOLD}-c${COUNT_THRESHOLD}-nms${NMS_IOU}`;
 
 const HEATMAP_MAX = 'tower_0/keypoints@max';
 
