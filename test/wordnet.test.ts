@@ -4,6 +4,10 @@ import { describe, it, expect } from 'vitest';
 import { WordNet } from '../src/core/engine/words/wordnet.js';
 import { tagsForWord } from '../src/core/engine/tags/tag-words.js';
 import { mapQuery } from '../src/core/search/query-words.js';
+import { CaptionBank } from '../src/core/search/captions.js';
+import type { Embedder } from '../src/core/engine/runtime/embedder.js';
+import type { LibraryStore } from '../src/core/library/store.js';
+import { initBackend } from '../src/core/engine/tf/backend.js';
 
 const labels = (word: string) => tagsForWord(word).map((m) => m.label);
 
@@ -50,6 +54,45 @@ describe('query words the model does not know', () => {
       { word: 'automobile', mapped: { to: 'car', via: 'synonym' } },
     ]);
     expect(mapQuery('a puppy', knows).text).toBe('a dog');
+  });
+
+  it('climb the hypernyms to the nearest category the model knows, not to the root', () => {
+    const cats = new Set(['a', 'mammal', 'bird', 'tool', 'object', 'whole', 'crown']);
+    const has = (w: string) => cats.has(w);
+    // kangaroo → marsupial → metatherian → mammal: three steps, none of the first two known.
+    expect(mapQuery('a kangaroo', has)).toEqual({
+      text: 'a mammal',
+      notes: [{ word: 'kangaroo', mapped: { to: 'mammal', via: 'hypernym' } }],
+    });
+    expect(mapQuery('a sickle', has).text).toBe('a tool');
+    // A name WordNet holds as a phrase is read as one word.
+    expect(mapQuery('northern harrier', has)).toEqual({
+      text: 'bird',
+      notes: [{ word: 'northern harrier', mapped: { to: 'bird', via: 'hypernym' } }],
+    });
+    // Only "object" and "whole" above it (too general), or "crown" in a rare sense: unknown.
+    expect(mapQuery('gravel', has).notes).toEqual([{ word: 'gravel', unknown: true }]);
+    expect(mapQuery('a summit', has).notes).toEqual([{ word: 'summit', unknown: true }]);
+  });
+
+  it('read caption-bank texts the same way, so a bank caption is not scored as <unk>', async () => {
+    const seen: string[] = [];
+    const embedder = {
+      id: 'm',
+      dim: 2,
+      captionBank: [],
+      knows: (w: string) => ['a', 'mammal', 'dog'].includes(w),
+      embedTexts: async (texts: string[]) => {
+        seen.push(...texts);
+        return new Float32Array(texts.length * 2).fill(Math.SQRT1_2);
+      },
+    } as unknown as Embedder;
+    await initBackend('cpu');
+    const bank = new CaptionBank({} as LibraryStore, embedder, ['a kangaroo', 'a dog']);
+    const { texts, vectors } = await bank.ensure();
+    expect(texts).toEqual(['a kangaroo', 'a dog']); // shown as written
+    expect(seen).toEqual(['a mammal', 'a dog']); // read as the model can
+    vectors.dispose();
   });
 
   it('stay unknown, and are said to be, when WordNet has no relative the model knows', () => {

@@ -16,6 +16,7 @@ import type { Embedder } from '../engine/runtime/embedder.js';
 import { Albums } from '../library/albums.js';
 import { naturalCaptions } from './caption-text.js';
 import { groundedCaptions } from './grounded-captions.js';
+import { readableText } from './query-words.js';
 
 export interface CaptionHit {
   text: string;
@@ -37,7 +38,7 @@ export const CAPTION_FLOOR = 0.55;
 export const isConfident = (c: CaptionHit): boolean => c.source === 'tags' || c.score >= CAPTION_FLOOR;
 
 /** Changes whenever what goes into a photo's captions changes, so stored ones are refreshed. */
-const CAPTION_RECIPE = 'natural-bank+grounded-v1';
+const CAPTION_RECIPE = 'natural-bank+grounded-v2-wordnet';
 
 /** The model's bank as natural captions, filtered once per bank. */
 const naturalBanks = new WeakMap<string[], string[]>();
@@ -130,7 +131,7 @@ export class CaptionBank {
     const previous = new Map(known.texts.map((t, i) => [t, i]));
     const old = known.vectors;
     const fresh = texts.filter((t) => !previous.has(t));
-    const made = fresh.length ? await this.embedder.embedTexts(fresh) : new Float32Array(0);
+    const made = fresh.length ? await this.embed(fresh) : new Float32Array(0);
     const freshAt = new Map(fresh.map((t, i) => [t, i]));
     const v = new Float32Array(texts.length * dim);
     texts.forEach((t, i) => {
@@ -148,13 +149,19 @@ export class CaptionBank {
     return this.embedded;
   }
 
+  /** Texts as the encoder reads them: words it lacks mapped to their WordNet relatives. */
+  private embed(texts: string[]): Promise<Float32Array> {
+    const knows = this.embedder.knows?.bind(this.embedder);
+    return this.embedder.embedTexts(texts.map((t) => readableText(t, knows)));
+  }
+
   private groundedVectors = new Map<string, Float32Array>();
 
   /** The model's score of each grounded caption for one image vector (both L2-normalised). */
   private async scoreGrounded(vector: Float32Array, texts: string[]): Promise<CaptionHit[]> {
     const fresh = [...new Set(texts.filter((t) => !this.groundedVectors.has(t)))];
     if (fresh.length) {
-      const made = await this.embedder.embedTexts(fresh);
+      const made = await this.embed(fresh);
       const dim = this.embedder.dim;
       fresh.forEach((t, i) => this.groundedVectors.set(t, made.slice(i * dim, (i + 1) * dim)));
     }

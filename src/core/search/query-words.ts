@@ -25,29 +25,61 @@ export const STOP_WORDS = new Set(
 /** Senses of a word tried, most frequent first. */
 const SENSES = 2;
 
-function relative(wn: WordNet, word: string, knows: (w: string) => boolean): WordNote['mapped'] {
+/**
+ * How many hypernym steps a word may climb to a relative the model knows. A model trained on a
+ * few thousand words lacks most species and things ("kangaroo", "sickle", "dam"), but knows
+ * their categories ("mammal", "tool", "structure"), which are a few steps up.
+ */
+const MAX_STEPS = 6;
+
+/**
+ * Synsets this close to WordNet's root ("entity" 0, "object" 2, "whole" 3, "artifact" 4) are
+ * too general to say anything a photo shows; a word that reaches only those stays unknown.
+ */
+const MIN_DEPTH = 5;
+
+type Via = 'form' | 'synonym' | 'hypernym' | 'hyponym';
+
+/**
+ * The nearest relative the model knows: the word's base form, a synonym, a hypernym, a
+ * hyponym, then hypernyms further up, one step at a time over the commonest senses.
+ */
+function relative(wn: WordNet, word: string, knows: (w: string) => boolean): { to: string; via: Via } | undefined {
   const lemma = wn.lemma(word);
   if (lemma && lemma !== word && knows(lemma)) return { to: lemma, via: 'form' };
   const senses = wn.senses(word).slice(0, SENSES);
-  const pick = (offsets: number[], via: 'synonym' | 'hypernym' | 'hyponym') => {
-    for (const o of offsets)
+  const pick = (offsets: number[], via: Via) => {
+    for (const o of offsets) {
+      if (via !== 'synonym' && wn.depth(o) < MIN_DEPTH) continue;
       for (const w of wn.synset(o).words) {
         const t = w.toLowerCase();
-        if (!t.includes(' ') && knows(t)) return { to: t, via };
+        // The model learned a word in its common senses: "crown" names a mountain's peak only
+        // in a rare one, so it is no reading of "Mount Rushmore".
+        if (!t.includes(' ') && t !== word && knows(t) && wn.senses(t).slice(0, SENSES).includes(o))
+          return { to: t, via };
       }
+    }
     return undefined;
   };
-  return (
-    pick(senses, 'synonym') ??
-    pick(
-      senses.flatMap((s) => wn.synset(s).hypernyms),
-      'hypernym',
-    ) ??
-    pick(
-      senses.flatMap((s) => wn.synset(s).hyponyms),
-      'hyponym',
-    )
-  );
+  const found = pick(senses, 'synonym');
+  if (found) return found;
+  let level = senses;
+  const seen = new Set(senses);
+  for (let step = 1; step <= MAX_STEPS && level.length; step++) {
+    level = [...new Set(level.flatMap((s) => wn.synset(s).hypernyms))].filter((s) => !seen.has(s));
+    level.forEach((s) => seen.add(s));
+    const up = pick(level, 'hypernym');
+    if (up) return up;
+    // A kind of the word is a closer guess than a category two steps up ("tool" → "hammer").
+    if (step === 1) {
+      const down = pick(
+        senses.flatMap((s) => wn.synset(s).hyponyms),
+        'hyponym',
+      );
+      if (down) return down;
+    }
+  }
+  return undefined;
 }
 
 /** The query as the encoder should read it, and a note for each word it could not read as typed. */
@@ -57,11 +89,38 @@ export function mapQuery(
   wn = WordNet.open(),
 ): { text: string; notes: WordNote[] } {
   const notes: WordNote[] = [];
-  const out = tokenize(query).map((t) => {
-    if (!/[\p{L}\p{N}]/u.test(t) || knows(t) || STOP_WORDS.has(t)) return t;
+  const tokens = tokenize(query);
+  const readable = (t: string) => !/[\p{L}\p{N}]/u.test(t) || knows(t) || STOP_WORDS.has(t);
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    // A name WordNet has as a phrase ("measuring tape", "northern harrier") is read as one.
+    const next = tokens[i + 1];
+    if (next && !STOP_WORDS.has(t) && !STOP_WORDS.has(next) && !(readable(t) && readable(next))) {
+      const phrase = `${t} ${next}`;
+      const mapped = wn.senses(phrase).length ? relative(wn, phrase, knows) : undefined;
+      if (mapped) {
+        notes.push({ word: phrase, mapped });
+        out.push(mapped.to);
+        i++;
+        continue;
+      }
+    }
+    if (readable(t)) {
+      out.push(t);
+      continue;
+    }
     const mapped = relative(wn, t, knows);
     notes.push(mapped ? { word: t, mapped } : { word: t, unknown: true });
-    return mapped ? mapped.to : t;
-  });
+    out.push(mapped ? mapped.to : t);
+  }
   return { text: out.join(' '), notes };
+}
+
+/**
+ * A text as the encoder should read it: unknown words mapped as in a query. Caption-bank and
+ * album texts go through this too, so "a kangaroo" is scored as "a mammal", not as <unk>.
+ */
+export function readableText(text: string, knows: ((word: string) => boolean) | undefined): string {
+  return knows ? mapQuery(text, knows).text : text;
 }

@@ -149,6 +149,22 @@ export class WordNet {
     return seen;
   }
 
+  private readonly depths = new Map<number, number>();
+
+  /**
+   * Steps on the longest hypernym path from the synset to WordNet's root ("entity": 0): the
+   * shortest would put "person" (also a "causal agent") as near the root as "object".
+   */
+  depth(offset: number): number {
+    const hit = this.depths.get(offset);
+    if (hit !== undefined) return hit;
+    this.depths.set(offset, 0); // a cycle (none in WordNet 3.1) would end here
+    const up = this.synset(offset).hypernyms;
+    const d = up.length ? 1 + Math.max(...up.map((h) => this.depth(h))) : 0;
+    this.depths.set(offset, d);
+    return d;
+  }
+
   private readLine(offset: number): string {
     let chunk = 4096;
     for (;;) {
