@@ -8,6 +8,7 @@
  *     [--config=JSON] [--eval-only=BUNDLE] [--report=FILE]
  *     [--photo-weight=K] (each real training photo K times an epoch) [--no-hypernyms]
  *     [--views=photostyle|views] (which augmented views --config='{"augment":true}' draws from)
+ *     [--read-captions] (training captions read through WordNet as queries are: a measured lever, off)
  * With --config='{"standardiseFeatures":true}' the features are centred and scaled by the real
  * training photos' statistics, kept in the model.
  */
@@ -31,6 +32,11 @@ import { Rng } from '../../src/core/engine/rng.js';
 import { readCorpus, CORPUS_DIR, type CorpusItem } from './corpus.js';
 import { HypernymAugmenter } from '../../src/core/engine/data/hypernyms.js';
 import { WordNet } from '../../src/core/engine/words/wordnet.js';
+import { Vocabulary } from '../../src/core/engine/data/vocab.js';
+import { mapQuery } from '../../src/core/search/query-words.js';
+
+/** Words seen fewer times in the training captions are not in the vocabulary. */
+const VOCAB_THRESHOLD = 3;
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TRAIN_SETS = ['openclipart', 'emoji-google', 'emoji-twitter', 'photos-real'];
@@ -257,8 +263,24 @@ async function main(): Promise<void> {
     const extra = hypernyms?.augment(i.captions[0]!);
     return extra && !i.captions.includes(extra) ? { ...i, captions: [...i.captions, extra] } : i;
   };
+  // Reading captions as the app reads text: words below the vocabulary threshold become their
+  // nearest WordNet relative the vocabulary has ("kangaroo" → "mammal"), not <unk>, so training
+  // sees what a query with such a word turns into. The vocabulary's words stay the same.
+  const readAs = (() => {
+    if (!process.argv.includes('--read-captions')) return (i: CorpusItem) => i;
+    const vocab = Vocabulary.build(
+      pick(TRAIN_SETS, 'train')
+        .map(withCategory)
+        .flatMap((i) => i.captions),
+      overrides.vocabThreshold ?? VOCAB_THRESHOLD,
+    );
+    const wn = WordNet.open();
+    const read = (c: string) => mapQuery(c, (w) => vocab.has(w), wn).text;
+    return (i: CorpusItem): CorpusItem => ({ ...i, captions: [...new Set(i.captions.map(read))] });
+  })();
   const trainItems = pick(TRAIN_SETS, 'train')
     .map(withCategory)
+    .map(readAs)
     .flatMap((i) => (i.set === 'photos-real' ? Array.from({ length: photoWeight }, () => i) : [i]));
   const trainDs = featureDataset(
     trainItems,
@@ -269,7 +291,7 @@ async function main(): Promise<void> {
     overrides.augment ? loadViews(featPath, arg('views') ?? DEFAULT_VIEWS) : undefined,
   );
   const valDs = featureDataset(
-    pick(TRAIN_SETS, 'val'),
+    pick(TRAIN_SETS, 'val').map(readAs),
     matrix,
     rowOf,
     'val',
@@ -294,7 +316,7 @@ async function main(): Promise<void> {
     lrUpdate: 4,
     learningRate: 2e-4,
     valStep: 100_000,
-    vocabThreshold: 3,
+    vocabThreshold: VOCAB_THRESHOLD,
     maxCaptionLength: 20,
     ...overrides,
   });

@@ -1,0 +1,79 @@
+/**
+ * Would averaging several heads help? Each bundle embeds the real-photo sets from the cached
+ * backbone features; the heads' similarities are averaged (their unit embeddings concatenated
+ * and scaled by 1/√K) and compared with each head alone. docs/MODEL.md has its figures.
+ *
+ *   npx tsx scripts/model/ensemble.ts resources/models/default data/levers/seed1 [...]
+ */
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { initBackend } from '../../src/core/engine/tf/backend.js';
+import { loadBundle } from '../../src/core/engine/bundle.js';
+import { NpyMatrix } from '../../src/core/engine/data/npy.js';
+import { embedDataset } from '../../src/core/engine/train.js';
+import { evaluateRetrieval, type RetrievalMetrics } from '../../src/core/engine/eval.js';
+import { readCorpus } from './corpus.js';
+import { featureDataset } from './train-default.js';
+import { printTable } from '../../bench/table.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dirs = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+if (dirs.length < 2) throw new Error('give two or more bundle folders');
+
+await initBackend('wasm');
+const bundles = await Promise.all(dirs.map((d) => loadBundle(d)));
+const featPath = join(ROOT, 'data', 'features', 'human-centernet@320.npy');
+const ids = (JSON.parse(readFileSync(featPath.replace(/\.npy$/, '.ids.json'), 'utf8')) as { ids: string[] }).ids;
+const matrix = new NpyMatrix(featPath);
+const rowOf = new Map(ids.map((id, r) => [id, r]));
+const items = readCorpus();
+
+/** Row i of each head's [n, dim] matrix side by side, each scaled by 1/√K. */
+function concat(parts: Float32Array[], n: number, dim: number): Float32Array {
+  const K = parts.length;
+  const out = new Float32Array(n * dim * K);
+  for (let i = 0; i < n; i++)
+    parts.forEach((p, k) => {
+      for (let d = 0; d < dim; d++) out[(i * K + k) * dim + d] = p[i * dim + d]! / Math.sqrt(K);
+    });
+  return out;
+}
+
+const rows: (string | number)[][] = [];
+const row = (set: string, head: string, m: RetrievalMetrics) =>
+  rows.push([set, head, m.rsum.toFixed(1), m.t2i.r10.toFixed(1), m.i2t.r10.toFixed(1)]);
+for (const [name, set] of [
+  ['real-photo dev set', 'photos-real'],
+  ['CC0 photos', 'photos-cc0'],
+] as const) {
+  const evItems = items.filter((i) => i.set === set && i.split === 'test' && rowOf.has(i.id));
+  const ds = featureDataset(evItems, matrix, rowOf, 'test', name);
+  const embedded = [];
+  for (const b of bundles) embedded.push(await embedDataset(b.model, b.vocab, ds));
+  const dim = bundles[0]!.model.config.embedSize;
+  const first = embedded[0]!;
+  embedded.forEach((e, k) =>
+    row(name, dirs[k]!, evaluateRetrieval({ ...e, dim, perImage: 0, captionImage: e.captionImage })),
+  );
+  row(
+    name,
+    `average of ${dirs.length}`,
+    evaluateRetrieval({
+      images: concat(
+        embedded.map((e) => e.images),
+        first.numImages,
+        dim,
+      ),
+      captions: concat(
+        embedded.map((e) => e.captions),
+        first.captionImage.length,
+        dim,
+      ),
+      dim: dim * dirs.length,
+      perImage: 0,
+      captionImage: first.captionImage,
+    }),
+  );
+}
+printTable(['set', 'head', 'rsum', 't2i R@10', 'i2t R@10'], rows);
