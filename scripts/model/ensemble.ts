@@ -5,28 +5,21 @@
  *
  *   npx tsx scripts/model/ensemble.ts resources/models/default data/levers/seed1 [...]
  */
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { initBackend } from '../../src/core/engine/tf/backend.js';
 import { loadBundle } from '../../src/core/engine/bundle.js';
-import { NpyMatrix } from '../../src/core/engine/data/npy.js';
 import { embedDataset } from '../../src/core/engine/train.js';
 import { evaluateRetrieval, type RetrievalMetrics } from '../../src/core/engine/eval.js';
 import { readCorpus } from './corpus.js';
+import { cachedFeatures, heldOut, REAL_PHOTO_SETS } from './feature-cache.js';
 import { featureDataset } from './train-default.js';
 import { printTable } from '../../bench/table.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dirs = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 if (dirs.length < 2) throw new Error('give two or more bundle folders');
 
 await initBackend('wasm');
 const bundles = await Promise.all(dirs.map((d) => loadBundle(d)));
-const featPath = join(ROOT, 'data', 'features', 'human-centernet@320.npy');
-const ids = (JSON.parse(readFileSync(featPath.replace(/\.npy$/, '.ids.json'), 'utf8')) as { ids: string[] }).ids;
-const matrix = new NpyMatrix(featPath);
-const rowOf = new Map(ids.map((id, r) => [id, r]));
+const { matrix, rowOf } = cachedFeatures();
 const items = readCorpus();
 
 /** Row i of each head's [n, dim] matrix side by side, each scaled by 1/√K. */
@@ -43,11 +36,8 @@ function concat(parts: Float32Array[], n: number, dim: number): Float32Array {
 const rows: (string | number)[][] = [];
 const row = (set: string, head: string, m: RetrievalMetrics) =>
   rows.push([set, head, m.rsum.toFixed(1), m.t2i.r10.toFixed(1), m.i2t.r10.toFixed(1)]);
-for (const [name, set] of [
-  ['real-photo dev set', 'photos-real'],
-  ['CC0 photos', 'photos-cc0'],
-] as const) {
-  const evItems = items.filter((i) => i.set === set && i.split === 'test' && rowOf.has(i.id));
+for (const [name, set] of REAL_PHOTO_SETS) {
+  const evItems = heldOut(items, set, rowOf);
   const ds = featureDataset(evItems, matrix, rowOf, 'test', name);
   const embedded = [];
   for (const b of bundles) embedded.push(await embedDataset(b.model, b.vocab, ds));

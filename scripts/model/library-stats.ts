@@ -9,13 +9,12 @@
  */
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/core/engine/tf/backend.js';
 import { loadBundle } from '../../src/core/engine/bundle.js';
-import { NpyMatrix } from '../../src/core/engine/data/npy.js';
 import { validate } from '../../src/core/engine/train.js';
 import { readCorpus } from './corpus.js';
+import { cachedFeatures, heldOut, REAL_PHOTO_SETS } from './feature-cache.js';
 import { featureDataset, featureStats } from './train-default.js';
 import { printTable } from '../../bench/table.js';
 
@@ -25,10 +24,7 @@ const arg = (k: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.sl
 await initBackend('wasm');
 const b = await loadBundle(arg('model') ?? join(ROOT, 'resources', 'models', 'default'));
 if (!b.model.config.standardiseFeatures) throw new Error('this model does not standardise its features');
-const featPath = join(ROOT, 'data', 'features', 'human-centernet@320.npy');
-const ids = (JSON.parse(readFileSync(featPath.replace(/\.npy$/, '.ids.json'), 'utf8')) as { ids: string[] }).ids;
-const matrix = new NpyMatrix(featPath);
-const rowOf = new Map(ids.map((id, r) => [id, r]));
+const { matrix, rowOf } = cachedFeatures();
 const items = readCorpus();
 const weights = b.model.namedWeights();
 const prior = {
@@ -49,11 +45,8 @@ function blend(lib: { mean: Float32Array; scale: Float32Array }, n: number, k: n
 }
 
 const rows: (string | number)[][] = [];
-for (const [name, set] of [
-  ['real-photo dev set', 'photos-real'],
-  ['CC0 photos', 'photos-cc0'],
-] as const) {
-  const evItems = items.filter((i) => i.set === set && i.split === 'test' && rowOf.has(i.id));
+for (const [name, set] of REAL_PHOTO_SETS) {
+  const evItems = heldOut(items, set, rowOf);
   const ds = featureDataset(evItems, matrix, rowOf, 'test', name);
   const libStats = featureStats(
     matrix,
