@@ -28,7 +28,7 @@ const SENSES = 2;
 /**
  * How many hypernym steps a word may climb to a relative the model knows. A model trained on a
  * few thousand words lacks most species and things ("kangaroo", "sickle", "dam"), but knows
- * their categories ("mammal", "tool", "structure"), which are a few steps up.
+ * their categories ("mammal", "tool", "bird"), which are a few steps up.
  */
 const MAX_STEPS = 6;
 
@@ -94,7 +94,7 @@ export function mapQuery(
   const out: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
-    // A name WordNet has as a phrase ("measuring tape", "northern harrier") is read as one.
+    // A name WordNet has as a phrase ("northern harrier", "polar bear") is read as one.
     const next = tokens[i + 1];
     if (next && !STOP_WORDS.has(t) && !STOP_WORDS.has(next) && !(readable(t) && readable(next))) {
       const phrase = `${t} ${next}`;
