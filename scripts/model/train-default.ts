@@ -266,20 +266,18 @@ async function main(): Promise<void> {
   // Reading captions as the app reads text: words below the vocabulary threshold become their
   // nearest WordNet relative the vocabulary has ("kangaroo" → "mammal"), not <unk>, so training
   // sees what a query with such a word turns into. The vocabulary's words stay the same.
+  const categorised = pick(TRAIN_SETS, 'train').map(withCategory);
   const readAs = (() => {
     if (!process.argv.includes('--read-captions')) return (i: CorpusItem) => i;
     const vocab = Vocabulary.build(
-      pick(TRAIN_SETS, 'train')
-        .map(withCategory)
-        .flatMap((i) => i.captions),
+      categorised.flatMap((i) => i.captions),
       overrides.vocabThreshold ?? VOCAB_THRESHOLD,
     );
     const wn = WordNet.open();
     const read = (c: string) => mapQuery(c, (w) => vocab.has(w), wn).text;
     return (i: CorpusItem): CorpusItem => ({ ...i, captions: [...new Set(i.captions.map(read))] });
   })();
-  const trainItems = pick(TRAIN_SETS, 'train')
-    .map(withCategory)
+  const trainItems = categorised
     .map(readAs)
     .flatMap((i) => (i.set === 'photos-real' ? Array.from({ length: photoWeight }, () => i) : [i]));
   const trainDs = featureDataset(

@@ -38,17 +38,17 @@ const MAX_STEPS = 6;
  */
 const MIN_DEPTH = 5;
 
-type Via = 'form' | 'synonym' | 'hypernym' | 'hyponym';
+type Mapped = NonNullable<WordNote['mapped']>;
 
 /**
  * The nearest relative the model knows: the word's base form, a synonym, a hypernym, a
  * hyponym, then hypernyms further up, one step at a time over the commonest senses.
  */
-function relative(wn: WordNet, word: string, knows: (w: string) => boolean): { to: string; via: Via } | undefined {
+function relative(wn: WordNet, word: string, knows: (w: string) => boolean): Mapped | undefined {
   const lemma = wn.lemma(word);
   if (lemma && lemma !== word && knows(lemma)) return { to: lemma, via: 'form' };
   const senses = wn.senses(word).slice(0, SENSES);
-  const pick = (offsets: number[], via: Via) => {
+  const pick = (offsets: number[], via: Mapped['via']): Mapped | undefined => {
     for (const o of offsets) {
       if (via !== 'synonym' && wn.depth(o) < MIN_DEPTH) continue;
       for (const w of wn.synset(o).words) {
