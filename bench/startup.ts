@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { printTable } from './table.js';
+import { jointDim } from '../src/core/engine/config.js';
 import { newPhoto } from '../test/photo-row.js';
 import { Rng } from '../src/core/engine/rng.js';
 import { readManifest } from '../src/core/engine/bundle.js';
@@ -28,7 +29,7 @@ const QUERY = 'a dog on the beach';
 
 function seed(dataDir: string, n: number): void {
   const m = readManifest(defaultModelDir(dataDir));
-  const dim = m.config.embedSize;
+  const dim = jointDim(m.config);
   const rng = new Rng(1);
   const store = LibraryStore.open(dataDir);
   const root = store.addRoot('/photos');

@@ -180,6 +180,33 @@ describe('fine-tuning on labelled albums', () => {
     tuned.model.dispose();
   });
 
+  it('a model with two heads saves, reloads identically and fine-tunes: every head learns the new words', async () => {
+    const two = join(tmp.dir, 'two-heads');
+    const t = await api.train({
+      data,
+      out: two,
+      backbone: 'tiny-cnn',
+      config: { embedSize: 32, wordDim: 16, batchSize: 12, numEpochs: 2, vocabThreshold: 1, heads: 2 },
+      float16: false,
+    });
+    if (!t.ok) throw new Error(t.error.message);
+    expect(await embed(two, 'a red circle')).toHaveLength(64);
+    expect(await embed(two, 'a red circle')).toEqual(await embed(two, 'a red circle'));
+    const out = join(tmp.dir, 'two-heads-tuned');
+    const r = await api.finetune({ model: two, data: albums, out, epochs: 2, batchSize: 8 });
+    if (!r.ok) throw new Error(r.error.message);
+    const [base, tuned] = [await loadBundle(two), await loadBundle(out)];
+    expect(tuned.model.config.heads).toBe(2);
+    for (const name of ['txt.embed', 'head1.txt.embed']) {
+      const [b, w] = [base.model.params.get(name)!, tuned.model.params.get(name)!];
+      expect(w.shape[0]).toBe(tuned.vocab.size);
+      // Every head has a row for each word of the grown vocabulary, the albums' new words too.
+      expect(w.shape[0]).toBeGreaterThan(b.shape[0]!);
+    }
+    base.model.dispose();
+    tuned.model.dispose();
+  });
+
   it('refuses to overwrite the model it starts from, and tiny albums', async () => {
     const same = await api.finetune({ model: bundleDir, data: albums, out: bundleDir });
     expect(same.ok).toBe(false);

@@ -358,3 +358,59 @@ describe('levers for the drawing→photo gap (not in the paper)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('heads: seeds averaged inside one model (not in the paper)', () => {
+  const config = (heads: number, seed = 0) => makeConfig({ ...tiny, heads, seed });
+  const tokens = padTokens([
+    [1, 2, 3],
+    [4, 5],
+  ]);
+
+  it('a 2-head model is two seeded heads side by side: its similarity is their mean', async () => {
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const [one, two] = [VseModel.create(config(1, 0), 10), VseModel.create(config(1, 1), 10)];
+    const both = VseModel.create(config(2, 0), 10);
+    // Head k starts as the single-head model of seed + k would, under its own names.
+    expect(weightsOf(both)['head1.txt.embed']).toEqual(weightsOf(two)['txt.embed']);
+    const joined = VseModel.join([one, two], null);
+    expect(weightsOf(joined)).toEqual(weightsOf(both));
+    const x = tf.randomNormal([3, 32], 0, 1, 'float32', 4) as tf.Tensor2D;
+    const sims = (m: VseModel) => tf.tidy(() => m.encodeFeatures(x).matMul(m.encodeText(tokens), false, true));
+    const [s1, s2, s] = [sims(one), sims(two), sims(both)];
+    const d = tf.tidy(() => s.sub(s1.add(s2).div(2)).abs().max());
+    expect(d.dataSync()[0]).toBeLessThan(1e-6);
+    const emb = both.encodeText(tokens);
+    expect(emb.shape).toEqual([2, 64]);
+    const norms = tf.tidy(() => emb.square().sum(1).sqrt());
+    for (const n of norms.dataSync()) expect(n).toBeCloseTo(1, 5);
+    tf.dispose([x, s1, s2, s, d, emb, norms]);
+    for (const m of [one, two, both, joined]) m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('trains as one model, keeps a single head exactly as before, and reloads by name and shape', async () => {
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const out = await runTraining({ runDir: join(tmp.dir, 'heads-2'), config: { numEpochs: 1, heads: 2 } });
+    const w = out.model.namedWeights();
+    const again = VseModel.fromWeights(out.model.config, w, null, 'bundle');
+    const e1 = again.encodeText(tokens);
+    const e2 = out.model.encodeText(tokens);
+    expect(e1.dataSync()).toEqual(e2.dataSync());
+    const missing = { ...w };
+    delete missing['head1.txt.gru.w_hh'];
+    expect(() => VseModel.fromWeights(out.model.config, missing, null, 'bundle')).toThrow(
+      /head1.txt.gru.w_hh.*missing/,
+    );
+    // One head has the plain names only: bundles written before heads existed load unchanged.
+    const single = VseModel.create(config(1), 10);
+    expect([...single.params.keys()].some((n) => n.startsWith('head'))).toBe(false);
+    // Models that disagree on more than their seed can't be joined.
+    const other = VseModel.create(config(1), 11);
+    expect(() => VseModel.join([single, other], null)).toThrow(/one vocabulary/);
+    tf.dispose([e1, e2]);
+    for (const m of [again, out.model, single, other]) m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -13,6 +13,7 @@ import { readCorpus } from './corpus.js';
 import { cachedFeatures, heldOut, REAL_PHOTO_SETS } from './feature-cache.js';
 import { featureDataset } from './train-default.js';
 import { printTable } from '../../bench/table.js';
+import { jointDim } from '../../src/core/engine/config.js';
 
 const dirs = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 if (dirs.length < 2) throw new Error('give two or more bundle folders');
@@ -41,7 +42,7 @@ for (const [name, set] of REAL_PHOTO_SETS) {
   const ds = featureDataset(evItems, matrix, rowOf, 'test', name);
   const embedded = [];
   for (const b of bundles) embedded.push(await embedDataset(b.model, b.vocab, ds));
-  const dim = bundles[0]!.model.config.embedSize;
+  const dim = jointDim(bundles[0]!.model.config);
   const first = embedded[0]!;
   embedded.forEach((e, k) =>
     row(name, dirs[k]!, evaluateRetrieval({ ...e, dim, perImage: 0, captionImage: e.captionImage })),

@@ -9,6 +9,8 @@
  *     [--photo-weight=K] (each real training photo K times an epoch) [--no-hypernyms]
  *     [--views=photostyle|views] (which augmented views --config='{"augment":true}' draws from)
  *     [--read-captions] (training captions read through WordNet as queries are: a measured lever, off)
+ *     [--only-head=h] (with heads > 1 the heads train in child processes, one per core, each
+ *     with --only-head=h; then this process joins them)
  * With --config='{"standardiseFeatures":true}' the features are centred and scaled by the real
  * training photos' statistics, kept in the model.
  */
@@ -25,6 +27,9 @@ import type { PairDataset } from '../../src/core/engine/data/dataset.js';
 import { train, validate } from '../../src/core/engine/train.js';
 import { saveBundle, loadBundle, type RecallSummary } from '../../src/core/engine/bundle.js';
 import { Backbone } from '../../src/core/engine/model/backbone.js';
+import { VseModel } from '../../src/core/engine/model/vse.js';
+import { hasCheckpoint } from '../../src/core/engine/checkpoint.js';
+import { trainHeadsInParallel } from './parallel-heads.js';
 import { featureName, importBackbone, packageOf } from './backbones.js';
 import { evaluateRetrieval } from '../../src/core/engine/eval.js';
 import { tokenize } from '../../src/core/engine/data/tokenizer.js';
@@ -324,23 +329,55 @@ async function main(): Promise<void> {
     console.error(
       `train-default: ${trainDs.numImages} train images (${trainDs.captions.length} captions), ${valDs.numImages} val, backbone ${backboneArg}, backend ${backend.name}`,
     );
-    const runDir = join(out, 'run');
-    const result = await train({
-      config,
-      train: trainDs,
-      val: valDs,
-      runDir,
-      backbone: null,
-      resume: process.argv.includes('--resume'),
-      ...(config.standardiseFeatures ? { featureStats: featureStats(matrix, photoRows) } : {}),
-      onEvent: (e) => {
-        if (e.type === 'val')
-          console.error(`epoch ${e.epoch + 1}: val rsum ${e.metrics.rsum.toFixed(1)}${e.best ? ' (best)' : ''}`);
-        if (e.type === 'step' && e.step % 50 === 0)
-          console.error(`step ${e.step}/${e.totalSteps} loss ${e.loss.toFixed(2)} ETA ${Math.round(e.etaSeconds)} s`);
-      },
-    });
-    if (result.status !== 'completed') throw new Error(`training ${result.status}`);
+    // Each head trains alone, as a single-head model seeded seed + h, in its own run folder (a
+    // head already trained is picked up from its checkpoint with --resume); then the heads are
+    // joined into one model. --only-head=h trains one head and stops, to train heads in parallel.
+    const onlyHead = arg('only-head');
+    // Children train the heads; this process then finds each one finished in its checkpoint.
+    const parallel = config.heads > 1 && onlyHead === undefined;
+    if (parallel) await trainHeadsInParallel(config.heads, process.argv.slice(2));
+    const resume = parallel || process.argv.includes('--resume');
+    const heads: VseModel[] = [];
+    let seconds = 0;
+    let steps = 0;
+    let last: Awaited<ReturnType<typeof train>> | null = null;
+    for (let h = 0; h < config.heads; h++) {
+      if (onlyHead !== undefined && Number(onlyHead) !== h) continue;
+      const runDir = config.heads === 1 ? join(out, 'run') : join(out, 'run', `head${h}`);
+      const result = await train({
+        config: { ...config, heads: 1, seed: config.seed + h },
+        train: trainDs,
+        val: valDs,
+        runDir,
+        backbone: null,
+        resume: resume && hasCheckpoint(join(runDir, 'checkpoint')),
+        ...(config.standardiseFeatures ? { featureStats: featureStats(matrix, photoRows) } : {}),
+        onEvent: (e) => {
+          const tag = config.heads > 1 ? `head ${h + 1}/${config.heads} ` : '';
+          if (e.type === 'val')
+            console.error(
+              `${tag}epoch ${e.epoch + 1}: val rsum ${e.metrics.rsum.toFixed(1)}${e.best ? ' (best)' : ''}`,
+            );
+          if (e.type === 'step' && e.step % 50 === 0)
+            console.error(
+              `${tag}step ${e.step}/${e.totalSteps} loss ${e.loss.toFixed(2)} ETA ${Math.round(e.etaSeconds)} s`,
+            );
+        },
+      });
+      if (result.status !== 'completed') throw new Error(`training ${result.status}`);
+      if (last && last.vocab.words.join('\n') !== result.vocab.words.join('\n'))
+        throw new Error('heads built different vocabularies');
+      heads.push(result.model);
+      seconds += result.seconds;
+      steps += result.step;
+      last = result;
+    }
+    if (onlyHead !== undefined) {
+      heads.forEach((m) => m.dispose());
+      console.error(`trained head ${onlyHead}; run again with --resume to join the heads`);
+      return;
+    }
+    const result = last!;
     // The bundle carries the backbone itself, so it loads without the package that ships it.
     let backbone: Backbone | null = null;
     if (parts.length === 1) {
@@ -348,13 +385,8 @@ async function main(): Promise<void> {
       backbone = await Backbone.load(importBackbone(backboneArg, tmp), tmp);
       rmSync(tmp, { recursive: true, force: true });
     }
-    const model = (await import('../../src/core/engine/model/vse.js')).VseModel.fromWeights(
-      result.model.config,
-      result.model.namedWeights(),
-      backbone,
-      'trained model',
-    );
-    result.model.dispose();
+    const model = VseModel.join(heads, backbone);
+    heads.forEach((m) => m.dispose());
     const recall = [];
     for (const ev of EVAL_SETS) {
       const ds = featureDataset(
@@ -398,8 +430,8 @@ async function main(): Promise<void> {
         recall,
         training: {
           backend: backend.name,
-          seconds: result.seconds,
-          steps: result.step,
+          seconds,
+          steps,
           epochs: result.epoch,
           bestStep: result.best.step,
         },

@@ -400,6 +400,7 @@ export type ModelOutput = Pick<ModelCard, 'name' | 'description' | 'trainingData
   createdAt: string;
   backend: string;
   gpu: boolean;
+  /** Width of the stored vectors (every head's embedding side by side). */
   embedSize: number;
   backbone: string | null;
   finetune: NonNullable<ModelCard['finetune']> | null;

@@ -8,6 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import type { ModelOutput } from '../../shared/contract.js';
 import { GlimpseError } from '../engine/errors.js';
 import { readManifest, loadBundle } from '../engine/bundle.js';
+import { jointDim } from '../engine/config.js';
 import { defaultModelDir } from './paths.js';
 
 /** Bundle files worth carrying (a training run's checkpoints are not). */
@@ -59,7 +60,7 @@ export class ModelStore {
       createdAt: m.createdAt,
       backend: backend.name,
       gpu: backend.gpu,
-      embedSize: m.config.embedSize,
+      embedSize: jointDim(m.config),
       backbone: m.backbone ? `${m.backbone.id} @${m.backbone.inputSize}px` : null,
       trainingData: c.trainingData,
       recall: c.recall,

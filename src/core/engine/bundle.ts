@@ -184,7 +184,7 @@ export function renderCard(m: BundleManifest): string {
     `- Model id: \`${m.id}\``,
     `- Created: ${m.createdAt}`,
     `- Backbone: ${m.backbone ? `${m.backbone.id} (${m.backbone.inputSize}px, feature "${m.backbone.featureNode}", ${m.backbone.featureDim}-d)` : 'precomputed features'}`,
-    `- Sentence encoder: ${m.config.layerNorm ? 'layer-normalised GRU' : 'GRU'}, word ${m.config.wordDim}, joint space ${m.config.embedSize}`,
+    `- Sentence encoder: ${m.config.layerNorm ? 'layer-normalised GRU' : 'GRU'}, word ${m.config.wordDim}, joint space ${m.config.embedSize}${m.config.heads > 1 ? ` × ${m.config.heads} heads (similarities averaged)` : ''}`,
     `- Loss: ${m.config.maxViolation ? 'max-violation (VSE++)' : 'sum of hinges (VSE0)'}, margin ${m.config.margin}`,
     '',
     '## Training data',

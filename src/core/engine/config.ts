@@ -4,7 +4,7 @@
  */
 import type { VseConfig } from '../../shared/vse-config.js';
 
-export { VseConfigSchema, makeConfig, type VseConfig, type VseConfigInput } from '../../shared/vse-config.js';
+export { VseConfigSchema, makeConfig, jointDim, type VseConfig, type VseConfigInput } from '../../shared/vse-config.js';
 
 /** lr at a given epoch: the paper's step schedule. */
 export function learningRateAt(config: VseConfig, epoch: number): number {

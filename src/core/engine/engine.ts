@@ -16,7 +16,7 @@ import type {
 } from '../../shared/contract.js';
 import { initBackend } from './tf/backend.js';
 import { as, GlimpseError } from './errors.js';
-import { VseConfigSchema, type VseConfig } from './config.js';
+import { jointDim, VseConfigSchema, type VseConfig } from './config.js';
 import { loadDataset } from './data/load.js';
 import { loadFolder } from './data/folder.js';
 import { fixedCaptionsPerImage, subsetDataset, type PairDataset } from './data/dataset.js';
@@ -188,7 +188,7 @@ export async function evaluateCommand(input: ParsedInput<'evaluate'>, opts: Call
     const e = await embedDataset(bundle.model, bundle.vocab, set, undefined, opts.signal);
     if (e.numImages === 0)
       throw new GlimpseError('bad-data', `${input.data}: no usable images in split "${input.split}"`);
-    const dim = bundle.model.config.embedSize;
+    const dim = jointDim(bundle.model.config);
     const fixed = per !== undefined && e.captionImage.length === e.numImages * per;
     if (input.fold5 && !fixed)
       throw new GlimpseError(

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { learningRateAt, type VseConfig } from './config.js';
+import { jointDim, learningRateAt, type VseConfig } from './config.js';
 import type { PairDataset } from './data/dataset.js';
 import { Vocabulary } from './data/vocab.js';
 import { VseModel, padTokens, type TokenBatch } from './model/vse.js';
@@ -141,7 +141,7 @@ export async function embedDataset(
   const f =
     feeder ??
     (await makeFeeder(ds, { ...model.config, augment: false, finetuneCnn: false }, model.backbone, undefined, signal));
-  const E = model.config.embedSize;
+  const E = jointDim(model.config);
   // Only captions whose image could be read take part, and images are renumbered densely.
   const usable = new Set(f.usableCaptions.map((c) => ds.captionImage[c]!));
   const imageIds = [...usable].sort((a, b) => a - b);
@@ -209,7 +209,7 @@ export async function validateRanks(
   const metrics = evaluateRetrieval({
     images: e.images,
     captions: e.captions,
-    dim: model.config.embedSize,
+    dim: jointDim(model.config),
     perImage: 0,
     captionImage,
   });

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedBundle } from '../bundle.js';
 import { padTokens } from '../model/vse.js';
+import { jointDim } from '../config.js';
 import type { Preprocess } from '../data/images.js';
 import type { OnnxBackbone } from '../backbones/onnx-runtime.js';
 import {
@@ -49,7 +50,7 @@ export function bundleEmbedder(b: LoadedBundle): Embedder {
   const backbone = b.model.backbone;
   if (!backbone) throw new Error(`${b.dir}: this model has no image backbone, so it can't index photos`);
   const pre = backbone.preprocess;
-  const dim = b.model.config.embedSize;
+  const dim = jointDim(b.model.config);
   const offset = classScoreOffset(backbone.spec);
   const project = async (features: tf.Tensor2D): Promise<Float32Array> => {
     const out = tf.tidy(() => b.model.encodeFeatures(features));
