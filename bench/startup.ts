@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- startup [--photos=10000]`: how soon Glimpse answers a search on an indexed
+ * `npm run bench -- startup [--photos=10000] [--model=DIR]`: how soon Glimpse answers a search on an indexed
  * library of that size (random vectors under the shipped model's id, so no photo is decoded):
  * - `glimpse search` from a shell, first run and again, through the built CLI (out/node) and
  *   through tsx on the sources;
@@ -9,7 +9,7 @@
  * Goals (issue 13): CLI ≤ 2 s cold, ≤ 0.5 s warm; first result ≤ 2 s after the window opens.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -88,6 +88,9 @@ export async function benchStartup(args: string[]): Promise<void> {
   const n = Number(arg('photos', '10000'));
   const dataDir = mkdtempSync(join(tmpdir(), 'glimpse-bench-startup-'));
   try {
+    // --model=DIR: that bundle instead of the shipped one, adopted as the user would adopt it.
+    const model = arg('model', '');
+    if (model) cpSync(model, join(dataDir, 'models', 'current'), { recursive: true });
     seed(dataDir, n);
     const built = spawnSync(process.execPath, [join(appRoot(), 'scripts', 'build-cli.mjs')]);
     if (built.status !== 0) throw new Error(`building the CLI failed: ${String(built.stderr)}`);
@@ -113,7 +116,7 @@ export async function benchStartup(args: string[]): Promise<void> {
     api.close();
     const web = await webFirstSearch(dataDir);
 
-    console.log(`\nstartup with ${n} indexed photos (the shipped model), seconds, one run:`);
+    console.log(`\nstartup with ${n} indexed photos (${model || 'the shipped model'}), seconds, one run:`);
     printTable(
       ['what', 'seconds', 'goal'],
       [
