@@ -335,6 +335,8 @@ async function main(): Promise<void> {
     // head already trained is picked up from its checkpoint with --resume); then the heads are
     // joined into one model. --only-head=h trains one head and stops, to train heads in parallel.
     const onlyHead = arg('only-head');
+    if (onlyHead !== undefined && !(Number.isInteger(Number(onlyHead)) && +onlyHead >= 0 && +onlyHead < config.heads))
+      throw new Error(`--only-head=${onlyHead}: give a head from 0 to ${config.heads - 1}`);
     // Children train the heads; this process then finds each one finished in its checkpoint.
     const parallel = config.heads > 1 && onlyHead === undefined;
     if (parallel) await trainHeadsInParallel(config.heads, process.argv.slice(2));

@@ -12,10 +12,10 @@ export const VseConfigSchema = z.object({
   /** Joint space size; also the GRU hidden size. */
   embedSize: z.number().int().positive().default(1024),
   /**
-   * Independent encoder pairs whose similarities are averaged: their unit embeddings are
-   * concatenated and scaled by 1/√heads, so the joint space is heads × embedSize wide. Not in
-   * the paper: on a few thousand training pairs one head's ranking swings with its seed, and an
-   * average of seeds is steadier on photos it never saw. 1 is the paper's model.
+   * Encoder pairs, each initialised from its own seed, whose similarities are averaged: their
+   * unit embeddings are concatenated and scaled by 1/√heads, so the joint space is heads ×
+   * embedSize wide. Not in the paper: on a few thousand training pairs one head's ranking swings
+   * with its seed, and an average of seeds is steadier on photos it never saw. 1 is the paper's.
    */
   heads: z.number().int().min(1).max(8).default(1),
   /** GRU layers; the paper (and this engine) use 1. */
@@ -83,7 +83,7 @@ export function makeConfig(overrides: VseConfigInput = {}): VseConfig {
 export const TRAIN_FLAGS: Partial<Record<keyof VseConfig, { flag: string; help: string }>> = {
   wordDim: { flag: '--word-dim <n>', help: 'word embedding size' },
   embedSize: { flag: '--embed-size <n>', help: 'joint space / GRU size (per head)' },
-  heads: { flag: '--heads <n>', help: 'independent heads whose similarities are averaged' },
+  heads: { flag: '--heads <n>', help: 'encoder pairs whose similarities are averaged, trained together' },
   margin: { flag: '--margin <x>', help: 'hinge margin' },
   maxViolation: { flag: '--no-max-violation', help: 'sum over all negatives (VSE0) instead of the hardest' },
   maxViolationWarmup: { flag: '--max-violation-warmup <n>', help: 'epochs of the sum of hinges before max violation' },
