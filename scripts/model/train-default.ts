@@ -354,7 +354,9 @@ async function main(): Promise<void> {
         val: valDs,
         runDir,
         backbone: null,
-        resume: resume && hasCheckpoint(join(runDir, 'checkpoint')),
+        // One head resumes strictly, as before heads; of several, one that never reached a
+        // checkpoint (killed in its first epoch) starts again while the others resume.
+        resume: resume && (config.heads === 1 || hasCheckpoint(join(runDir, 'checkpoint'))),
         ...(config.standardiseFeatures ? { featureStats: featureStats(matrix, photoRows) } : {}),
         onEvent: (e) => {
           const tag = config.heads > 1 ? `head ${h + 1}/${config.heads} ` : '';

@@ -22,30 +22,33 @@ export function headParam(k: number, name: string): string {
   return k === 0 ? name : `head${k}.${name}`;
 }
 
+/** One head's parameters and their shapes, under head 0's (plain) names. */
+function headShapes(config: VseConfig, vocabSize: number): Record<string, number[]> {
+  const H = config.embedSize;
+  const head: Record<string, number[]> = {
+    'txt.embed': [vocabSize, config.wordDim],
+    'txt.gru.w_ih': [config.wordDim, 3 * H],
+    'txt.gru.w_hh': [H, 3 * H],
+    'txt.gru.b_ih': [3 * H],
+    'txt.gru.b_hh': [3 * H],
+    'img.fc.weight': [config.imgDim, H],
+    'img.fc.bias': [H],
+  };
+  if (config.layerNorm) {
+    for (const n of ['ln_ih_gain', 'ln_ih_bias', 'ln_hh_gain', 'ln_hh_bias']) head[`txt.gru.${n}`] = [3 * H];
+  }
+  return head;
+}
+
+/** The feature statistics (standardiseFeatures): they describe the photos, so all heads share them. */
+const FEATURE_STATS = ['img.norm.mean', 'img.norm.scale'];
+
 /** Every parameter's shape for a config: what a saved model must provide. */
 export function parameterShapes(config: VseConfig, vocabSize: number): Record<string, number[]> {
-  const H = config.embedSize;
+  const head = Object.entries(headShapes(config, vocabSize));
   const shapes: Record<string, number[]> = {};
-  for (let k = 0; k < config.heads; k++) {
-    const head: Record<string, number[]> = {
-      'txt.embed': [vocabSize, config.wordDim],
-      'txt.gru.w_ih': [config.wordDim, 3 * H],
-      'txt.gru.w_hh': [H, 3 * H],
-      'txt.gru.b_ih': [3 * H],
-      'txt.gru.b_hh': [3 * H],
-      'img.fc.weight': [config.imgDim, H],
-      'img.fc.bias': [H],
-    };
-    if (config.layerNorm) {
-      for (const n of ['ln_ih_gain', 'ln_ih_bias', 'ln_hh_gain', 'ln_hh_bias']) head[`txt.gru.${n}`] = [3 * H];
-    }
-    for (const [name, shape] of Object.entries(head)) shapes[headParam(k, name)] = shape;
-  }
-  // The feature statistics describe the photos, not a head: all heads share them.
-  if (config.standardiseFeatures) {
-    shapes['img.norm.mean'] = [config.imgDim];
-    shapes['img.norm.scale'] = [config.imgDim];
-  }
+  for (let k = 0; k < config.heads; k++) for (const [name, shape] of head) shapes[headParam(k, name)] = shape;
+  if (config.standardiseFeatures) for (const name of FEATURE_STATS) shapes[name] = [config.imgDim];
   return shapes;
 }
 
@@ -156,19 +159,17 @@ export class VseModel {
         throw new Error(
           `model ${i + 1} has ${m.vocabSize} words, the first ${first.vocabSize}: they need one vocabulary`,
         );
-      for (const name of ['img.norm.mean', 'img.norm.scale']) {
+      for (const name of FEATURE_STATS) {
         const [a, b] = [m.params.get(name), first.params.get(name)];
         if (a && b && !tf.util.arraysEqual(a.dataSync(), b.dataSync()))
           throw new Error(`model ${i + 1}'s feature statistics differ from the first's`);
       }
       for (let h = 0; h < m.config.heads; h++, heads++) {
-        for (const name of Object.keys(parameterShapes({ ...m.config, heads: 1 }, m.vocabSize))) {
-          if (name.startsWith('img.norm.')) continue;
+        for (const name of Object.keys(headShapes(m.config, m.vocabSize)))
           weights[headParam(heads, name)] = m.p(headParam(h, name));
-        }
       }
     }
-    for (const name of ['img.norm.mean', 'img.norm.scale']) {
+    for (const name of FEATURE_STATS) {
       const v = first.params.get(name);
       if (v) weights[name] = v;
     }
@@ -195,7 +196,7 @@ export class VseModel {
   /** The variables training updates, in a fixed order (Adam's state is matched by position). */
   trainableVariables(): tf.Variable[] {
     // The feature statistics are fixed: measured on a domain's photos, never fitted.
-    const own = [...this.params].filter(([n]) => !n.startsWith('img.norm.')).map(([, v]) => v);
+    const own = [...this.params].filter(([n]) => !FEATURE_STATS.includes(n)).map(([, v]) => v);
     return this.config.finetuneCnn && this.backbone ? [...own, ...this.backbone.trainableVariables()] : own;
   }
 
