@@ -12,6 +12,9 @@ import { loadDataset } from '../src/core/engine/data/load.js';
 import { NpyMatrix, encodeNpy } from '../src/core/engine/data/npy.js';
 import { Vocabulary } from '../src/core/engine/data/vocab.js';
 import { tokenize } from '../src/core/engine/data/tokenizer.js';
+import sharp from 'sharp';
+import { decodeAugmented, type Preprocess } from '../src/core/engine/data/images.js';
+import { Rng } from '../src/core/engine/rng.js';
 import { makeImageFolder } from './synthetic.js';
 import { tempDir } from './helpers.js';
 
@@ -143,5 +146,35 @@ describe('image folders', () => {
     expect(reasons(ds.skipped)).toEqual({ 'no-caption': 1, 'bad-sidecar-json': 1, 'not-an-image': 1 });
     const parts = ['train', 'val', 'test'].map((s) => loadFolder(dir, s).numImages);
     expect(parts.reduce((a, b) => a + b, 0)).toBe(ds.numImages);
+  });
+});
+
+describe('augmented crops', () => {
+  const pre: Preprocess = { inputSize: 16, mean: [0, 0, 0], std: [1, 1, 1], fit: 'fill' };
+  const path = join(tmp.dir, 'quarter.png');
+
+  /** The share of red pixels in one augmented crop of `path`. */
+  async function redShare(minArea: number | undefined, seed: number): Promise<number> {
+    const out = new Float32Array(16 * 16 * 3);
+    await decodeAugmented(path, pre, new Rng(seed), out, 0, minArea);
+    let red = 0;
+    for (let p = 0; p < 16 * 16; p++) if (out[p * 3]! > 0.9 && out[p * 3 + 1]! < 0.1) red++;
+    return red / (16 * 16);
+  }
+
+  it('keep at least minArea of the image: with 100% every crop is the whole image or its mirror', async () => {
+    // A white square whose top-left quarter is red.
+    const quarter = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#ff0000' } })
+      .png()
+      .toBuffer();
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#ffffff' } })
+      .composite([{ input: quarter, left: 0, top: 0 }])
+      .toFile(path);
+    const seeds = Array.from({ length: 12 }, (_, i) => i + 1);
+    const whole = await Promise.all(seeds.map((s) => redShare(1, s)));
+    expect(whole.every((r) => Math.abs(r - 0.25) < 0.03)).toBe(true);
+    // torchvision's 8% crops: some see only red, only white, or much more or less of each.
+    const small = await Promise.all(seeds.map((s) => redShare(undefined, s)));
+    expect(small.some((r) => Math.abs(r - 0.25) > 0.15)).toBe(true);
   });
 });

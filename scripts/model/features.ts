@@ -10,6 +10,8 @@
  * row v * images + i for view v of image i.
  * --photo-style=V: V photo-style views of every training drawing instead (photo-style.ts,
  * backgrounds from the real photos' training split): <backbone>.photostyle<V>.npy.
+ * --photo-views=V: V augmented views of the real training photos only, with crops of at least
+ * PHOTO_MIN_AREA of the photo, so a crop keeps most of its subject: <backbone>.photoviews<V>.npy.
  */
 import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,13 +33,18 @@ const sets = process.argv
   ?.split('=')[1]
   ?.split(',');
 const limit = Number(process.argv.find((a) => a.startsWith('--limit='))?.split('=')[1] ?? Infinity);
-const photoStyleViews = Number(process.argv.find((a) => a.startsWith('--photo-style='))?.split('=')[1] ?? 0);
-const views = photoStyleViews || Number(process.argv.find((a) => a.startsWith('--views='))?.split('=')[1] ?? 0);
+const count = (flag: string) => Number(process.argv.find((a) => a.startsWith(`--${flag}=`))?.split('=')[1] ?? 0);
+const photoStyleViews = count('photo-style');
+const photoViews = count('photo-views');
+const views = photoStyleViews || photoViews || count('views');
+/** A photo's subject usually fills much of it; torchvision's 8% crops would often cut it away. */
+const PHOTO_MIN_AREA = 0.3;
 const corpus = readCorpus();
 let items = corpus.filter((i) => !sets || sets.includes(i.set));
 const backgrounds = corpus.filter((i) => i.set === 'photos-real' && i.split === 'train').map((i) => i.image);
 // Only the drawings that are trained on: the other artists' emoji stay evaluation-only.
 if (photoStyleViews) items = items.filter((i) => ['openclipart', 'emoji-google', 'emoji-twitter'].includes(i.set));
+if (photoViews) items = items.filter((i) => i.set === 'photos-real');
 if (Number.isFinite(limit))
   items = items.filter((i) => i.split !== 'train').concat(items.filter((i) => i.split === 'train').slice(0, limit));
 const images = views > 0 ? items.filter((i) => i.split === 'train') : items;
@@ -70,7 +77,7 @@ async function decodeBatch(start: number): Promise<{ pixels: Float32Array; ok: b
             decodeEval(b, spec, pixels, i * per),
           )
         : views > 0
-          ? decodeAugmented(item.image, spec, rng, pixels, i * per)
+          ? decodeAugmented(item.image, spec, rng, pixels, i * per, photoViews ? PHOTO_MIN_AREA : undefined)
           : decodeEval(item.image, spec, pixels, i * per);
       return decoded.then(
         () => true,
@@ -114,7 +121,8 @@ await onnx.dispose();
 
 const outDir = join(CORPUS_DIR, '..', 'features');
 mkdirSync(outDir, { recursive: true });
-const name = featureName(spec.id) + (photoStyleViews ? `.photostyle${views}` : views > 0 ? `.views${views}` : '');
+const kind = photoStyleViews ? 'photostyle' : photoViews ? 'photoviews' : 'views';
+const name = featureName(spec.id) + (views > 0 ? `.${kind}${views}` : '');
 const seconds = (performance.now() - t0) / 1000;
 writeFileSync(join(outDir, `${name}.npy`), encodeNpy(all.subarray(0, row * dim), row, dim));
 writeFileSync(

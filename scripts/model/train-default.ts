@@ -7,7 +7,7 @@
  *     precomputed features only, as the app runs one backbone per model)
  *     [--config=JSON] [--eval-only=BUNDLE] [--report=FILE]
  *     [--photo-weight=K] (each real training photo K times an epoch) [--no-hypernyms]
- *     [--views=photostyle|views] (which augmented views --config='{"augment":true}' draws from)
+ *     [--views=photostyle|photoviews|views] (which augmented views --config='{"augment":true}' draws from)
  *     [--read-captions] (training captions read through WordNet as queries are: a measured lever, off)
  *     [--only-head=h] (with heads > 1 the heads train at once in child processes, each
  *     with --only-head=h; then this process joins them)
@@ -121,7 +121,10 @@ interface Views {
   count: number;
   indexOf: Map<string, number>;
   failed: Set<string>;
-  /** Also draw the plain features as one more view (photo-style views keep drawings seen as drawings too). */
+  /**
+   * Also draw the plain features as one more view: photo-style views keep drawings seen as
+   * drawings too, photo views keep the whole photo seen as the app sees it.
+   */
   plain: boolean;
 }
 
@@ -148,7 +151,7 @@ function loadViews(featPath: string, kind: string): Views {
     count: meta.views,
     indexOf: new Map(meta.ids.map((id, i) => [id, i])),
     failed: new Set(meta.failed),
-    plain: kind === 'photostyle',
+    plain: kind === 'photostyle' || kind === 'photoviews',
   };
 }
 

@@ -111,13 +111,17 @@ export async function decodeEval(
   centreCropNormalise(data, info.width, info.height, info.channels, pre, out, offset);
 }
 
-/** Random resized crop (area 8–100%, aspect 3/4–4/3) and a coin-flip mirror, as torchvision does. */
+/**
+ * Random resized crop (area minArea–100%, aspect 3/4–4/3) and a coin-flip mirror, as torchvision
+ * does (its minArea is 8%).
+ */
 export async function decodeAugmented(
   path: string,
   pre: Preprocess,
   rng: Rng,
   out: Float32Array,
   offset: number,
+  minArea = 0.08,
 ): Promise<void> {
   const s = pre.inputSize;
   // Decode once at a moderate size (shrink-on-load keeps this fast), then crop from that.
@@ -128,7 +132,7 @@ export async function decodeAugmented(
   const { width, height, channels } = base.info;
   let box = { left: 0, top: 0, width, height };
   for (let tries = 0; tries < 10; tries++) {
-    const area = width * height * rng.uniform(0.08, 1);
+    const area = width * height * rng.uniform(minArea, 1);
     const ratio = Math.exp(rng.uniform(Math.log(3 / 4), Math.log(4 / 3)));
     const w = Math.round(Math.sqrt(area * ratio));
     const h = Math.round(Math.sqrt(area / ratio));
