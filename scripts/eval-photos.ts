@@ -66,10 +66,12 @@ const CACHE = join(ROOT, 'bench', '.cache', 'eval-photos');
 
 /** scikit-image's photos: each loader's docstring names its picture (data/_fetchers.py). */
 function skimagePhotos(): Photo[] {
-  let data = '/usr/lib/python3/dist-packages/skimage/data';
-  if (!existsSync(data)) {
+  const inPackage = 'usr/lib/python3/dist-packages/skimage/data';
+  // Installed, or unpacked by scripts/test-photos.sh (as CI does before this runs).
+  let data = [`/${inPackage}`, join(ROOT, 'test', 'artifacts', 'skimage', inPackage)].find((d) => existsSync(d)) ?? '';
+  if (!data) {
     const dest = join(CACHE, 'skimage');
-    data = join(dest, 'usr/lib/python3/dist-packages/skimage/data');
+    data = join(dest, inPackage);
     if (!existsSync(data)) {
       mkdirSync(dest, { recursive: true });
       const get = () => execSync('apt-get download python3-skimage', { cwd: dest, stdio: 'ignore' });

@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Unpacks the photos of Debian's darknet package (dog, horses, eagle, giraffe, kite, person…)
-# into test/artifacts/darknet for the tag tests, without installing the package or its
-# dependencies. Idempotent; needs apt's package lists (apt-get update) on a fresh machine.
+# Unpacks real photographs with known subjects for the tests, without installing the packages or
+# their dependencies: Debian darknet's (dog, horses, eagle, giraffe, kite, person…) into
+# test/artifacts/darknet, and scikit-image's data folder (chelsea the cat, coffee, astronaut,
+# rocket, motorcycle) into test/artifacts/skimage. Idempotent; needs apt's package lists
+# (apt-get update) on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dest=test/artifacts/darknet
-[ -f "$dest/usr/share/darknet/data/dog.jpg" ] && exit 0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && { apt-get download darknet >/dev/null 2>&1 || { apt-get update -qq && apt-get download darknet >/dev/null 2>&1; }; })
-mkdir -p "$dest"
-dpkg -x "$tmp"/darknet_*.deb "$dest"
+
+# unpack <package> <dest> <a file it holds, relative to dest>
+unpack() {
+  [ -f "$2/$3" ] && return 0
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && { apt-get download "$1" >/dev/null 2>&1 || { apt-get update -qq && apt-get download "$1" >/dev/null 2>&1; }; })
+  mkdir -p "$2"
+  dpkg -x "$tmp"/"$1"_*.deb "$2"
+  rm -rf "$tmp"
+}
+
+unpack darknet test/artifacts/darknet usr/share/darknet/data/dog.jpg
+unpack python3-skimage test/artifacts/skimage usr/lib/python3/dist-packages/skimage/data/chelsea.png
