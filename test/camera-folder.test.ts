@@ -5,19 +5,11 @@
  * say nothing, so only the model's similarity and its detector's tags can pass it.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { extname, join } from 'node:path';
-import { createEngineApi, type EngineApi } from '../src/core/app/api.js';
-import type { Result } from '../src/shared/contract.js';
+import { join } from 'node:path';
+import type { EngineApi } from '../src/core/app/api.js';
 import { CAPTION_FLOOR } from '../src/core/search/captions.js';
-import { ROOT, tempDir } from './helpers.js';
-
-const DARKNET = join(ROOT, 'test', 'artifacts', 'darknet', 'usr', 'share', 'darknet', 'data');
-const SKIMAGE = join(ROOT, 'test', 'artifacts', 'skimage', 'usr', 'lib', 'python3', 'dist-packages', 'skimage', 'data');
-const have = existsSync(join(DARKNET, 'dog.jpg')) && existsSync(join(SKIMAGE, 'chelsea.png'));
-if (!have && process.env.GLIMPSE_REQUIRE_PHOTOS === '1') {
-  throw new Error(`${DARKNET} or ${SKIMAGE}: missing; run scripts/test-photos.sh`);
-}
+import { tempDir } from './helpers.js';
+import { DARKNET, SKIMAGE, havePhotos, indexCameraFolder, ok } from './camera-photos.js';
 
 /** What each photo shows, by the name the test knows it by; the library only sees IMG_ names. */
 const PHOTOS: Record<string, string> = {
@@ -33,26 +25,17 @@ const PHOTOS: Record<string, string> = {
   rocket: join(SKIMAGE, 'rocket.jpg'),
   motorcycle: join(SKIMAGE, 'motorcycle_left.png'),
 };
+const have = havePhotos(...Object.values(PHOTOS));
 
 const tmp = tempDir();
 const pathOf = new Map<string, string>();
 let api: EngineApi;
 
-function ok<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
-
 beforeAll(async () => {
   if (!have) return;
-  mkdirSync(join(tmp.dir, 'DCIM'));
-  Object.entries(PHOTOS).forEach(([subject, src], i) => {
-    const dest = join(tmp.dir, 'DCIM', `IMG_${String(i + 1).padStart(4, '0')}${extname(src)}`);
-    copyFileSync(src, dest);
-    pathOf.set(dest, subject);
-  });
-  api = createEngineApi({ dataDir: join(tmp.dir, 'data') });
-  ok(await api.index({ folders: [join(tmp.dir, 'DCIM')] }));
+  const indexed = await indexCameraFolder(tmp.dir, Object.values(PHOTOS));
+  api = indexed.api;
+  Object.keys(PHOTOS).forEach((subject, i) => pathOf.set(indexed.paths[i]!, subject));
 }, 240_000);
 afterAll(() => {
   api?.close();

@@ -4,22 +4,17 @@
  * dog photos, "animal" finds animals, each hit marked with its tag.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createEngineApi, type EngineApi } from '../src/core/app/api.js';
-import type { Result } from '../src/shared/contract.js';
+import type { EngineApi } from '../src/core/app/api.js';
 import { ROOT, tempDir } from './helpers.js';
+import { DARKNET, havePhotos, indexCameraFolder, ok } from './camera-photos.js';
 import { loadBundle } from '../src/core/engine/bundle.js';
 import { bundleEmbedder } from '../src/core/engine/runtime/embedder.js';
 import { pooledEmbedder } from '../src/core/engine/runtime/embed-pool.js';
 import { decodePhoto } from '../src/core/library/decode.js';
 
-const DATA = join(ROOT, 'test', 'artifacts', 'darknet', 'usr', 'share', 'darknet', 'data');
-const have = existsSync(join(DATA, 'dog.jpg'));
-if (!have && process.env.GLIMPSE_REQUIRE_PHOTOS === '1') {
-  throw new Error(`${DATA}: missing; run scripts/test-photos.sh`);
-}
+const have = havePhotos(join(DARKNET, 'dog.jpg'));
 
 /** Each photo with the objects darknet's own demo finds in it. */
 const PHOTOS: [string, string[]][] = [
@@ -32,20 +27,16 @@ const PHOTOS: [string, string[]][] = [
 ];
 
 const tmp = tempDir();
-const file = (i: number) => join(tmp.dir, 'photos', `IMG_${String(i + 1).padStart(4, '0')}.jpg`);
 let api: EngineApi;
-
-function ok<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
+let paths: string[] = [];
+const file = (i: number) => paths[i]!;
 
 beforeAll(async () => {
   if (!have) return;
-  mkdirSync(join(tmp.dir, 'photos'));
-  PHOTOS.forEach(([name], i) => copyFileSync(join(DATA, name), file(i)));
-  api = createEngineApi({ dataDir: join(tmp.dir, 'data') });
-  ok(await api.index({ folders: [join(tmp.dir, 'photos')] }));
+  ({ api, paths } = await indexCameraFolder(
+    tmp.dir,
+    PHOTOS.map(([name]) => join(DARKNET, name)),
+  ));
 }, 240_000);
 afterAll(() => {
   api?.close();
@@ -108,7 +99,7 @@ describe.skipIf(!have)('tags from the detector on real photos', () => {
     const dir = join(ROOT, 'resources', 'models', 'default');
     const base = bundleEmbedder(await loadBundle(dir));
     const pooled = pooledEmbedder(bundleEmbedder(await loadBundle(dir)), dir, 2);
-    const photo = await decodePhoto(join(DATA, 'person.jpg'), base.preprocess, join(tmp.dir, 'thumbs'));
+    const photo = await decodePhoto(join(DARKNET, 'person.jpg'), base.preprocess, join(tmp.dir, 'thumbs'));
     const px = new Float32Array(2 * photo.pixels.length);
     px.set(photo.pixels, 0);
     px.set(photo.pixels, photo.pixels.length);
