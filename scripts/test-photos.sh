@@ -7,15 +7,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
 # unpack <package> <dest> <a file it holds, relative to dest>
 unpack() {
   [ -f "$2/$3" ] && return 0
-  local tmp
-  tmp=$(mktemp -d)
-  (cd "$tmp" && { apt-get download "$1" >/dev/null 2>&1 || { apt-get update -qq && apt-get download "$1" >/dev/null 2>&1; }; })
-  mkdir -p "$2"
-  dpkg -x "$tmp"/"$1"_*.deb "$2"
-  rm -rf "$tmp"
+  local dl="$tmp/$1"
+  mkdir -p "$dl" "$2"
+  (cd "$dl" && { apt-get download "$1" >/dev/null 2>&1 || { apt-get update -qq && apt-get download "$1" >/dev/null 2>&1; }; })
+  dpkg -x "$dl"/"$1"_*.deb "$2"
 }
 
 unpack darknet test/artifacts/darknet usr/share/darknet/data/dog.jpg

@@ -12,10 +12,10 @@ import { initBackend } from '../src/core/engine/tf/backend.js';
 import { loadBundle, readManifest } from '../src/core/engine/bundle.js';
 import { bundleEmbedder } from '../src/core/engine/runtime/embedder.js';
 import { pooledEmbedder } from '../src/core/engine/runtime/embed-pool.js';
-import type { Progress, Result } from '../src/shared/contract.js';
+import type { Progress } from '../src/shared/contract.js';
 import { trainTinyModel } from './tiny-model.js';
 import { makeUiFixture, type UiFixture } from './ui-fixture.js';
-import { tempDir } from './helpers.js';
+import { tempDir, ok } from './helpers.js';
 
 const tmp = tempDir();
 const dataDir = join(tmp.dir, 'data');
@@ -23,11 +23,6 @@ let tiny: string;
 let fx: UiFixture;
 let api: EngineApi;
 const revealed: string[] = [];
-
-function ok<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
 
 async function idle(): Promise<void> {
   while (ok(await api.jobs({})).jobs.some((j) => j.state === 'running')) await new Promise((r) => setTimeout(r, 50));

@@ -8,8 +8,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import type { EngineApi } from '../src/core/app/api.js';
 import { CAPTION_FLOOR } from '../src/core/search/captions.js';
-import { tempDir } from './helpers.js';
-import { DARKNET, SKIMAGE, havePhotos, indexCameraFolder, ok } from './camera-photos.js';
+import { ok, tempDir } from './helpers.js';
+import { DARKNET, SKIMAGE, havePhotos, indexCameraFolder } from './camera-photos.js';
 
 /** What each photo shows, by the name the test knows it by; the library only sees IMG_ names. */
 const PHOTOS: Record<string, string> = {

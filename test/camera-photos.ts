@@ -6,8 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { createEngineApi, type EngineApi } from '../src/core/app/api.js';
-import type { Result } from '../src/shared/contract.js';
-import { ROOT } from './helpers.js';
+import { ROOT, ok } from './helpers.js';
 
 const ARTIFACTS = join(ROOT, 'test', 'artifacts');
 export const DARKNET = join(ARTIFACTS, 'darknet', 'usr', 'share', 'darknet', 'data');
@@ -24,16 +23,11 @@ export function havePhotos(...paths: string[]): boolean {
   return missing.length === 0;
 }
 
-export function ok<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
-
-/**
+export /**
  * Copies `sources` into `dir`/DCIM as IMG_0001… (keeping each extension), indexes that folder
  * into `dir`/data, and returns the API with the copies' paths in the order given.
  */
-export async function indexCameraFolder(dir: string, sources: string[]): Promise<{ api: EngineApi; paths: string[] }> {
+async function indexCameraFolder(dir: string, sources: string[]): Promise<{ api: EngineApi; paths: string[] }> {
   mkdirSync(join(dir, 'DCIM'));
   const paths = sources.map((src, i) => {
     const dest = join(dir, 'DCIM', `IMG_${String(i + 1).padStart(4, '0')}${extname(src)}`);

@@ -12,7 +12,7 @@ import { bundleEmbedder, type Embedder } from '../src/core/engine/runtime/embedd
 import type { Result } from '../src/shared/contract.js';
 import { trainTinyModel } from './tiny-model.js';
 import { makeUiFixture, type UiFixture } from './ui-fixture.js';
-import { tempDir } from './helpers.js';
+import { tempDir, ok } from './helpers.js';
 
 const tmp = tempDir();
 const dataDir = join(tmp.dir, 'data');
@@ -20,11 +20,6 @@ const SLOW_LOAD_MS = 4000;
 let fx: UiFixture;
 let embedder: Embedder;
 let tiny: string;
-
-function ok<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
 
 /** Runs `call` and returns its value with the milliseconds it took. */
 async function timed<T>(call: () => Promise<Result<T>>): Promise<{ value: T; ms: number }> {

@@ -13,9 +13,8 @@ import { LibraryStore } from '../src/core/library/store.js';
 import { initBackend } from '../src/core/engine/tf/backend.js';
 import { loadBundle } from '../src/core/engine/bundle.js';
 import { bundleEmbedder, type Embedder } from '../src/core/engine/runtime/embedder.js';
-import type { Result } from '../src/shared/contract.js';
 import { trainTinyModel } from './tiny-model.js';
-import { tempDir } from './helpers.js';
+import { tempDir, ok } from './helpers.js';
 
 const tmp = tempDir();
 const photos = join(tmp.dir, 'photos');
@@ -27,11 +26,6 @@ const grey = (width: number, height: number) =>
   sharp({ create: { width, height, channels: 3, background: { r: 90, g: 90, b: 90 } } })
     .greyscale()
     .png();
-
-function ok<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
 
 beforeAll(async () => {
   mkdirSync(photos, { recursive: true });

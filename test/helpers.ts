@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import Database from 'better-sqlite3';
 import type { BackendName } from '../src/core/engine/tf/backend.js';
+import type { Result } from '../src/shared/contract.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -121,4 +122,10 @@ export function withRawDb<T>(dataDir: string, fn: (db: Database.Database) => T):
   } finally {
     db.close();
   }
+}
+
+/** An API result's value, or the error it carried as data, thrown with its code. */
+export function ok<T>(r: Result<T>): T {
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value;
 }

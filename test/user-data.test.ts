@@ -10,18 +10,12 @@ import { createEngineApi, type EngineApi } from '../src/core/app/api.js';
 import { initBackend } from '../src/core/engine/tf/backend.js';
 import { loadBundle } from '../src/core/engine/bundle.js';
 import { bundleEmbedder, type Embedder } from '../src/core/engine/runtime/embedder.js';
-import type { Result } from '../src/shared/contract.js';
 import { trainTinyModel } from './tiny-model.js';
-import { tempDir } from './helpers.js';
+import { tempDir, ok } from './helpers.js';
 
 const tmp = tempDir();
 let embedder: Embedder;
 let api: EngineApi;
-
-function ok<T>(r: Result<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
 
 async function photoFolder(dir: string, blue = 90): Promise<void> {
   mkdirSync(dir, { recursive: true });
