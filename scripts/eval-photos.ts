@@ -13,7 +13,8 @@
  * its first caption. Each set also gets a row for its photos whose subject is a COCO class.
  * Photos that share a description all answer it: text→photo counts the best-ranked of them.
  * Options: --set=cc0,dev, --model=DIR (default: the shipped model), --keep (leave the temp folder),
- * --floors (a table of caption floors: how many photos show a bank caption, how many are right).
+ * --floors (a table of caption floors: how many photos show a bank caption, how many are right),
+ * --ranks=FILE (each photo's text→photo and photo→caption ranks, one JSON line a photo).
  */
 import { execFileSync, execSync } from 'node:child_process';
 import {
@@ -183,6 +184,7 @@ function floorTable(
   });
 }
 const floorRows: (string | number)[][] = [];
+const ranks: Record<string, string | number>[] = [];
 let floors = false;
 
 function cli(args: string[], dataDir: string): string {
@@ -248,6 +250,18 @@ function evaluate(name: string, photos: Photo[], model: string | undefined, keep
         ),
       );
     }
+    // --ranks=FILE: each photo's ranks, to see which photos two models disagree on.
+    ranks.push(
+      ...photos.map((p, i) => ({
+        set: name,
+        photo: p.name ?? basename(p.file),
+        description: p.description,
+        t2i: t2i[i]!,
+        semantic: vseOnly[i]!,
+        tags: tagsOnly[i]!,
+        i2t: i2t[i]!,
+      })),
+    );
     const kwT2i = photos.map((p, i) => {
       const ranked = keywordRanking(p.description, photos);
       return Math.min(...ranked.map((j, r) => (same[i]![j] ? r + 1 : Infinity)));
@@ -304,6 +318,9 @@ const rows = chosen.flatMap((s) => evaluate(s, sets[s]!(), arg('model'), args.in
 const head = ['set', 'photos', 'ranker', 't2i R@1', 't2i R@5', 't2i R@10', 'i2t R@1', 'i2t R@5', 'i2t R@10'];
 console.log(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+const ranksFile = arg('ranks');
+// Infinity (not ranked at all) is written as null by JSON.
+if (ranksFile) writeFileSync(ranksFile, ranks.map((r) => JSON.stringify(r)).join('\n') + '\n');
 if (floors) {
   // --floors: the caption floor, measured. A bank caption below it is not shown ("no confident caption yet").
   const h = ['set', 'floor', 'photos shown a bank caption %', 'of those, right %'];

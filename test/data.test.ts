@@ -10,6 +10,7 @@ import { loadPrecomp } from '../src/core/engine/data/precomp.js';
 import { loadFolder } from '../src/core/engine/data/folder.js';
 import { loadDataset } from '../src/core/engine/data/load.js';
 import { NpyMatrix, encodeNpy } from '../src/core/engine/data/npy.js';
+import { AlignedFeatures, featureStats } from '../src/core/engine/data/align.js';
 import { Vocabulary } from '../src/core/engine/data/vocab.js';
 import { tokenize } from '../src/core/engine/data/tokenizer.js';
 import sharp from 'sharp';
@@ -176,5 +177,58 @@ describe('augmented crops', () => {
     // torchvision's 8% crops: some see only red, only white, or much more or less of each.
     const small = await Promise.all(seeds.map((s) => redShare(undefined, s)));
     expect(small.some((r) => Math.abs(r - 0.25) > 0.15)).toBe(true);
+  });
+});
+
+describe('per-domain feature alignment', () => {
+  // Three rows of "photos" and three of "drawings", two dimensions; the second is constant on photos.
+  const rows = [
+    [1, 5],
+    [2, 5],
+    [3, 5],
+    [10, 0],
+    [30, 2],
+    [50, 4],
+  ];
+  const matrix = {
+    rows: rows.length,
+    cols: 2,
+    readRow: (r: number, out: Float32Array, offset = 0) => out.set(rows[r]!, offset),
+  };
+  const read = (m: { readRow: (r: number, out: Float32Array) => void }, r: number) => {
+    const out = new Float32Array(2);
+    m.readRow(r, out);
+    return [...out];
+  };
+
+  it('moves a domain onto the target mean and spread, and leaves other rows as they are', () => {
+    const photos = featureStats(matrix, [0, 1, 2]);
+    expect(photos.mean[0]).toBeCloseTo(2);
+    // The photos' constant dimension gets a floored deviation, not an infinite scale.
+    expect(Number.isFinite(photos.scale[1]!)).toBe(true);
+    const aligned = new AlignedFeatures(matrix, [{ stats: featureStats(matrix, [3, 4, 5]), rows: [3, 4, 5] }], photos);
+    const moved = featureStats(aligned, [3, 4, 5]);
+    expect(moved.mean[0]).toBeCloseTo(photos.mean[0]!, 5);
+    expect(moved.scale[0]).toBeCloseTo(photos.scale[0]!, 5);
+    expect(moved.mean[1]).toBeCloseTo(5, 5);
+    // The drawing at the domain's mean lands on the photos' mean; photo rows are untouched.
+    expect(read(aligned, 4)[0]).toBeCloseTo(2, 5);
+    expect(read(aligned, 1)).toEqual([2, 5]);
+  });
+
+  it('refuses a row in two domains, and statistics of no rows', () => {
+    const s = featureStats(matrix, [0, 1]);
+    expect(
+      () =>
+        new AlignedFeatures(
+          matrix,
+          [
+            { stats: s, rows: [0, 1] },
+            { stats: s, rows: [1] },
+          ],
+          s,
+        ),
+    ).toThrow(/two domains/);
+    expect(() => featureStats(matrix, [])).toThrow(/at least one row/);
   });
 });

@@ -15,7 +15,8 @@ import { loadBundle } from '../../src/core/engine/bundle.js';
 import { validate } from '../../src/core/engine/train.js';
 import { readCorpus } from './corpus.js';
 import { cachedFeatures, heldOut, REAL_PHOTO_SETS } from './feature-cache.js';
-import { featureDataset, featureStats } from './train-default.js';
+import { featureDataset } from './train-default.js';
+import { featureStats } from '../../src/core/engine/data/align.js';
 import { printTable } from '../../bench/table.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -9,6 +9,7 @@
  *     [--photo-weight=K] (each real training photo K times an epoch) [--no-hypernyms]
  *     [--views=photostyle|photoviews|views] (which augmented views --config='{"augment":true}' draws from)
  *     [--read-captions] (training captions read through WordNet as queries are: a measured lever, off)
+ *     [--align-domains] (each drawing set moved onto the photos' feature statistics: a measured lever, off)
  *     [--only-head=h] (with heads > 1 the heads train at once in child processes, each
  *     with --only-head=h; then this process joins them)
  * With --config='{"standardiseFeatures":true}' the features are centred and scaled by the real
@@ -21,7 +22,8 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../src/core/engine/tf/backend.js';
 import { makeConfig, type VseConfigInput } from '../../src/core/engine/config.js';
-import { NpyMatrix } from '../../src/core/engine/data/npy.js';
+import { NpyMatrix, type FeatureMatrix } from '../../src/core/engine/data/npy.js';
+import { AlignedFeatures, featureStats } from '../../src/core/engine/data/align.js';
 import { SkipReport } from '../../src/core/engine/data/skips.js';
 import type { PairDataset } from '../../src/core/engine/data/dataset.js';
 import { train, validate } from '../../src/core/engine/train.js';
@@ -73,7 +75,7 @@ const arg = (k: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.sl
 
 export function featureDataset(
   items: CorpusItem[],
-  matrix: NpyMatrix,
+  matrix: FeatureMatrix,
   rowOf: Map<string, number>,
   split: string,
   description: string,
@@ -220,28 +222,6 @@ export function chanceRsum(items: CorpusItem[]): number {
 const DEFAULT_PHOTO_WEIGHT = 1;
 const DEFAULT_VIEWS = 'photostyle';
 
-/**
- * Per-dimension mean and 1/std of the given feature rows (the real training photos). A floor on
- * the deviation keeps a dimension that is constant on photos from blowing up on drawings.
- */
-export function featureStats(matrix: NpyMatrix, rows: number[]): { mean: Float32Array; scale: Float32Array } {
-  const d = matrix.cols;
-  const sum = new Float64Array(d);
-  const sq = new Float64Array(d);
-  const buf = new Float32Array(d);
-  for (const r of rows) {
-    matrix.readRow(r, buf, 0);
-    for (let j = 0; j < d; j++) {
-      sum[j]! += buf[j]!;
-      sq[j]! += buf[j]! * buf[j]!;
-    }
-  }
-  const mean = Float32Array.from(sum, (v) => v / rows.length);
-  const std = Array.from(sq, (v, j) => Math.sqrt(Math.max(0, v / rows.length - mean[j]! ** 2)));
-  const floor = Math.max(1e-6, [...std].sort((a, b) => a - b)[Math.floor(d / 2)]! * 0.1);
-  return { mean, scale: Float32Array.from(std, (v) => 1 / Math.max(v, floor)) };
-}
-
 async function main(): Promise<void> {
   const backend = await initBackend();
   const backboneArg = arg('backbone') ?? 'human-centernet@320';
@@ -288,9 +268,26 @@ async function main(): Promise<void> {
   const trainItems = categorised
     .map(readAs)
     .flatMap((i) => (i.set === 'photos-real' ? Array.from({ length: photoWeight }, () => i) : [i]));
+  const rowsOf = (list: CorpusItem[]) => list.filter((i) => rowOf.has(i.id)).map((i) => rowOf.get(i.id)!);
+  const photoRows = rowsOf(pick(['photos-real'], 'train'));
+  // --align-domains: each drawing set's training and validation rows are moved onto the real
+  // training photos' per-dimension mean and spread (statistics of its training rows), so the head
+  // learns from drawings where photos lie. Held-out sets are evaluated as the app sees them, unmoved.
+  const aligned = process.argv.includes('--align-domains');
+  if (aligned && overrides.augment) throw new Error('--align-domains does not move augmented views; drop one');
+  const trainMatrix: FeatureMatrix = aligned
+    ? new AlignedFeatures(
+        matrix,
+        TRAIN_SETS.filter((s) => s !== 'photos-real').map((s) => ({
+          stats: featureStats(matrix, rowsOf(pick([s], 'train'))),
+          rows: [...rowsOf(pick([s], 'train')), ...rowsOf(pick([s], 'val'))],
+        })),
+        featureStats(matrix, photoRows),
+      )
+    : matrix;
   const trainDs = featureDataset(
     trainItems,
-    matrix,
+    trainMatrix,
     rowOf,
     'train',
     'openclipart + Google/Twitter emoji + real photos (train split)',
@@ -298,14 +295,11 @@ async function main(): Promise<void> {
   );
   const valDs = featureDataset(
     pick(TRAIN_SETS, 'val').map(readAs),
-    matrix,
+    trainMatrix,
     rowOf,
     'val',
     'openclipart + Google/Twitter emoji + real photos (validation split)',
   );
-  const photoRows = pick(['photos-real'], 'train')
-    .filter((i) => rowOf.has(i.id))
-    .map((i) => rowOf.get(i.id)!);
   const config = makeConfig({
     // The shipped configuration, chosen by the lever runs in docs/MODEL.md on the real-photo numbers:
     // layer-normalised GRU, features standardised by the real training photos' statistics, the

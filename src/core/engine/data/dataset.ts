@@ -2,7 +2,7 @@
  * The image–caption pair datasets the engine trains and evaluates on, whatever their source.
  * Captions are kept in memory (small); images stay on disk as files or precomputed feature rows.
  */
-import type { NpyMatrix } from './npy.js';
+import type { FeatureMatrix } from './npy.js';
 import type { SkipReport } from './skips.js';
 
 /**
@@ -11,12 +11,17 @@ import type { SkipReport } from './skips.js';
  * Training with `augment` draws one view per image per batch, as on-the-fly augmentation would.
  */
 export interface FeatureViews {
-  matrix: NpyMatrix;
+  matrix: FeatureMatrix;
   views: Int32Array[];
 }
 
 export type ImageSource =
-  | { kind: 'features'; matrix: NpyMatrix; /** feature row of each image */ rows: Int32Array; augmented?: FeatureViews }
+  | {
+      kind: 'features';
+      matrix: FeatureMatrix;
+      /** feature row of each image */ rows: Int32Array;
+      augmented?: FeatureViews;
+    }
   | { kind: 'files'; paths: string[] };
 
 export interface PairDataset {

@@ -4,7 +4,15 @@
  */
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 
-export class NpyMatrix {
+/** What training reads image features through: a .npy file, or a view of one. */
+export interface FeatureMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  /** Copies row `r` into out[offset … offset+cols). */
+  readRow(r: number, out: Float32Array, offset?: number): void;
+}
+
+export class NpyMatrix implements FeatureMatrix {
   readonly rows: number;
   readonly cols: number;
   private readonly fd: number;
