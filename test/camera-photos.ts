@@ -23,11 +23,11 @@ export function havePhotos(...paths: string[]): boolean {
   return missing.length === 0;
 }
 
-export /**
+/**
  * Copies `sources` into `dir`/DCIM as IMG_0001… (keeping each extension), indexes that folder
  * into `dir`/data, and returns the API with the copies' paths in the order given.
  */
-async function indexCameraFolder(dir: string, sources: string[]): Promise<{ api: EngineApi; paths: string[] }> {
+export async function indexCameraFolder(dir: string, sources: string[]): Promise<{ api: EngineApi; paths: string[] }> {
   mkdirSync(join(dir, 'DCIM'));
   const paths = sources.map((src, i) => {
     const dest = join(dir, 'DCIM', `IMG_${String(i + 1).padStart(4, '0')}${extname(src)}`);
