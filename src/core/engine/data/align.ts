@@ -38,8 +38,8 @@ export function featureStats(matrix: FeatureMatrix, rows: Iterable<number>): Fea
 
 /**
  * A view of `matrix` in which each domain's rows are mapped x → (x − μ_domain)·σ_target/σ_domain
- * + μ_target, with statistics from `domains[name]` (its training rows) and `target`. Rows of no
- * domain are read as they are. A row listed in two domains is an error: its map would be ambiguous.
+ * + μ_target, with each domain's `stats` (of its training rows) and `target`'s. Rows of no domain
+ * are read as they are. A row listed in two domains is an error: its map would be ambiguous.
  */
 export class AlignedFeatures implements FeatureMatrix {
   readonly rows: number;
