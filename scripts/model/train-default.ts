@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../src/core/engine/tf/backend.js';
 import { makeConfig, type VseConfigInput } from '../../src/core/engine/config.js';
 import { NpyMatrix, type FeatureMatrix } from '../../src/core/engine/data/npy.js';
-import { AlignedFeatures, featureStats } from '../../src/core/engine/data/align.js';
+import { AlignedFeatures, featureStats, type FeatureStats } from '../../src/core/engine/data/align.js';
 import { SkipReport } from '../../src/core/engine/data/skips.js';
 import type { PairDataset } from '../../src/core/engine/data/dataset.js';
 import { train, validate } from '../../src/core/engine/train.js';
@@ -269,7 +269,11 @@ async function main(): Promise<void> {
     .map(readAs)
     .flatMap((i) => (i.set === 'photos-real' ? Array.from({ length: photoWeight }, () => i) : [i]));
   const rowsOf = (list: CorpusItem[]) => list.filter((i) => rowOf.has(i.id)).map((i) => rowOf.get(i.id)!);
+  // The real training photos' statistics: what the model standardises by, and where --align-domains
+  // moves drawings. Read once, and only when one of them needs it.
   const photoRows = rowsOf(pick(['photos-real'], 'train'));
+  let stats: FeatureStats | undefined;
+  const photoStats = () => (stats ??= featureStats(matrix, photoRows));
   // --align-domains: each drawing set's training and validation rows are moved onto the real
   // training photos' per-dimension mean and spread (statistics of its training rows), so the head
   // learns from drawings where photos lie. Held-out sets are evaluated as the app sees them, unmoved.
@@ -278,11 +282,11 @@ async function main(): Promise<void> {
   const trainMatrix: FeatureMatrix = aligned
     ? new AlignedFeatures(
         matrix,
-        TRAIN_SETS.filter((s) => s !== 'photos-real').map((s) => ({
-          stats: featureStats(matrix, rowsOf(pick([s], 'train'))),
-          rows: [...rowsOf(pick([s], 'train')), ...rowsOf(pick([s], 'val'))],
-        })),
-        featureStats(matrix, photoRows),
+        TRAIN_SETS.filter((s) => s !== 'photos-real').map((s) => {
+          const train = rowsOf(pick([s], 'train'));
+          return { stats: featureStats(matrix, train), rows: [...train, ...rowsOf(pick([s], 'val'))] };
+        }),
+        photoStats(),
       )
     : matrix;
   const trainDs = featureDataset(
@@ -354,7 +358,7 @@ async function main(): Promise<void> {
         // One head resumes strictly, as before heads; of several, one that never reached a
         // checkpoint (killed in its first epoch) starts again while the others resume.
         resume: resume && (config.heads === 1 || hasCheckpoint(join(runDir, 'checkpoint'))),
-        ...(config.standardiseFeatures ? { featureStats: featureStats(matrix, photoRows) } : {}),
+        ...(config.standardiseFeatures ? { featureStats: photoStats() } : {}),
         onEvent: (e) => {
           const tag = config.heads > 1 ? `head ${h + 1}/${config.heads} ` : '';
           if (e.type === 'val')
