@@ -199,6 +199,14 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
     await viewer.waitFor({ state: 'detached' });
     expect(await focused()).toBe(String(1 + cols)); // back on the tile it opened from
 
+    // A word the model lacks is said to be read, and how: here by its WordNet definition.
+    await page.getByLabel('Search photos').fill('a dam');
+    await page.getByLabel('Search photos').press('Enter');
+    await expect
+      .poll(() => page.getByTestId('word-notes').textContent(), { timeout: 10_000 })
+      .toContain('“dam” read by its definition as “water sea”');
+    await shot('search-word-notes');
+
     // Scores show on keyboard focus, not on hover only.
     await page.getByLabel('Search photos').fill('a red circle');
     await page.getByLabel('Search photos').press('Enter');

@@ -20,6 +20,16 @@ describe('WordNet for query words', () => {
     expect(wn.senses('people')[0]).toBe(wn.senses('person')[0]);
   });
 
+  it('reads definitions and how often the tagged corpus attests a word', () => {
+    const wn = WordNet.open();
+    expect(wn.synset(wn.senses('dam')[0]!).gloss).toMatch(/^a barrier constructed to contain the flow of water/);
+    expect(wn.tagged('dam')).toBe(1);
+    expect(wn.tagged('dams')).toBe(1);
+    expect(wn.tagged('canal')).toBe(0);
+    expect(wn.tagged('xyzzy')).toBe(0);
+    expect(wn.taggedAdjective('small')).toBeGreaterThan(wn.tagged('small'));
+  });
+
   it('maps a synonym, a kind, and a category to the classes they name', () => {
     expect(tagsForWord('sofa')).toEqual([{ label: 'couch', via: 'same' }]);
     expect(tagsForWord('puppy')).toEqual([{ label: 'dog', via: 'kind' }]);
@@ -93,6 +103,39 @@ describe('query words the model does not know', () => {
     expect(texts).toEqual(['a kangaroo', 'a dog']); // shown as written
     expect(seen).toEqual(['a mammal', 'a dog']); // read as the model can
     vectors.dispose();
+  });
+
+  it('are read through senses the tagged corpus attests, and a plural noun for its singular', () => {
+    const has = (w: string) => ['a', 'colour', 'water', 'tool', 'worker'].includes(w);
+    // "lake" is first a body of water; its second sense, a pigment, is not read as "colour".
+    expect(mapQuery('a lake', has).text).not.toBe('a colour');
+    // "plier" is WordNet's "someone who plies a trade"; a person typing it means pliers.
+    expect(mapQuery('a plier', has)).toEqual({
+      text: 'a tool',
+      notes: [{ word: 'plier', mapped: { to: 'tool', via: 'hypernym' } }],
+    });
+    expect(mapQuery('a plier', (w) => w === 'pliers').text).toBe('a pliers');
+  });
+
+  it('in a query, fall back on the known words of their definition', () => {
+    const has = (w: string) => ['a', 'water', 'sea', 'out', 'small', 'body', 'face', 'mars', 'system'].includes(w);
+    const read = (q: string) => mapQuery(q, has, { definitions: true });
+    // "a barrier constructed to contain the flow of water or to keep out the sea": "out" is not
+    // attested as a noun, so it is not kept.
+    expect(read('a dam')).toEqual({
+      text: 'a water sea',
+      notes: [{ word: 'dam', mapped: { to: 'water sea', via: 'definition' } }],
+    });
+    // "a body of (usually fresh) water…": the thing named after "of", not "body".
+    expect(read('lake').text).toBe('water');
+    // "a small lake": "small" is attested more as an adjective than as a noun.
+    expect(read('pond').notes).toEqual([{ word: 'pond', unknown: true }]);
+    // "a steep high face of rock": not read as "face".
+    expect(read('cliff').notes).toEqual([{ word: 'cliff', unknown: true }]);
+    // "canal" has no sense the tagged corpus attests; WordNet lists a feature of Mars first.
+    expect(read('canal').notes).toEqual([{ word: 'canal', unknown: true }]);
+    // Caption texts are not read by definition: such a reading would claim "dam" of any water.
+    expect(mapQuery('a dam', has).notes).toEqual([{ word: 'dam', unknown: true }]);
   });
 
   it('stay unknown, and are said to be, when WordNet has no relative the model knows', () => {

@@ -262,7 +262,7 @@ async function main(): Promise<void> {
       overrides.vocabThreshold ?? VOCAB_THRESHOLD,
     );
     const wn = WordNet.open();
-    const read = (c: string) => mapQuery(c, (w) => vocab.has(w), wn).text;
+    const read = (c: string) => mapQuery(c, (w) => vocab.has(w), { wn }).text;
     return (i: CorpusItem): CorpusItem => ({ ...i, captions: [...new Set(i.captions.map(read))] });
   })();
   const trainItems = categorised

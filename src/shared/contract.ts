@@ -292,11 +292,11 @@ export interface SearchOutput {
   results: SearchResult[];
   /**
    * Query words the model's vocabulary lacks: each replaced by its nearest WordNet relative that
-   * it has, or unknown (read as <unk>).
+   * it has, or else by the known words of its WordNet definition, or unknown (read as <unk>).
    */
   words: {
     word: string;
-    mapped?: { to: string; via: 'form' | 'synonym' | 'hypernym' | 'hyponym' };
+    mapped?: { to: string; via: 'form' | 'synonym' | 'hypernym' | 'hyponym' | 'definition' };
     unknown?: boolean;
   }[];
   /**

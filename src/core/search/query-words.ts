@@ -2,15 +2,16 @@
  * Query words the sentence encoder's vocabulary lacks would all become <unk>, so "猫", "кошка"
  * and "🐱" gave one identical ranking. Each such word is replaced by its nearest relative that the
  * vocabulary has, through WordNet: a synonym, then a hypernym, then a hyponym (plurals through the
- * noun morphology). What was mapped, and what stayed unknown, is reported with the results.
+ * noun morphology); a query word none of those reads is read by the known words of its definition.
+ * What was mapped, and what stayed unknown, is reported with the results.
  */
 import { WordNet } from '../engine/words/wordnet.js';
 import { tokenize } from '../engine/data/tokenizer.js';
 
 export interface WordNote {
   word: string;
-  /** The in-vocabulary word it was replaced with, and how they are related. */
-  mapped?: { to: string; via: 'form' | 'synonym' | 'hypernym' | 'hyponym' };
+  /** The in-vocabulary word it was replaced with (words, read by its definition), and how. */
+  mapped?: { to: string; via: 'form' | 'synonym' | 'hypernym' | 'hyponym' | 'definition' };
   /** Neither the vocabulary nor WordNet knows it: it reaches the encoder as <unk>. */
   unknown?: boolean;
 }
@@ -38,6 +39,9 @@ const MAX_STEPS = 6;
  */
 const MIN_DEPTH = 5;
 
+/** Words of a definition kept as a reading: its first, most telling ones. */
+const GLOSS_WORDS = 4;
+
 type Mapped = NonNullable<WordNote['mapped']>;
 
 /**
@@ -47,7 +51,19 @@ type Mapped = NonNullable<WordNote['mapped']>;
 function relative(wn: WordNet, word: string, knows: (w: string) => boolean): Mapped | undefined {
   const lemma = wn.lemma(word);
   if (lemma && lemma !== word && knows(lemma)) return { to: lemma, via: 'form' };
-  const senses = wn.senses(word).slice(0, SENSES);
+  // A thing named in the plural ("pliers", "tongs") also has a singular lemma in WordNet, in a
+  // sense nobody means ("plier": someone who plies a trade); the tagged corpus attests none of
+  // the singular's senses, so the plural is read instead.
+  const plural = `${word}s`;
+  if (!word.endsWith('s') && wn.tagged(word) === 0 && wn.lemma(plural) === plural) {
+    if (knows(plural)) return { to: plural, via: 'form' };
+    const read = relative(wn, plural, knows);
+    if (read) return read;
+  }
+  // Only senses the tagged corpus attests, when it attests any: "lake" is a body of water, and
+  // its second sense (a pigment) would read it as "colour".
+  const tagged = wn.tagged(word);
+  const senses = wn.senses(word).slice(0, tagged ? Math.min(SENSES, tagged) : SENSES);
   const pick = (offsets: number[], via: Mapped['via']): Mapped | undefined => {
     for (const o of offsets) {
       if (via !== 'synonym' && wn.depth(o) < MIN_DEPTH) continue;
@@ -82,11 +98,45 @@ function relative(wn: WordNet, word: string, knows: (w: string) => boolean): Map
   return undefined;
 }
 
+/**
+ * A word nothing near it in WordNet's hierarchy reads: the words of its definition that the
+ * model knows ("dam": "a barrier constructed to contain the flow of water…" → "water sea").
+ * Only a sense the tagged corpus attests as the commonest is read, and only words it attests as
+ * nouns at least as often as adjectives are kept, so "canal" (first listed as a feature of Mars),
+ * "out" and "small" ("pond": "a small lake") are not read.
+ */
+function definitionWords(wn: WordNet, word: string, knows: (w: string) => boolean): Mapped | undefined {
+  const first = wn.senses(word)[0];
+  if (first === undefined || wn.tagged(word) === 0) return undefined;
+  // The definition proper: before its examples, without a field label such as "(astronomy)".
+  const definition = wn
+    .synset(first)
+    .gloss.split(';')[0]!
+    .replace(/\([^)]*\)/g, ' ');
+  const tokens = tokenize(definition);
+  // In "a body of water", "a steep face of rock", the word after "of" names the thing.
+  const words = tokens.filter((_, i) => tokens[i + 1] !== 'of');
+  const kept = words.filter(
+    (t) => !STOP_WORDS.has(t) && t !== word && knows(t) && wn.tagged(t) > 0 && wn.tagged(t) >= wn.taggedAdjective(t),
+  );
+  return kept.length ? { to: [...new Set(kept)].slice(0, GLOSS_WORDS).join(' '), via: 'definition' } : undefined;
+}
+
+export interface ReadingOptions {
+  wn?: WordNet;
+  /**
+   * Read a word no relative reads through its definition's words. For queries only: a vague
+   * reading is a better guess at what a person asks for than <unk>, but scored as a caption it
+   * would claim "dam" of every photo of water.
+   */
+  definitions?: boolean;
+}
+
 /** The query as the encoder should read it, and a note for each word it could not read as typed. */
 export function mapQuery(
   query: string,
   knows: (word: string) => boolean,
-  wn = WordNet.open(),
+  { wn = WordNet.open(), definitions = false }: ReadingOptions = {},
 ): { text: string; notes: WordNote[] } {
   const notes: WordNote[] = [];
   const tokens = tokenize(query);
@@ -110,7 +160,7 @@ export function mapQuery(
       out.push(t);
       continue;
     }
-    const mapped = relative(wn, t, knows);
+    const mapped = relative(wn, t, knows) ?? (definitions ? definitionWords(wn, t, knows) : undefined);
     notes.push(mapped ? { word: t, mapped } : { word: t, unknown: true });
     out.push(mapped ? mapped.to : t);
   }

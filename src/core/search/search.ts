@@ -197,7 +197,7 @@ export class Searcher {
   /** The query as the encoder reads it (unknown words mapped through WordNet), with notes. */
   readQuery(query: string): { text: string; notes: WordNote[] } {
     const knows = this.embedder.knows;
-    return knows ? mapQuery(query, (w) => knows(w)) : { text: query, notes: [] };
+    return knows ? mapQuery(query, (w) => knows(w), { definitions: true }) : { text: query, notes: [] };
   }
 
   async search(query: string, opts: SearchOptions = {}): Promise<SearchHit[]> {

