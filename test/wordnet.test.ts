@@ -45,6 +45,20 @@ describe('WordNet for query words', () => {
     expect(labels('kite')).toEqual(['kite']);
   });
 
+  it('names a class a word is a kind of only through senses known to be common', () => {
+    // Rare senses are persons: "goat" a stooge (second sense, unattested), "plier" someone who
+    // plies a trade (the plural, pliers, is meant), "harrier" an attacker as well as a hound and
+    // a hawk (no sense attested, so none agrees), "Crane" two writers (names, not kinds).
+    for (const w of ['goat', 'plier', 'harrier', 'crane', 'monkey', 'insect']) expect(labels(w)).toEqual([]);
+    // A later sense still counts when attested ("chicken": its meat first, then the fowl), and
+    // an unattested word whose senses agree still names its class ("swimmer": a person either way).
+    expect(tagsForWord('chicken')).toEqual([{ label: 'bird', via: 'kind' }]);
+    expect(tagsForWord('swimmer')).toEqual([{ label: 'person', via: 'kind' }]);
+    expect(labels('children')).toEqual(['person']);
+    expect(labels('northern harrier')).toEqual(['bird']);
+    expect(labels('scissor')).toEqual(['scissors']);
+  });
+
   it('names nothing for words it lacks or that are too general', () => {
     for (const w of ['猫', 'кошка', '🐱', 'xyzzy', 'object', 'thing']) expect(labels(w)).toEqual([]);
   });
@@ -115,6 +129,9 @@ describe('query words the model does not know', () => {
       notes: [{ word: 'plier', mapped: { to: 'tool', via: 'hypernym' } }],
     });
     expect(mapQuery('a plier', (w) => w === 'pliers').text).toBe('a pliers');
+    // A short word plus "s" is another word: "si" is no singular of "sis".
+    expect(WordNet.open().pluralMeant('si')).toBeNull();
+    expect(WordNet.open().pluralMeant('plier')).toBe('pliers');
   });
 
   it('in a query, fall back on the known words of their definition', () => {

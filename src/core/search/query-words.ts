@@ -51,19 +51,16 @@ type Mapped = NonNullable<WordNote['mapped']>;
 function relative(wn: WordNet, word: string, knows: (w: string) => boolean): Mapped | undefined {
   const lemma = wn.lemma(word);
   if (lemma && lemma !== word && knows(lemma)) return { to: lemma, via: 'form' };
-  // A thing named in the plural ("pliers", "tongs") also has a singular lemma in WordNet, in a
-  // sense nobody means ("plier": someone who plies a trade); the tagged corpus attests none of
-  // the singular's senses, so the plural is read instead.
-  const plural = `${word}s`;
-  if (!word.endsWith('s') && wn.tagged(word) === 0 && wn.lemma(plural) === plural) {
+  // "plier" is read as "pliers", the tool.
+  const plural = wn.pluralMeant(word);
+  if (plural) {
     if (knows(plural)) return { to: plural, via: 'form' };
     const read = relative(wn, plural, knows);
     if (read) return read;
   }
-  // Only senses the tagged corpus attests, when it attests any: "lake" is a body of water, and
-  // its second sense (a pigment) would read it as "colour".
-  const tagged = wn.tagged(word);
-  const senses = wn.senses(word).slice(0, tagged ? Math.min(SENSES, tagged) : SENSES);
+  // Only senses the tagged corpus attests, when it attests any: "lake" read through its second
+  // sense (a pigment) would be "colour".
+  const senses = wn.likelySenses(word, SENSES);
   const pick = (offsets: number[], via: Mapped['via']): Mapped | undefined => {
     for (const o of offsets) {
       if (via !== 'synonym' && wn.depth(o) < MIN_DEPTH) continue;

@@ -39,6 +39,27 @@ export function classSenses(wn: WordNet): ClassSenses[] {
   return classes;
 }
 
+/** The classes a sense is a kind of ("puppy" → dog). */
+function kindsOf(wn: WordNet, all: ClassSenses[], sense: number): string[] {
+  const above = wn.ancestors(sense);
+  return all.filter((c) => c.offset !== sense && above.has(c.offset)).map((c) => c.label);
+}
+
+/**
+ * The classes a word may be a kind of. A wrong one costs much: "a goat" as a kind of person
+ * (a stooge, its second sense) would rank every photo of people first. So only senses the
+ * tagged corpus attests count, when it attests any; the name of one particular thing ("Crane",
+ * the writer) is no kind; and where the corpus attests none of the word's senses, their order
+ * says nothing, so only a class its first senses agree on counts ("harrier": a persistent
+ * attacker, a hound and a hawk, so none; "swimmer": a person either way).
+ */
+function agreedKinds(wn: WordNet, all: ClassSenses[], word: string): Set<string> {
+  const senses = wn.likelySenses(word, SENSES).filter((s) => wn.synset(s).instanceOf.length === 0);
+  const each = senses.map((s) => new Set(kindsOf(wn, all, s)));
+  if (wn.tagged(word) > 0) return new Set(each.flatMap((k) => [...k]));
+  return new Set(each[0] ? [...each[0]].filter((c) => each.every((k) => k.has(c))) : []);
+}
+
 /** The classes a word (or a multi-word name like "hot dog") names; none for a word WordNet lacks. */
 export function tagsForWord(word: string, wn = WordNet.open()): TagMatch[] {
   const all = classSenses(wn);
@@ -48,8 +69,11 @@ export function tagsForWord(word: string, wn = WordNet.open()): TagMatch[] {
     (c) => c.label === word.toLowerCase() || c.label === wn.lemma(word)?.replace(/_/g, ' '),
   );
   if (named) out.set(named.label, { label: named.label, via: 'same' });
+  // "plier" stands for "pliers", the tool, not someone who plies a trade.
+  const meant = wn.pluralMeant(word) ?? word;
+  const agreed = agreedKinds(wn, all, meant);
   let matched = false;
-  for (const sense of wn.senses(word).slice(0, SENSES)) {
+  for (const sense of wn.senses(meant).slice(0, SENSES)) {
     const below = all.filter((c) => c.ancestors.has(sense));
     if (below.length <= MAX_CLASSES_PER_CATEGORY) {
       for (const c of below)
@@ -58,11 +82,7 @@ export function tagsForWord(word: string, wn = WordNet.open()): TagMatch[] {
     // Once a sense has named a class, a later sense adds categories only: later senses are
     // rarer, and as kinds of a class they mislead ("dog" and "hound" as a scoundrel are persons).
     if (!matched) {
-      const above = wn.ancestors(sense);
-      for (const c of all) {
-        if (c.offset !== sense && above.has(c.offset) && !out.has(c.label))
-          out.set(c.label, { label: c.label, via: 'kind' });
-      }
+      for (const c of kindsOf(wn, all, sense)) if (agreed.has(c) && !out.has(c)) out.set(c, { label: c, via: 'kind' });
     }
     matched ||= out.size > 0;
   }

@@ -37,6 +37,9 @@ const NOUN_SUFFIXES: [string, string][] = [
   ['ies', 'y'],
 ];
 
+/** The shortest singular read as a plural noun ("plier" → "pliers"); see pluralMeant. */
+const MIN_PLURAL_STEM = 4;
+
 /**
  * The commonest irregular plurals from WordNet's noun.exc, which the package does not ship; a
  * word listed here also gets its base form's senses ("people" → person).
@@ -131,8 +134,29 @@ export class WordNet {
    * ("canal": an astronomical feature of Mars first).
    */
   tagged(word: string): number {
-    const l = this.lemma(word);
+    const l = NOUN_EXCEPTIONS[word.toLowerCase().trim()] ?? this.lemma(word);
     return l ? (this.taggedCounts.get(l) ?? 0) : 0;
+  }
+
+  /**
+   * The senses a word is likely meant in, most frequent first: the first `n`, and only those the
+   * tagged corpus attests when it attests any ("lake" is a body of water, not a pigment).
+   */
+  likelySenses(word: string, n: number): number[] {
+    const tagged = this.tagged(word);
+    return this.senses(word).slice(0, tagged ? Math.min(n, tagged) : n);
+  }
+
+  /**
+   * The plural a singular stands for: a thing named in the plural ("pliers", "tongs") also has a
+   * singular lemma in a sense nobody means ("plier": someone who plies a trade). Where the tagged
+   * corpus attests none of the singular's senses and the plural is a noun of its own, the
+   * plural; otherwise null. A word this short plus "s" is another word ("si", "sis"), no plural.
+   */
+  pluralMeant(word: string): string | null {
+    const plural = `${word}s`;
+    const fits = word.length >= MIN_PLURAL_STEM && !word.endsWith('s');
+    return fits && this.tagged(word) === 0 && this.lemma(plural) === plural ? plural : null;
   }
 
   private adjectives: Map<string, number> | null = null;
