@@ -57,6 +57,31 @@ describe('WordNet for query words', () => {
     expect(labels('children')).toEqual(['person']);
     expect(labels('northern harrier')).toEqual(['bird']);
     expect(labels('scissor')).toEqual(['scissors']);
+    // An unattested word's sense that names no class is no vote against one that does ("ferry":
+    // the boat, or ferrying), but a person must be every sense ("mug": a fool, or the cup).
+    expect(labels('ferry')).toEqual(['boat']);
+    expect(labels('lorry')).toEqual(['truck']);
+    for (const w of ['mug', 'screw', 'shrimp']) expect(labels(w)).toEqual([]);
+  });
+
+  it('reads a class as COCO means it: any watercraft is a boat, any cattle a cow', () => {
+    for (const w of ['ship', 'yacht', 'sailboat', 'canoe'])
+      expect(tagsForWord(w)).toEqual([{ label: 'boat', via: 'kind' }]);
+    for (const w of ['bull', 'ox', 'cattle']) expect(labels(w)).toEqual(['cow']);
+    expect(labels('boat')).toEqual(['boat']);
+    expect(labels('cow')).toEqual(['cow']);
+  });
+
+  it('finds the class a young animal grows into, which WordNet files only as "young mammal"', () => {
+    expect(tagsForWord('kitten')).toEqual([{ label: 'cat', via: 'kind' }]);
+    expect(labels('kittens')).toEqual(['cat']);
+    expect(labels('lamb')).toEqual(['sheep']);
+    expect(labels('calf')).toEqual(['cow']);
+    // "a young male horse under the age of four": the head noun, not "male" (a person).
+    expect(labels('colt')).toEqual(['horse']);
+    expect(labels('duckling')).toEqual(['bird']);
+    // A young animal whose kind is no class stays unmatched.
+    expect(labels('piglet')).toEqual([]);
   });
 
   it('names nothing for words it lacks or that are too general', () => {

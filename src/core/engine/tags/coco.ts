@@ -19,7 +19,12 @@ export interface CocoClass {
   alsoUnder?: string;
 }
 
-/** Each class's WordNet lemma and sense, and where people file it that WordNet does not. */
+/**
+ * Each class's WordNet lemma and sense, and where people file it that WordNet does not. A class
+ * is the sense COCO's annotators meant by it: "boat" is any watercraft (ships, yachts and canoes
+ * are boxed as boats), "cow" any cattle (bulls and oxen too), where WordNet's "boat" is a small
+ * vessel and its "cow" a female.
+ */
 const SENSES: Record<CocoLabel, [string, number, string?]> = {
   person: ['person', 1],
   bicycle: ['bicycle', 1],
@@ -29,7 +34,7 @@ const SENSES: Record<CocoLabel, [string, number, string?]> = {
   bus: ['bus', 1, 'vehicle'],
   train: ['train', 1, 'vehicle'],
   truck: ['truck', 1],
-  boat: ['boat', 1],
+  boat: ['vessel', 2],
   'traffic light': ['traffic_light', 1],
   'fire hydrant': ['fireplug', 1],
   'stop sign': ['street_sign', 1],
@@ -40,7 +45,7 @@ const SENSES: Record<CocoLabel, [string, number, string?]> = {
   dog: ['dog', 1],
   horse: ['horse', 1],
   sheep: ['sheep', 1],
-  cow: ['cow', 1],
+  cow: ['cattle', 1],
   elephant: ['elephant', 1],
   bear: ['bear', 1],
   zebra: ['zebra', 1],

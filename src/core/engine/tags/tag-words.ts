@@ -5,9 +5,12 @@
  */
 import { WordNet } from '../words/wordnet.js';
 import { COCO_CLASSES } from './coco.js';
+import { tokenize } from '../data/tokenizer.js';
 
 /** A WordNet sense above this many classes says nothing useful ("object", "whole", "artifact"). */
 const MAX_CLASSES_PER_CATEGORY = 20;
+/** The class in most photos, whose wrong match costs most: see agreedKinds. */
+const EVERYWHERE = 'person';
 /** Senses of a query word considered, most frequent first. */
 const SENSES = 2;
 
@@ -39,10 +42,36 @@ export function classSenses(wn: WordNet): ClassSenses[] {
   return classes;
 }
 
-/** The classes a sense is a kind of ("puppy" → dog). */
-function kindsOf(wn: WordNet, all: ClassSenses[], sense: number): string[] {
+/** "young domestic cat", "a young male horse under the age of four", "young of domestic cattle". */
+const YOUNG_GLOSS = /^(?:an? |the )?young (?:of )?([^;]*)/i;
+
+/**
+ * The class a young animal grows into. WordNet files a kitten, a lamb, a calf and a foal under
+ * "young mammal", not under cat, sheep, cattle and horse, so no hypernym reaches the class; their
+ * definitions name it. The definition's leading nouns are read as a phrase ("domestic cat"), and
+ * failing that by their last word, which is the one the others qualify ("male horse" → horse).
+ */
+function grownKinds(wn: WordNet, sense: number): string[] {
+  const young = wn.senses('young')[0];
+  const rest = YOUNG_GLOSS.exec(wn.synset(sense).gloss)?.[1];
+  if (young === undefined || !rest || !wn.ancestors(sense).has(young)) return [];
+  const tokens = tokenize(rest);
+  const end = tokens.findIndex((t) => wn.senses(t).length === 0);
+  const nouns = tokens.slice(0, end < 0 ? tokens.length : end);
+  for (let i = 0; i < nouns.length; i++) {
+    const phrase = nouns.slice(i).join(' ');
+    if (wn.senses(phrase).length === 0) continue;
+    const grown = matchesOf(phrase, wn, false).filter((m) => m.via !== 'category');
+    if (grown.length) return grown.map((m) => m.label);
+  }
+  return [];
+}
+
+/** The classes a sense is a kind of ("puppy" → dog, "kitten" → cat). */
+function kindsOf(wn: WordNet, all: ClassSenses[], sense: number, young: boolean): string[] {
   const above = wn.ancestors(sense);
-  return all.filter((c) => c.offset !== sense && above.has(c.offset)).map((c) => c.label);
+  const kinds = all.filter((c) => c.offset !== sense && above.has(c.offset)).map((c) => c.label);
+  return kinds.length || !young ? kinds : grownKinds(wn, sense);
 }
 
 /**
@@ -50,18 +79,28 @@ function kindsOf(wn: WordNet, all: ClassSenses[], sense: number): string[] {
  * (a stooge, its second sense) would rank every photo of people first. So only senses the
  * tagged corpus attests count, when it attests any; the name of one particular thing ("Crane",
  * the writer) is no kind; and where the corpus attests none of the word's senses, their order
- * says nothing, so only a class its first senses agree on counts ("harrier": a persistent
- * attacker, a hound and a hawk, so none; "swimmer": a person either way).
+ * says nothing, so senses that name different classes are a guess between them and none counts
+ * ("harrier": a persistent attacker, a hound and a hawk), while a sense that names no class is
+ * no vote against one that does ("ferry": the boat, or ferrying). Except a person: WordNet gives
+ * things slang senses that are people ("mug", "screw", "shrimp": a fool, a guard, a small man),
+ * and a person is in most photos, so it counts only when every sense is one.
  */
-function agreedKinds(wn: WordNet, all: ClassSenses[], word: string): Set<string> {
+function agreedKinds(wn: WordNet, all: ClassSenses[], word: string, young: boolean): Set<string> {
   const senses = wn.likelySenses(word, SENSES).filter((s) => wn.synset(s).instanceOf.length === 0);
-  const each = senses.map((s) => new Set(kindsOf(wn, all, s)));
+  const each = senses.map((s) => new Set(kindsOf(wn, all, s, young)));
   if (wn.tagged(word) > 0) return new Set(each.flatMap((k) => [...k]));
-  return new Set(each[0] ? [...each[0]].filter((c) => each.every((k) => k.has(c))) : []);
+  const naming = each.filter((k) => k.size > 0);
+  const voters = (c: string) => (c === EVERYWHERE ? each : naming);
+  return new Set(naming[0] ? [...naming[0]].filter((c) => voters(c).every((k) => k.has(c))) : []);
 }
 
 /** The classes a word (or a multi-word name like "hot dog") names; none for a word WordNet lacks. */
 export function tagsForWord(word: string, wn = WordNet.open()): TagMatch[] {
+  return matchesOf(word, wn, true);
+}
+
+/** tagsForWord; `young` reads a young animal's definition for the class it grows into. */
+function matchesOf(word: string, wn: WordNet, young: boolean): TagMatch[] {
   const all = classSenses(wn);
   const out = new Map<string, TagMatch>();
   // The class's own name always names it, whichever WordNet sense comes first ("kite" the toy).
@@ -71,7 +110,7 @@ export function tagsForWord(word: string, wn = WordNet.open()): TagMatch[] {
   if (named) out.set(named.label, { label: named.label, via: 'same' });
   // "plier" stands for "pliers", the tool, not someone who plies a trade.
   const meant = wn.pluralMeant(word) ?? word;
-  const agreed = agreedKinds(wn, all, meant);
+  const agreed = agreedKinds(wn, all, meant, young);
   let matched = false;
   for (const sense of wn.senses(meant).slice(0, SENSES)) {
     const below = all.filter((c) => c.ancestors.has(sense));
@@ -82,7 +121,8 @@ export function tagsForWord(word: string, wn = WordNet.open()): TagMatch[] {
     // Once a sense has named a class, a later sense adds categories only: later senses are
     // rarer, and as kinds of a class they mislead ("dog" and "hound" as a scoundrel are persons).
     if (!matched) {
-      for (const c of kindsOf(wn, all, sense)) if (agreed.has(c) && !out.has(c)) out.set(c, { label: c, via: 'kind' });
+      for (const c of kindsOf(wn, all, sense, young))
+        if (agreed.has(c) && !out.has(c)) out.set(c, { label: c, via: 'kind' });
     }
     matched ||= out.size > 0;
   }
