@@ -105,6 +105,19 @@ describe('query words the model does not know', () => {
     expect(mapQuery('a puppy', knows).text).toBe('a dog');
   });
 
+  it('read a young animal as what it grows into, not as "young" or "male"', () => {
+    const kinds = new Set(['a', 'sheep', 'horse', 'young', 'male', 'female', 'man', 'bird']);
+    const has = (w: string) => kinds.has(w);
+    expect(mapQuery('a lamb', has)).toEqual({
+      text: 'a sheep',
+      notes: [{ word: 'lamb', mapped: { to: 'sheep', via: 'definition' } }],
+    });
+    // "a young male horse under the age of four": the head noun, not "male".
+    expect(mapQuery('a colt', has).text).toBe('a horse');
+    expect(mapQuery('a filly', has).text).toBe('a horse');
+    expect(mapQuery('a nestling', has).text).toBe('a bird');
+  });
+
   it('climb the hypernyms to the nearest category the model knows, not to the root', () => {
     const cats = new Set(['a', 'mammal', 'bird', 'tool', 'object', 'whole', 'crown']);
     const has = (w: string) => cats.has(w);

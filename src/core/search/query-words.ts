@@ -48,7 +48,7 @@ type Mapped = NonNullable<WordNote['mapped']>;
  * The nearest relative the model knows: the word's base form, a synonym, a hypernym, a
  * hyponym, then hypernyms further up, one step at a time over the commonest senses.
  */
-function relative(wn: WordNet, word: string, knows: (w: string) => boolean): Mapped | undefined {
+function relative(wn: WordNet, word: string, knows: (w: string) => boolean, only?: number[]): Mapped | undefined {
   const lemma = wn.lemma(word);
   if (lemma && lemma !== word && knows(lemma)) return { to: lemma, via: 'form' };
   // "plier" is read as "pliers", the tool.
@@ -60,7 +60,7 @@ function relative(wn: WordNet, word: string, knows: (w: string) => boolean): Map
   }
   // Only senses the tagged corpus attests, when it attests any: "lake" read through its second
   // sense (a pigment) would be "colour".
-  const senses = wn.likelySenses(word, SENSES);
+  const senses = only ?? wn.likelySenses(word, SENSES);
   const pick = (offsets: number[], via: Mapped['via']): Mapped | undefined => {
     for (const o of offsets) {
       if (via !== 'synonym' && wn.depth(o) < MIN_DEPTH) continue;
@@ -76,6 +76,8 @@ function relative(wn: WordNet, word: string, knows: (w: string) => boolean): Map
   };
   const found = pick(senses, 'synonym');
   if (found) return found;
+  const grown = grownRelative(wn, senses, knows);
+  if (grown) return grown;
   let level = senses;
   const seen = new Set(senses);
   for (let step = 1; step <= MAX_STEPS && level.length; step++) {
@@ -91,6 +93,22 @@ function relative(wn: WordNet, word: string, knows: (w: string) => boolean): Map
       );
       if (down) return down;
     }
+  }
+  return undefined;
+}
+
+/**
+ * A young animal read as what it grows into ("lamb" → sheep, "colt" → horse), not as "young" or
+ * "male", its hypernyms; in the grown one's first sense, an animal ("bullock", a young bull, is
+ * not read through "bull" the heavyset man).
+ */
+function grownRelative(wn: WordNet, senses: number[], knows: (w: string) => boolean): Mapped | undefined {
+  for (const phrase of senses.flatMap((s) => wn.grownInto(s))) {
+    if (knows(phrase)) return { to: phrase, via: 'definition' };
+    const first = wn.senses(phrase)[0]!;
+    if (wn.grownInto(first).length) continue; // no definition loops back on itself
+    const read = relative(wn, phrase, knows, [first]);
+    if (read) return { to: read.to, via: 'definition' };
   }
   return undefined;
 }

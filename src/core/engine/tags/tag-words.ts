@@ -5,7 +5,6 @@
  */
 import { WordNet } from '../words/wordnet.js';
 import { COCO_CLASSES } from './coco.js';
-import { tokenize } from '../data/tokenizer.js';
 
 /** A WordNet sense above this many classes says nothing useful ("object", "whole", "artifact"). */
 const MAX_CLASSES_PER_CATEGORY = 20;
@@ -42,25 +41,9 @@ export function classSenses(wn: WordNet): ClassSenses[] {
   return classes;
 }
 
-/** "young domestic cat", "a young male horse under the age of four", "young of domestic cattle". */
-const YOUNG_GLOSS = /^(?:an? |the )?young (?:of )?([^;]*)/i;
-
-/**
- * The class a young animal grows into. WordNet files a kitten, a lamb, a calf and a foal under
- * "young mammal", not under cat, sheep, cattle and horse, so no hypernym reaches the class; their
- * definitions name it. The definition's leading nouns are read as a phrase ("domestic cat"), and
- * failing that by their last word, which is the one the others qualify ("male horse" → horse).
- */
+/** The classes a young animal grows into ("kitten" → cat): see WordNet.grownInto. */
 function grownKinds(wn: WordNet, sense: number): string[] {
-  const young = wn.senses('young')[0];
-  const rest = YOUNG_GLOSS.exec(wn.synset(sense).gloss)?.[1];
-  if (young === undefined || !rest || !wn.ancestors(sense).has(young)) return [];
-  const tokens = tokenize(rest);
-  const end = tokens.findIndex((t) => wn.senses(t).length === 0);
-  const nouns = tokens.slice(0, end < 0 ? tokens.length : end);
-  for (let i = 0; i < nouns.length; i++) {
-    const phrase = nouns.slice(i).join(' ');
-    if (wn.senses(phrase).length === 0) continue;
+  for (const phrase of wn.grownInto(sense)) {
     const grown = matchesOf(phrase, wn, false).filter((m) => m.via !== 'category');
     if (grown.length) return grown.map((m) => m.label);
   }

@@ -37,6 +37,9 @@ const NOUN_SUFFIXES: [string, string][] = [
   ['ies', 'y'],
 ];
 
+/** A young animal's definition: "young domestic cat", "young of domestic cattle"; see grownInto. */
+const YOUNG_GLOSS = /^(?:an? |the )?young (?:of )?([^;]*)/i;
+
 /** The shortest singular read as a plural noun ("plier" → "pliers"); see pluralMeant. */
 const MIN_PLURAL_STEM = 4;
 
@@ -208,6 +211,24 @@ export class WordNet {
       stack.push(...this.synset(o).hypernyms);
     }
     return seen;
+  }
+
+  /**
+   * What a young animal grows into, as names WordNet knows, the most specific first. WordNet files
+   * a kitten, a lamb, a calf and a foal under "young mammal", not under cat, sheep, cattle and
+   * horse, so no hypernym reaches their kind; their definitions name it ("young domestic cat" →
+   * "domestic cat", "cat"; "a young male horse under the age of four" → "horse": the leading
+   * nouns, then each tail of them, since the last is the one the others qualify). Empty for a
+   * sense that is no young animal.
+   */
+  grownInto(sense: number): string[] {
+    const young = this.senses('young')[0];
+    const rest = YOUNG_GLOSS.exec(this.synset(sense).gloss)?.[1];
+    if (young === undefined || !rest || !this.ancestors(sense).has(young)) return [];
+    const tokens = rest.toLowerCase().split(/[^a-z-]+/);
+    const end = tokens.findIndex((t) => this.senses(t).length === 0);
+    const nouns = tokens.slice(0, end < 0 ? tokens.length : end);
+    return nouns.map((_, i) => nouns.slice(i).join(' ')).filter((p) => this.senses(p).length > 0);
   }
 
   private readonly depths = new Map<number, number>();
