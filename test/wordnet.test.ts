@@ -62,6 +62,10 @@ describe('WordNet for query words', () => {
     expect(labels('ferry')).toEqual(['boat']);
     expect(labels('lorry')).toEqual(['truck']);
     for (const w of ['mug', 'screw', 'shrimp']) expect(labels(w)).toEqual([]);
+    // An animal's name said of a person is a figure of speech, whatever the corpus counts first;
+    // an animal by its sex or age ("female", "adult") is a person as much.
+    for (const w of ['tiger', 'whale', 'fox', 'worm']) expect(labels(w)).toEqual([]);
+    for (const w of ['female', 'adult', 'kid', 'baby']) expect(labels(w)).toEqual(['person']);
   });
 
   it('reads a class as COCO means it: any watercraft is a boat, any cattle a cow', () => {

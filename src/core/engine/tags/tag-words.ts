@@ -50,6 +50,15 @@ function grownKinds(wn: WordNet, sense: number): string[] {
   return [];
 }
 
+/**
+ * A sense that names a kind of animal ("tiger", "worm"), not an animal by its sex or age
+ * ("female", "adult": WordNet puts those right under "animal"), which are people as much.
+ */
+function isKindOfAnimal(wn: WordNet, sense: number): boolean {
+  const animal = wn.senses('animal')[0]!;
+  return !wn.synset(sense).hypernyms.includes(animal) && wn.ancestors(sense).has(animal);
+}
+
 /** The classes a sense is a kind of ("puppy" → dog, "kitten" → cat). */
 function kindsOf(wn: WordNet, all: ClassSenses[], sense: number, young: boolean): string[] {
   const above = wn.ancestors(sense);
@@ -71,10 +80,22 @@ function kindsOf(wn: WordNet, all: ClassSenses[], sense: number, young: boolean)
 function agreedKinds(wn: WordNet, all: ClassSenses[], word: string, young: boolean): Set<string> {
   const senses = wn.likelySenses(word, SENSES).filter((s) => wn.synset(s).instanceOf.length === 0);
   const each = senses.map((s) => new Set(kindsOf(wn, all, s, young)));
-  if (wn.tagged(word) > 0) return new Set(each.flatMap((k) => [...k]));
   const naming = each.filter((k) => k.size > 0);
   const voters = (c: string) => (c === EVERYWHERE ? each : naming);
-  return new Set(naming[0] ? [...naming[0]].filter((c) => voters(c).every((k) => k.has(c))) : []);
+  const agreed =
+    wn.tagged(word) > 0
+      ? new Set(each.flatMap((k) => [...k]))
+      : new Set(naming[0] ? [...naming[0]].filter((c) => voters(c).every((k) => k.has(c))) : []);
+  // An animal's name said of a person is a figure of speech ("a tiger", "a whale", "a fox": the
+  // literary corpus counts those first), but a photo of one shows the animal.
+  if (
+    wn
+      .senses(word)
+      .slice(0, SENSES)
+      .some((s) => isKindOfAnimal(wn, s))
+  )
+    agreed.delete(EVERYWHERE);
+  return agreed;
 }
 
 /** The classes a word (or a multi-word name like "hot dog") names; none for a word WordNet lacks. */
