@@ -22,8 +22,9 @@ export interface CocoClass {
 /**
  * Each class's WordNet lemma and sense, and where people file it that WordNet does not. A class
  * is the sense COCO's annotators meant by it: "boat" is any watercraft (ships, yachts and canoes
- * are boxed as boats), "cow" any cattle (bulls and oxen too), where WordNet's "boat" is a small
- * vessel and its "cow" a female.
+ * are boxed as boats), "cow" any cattle (bulls and oxen too), "dining table" any table, where
+ * WordNet's "boat" is a small vessel, its "cow" a female and its "dining table" under a rarer
+ * sense of "table" than the furniture.
  */
 const SENSES: Record<CocoLabel, [string, number, string?]> = {
   person: ['person', 1],
@@ -86,7 +87,7 @@ const SENSES: Record<CocoLabel, [string, number, string?]> = {
   couch: ['couch', 1],
   'potted plant': ['pot_plant', 1],
   bed: ['bed', 1],
-  'dining table': ['dining_table', 1],
+  'dining table': ['table', 2],
   toilet: ['toilet', 2],
   tv: ['television', 3],
   laptop: ['laptop', 1],

@@ -10,6 +10,8 @@ import { COCO_CLASSES } from './coco.js';
 const MAX_CLASSES_PER_CATEGORY = 20;
 /** The class in most photos, whose wrong match costs most: see agreedKinds. */
 const EVERYWHERE = 'person';
+/** How often the corpus must tag a person sense of an animal's name for it to be meant literally. */
+const LITERAL_PERSON_TAGS = 3;
 /** Senses of a query word considered, most frequent first. */
 const SENSES = 2;
 
@@ -87,14 +89,16 @@ function agreedKinds(wn: WordNet, all: ClassSenses[], word: string, young: boole
       ? new Set(each.flatMap((k) => [...k]))
       : new Set(naming[0] ? [...naming[0]].filter((c) => voters(c).every((k) => k.has(c))) : []);
   // An animal's name said of a person is a figure of speech ("a tiger", "a whale", "a fox": the
-  // literary corpus counts those first), but a photo of one shows the animal.
-  if (
-    wn
-      .senses(word)
-      .slice(0, SENSES)
-      .some((s) => isKindOfAnimal(wn, s))
-  )
-    agreed.delete(EVERYWHERE);
+  // literary corpus has those first, once each), and a photo of one shows the animal. A person
+  // still counts where the corpus tags it often and more often than the animal ("soldier": 166
+  // times the fighter, never the ant).
+  const first = wn.senses(word).slice(0, SENSES);
+  const tags = (which: number[]) => which.reduce((n, s) => n + wn.senseCount(word, s), 0);
+  const animals = first.filter((s) => isKindOfAnimal(wn, s));
+  if (animals.length) {
+    const people = tags(first.filter((s) => kindsOf(wn, all, s, young).includes(EVERYWHERE)));
+    if (people < LITERAL_PERSON_TAGS || people <= tags(animals)) agreed.delete(EVERYWHERE);
+  }
   return agreed;
 }
 

@@ -162,6 +162,25 @@ export class WordNet {
     return fits && this.tagged(word) === 0 && this.lemma(plural) === plural ? plural : null;
   }
 
+  private senseTags: Map<string, number> | null = null;
+
+  /**
+   * How often the sense-tagged corpus (SemCor) tags the word in this sense (index.sense, read on
+   * first use): "soldier" the fighter 166 times, the soldier ant never; 0 for a sense it lacks.
+   */
+  senseCount(word: string, offset: number): number {
+    if (!this.senseTags) {
+      this.senseTags = new Map();
+      for (const line of readFileSync(join(this.dir, 'index.sense'), 'latin1').split('\n')) {
+        // "soldier%1:18:00:: 10622053 1 166": sense key (part of speech 1, noun), offset, number, count.
+        const [key, off, , count] = line.split(' ');
+        if (key?.includes('%1:')) this.senseTags.set(`${key.slice(0, key.indexOf('%'))} ${Number(off)}`, Number(count));
+      }
+    }
+    const l = NOUN_EXCEPTIONS[word.toLowerCase().trim()] ?? this.lemma(word);
+    return l ? (this.senseTags.get(`${l} ${offset}`) ?? 0) : 0;
+  }
+
   private adjectives: Map<string, number> | null = null;
 
   /** How many of the word's adjective senses the tagged corpus attests (index.adj, read on first use). */
