@@ -45,8 +45,9 @@ const GLOSS_WORDS = 4;
 type Mapped = NonNullable<WordNote['mapped']>;
 
 /**
- * The nearest relative the model knows: the word's base form, a synonym, a hypernym, a
- * hyponym, then hypernyms further up, one step at a time over the commonest senses.
+ * The nearest relative the model knows: the word's base form, a synonym, what a young animal
+ * grows into, a hypernym, a hyponym, then hypernyms further up, one step at a time over the
+ * commonest senses (`only`: these senses instead).
  */
 function relative(wn: WordNet, word: string, knows: (w: string) => boolean, only?: number[]): Mapped | undefined {
   const lemma = wn.lemma(word);
