@@ -79,9 +79,13 @@ function kindsOf(wn: WordNet, all: ClassSenses[], sense: number, young: boolean)
  * things slang senses that are people ("mug", "screw", "shrimp": a fool, a guard, a small man),
  * and a person is in most photos, so it counts only when every sense is one.
  */
-function agreedKinds(wn: WordNet, all: ClassSenses[], word: string, young: boolean): Set<string> {
-  const senses = wn.likelySenses(word, SENSES).filter((s) => wn.synset(s).instanceOf.length === 0);
-  const each = senses.map((s) => new Set(kindsOf(wn, all, s, young)));
+function agreedKinds(wn: WordNet, word: string, first: number[], kinds: string[][]): Set<string> {
+  // likelySenses is a prefix of the word's first senses, whose kinds the caller has.
+  const likely = wn.likelySenses(word, SENSES).length;
+  const each = kinds
+    .slice(0, likely)
+    .filter((_, i) => wn.synset(first[i]!).instanceOf.length === 0)
+    .map((k) => new Set(k));
   const naming = each.filter((k) => k.size > 0);
   const voters = (c: string) => (c === EVERYWHERE ? each : naming);
   const agreed =
@@ -92,11 +96,10 @@ function agreedKinds(wn: WordNet, all: ClassSenses[], word: string, young: boole
   // literary corpus has those first, once each), and a photo of one shows the animal. A person
   // still counts where the corpus tags it often and more often than the animal ("soldier": 166
   // times the fighter, never the ant).
-  const first = wn.senses(word).slice(0, SENSES);
   const tags = (which: number[]) => which.reduce((n, s) => n + wn.senseCount(word, s), 0);
   const animals = first.filter((s) => isKindOfAnimal(wn, s));
   if (animals.length) {
-    const people = tags(first.filter((s) => kindsOf(wn, all, s, young).includes(EVERYWHERE)));
+    const people = tags(first.filter((_, i) => kinds[i]!.includes(EVERYWHERE)));
     if (people < LITERAL_PERSON_TAGS || people <= tags(animals)) agreed.delete(EVERYWHERE);
   }
   return agreed;
@@ -118,9 +121,11 @@ function matchesOf(word: string, wn: WordNet, young: boolean): TagMatch[] {
   if (named) out.set(named.label, { label: named.label, via: 'same' });
   // "plier" stands for "pliers", the tool, not someone who plies a trade.
   const meant = wn.pluralMeant(word) ?? word;
-  const agreed = agreedKinds(wn, all, meant, young);
+  const first = wn.senses(meant).slice(0, SENSES);
+  const kinds = first.map((s) => kindsOf(wn, all, s, young));
+  const agreed = agreedKinds(wn, meant, first, kinds);
   let matched = false;
-  for (const sense of wn.senses(meant).slice(0, SENSES)) {
+  for (const [i, sense] of first.entries()) {
     const below = all.filter((c) => c.ancestors.has(sense));
     if (below.length <= MAX_CLASSES_PER_CATEGORY) {
       for (const c of below)
@@ -129,8 +134,7 @@ function matchesOf(word: string, wn: WordNet, young: boolean): TagMatch[] {
     // Once a sense has named a class, a later sense adds categories only: later senses are
     // rarer, and as kinds of a class they mislead ("dog" and "hound" as a scoundrel are persons).
     if (!matched) {
-      for (const c of kindsOf(wn, all, sense, young))
-        if (agreed.has(c) && !out.has(c)) out.set(c, { label: c, via: 'kind' });
+      for (const c of kinds[i]!) if (agreed.has(c) && !out.has(c)) out.set(c, { label: c, via: 'kind' });
     }
     matched ||= out.size > 0;
   }

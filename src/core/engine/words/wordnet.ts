@@ -123,6 +123,11 @@ export class WordNet {
     return null;
   }
 
+  /** The lemma the corpus counts a word under: an irregular plural's base form ("children" → child), else lemma. */
+  private baseLemma(word: string): string | null {
+    return NOUN_EXCEPTIONS[word.toLowerCase().trim()] ?? this.lemma(word);
+  }
+
   /** The word's noun senses, most frequent first (an irregular plural's base form first), or none. */
   senses(word: string): number[] {
     const base = NOUN_EXCEPTIONS[word.toLowerCase().trim()];
@@ -137,7 +142,7 @@ export class WordNet {
    * ("canal": an astronomical feature of Mars first).
    */
   tagged(word: string): number {
-    const l = NOUN_EXCEPTIONS[word.toLowerCase().trim()] ?? this.lemma(word);
+    const l = this.baseLemma(word);
     return l ? (this.taggedCounts.get(l) ?? 0) : 0;
   }
 
@@ -177,7 +182,7 @@ export class WordNet {
         if (key?.includes('%1:')) this.senseTags.set(`${key.slice(0, key.indexOf('%'))} ${Number(off)}`, Number(count));
       }
     }
-    const l = NOUN_EXCEPTIONS[word.toLowerCase().trim()] ?? this.lemma(word);
+    const l = this.baseLemma(word);
     return l ? (this.senseTags.get(`${l} ${offset}`) ?? 0) : 0;
   }
 
