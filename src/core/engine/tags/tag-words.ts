@@ -57,8 +57,12 @@ function grownKinds(wn: WordNet, sense: number): string[] {
  * ("female", "adult": WordNet puts those right under "animal"), which are people as much.
  */
 function isKindOfAnimal(wn: WordNet, sense: number): boolean {
-  const animal = wn.senses('animal')[0]!;
-  return !wn.synset(sense).hypernyms.includes(animal) && wn.ancestors(sense).has(animal);
+  return !isSexOrAge(wn, sense) && wn.ancestors(sense).has(wn.senses('animal')[0]!);
+}
+
+/** A sense right under "animal": an animal by its sex or age ("female", "adult"). */
+function isSexOrAge(wn: WordNet, sense: number): boolean {
+  return wn.synset(sense).hypernyms.includes(wn.senses('animal')[0]!);
 }
 
 /** The classes a sense is a kind of ("puppy" → dog, "kitten" → cat). */
@@ -101,6 +105,19 @@ function agreedKinds(wn: WordNet, word: string, first: number[], kinds: string[]
   if (animals.length) {
     const people = tags(first.filter((_, i) => kinds[i]!.includes(EVERYWHERE)));
     if (people < LITERAL_PERSON_TAGS || people <= tags(animals)) agreed.delete(EVERYWHERE);
+  }
+  if (agreed.has(EVERYWHERE)) {
+    // A word said mostly as an adjective or a verb names no person: "white", "modern", "have"
+    // (a person of the noun's first sense, yet "a white horse" shows none).
+    if (wn.mostlyNotNoun(word)) agreed.delete(EVERYWHERE);
+    // A person only in the rarer of the first two senses ("a star", "a hand", "a brick": a
+    // celebrity, a farm hand, a good fellow) counts where the corpus tags that sense often, and
+    // at least as often as the commoner one. A sex first ("male", "female": the animal) says
+    // the same of a person.
+    else if (first.length > 1 && !kinds[0]!.includes(EVERYWHERE) && !isSexOrAge(wn, first[0]!)) {
+      const person = wn.senseCount(word, first[1]!);
+      if (person < LITERAL_PERSON_TAGS || person < wn.senseCount(word, first[0]!)) agreed.delete(EVERYWHERE);
+    }
   }
   return agreed;
 }

@@ -168,22 +168,47 @@ export class WordNet {
   }
 
   private senseTags: Map<string, number> | null = null;
+  /** Per lemma, how often the corpus tags it as a noun, and as any other part of speech. */
+  private posTags: Map<string, { noun: number; other: number }> | null = null;
+
+  /** index.sense, read once: each noun sense's count, and each lemma's counts by part of speech. */
+  private readSenseIndex(): void {
+    if (this.senseTags) return;
+    this.senseTags = new Map();
+    this.posTags = new Map();
+    for (const line of readFileSync(join(this.dir, 'index.sense'), 'latin1').split('\n')) {
+      // "soldier%1:18:00:: 10622053 1 166": sense key (part of speech 1, noun), offset, number, count.
+      const [key, off, , count] = line.split(' ');
+      const at = key?.indexOf('%') ?? -1;
+      if (at < 0) continue;
+      const lemma = key!.slice(0, at);
+      const noun = key![at + 1] === '1';
+      if (noun) this.senseTags.set(`${lemma} ${Number(off)}`, Number(count));
+      const pos = this.posTags.get(lemma) ?? { noun: 0, other: 0 };
+      pos[noun ? 'noun' : 'other'] += Number(count);
+      this.posTags.set(lemma, pos);
+    }
+  }
 
   /**
    * How often the sense-tagged corpus (SemCor) tags the word in this sense (index.sense, read on
    * first use): "soldier" the fighter 166 times, the soldier ant never; 0 for a sense it lacks.
    */
   senseCount(word: string, offset: number): number {
-    if (!this.senseTags) {
-      this.senseTags = new Map();
-      for (const line of readFileSync(join(this.dir, 'index.sense'), 'latin1').split('\n')) {
-        // "soldier%1:18:00:: 10622053 1 166": sense key (part of speech 1, noun), offset, number, count.
-        const [key, off, , count] = line.split(' ');
-        if (key?.includes('%1:')) this.senseTags.set(`${key.slice(0, key.indexOf('%'))} ${Number(off)}`, Number(count));
-      }
-    }
+    this.readSenseIndex();
     const l = this.baseLemma(word);
-    return l ? (this.senseTags.get(`${l} ${offset}`) ?? 0) : 0;
+    return l ? (this.senseTags!.get(`${l} ${offset}`) ?? 0) : 0;
+  }
+
+  /**
+   * Whether the corpus tags the word more often as an adjective, verb or adverb than as a noun:
+   * "white" (76 to 16), "modern", "have". False for a word it never tags.
+   */
+  mostlyNotNoun(word: string): boolean {
+    this.readSenseIndex();
+    const l = this.baseLemma(word) ?? word.toLowerCase();
+    const pos = this.posTags!.get(l);
+    return !!pos && pos.other > pos.noun;
   }
 
   private adjectives: Map<string, number> | null = null;
