@@ -64,8 +64,48 @@ describe('caption refresh after a bank edit', () => {
 
     // Every photo's stored captions equal captioning it afresh with the current bank.
     for (const [i, id] of ids.entries()) {
-      const fresh = await bank.captionVectors([unit(1, 0, 0, 0), unit(0, 1, 0, 0), unit(0, 0, 1, 0)][i]!, 1, 2, [[]]);
+      const fresh = await bank.captionVectors([unit(1, 0, 0, 0), unit(0, 1, 0, 0), unit(0, 0, 1, 0)][i]!, 1, 2, [
+        bank.evidence(id),
+      ]);
       expect(bank.stored(id).map((c) => c.text)).toEqual(fresh[0]!.map((c) => c.text));
+    }
+    bank.dispose();
+    store.close();
+  });
+
+  it('ranks bank captions naming a detected object first, marks them, and keeps refresh exact', async () => {
+    await initBackend('cpu');
+    const store = LibraryStore.open(join(tmp.dir, 'tagged'));
+    const root = store.addRoot('/q');
+    // Photo 0 is nearest the car caption (below the floor) but the detector found a dog; photo 1
+    // has no objects.
+    const dogPhoto = store.upsertPhoto(newPhoto(root, '/q/IMG_0001.jpg', { hash: 't0' }), unit(0, 0, 1, -2), stub.id, [
+      { label: 'dog', confidence: 0.6, count: 1 },
+    ]);
+    const plain = store.upsertPhoto(newPhoto(root, '/q/IMG_0002.jpg', { hash: 't1' }), unit(0, 0, 1, -2), stub.id);
+    const bank = new CaptionBank(store, stub);
+    await bank.refresh(5);
+    const dog = bank.stored(dogPhoto).filter((c) => c.source === 'bank');
+    expect(dog[0]).toMatchObject({ text: 'a dog sleeping on a sofa', tag: 'dog' });
+    expect(dog[1]!.text).toBe('a red car parked on a street');
+    expect(dog[1]!.tag).toBeUndefined();
+    // Without objects, the model's order alone.
+    expect(bank.stored(plain)[0]!.text).toBe('a red car parked on a street');
+    // The captions built from the objects stay first: they are confident.
+    expect(bank.stored(dogPhoto)[0]).toMatchObject({ text: 'a dog', source: 'tags' });
+
+    // A user's caption naming a kind of cat enters only where a cat was detected, and what refresh
+    // keeps equals a fresh run.
+    const catPhoto = store.upsertPhoto(newPhoto(root, '/q/IMG_0003.jpg', { hash: 't2' }), unit(0, 0, 1, -2), stub.id, [
+      { label: 'cat', confidence: 0.5, count: 1 },
+    ]);
+    await bank.refresh(5);
+    store.albums.setCaption(plain, 'our kitten on the windowsill');
+    await bank.refresh(5);
+    expect(bank.stored(catPhoto).find((c) => c.tag === 'cat')?.text).toBe('our kitten on the windowsill');
+    for (const id of [dogPhoto, plain, catPhoto]) {
+      const fresh = await bank.captionVectors(store.vector(id, stub.id)!, 1, 5, [bank.evidence(id)]);
+      expect(bank.stored(id)).toEqual(fresh[0]);
     }
     bank.dispose();
     store.close();

@@ -6,6 +6,7 @@ import type { Embedder } from '../src/core/engine/runtime/embedder.js';
 import { tempDir } from './helpers.js';
 import { newPhoto } from './photo-row.js';
 import { countsInQuery } from '../src/core/search/count-words.js';
+import { namedTags, tagVote } from '../src/core/search/tag-evidence.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -94,6 +95,31 @@ describe('ranking a person would trust', () => {
     expect((await ids()).slice(0, 2).sort()).toEqual([dog, titled].sort()); // fused: both kinds of match lead
     store.close();
     dir.cleanup();
+  });
+});
+
+describe('objects a text names', () => {
+  it('names a class by its noun, not by a word said mostly as an adjective before it', () => {
+    const named = (t: string) => [...namedTags(t).keys()];
+    expect(named('Black and white silhouette of a horse')).toEqual(['horse']);
+    expect(named('a white dog')).toEqual(['dog']);
+    expect(named('Greek coins from Pompeii')).toEqual([]);
+    expect(named('a man with a horse')).toEqual(['person', 'horse']);
+  });
+
+  it("weighs a photo's tags by what the text names, the count it asks for and the confidence", () => {
+    const tags = [
+      { label: 'person', confidence: 0.5, count: 2 },
+      { label: 'dog', confidence: 0.8, count: 1 },
+    ];
+    expect(tagVote(namedTags('two people and a dog'), tags)).toEqual({
+      weight: 4 * 0.5 + 2 * 0.8,
+      shown: ['person ×2', 'dog'],
+    });
+    // A count the photo lacks halves the vote: it holds people, just not a group.
+    expect(tagVote(namedTags('a group of people'), tags).weight).toBeCloseTo(0.5);
+    expect(tagVote(namedTags('an animal'), tags)).toEqual({ weight: 0.8, shown: ['dog'] });
+    expect(tagVote(namedTags('a red car'), tags)).toEqual({ weight: 0, shown: [] });
   });
 });
 

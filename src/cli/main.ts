@@ -423,7 +423,8 @@ export function buildProgram(): Command {
         v.photos.flatMap((p) => [
           p.path,
           ...p.captions.map(
-            (c) => `  ${c.score.toFixed(3)} [${c.source}${c.confident ? '' : ', below the floor'}] ${c.text}`,
+            (c) =>
+              `  ${c.score.toFixed(3)} [${c.source}${c.tag ? `, tag: ${c.tag}` : ''}${c.confident ? '' : ', below the floor'}] ${c.text}`,
           ),
         ]),
       );

@@ -321,6 +321,8 @@ export interface CaptionItem {
   score: number;
   source: 'tags' | 'bank';
   confident: boolean;
+  /** The objects detected in the photo that a bank caption names ("dog, person ×2"), which rank it up. */
+  tag?: string;
 }
 export interface CaptionOutput {
   backend: string;

@@ -9,7 +9,8 @@ import type { LibraryStore, PhotoRow } from '../library/store.js';
 import type { Embedder } from '../engine/runtime/embedder.js';
 import { Indexer, type IndexOptions, type IndexSummary } from '../library/indexer.js';
 import { Searcher, type SearchOptions, type SearchHit } from '../search/search.js';
-import { CaptionBank, type CaptionHit } from '../search/captions.js';
+import { CaptionBank, type CaptionHit, type PhotoEvidence } from '../search/captions.js';
+import { groundedCaptions } from '../search/grounded-captions.js';
 import { decodePhoto } from '../library/decode.js';
 import { photoRow } from '../library/catalog.js';
 import { Albums } from '../library/albums.js';
@@ -206,6 +207,7 @@ export class Library {
     const bank = bankOverride ? new CaptionBank(this.store, this.deps.embedder, bankOverride) : this.bank;
     try {
       let vector = row ? this.store.vector(row.id, this.deps.embedder.id) : undefined;
+      let evidence: PhotoEvidence = vector && row ? this.bank.evidence(row.id) : {};
       if (!vector) {
         if (!existsSync(abs)) throw new GlimpseError('not-found', `${abs}: no such file`);
         const d = await decodePhoto(abs, this.deps.embedder.preprocess, this.thumbDir).catch(
@@ -213,9 +215,17 @@ export class Library {
             throw new GlimpseError('bad-data', `${abs}: ${e.reason ?? 'unreadable'}: ${e.message}`);
           },
         );
-        vector = await this.deps.embedder.embedImages(d.pixels, 1);
+        // A file outside the library gets its objects detected too, where the model has a detector.
+        const embedder = this.deps.embedder;
+        if (embedder.embedAndTag) {
+          const { vectors, tags } = await embedder.embedAndTag(d.pixels, 1);
+          vector = vectors;
+          evidence = { tags: tags[0]!, grounded: groundedCaptions(tags[0]!) };
+        } else vector = await embedder.embedImages(d.pixels, 1);
       }
-      return (await bank.captionVectors(vector, 1, k))[0]!;
+      // A replacement bank is all the captions asked for; the photo's objects still rank it.
+      const photo = bankOverride ? { tags: evidence.tags } : evidence;
+      return (await bank.captionVectors(vector, 1, k, [photo]))[0]!;
     } finally {
       if (bank !== this.bank) bank.dispose();
     }

@@ -2,7 +2,9 @@
  * Captions by retrieval (the paper's i2t): each photo gets the nearest captions from a caption
  * bank — the model's own natural-language captions (caption-text.ts), plus the user's words
  * (their photos' titles and descriptions, album labels) — and captions built from the objects the
- * detector found in it (grounded-captions.ts), all scored by the same model. The bank's
+ * detector found in it (grounded-captions.ts), all scored by the same model. A bank caption that
+ * names an object the detector found in the photo ranks above those that don't, as a tag match
+ * does in search (tag-evidence.ts). The bank's
  * embeddings are computed once per (model, bank) and kept; captions are stored at index time and
  * refreshed when the model or the bank changes.
  */
@@ -17,12 +19,35 @@ import { Albums } from '../library/albums.js';
 import { naturalCaptions } from './caption-text.js';
 import { groundedCaptions } from './grounded-captions.js';
 import { readableText } from './query-words.js';
+import { namedTags, tagVote, type NamedTag } from './tag-evidence.js';
+import type { DetectedTag } from '../engine/tags/detect.js';
 
 export interface CaptionHit {
   text: string;
   score: number;
   /** 'tags': built from the detected objects; 'bank': retrieved from the caption bank. */
   source: 'tags' | 'bank';
+  /** A bank caption's words that name objects detected in the photo, as shown ("dog, person ×2"). */
+  tag?: string;
+}
+
+/** What one photo brings to its captions: the objects detected in it, and captions built from them. */
+export interface PhotoEvidence {
+  tags?: readonly DetectedTag[];
+  grounded?: string[];
+}
+
+/** A caption while it is ranked: how much the photo's tags answer it (tagVote), beside its score. */
+type Ranked = CaptionHit & { weight: number };
+
+/**
+ * The captions' order: confident ones first, by score. Below the floor, a caption naming more of
+ * the photo's detected objects comes first, then by score: the model alone ranks "a sheep" 37th
+ * of 55 for the dev set's sheep, whose detector finds a sheep (docs/MODEL.md).
+ */
+function precedes(a: Ranked, b: Ranked): number {
+  const ca = isConfident(a);
+  return Number(isConfident(b)) - Number(ca) || (ca ? 0 : b.weight - a.weight) || b.score - a.score;
 }
 
 /**
@@ -38,7 +63,7 @@ export const CAPTION_FLOOR = 0.55;
 export const isConfident = (c: CaptionHit): boolean => c.source === 'tags' || c.score >= CAPTION_FLOOR;
 
 /** Changes whenever what goes into a photo's captions changes, so stored ones are refreshed. */
-const CAPTION_RECIPE = 'natural-bank+grounded-v2-wordnet-attested-plurals-grown';
+const CAPTION_RECIPE = 'natural-bank+grounded-v2-wordnet-attested-plurals-grown-tag-ranked';
 
 /** The model's bank as natural captions, filtered once per bank. */
 const naturalBanks = new WeakMap<string[], string[]>();
@@ -49,7 +74,7 @@ function naturalBank(bank: string[]): string[] {
 }
 
 export class CaptionBank {
-  private embedded: { id: string; texts: string[]; vectors: tf.Tensor2D } | null = null;
+  private embedded: Embedded | null = null;
   /** The texts of the banks this process has built, by id: what an edit changed is their difference. */
   private readonly banksSeen = new Map<string, Set<string>>();
 
@@ -116,7 +141,7 @@ export class CaptionBank {
     ]);
   }
 
-  async ensure(): Promise<{ id: string; texts: string[]; vectors: tf.Tensor2D }> {
+  async ensure(): Promise<Embedded> {
     const texts = this.texts();
     if (texts.length === 0) throw new Error('the caption bank is empty');
     const id = this.bankId(texts);
@@ -126,7 +151,7 @@ export class CaptionBank {
     const dim = this.embedder.dim;
     const cached = this.embedded ? null : this.readCache();
     const known = this.embedded
-      ? { texts: this.embedded.texts, vectors: (await this.embedded.vectors.data()) as Float32Array }
+      ? { texts: this.embedded.texts, vectors: this.embedded.data }
       : (cached ?? { texts: [], vectors: new Float32Array(0) });
     const previous = new Map(known.texts.map((t, i) => [t, i]));
     const old = known.vectors;
@@ -145,7 +170,7 @@ export class CaptionBank {
     });
     if (fresh.length) this.writeCache(texts, v);
     this.embedded?.vectors.dispose();
-    this.embedded = { id, texts, vectors: tf.tensor2d(v, [texts.length, dim]) };
+    this.embedded = { id, texts, data: v, vectors: tf.tensor2d(v, [texts.length, dim]), named: null };
     return this.embedded;
   }
 
@@ -158,26 +183,44 @@ export class CaptionBank {
   private groundedVectors = new Map<string, Float32Array>();
 
   /** The model's score of each grounded caption for one image vector (both L2-normalised). */
-  private async scoreGrounded(vector: Float32Array, texts: string[]): Promise<CaptionHit[]> {
+  private async scoreGrounded(vector: Float32Array, texts: string[]): Promise<Ranked[]> {
     const fresh = [...new Set(texts.filter((t) => !this.groundedVectors.has(t)))];
     if (fresh.length) {
       const made = await this.embed(fresh);
       const dim = this.embedder.dim;
       fresh.forEach((t, i) => this.groundedVectors.set(t, made.slice(i * dim, (i + 1) * dim)));
     }
-    return texts.map((text) => {
-      const v = this.groundedVectors.get(text)!;
-      let score = 0;
-      for (let d = 0; d < v.length; d++) score += v[d]! * vector[d]!;
-      return { text, score, source: 'tags' as const };
+    return texts.map((text) => ({
+      text,
+      score: dot(this.groundedVectors.get(text)!, vector),
+      source: 'tags',
+      weight: 0,
+    }));
+  }
+
+  /** The classes each bank text names, and the texts that name each class: once per bank. */
+  private bankTags(bank: Embedded): NonNullable<Embedded['named']> {
+    if (bank.named) return bank.named;
+    const each = bank.texts.map((t) => namedTags(t));
+    const byLabel = new Map<string, number[]>();
+    each.forEach((m, i) => {
+      for (const label of m.keys()) byLabel.set(label, [...(byLabel.get(label) ?? []), i]);
     });
+    return (bank.named = { each, byLabel });
+  }
+
+  /** A bank caption as ranked for a photo with these tags. */
+  private ranked(text: string, score: number, named: Map<string, NamedTag>, tags: readonly DetectedTag[]): Ranked {
+    const { weight, shown } = tagVote(named, tags);
+    return { text, score, source: 'bank', weight, ...(shown.length ? { tag: shown.join(', ') } : {}) };
   }
 
   /**
-   * Top-k captions for each of n image vectors (n × dim); `grounded[i]` are image i's captions
-   * from its tags. Confident captions come first, each group by score.
+   * Top-k captions for each of n image vectors (n × dim), in `precedes`' order. `photos[i]`:
+   * image i's detected objects (which rank the bank captions naming them up) and the captions
+   * built from them.
    */
-  async captionVectors(vectors: Float32Array, n: number, k: number, grounded?: string[][]): Promise<CaptionHit[][]> {
+  async captionVectors(vectors: Float32Array, n: number, k: number, photos?: PhotoEvidence[]): Promise<CaptionHit[][]> {
     const bank = await this.ensure();
     const kk = Math.min(k, bank.texts.length);
     const { values, indices } = tf.tidy(() =>
@@ -189,19 +232,34 @@ export class CaptionBank {
     const dim = this.embedder.dim;
     const out: CaptionHit[][] = [];
     for (let i = 0; i < n; i++) {
-      const fromBank: CaptionHit[] = Array.from({ length: kk }, (_, j) => ({
-        text: bank.texts[idx[i * kk + j]!]!,
-        score: vals[i * kk + j]!,
-        source: 'bank' as const,
-      }));
-      const own = grounded?.[i]?.length
-        ? await this.scoreGrounded(vectors.subarray(i * dim, (i + 1) * dim), grounded[i]!)
-        : [];
-      const all = [...own, ...fromBank.filter((b) => !own.some((o) => o.text === b.text))];
-      all.sort((a, b) => Number(isConfident(b)) - Number(isConfident(a)) || b.score - a.score);
-      out.push(all.slice(0, k));
+      const vector = vectors.subarray(i * dim, (i + 1) * dim);
+      const tags = photos?.[i]?.tags ?? [];
+      const named = tags.length ? this.bankTags(bank) : null;
+      const fromBank = new Map<number, Ranked>();
+      const add = (j: number, score: number) =>
+        fromBank.set(j, this.ranked(bank.texts[j]!, score, named?.each[j] ?? new Map(), tags));
+      for (let r = 0; r < kk; r++) add(idx[i * kk + r]!, vals[i * kk + r]!);
+      // Bank texts naming a detected object may rank below the model's top k, and still come first.
+      for (const t of named ? tags : [])
+        for (const j of named!.byLabel.get(t.label) ?? [])
+          if (!fromBank.has(j)) add(j, dot(bank.data.subarray(j * dim, (j + 1) * dim), vector));
+      const grounded = photos?.[i]?.grounded ?? [];
+      const own = grounded.length ? await this.scoreGrounded(vector, grounded) : [];
+      const all = [...own, ...[...fromBank.values()].filter((b) => !own.some((o) => o.text === b.text))];
+      out.push(
+        all
+          .sort(precedes)
+          .slice(0, k)
+          .map(({ weight: _, ...c }) => c),
+      );
     }
     return out;
+  }
+
+  /** An indexed photo's detected objects (from the current model), and the captions built from them. */
+  evidence(photoId: number): PhotoEvidence {
+    const tags = this.store.tags(photoId, this.embedder.id);
+    return { tags, grounded: groundedCaptions(tags) };
   }
 
   /** Stores the top-k captions for every photo whose stored captions are missing or stale. */
@@ -217,8 +275,12 @@ export class CaptionBank {
       const chunk = stale.slice(s, s + 256);
       const vecs = new Float32Array(chunk.length * dim);
       chunk.forEach((r, i) => vecs.set(r.vector, i * dim));
-      const grounded = chunk.map((r) => groundedCaptions(this.store.tags(r.id, this.embedder.id)));
-      const caps = await this.captionVectors(vecs, chunk.length, k, grounded);
+      const caps = await this.captionVectors(
+        vecs,
+        chunk.length,
+        k,
+        chunk.map((r) => this.evidence(r.id)),
+      );
       this.store.search.replaceCaptions(
         chunk.map((r, i) => ({ photoId: r.id, captions: caps[i]! })),
         this.embedder.id,
@@ -237,7 +299,7 @@ export class CaptionBank {
    */
   private async changedBy(
     photos: { id: number; vector: Float32Array }[],
-    bank: { id: string; texts: string[]; vectors: tf.Tensor2D },
+    bank: Embedded,
     k: number,
   ): Promise<{ id: number; vector: Float32Array }[]> {
     const now = new Set(bank.texts);
@@ -256,18 +318,10 @@ export class CaptionBank {
           bank.texts.filter((t) => !before.has(t)),
         );
     }
-    const addedTexts = [...new Set([...added.values()].flat())];
     const dim = this.embedder.dim;
     // The bank (ensure) has just embedded the added texts: take their rows, don't embed them again.
     const at = new Map(bank.texts.map((t, i) => [t, i]));
-    const rows = addedTexts.length
-      ? tf.gather(
-          bank.vectors,
-          addedTexts.map((t) => at.get(t)!),
-        )
-      : null;
-    const addedVectors = rows ? ((await rows.data()) as Float32Array) : new Float32Array(0);
-    rows?.dispose();
+    const row = (t: string) => bank.data.subarray(at.get(t)! * dim, (at.get(t)! + 1) * dim);
     const changed: { id: number; vector: Float32Array }[] = [];
     const kept: number[] = [];
     for (const p of photos) {
@@ -278,18 +332,17 @@ export class CaptionBank {
         changed.push(p);
         continue;
       }
-      // The stored captions are the top k in captionVectors' order (confident first, then by
-      // score): an added text changes them only by beating the last of them in that order.
-      const last = caps[caps.length - 1]!;
-      const beats = (score: number) => {
-        const confident = isConfident({ text: '', score, source: 'bank' });
-        return confident !== isConfident(last) ? confident : score > last.score;
+      // The stored captions are the top k in captionVectors' order (`precedes`): an added text
+      // changes them only by coming before the last of them.
+      const tags = this.store.tags(p.id, this.embedder.id);
+      const weakest = caps[caps.length - 1]!;
+      const last: Ranked = {
+        ...weakest,
+        weight: weakest.source === 'bank' ? tagVote(namedTags(weakest.text), tags).weight : 0,
       };
       const outscored = added.get(old!)!.some((t) => {
-        const j = addedTexts.indexOf(t);
-        let score = 0;
-        for (let d = 0; d < dim; d++) score += addedVectors[j * dim + d]! * p.vector[d]!;
-        return beats(score);
+        const score = dot(row(t), p.vector);
+        return precedes(this.ranked(t, score, namedTags(t), tags), last) < 0;
       });
       if (outscored) changed.push(p);
       else kept.push(p.id);
@@ -298,14 +351,37 @@ export class CaptionBank {
     return changed;
   }
 
+  /** A photo's stored captions, with the detected objects each bank caption names. */
   stored(photoId: number): CaptionHit[] {
-    return this.store.search.storedCaptions(photoId);
+    const rows = this.store.search.storedCaptions(photoId);
+    const tags = rows.some((c) => c.source === 'bank') ? this.store.tags(photoId, this.embedder.id) : [];
+    return rows.map((c) => {
+      if (c.source !== 'bank') return c;
+      const { weight: _, ...hit } = this.ranked(c.text, c.score, namedTags(c.text), tags);
+      return hit;
+    });
   }
 
   dispose(): void {
     this.embedded?.vectors.dispose();
     this.embedded = null;
   }
+}
+
+/** A bank's texts embedded by the current model: as a tensor for the top-k, and as floats. */
+interface Embedded {
+  id: string;
+  texts: string[];
+  data: Float32Array;
+  vectors: tf.Tensor2D;
+  /** Each text's named classes, and the texts naming each class (bankTags); built when first needed. */
+  named: { each: Map<string, NamedTag>[]; byLabel: Map<string, number[]> } | null;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let d = 0; d < a.length; d++) s += a[d]! * b[d]!;
+  return s;
 }
 
 function dedupe(texts: string[]): string[] {

@@ -10,9 +10,10 @@ import type { ScoredPhoto } from '../library/search-store.js';
 import type { Embedder } from '../engine/runtime/embedder.js';
 import { tokenize } from '../engine/data/tokenizer.js';
 import { VectorIndex, rerank } from './vector-index.js';
-import { tagsForWord, type TagMatch } from '../engine/tags/tag-words.js';
-import { mapQuery, STOP_WORDS, type WordNote } from './query-words.js';
-import { countsInQuery, satisfies, type CountWanted } from './count-words.js';
+import type { TagMatch } from '../engine/tags/tag-words.js';
+import { mapQuery, type WordNote } from './query-words.js';
+import { satisfies } from './count-words.js';
+import { contentWords, namedTags, shownTag, tagWeight } from './tag-evidence.js';
 
 export type { SearchFilters };
 
@@ -66,13 +67,6 @@ function ftsTerm(w: string): string {
   return `"${w.replace(/"/g, '""')}"${w.length >= MIN_PREFIX ? '*' : ''}`;
 }
 
-/** The query's content words, once each, in order; with `pairs`, adjacent pairs too ("hot dog"). */
-function queryWords(query: string, pairs = false): string[] {
-  const words = tokenize(query).filter((t) => /[\p{L}\p{N}]/u.test(t) && !STOP_WORDS.has(t));
-  const joined = pairs ? words.slice(1).map((w, i) => `${words[i]} ${w}`) : [];
-  return [...new Set([...words, ...joined])];
-}
-
 /** RRF's constant (Cormack et al. 2009): damps the weight of the very top ranks. */
 const RRF_K = 60;
 
@@ -123,7 +117,7 @@ export class Searcher {
     opts: SearchFilters,
     k: number,
   ): { id: number; path: string; hash: string; all: boolean }[] {
-    const words = queryWords(query);
+    const words = contentWords(query);
     if (words.length === 0) return [];
     const terms = words.map(ftsTerm);
     const every = this.store.search.keyword(terms.join(' AND '), opts, k);
@@ -142,7 +136,7 @@ export class Searcher {
    * lines that matched: a sign, a menu or a page found by a word on it.
    */
   textHits(query: string, opts: SearchFilters, k: number): { id: number; path: string; hash: string; lines: string }[] {
-    const words = queryWords(query);
+    const words = contentWords(query);
     if (words.length === 0) return [];
     const terms = words.map(ftsTerm);
     const matchesWord = (line: string) => {
@@ -175,15 +169,7 @@ export class Searcher {
     count: number;
     counted?: boolean;
   }[] {
-    const matches = new Map<string, TagMatch & { wanted?: CountWanted }>();
-    const counts = countsInQuery(query);
-    for (const w of queryWords(query, true)) {
-      for (const m of tagsForWord(w)) {
-        const wanted = counts.get(w) ?? matches.get(m.label)?.wanted;
-        if (!matches.has(m.label) || m.via !== 'category')
-          matches.set(m.label, { ...m, ...(wanted ? { wanted } : {}) });
-      }
-    }
+    const matches = namedTags(query);
     if (matches.size === 0) return [];
     // Where the query asks how many, the photos with that many come first ("two people": the
     // photos with two, then those with one or a crowd), then by confidence.
@@ -241,16 +227,12 @@ export class Searcher {
         hit.text = h.lines;
       }),
     );
-    // A class a query word names is evidence like a keyword match; a class the word only belongs
-    // to ("animal" for a dog) counts half as much. Each named object the photo holds adds its
-    // vote: "a person with a kite" prefers both.
-    // A count the query asks for ("two people") that the photo has doubles the vote; one it
-    // lacks halves it: the photo still holds people, just not two.
+    // A class a query word names is evidence like a keyword match, weighed by tagWeight (a
+    // category counts half, a count asked for doubles or halves it). Each named object the photo
+    // holds adds its vote: "a person with a kite" prefers both.
     (use.has('tags') ? this.tagHits(query, opts, Math.max(depth * 2, 100)) : []).forEach((h, r) => {
-      const base = h.via === 'category' ? 1 : 2;
-      const weight = h.counted === undefined ? base : h.counted ? base * 2 : base / 2;
-      const shown = h.count > 1 ? `${h.label} ×${h.count}` : h.label;
-      vote(h, weight / (RRF_K + r + 1), (hit) => {
+      const shown = shownTag(h.label, h.count);
+      vote(h, tagWeight(h.via, h.counted) / (RRF_K + r + 1), (hit) => {
         hit.tag = hit.tag ? `${hit.tag}, ${shown}` : shown;
       });
     });
