@@ -227,17 +227,29 @@ function evaluate(name: string, photos: Photo[], model: string | undefined, keep
     const tagsOnly = t2iWith(['--evidence', 'tags']);
     // Word matches in the photos' own embedded text (titles, descriptions, keywords in their metadata).
     const wordsOnly = t2iWith(['--evidence', 'keywords']);
-    const captions = JSON.parse(
-      cli(['caption', ...files, '--bank', queries, '--limit', String(n), '--json', ...withModel], dataDir),
-    ) as { photos: { captions: { text: string }[] }[] };
-    const i2t = captions.photos.map((p, i) =>
-      rankOf(
-        p.captions.map((c) => c.text),
-        photos[i]!.description.trim(),
-      ),
-    );
+    // Photo→caption ranks with the photo's detected objects ranking the captions (what the app
+    // does), and by the model's score alone.
+    const i2tWith = (extra: string[]) =>
+      (
+        JSON.parse(
+          cli(
+            ['caption', ...files, '--bank', queries, '--limit', String(n), '--json', ...extra, ...withModel],
+            dataDir,
+          ),
+        ) as { photos: { captions: { text: string }[] }[] }
+      ).photos.map((p, i) =>
+        rankOf(
+          p.captions.map((c) => c.text),
+          photos[i]!.description.trim(),
+        ),
+      );
+    const i2t = i2tWith([]);
+    const i2tModel = i2tWith(['--no-tag-rank']);
     if (floors) {
-      const own = JSON.parse(cli(['caption', ...files, '--limit', '5', '--json', ...withModel], dataDir)) as {
+      // The floor is on the model's score: the best bank caption by score, whatever the tags say.
+      const own = JSON.parse(
+        cli(['caption', ...files, '--limit', '5', '--no-tag-rank', '--json', ...withModel], dataDir),
+      ) as {
         photos: { captions: { text: string; score: number; source: string }[] }[];
       };
       floorRows.push(
@@ -260,6 +272,7 @@ function evaluate(name: string, photos: Photo[], model: string | undefined, keep
         semantic: vseOnly[i]!,
         tags: tagsOnly[i]!,
         i2t: i2t[i]!,
+        i2tModel: i2tModel[i]!,
       })),
     );
     const kwT2i = photos.map((p, i) => {
@@ -292,7 +305,7 @@ function evaluate(name: string, photos: Photo[], model: string | undefined, keep
     return [
       ...cocoRows,
       row('Glimpse, fused (neutral names)', t2i, i2t),
-      t2iOnly('model similarity only (VSE)', vseOnly),
+      row('model similarity only (VSE)', vseOnly, i2tModel),
       t2iOnly('detected objects only (tags)', tagsOnly),
       t2iOnly("word matches only (the photos' own metadata text)", wordsOnly),
       row('chance', null, null),

@@ -66,4 +66,23 @@ describe.skipIf(!have)('a folder of camera-named real photos', () => {
       if (subject === 'cat') for (const c of shown) expect(c.text).toMatch(/\bcats?\b|animal/);
     }
   });
+
+  it('captions each photo from a bank of its subjects, the ones naming its detected objects first', async () => {
+    const bank = ['a dog', 'an eagle', 'a giraffe', 'two horses', 'a kite', 'a cat', 'a cup of coffee', 'a motorcycle'];
+    const paths = [...pathOf.keys()];
+    const captioned = ok(await api.caption({ paths, bank, limit: bank.length, tagRanked: true })).photos;
+    const subjectOf = (path: string) => pathOf.get(path)!;
+    const first = Object.fromEntries(captioned.map((p) => [subjectOf(p.path), p.captions[0]!]));
+    expect(first.dog).toMatchObject({ text: 'a dog', tag: 'dog' });
+    expect(first.horses!.text).toBe('two horses');
+    expect(first.motorcycle).toMatchObject({ text: 'a motorcycle', tag: 'motorcycle' });
+    expect(first.coffee!.text).toBe('a cup of coffee');
+    // By the model's score alone: in score order, and nothing is marked as a tag match.
+    const byModel = ok(await api.caption({ paths, bank, limit: bank.length, tagRanked: false })).photos;
+    for (const p of byModel) {
+      const scores = p.captions.map((c) => c.score);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      expect(p.captions.filter((c) => c.tag)).toEqual([]);
+    }
+  });
 });

@@ -400,35 +400,44 @@ export function buildProgram(): Command {
     .argument('<photos...>', 'photo files (indexed or not)')
     .option('--bank <file>', 'a text file with one caption per line that replaces the bank')
     .option('--limit <n>', 'captions per photo (5)', int)
+    .option('--no-tag-rank', "rank bank captions by the model's score alone, not by the photo's detected objects")
     .option('--model <dir>', 'model bundle (default: the current model)')
-    .action(async (photos: string[], o: GlobalOpts & { bank?: string; limit?: number; model?: string }) => {
-      let bank: string[] | undefined;
-      if (o.bank) {
-        const lines = readLines(o.bank, o);
-        if (!lines) return;
-        bank = lines;
-        if (bank.length === 0) {
-          finish(
-            { ok: false, error: { code: 'invalid-input', message: `${o.bank}: the caption bank file is empty` } },
-            o,
-            () => [],
-          );
-          return;
+    .action(
+      async (photos: string[], o: GlobalOpts & { bank?: string; limit?: number; model?: string; tagRank: boolean }) => {
+        let bank: string[] | undefined;
+        if (o.bank) {
+          const lines = readLines(o.bank, o);
+          if (!lines) return;
+          bank = lines;
+          if (bank.length === 0) {
+            finish(
+              { ok: false, error: { code: 'invalid-input', message: `${o.bank}: the caption bank file is empty` } },
+              o,
+              () => [],
+            );
+            return;
+          }
         }
-      }
-      const a = api(o);
-      const res = await a.caption({ paths: photos, limit: o.limit, bank, model: o.model } as Input<'caption'>);
-      a.close();
-      finish(res, o, (v) =>
-        v.photos.flatMap((p) => [
-          p.path,
-          ...p.captions.map(
-            (c) =>
-              `  ${c.score.toFixed(3)} [${c.source}${c.tag ? `, tag: ${c.tag}` : ''}${c.confident ? '' : ', below the floor'}] ${c.text}`,
-          ),
-        ]),
-      );
-    });
+        const a = api(o);
+        const res = await a.caption({
+          paths: photos,
+          limit: o.limit,
+          bank,
+          tagRanked: o.tagRank,
+          model: o.model,
+        } as Input<'caption'>);
+        a.close();
+        finish(res, o, (v) =>
+          v.photos.flatMap((p) => [
+            p.path,
+            ...p.captions.map(
+              (c) =>
+                `  ${c.score.toFixed(3)} [${c.source}${c.tag ? `, tag: ${c.tag}` : ''}${c.confident ? '' : ', below the floor'}] ${c.text}`,
+            ),
+          ]),
+        );
+      },
+    );
 
   withCommon(program.command('ocr').description('read the text in photos (PP-OCRv4): lines, boxes, confidences'))
     .argument('<photos...>', 'image files')

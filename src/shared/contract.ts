@@ -125,6 +125,11 @@ export const CaptionInput = z.object({
   limit: z.number().int().min(1).max(100).default(5),
   /** Replaces the caption bank for this call. */
   bank: z.array(z.string()).min(1).optional(),
+  /**
+   * False: bank captions ranked by the model's score alone, not raised by naming the photo's
+   * detected objects. For measuring each (npm run eval:photos).
+   */
+  tagRanked: z.boolean().default(true),
   model,
 });
 

@@ -195,12 +195,13 @@ export class Library {
 
   /**
    * Captions for a photo: the stored ones for an indexed photo, or computed on the spot for any
-   * image file (and always computed when a replacement bank is given).
+   * image file (and always computed when a replacement bank is given, or `tagRanked` is false:
+   * bank captions by the model's score alone).
    */
-  async caption(path: string, k = 5, bankOverride?: string[]): Promise<CaptionHit[]> {
+  async caption(path: string, k = 5, bankOverride?: string[], tagRanked = true): Promise<CaptionHit[]> {
     const abs = resolve(path);
     const row = this.store.photoByPath(abs);
-    if (row && !bankOverride) {
+    if (row && !bankOverride && tagRanked) {
       const stored = this.bank.stored(row.id);
       if (stored.length >= k) return stored.slice(0, k);
     }
@@ -223,8 +224,9 @@ export class Library {
           evidence = { tags: tags[0]!, grounded: groundedCaptions(tags[0]!) };
         } else vector = await embedder.embedImages(d.pixels, 1);
       }
-      // A replacement bank is all the captions asked for; the photo's objects still rank it.
-      const photo = bankOverride ? { tags: evidence.tags } : evidence;
+      // A replacement bank is all the captions asked for; the photo's objects still rank it,
+      // unless asked not to.
+      const photo = { tags: tagRanked ? evidence.tags : [], grounded: bankOverride ? [] : evidence.grounded };
       return (await bank.captionVectors(vector, 1, k, [photo]))[0]!;
     } finally {
       if (bank !== this.bank) bank.dispose();

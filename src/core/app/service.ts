@@ -19,7 +19,7 @@ import { INDEX_DET_SIDE, OcrEngine, ocrModelId } from '../engine/ocr/ocr.js';
 import { Albums } from '../library/albums.js';
 import { photoRow } from '../library/catalog.js';
 import { Library, readTextOf, type OcrReader } from './library.js';
-import { isConfident, type CaptionHit } from '../search/captions.js';
+import { isConfident, markTags, type CaptionHit } from '../search/captions.js';
 import { isWeak } from '../search/search.js';
 import { MIN_HELD_OUT_PHOTOS } from '../engine/engine.js';
 
@@ -226,7 +226,10 @@ export class LibraryService {
     const lib = await this.open(input.model);
     const photos = [];
     for (const p of input.paths)
-      photos.push({ path: resolve(p), captions: withConfidence(await lib.caption(p, input.limit, input.bank)) });
+      photos.push({
+        path: resolve(p),
+        captions: withConfidence(await lib.caption(p, input.limit, input.bank, input.tagRanked)),
+      });
     return { backend: await this.backend(), model: lib.deps.embedder.id, photos };
   }
 
@@ -303,6 +306,7 @@ export class LibraryService {
   async photo(input: ParsedInput<'photo'>): Promise<Outputs['photo']> {
     const { store, albums } = this.catalog();
     const row = photoRow(store, input.path);
+    const tags = store.tags(row.id);
     // Many cameras repeat the make in the model ("Canon" + "Canon EOS 5D"): say it once.
     const camera =
       row.camera_make && row.camera_model?.toLowerCase().startsWith(row.camera_make.toLowerCase())
@@ -321,8 +325,8 @@ export class LibraryService {
       description: row.description,
       keywords: row.keywords,
       userCaption: albums.caption(row.id),
-      captions: withConfidence(store.search.storedCaptions(row.id).slice(0, input.captions)),
-      tags: store.tags(row.id),
+      captions: withConfidence(markTags(store.search.storedCaptions(row.id).slice(0, input.captions), tags)),
+      tags,
       text: store.text.lines(row.hash),
       albums: albums.albumsOf(row.id),
     };

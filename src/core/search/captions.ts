@@ -209,12 +209,6 @@ export class CaptionBank {
     return (bank.named = { each, byLabel });
   }
 
-  /** A bank caption as ranked for a photo with these tags. */
-  private ranked(text: string, score: number, named: Map<string, NamedTag>, tags: readonly DetectedTag[]): Ranked {
-    const { weight, shown } = tagVote(named, tags);
-    return { text, score, source: 'bank', weight, ...(shown.length ? { tag: shown.join(', ') } : {}) };
-  }
-
   /**
    * Top-k captions for each of n image vectors (n × dim), in `precedes`' order. `photos[i]`:
    * image i's detected objects (which rank the bank captions naming them up) and the captions
@@ -237,7 +231,7 @@ export class CaptionBank {
       const named = tags.length ? this.bankTags(bank) : null;
       const fromBank = new Map<number, Ranked>();
       const add = (j: number, score: number) =>
-        fromBank.set(j, this.ranked(bank.texts[j]!, score, named?.each[j] ?? new Map(), tags));
+        fromBank.set(j, ranked(bank.texts[j]!, score, named?.each[j] ?? new Map(), tags));
       for (let r = 0; r < kk; r++) add(idx[i * kk + r]!, vals[i * kk + r]!);
       // Bank texts naming a detected object may rank below the model's top k, and still come first.
       for (const t of named ? tags : [])
@@ -342,7 +336,7 @@ export class CaptionBank {
       };
       const outscored = added.get(old!)!.some((t) => {
         const score = dot(row(t), p.vector);
-        return precedes(this.ranked(t, score, namedTags(t), tags), last) < 0;
+        return precedes(ranked(t, score, namedTags(t), tags), last) < 0;
       });
       if (outscored) changed.push(p);
       else kept.push(p.id);
@@ -353,19 +347,29 @@ export class CaptionBank {
 
   /** A photo's stored captions, with the detected objects each bank caption names. */
   stored(photoId: number): CaptionHit[] {
-    const rows = this.store.search.storedCaptions(photoId);
-    const tags = rows.some((c) => c.source === 'bank') ? this.store.tags(photoId, this.embedder.id) : [];
-    return rows.map((c) => {
-      if (c.source !== 'bank') return c;
-      const { weight: _, ...hit } = this.ranked(c.text, c.score, namedTags(c.text), tags);
-      return hit;
-    });
+    return markTags(this.store.search.storedCaptions(photoId), this.store.tags(photoId, this.embedder.id));
   }
 
   dispose(): void {
     this.embedded?.vectors.dispose();
     this.embedded = null;
   }
+}
+
+/** A bank caption as ranked for a photo with these tags. */
+function ranked(text: string, score: number, named: Map<string, NamedTag>, tags: readonly DetectedTag[]): Ranked {
+  const { weight, shown } = tagVote(named, tags);
+  return { text, score, source: 'bank', weight, ...(shown.length ? { tag: shown.join(', ') } : {}) };
+}
+
+/** Stored captions with the photo's detected objects each bank caption names (`tag`). */
+export function markTags(captions: CaptionHit[], tags: readonly DetectedTag[]): CaptionHit[] {
+  if (!tags.length) return captions;
+  return captions.map((c) => {
+    if (c.source !== 'bank') return c;
+    const { weight: _, ...hit } = ranked(c.text, c.score, namedTags(c.text), tags);
+    return hit;
+  });
 }
 
 /** A bank's texts embedded by the current model: as a tensor for the top-k, and as floats. */
