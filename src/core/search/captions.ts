@@ -204,7 +204,11 @@ export class CaptionBank {
     const each = bank.texts.map((t) => namedTags(t));
     const byLabel = new Map<string, number[]>();
     each.forEach((m, i) => {
-      for (const label of m.keys()) byLabel.set(label, [...(byLabel.get(label) ?? []), i]);
+      for (const label of m.keys()) {
+        const texts = byLabel.get(label);
+        if (texts) texts.push(i);
+        else byLabel.set(label, [i]);
+      }
     });
     return (bank.named = { each, byLabel });
   }
