@@ -244,12 +244,7 @@ export class CaptionBank {
       const grounded = photos?.[i]?.grounded ?? [];
       const own = grounded.length ? await this.scoreGrounded(vector, grounded) : [];
       const all = [...own, ...[...fromBank.values()].filter((b) => !own.some((o) => o.text === b.text))];
-      out.push(
-        all
-          .sort(precedes)
-          .slice(0, k)
-          .map(({ weight: _, ...c }) => c),
-      );
+      out.push(all.sort(precedes).slice(0, k).map(unranked));
     }
     return out;
   }
@@ -333,11 +328,7 @@ export class CaptionBank {
       // The stored captions are the top k in captionVectors' order (`precedes`): an added text
       // changes them only by coming before the last of them.
       const tags = this.store.tags(p.id, this.embedder.id);
-      const weakest = caps[caps.length - 1]!;
-      const last: Ranked = {
-        ...weakest,
-        weight: weakest.source === 'bank' ? tagVote(namedTags(weakest.text), tags).weight : 0,
-      };
+      const last = reranked(caps[caps.length - 1]!, tags);
       const outscored = added.get(old!)!.some((t) => {
         const score = dot(row(t), p.vector);
         return precedes(ranked(t, score, namedTags(t), tags), last) < 0;
@@ -366,14 +357,16 @@ function ranked(text: string, score: number, named: Map<string, NamedTag>, tags:
   return { text, score, source: 'bank', weight, ...(shown.length ? { tag: shown.join(', ') } : {}) };
 }
 
+/** A stored caption as ranked for a photo with these tags (a caption built from them: weight 0). */
+function reranked(c: CaptionHit, tags: readonly DetectedTag[]): Ranked {
+  return c.source === 'bank' ? ranked(c.text, c.score, namedTags(c.text), tags) : { ...c, weight: 0 };
+}
+
+const unranked = ({ weight: _, ...c }: Ranked): CaptionHit => c;
+
 /** Stored captions with the photo's detected objects each bank caption names (`tag`). */
 export function markTags(captions: CaptionHit[], tags: readonly DetectedTag[]): CaptionHit[] {
-  if (!tags.length) return captions;
-  return captions.map((c) => {
-    if (c.source !== 'bank') return c;
-    const { weight: _, ...hit } = ranked(c.text, c.score, namedTags(c.text), tags);
-    return hit;
-  });
+  return tags.length ? captions.map((c) => unranked(reranked(c, tags))) : captions;
 }
 
 /** A bank's texts embedded by the current model: as a tensor for the top-k, and as floats. */
