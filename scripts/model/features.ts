@@ -12,6 +12,9 @@
  * backgrounds from the real photos' training split): <backbone>.photostyle<V>.npy.
  * --photo-views=V: V augmented views of the real training photos only, with crops of at least
  * PHOTO_MIN_AREA of the photo, so a crop keeps most of its subject: <backbone>.photoviews<V>.npy.
+ * --photo-looks=V: the same crops of the real training photos, each also as another camera or
+ * source would give it (photo-style.ts photoLook: grey levels, colour, focus, size, JPEG):
+ * <backbone>.photolooks<V>.npy.
  */
 import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +26,7 @@ import { decodeEval, decodeAugmented } from '../../src/core/engine/data/images.j
 import { Rng } from '../../src/core/engine/rng.js';
 import { encodeNpy } from '../../src/core/engine/data/npy.js';
 import { readCorpus, CORPUS_DIR } from './corpus.js';
-import { photoStyle } from './photo-style.js';
+import { photoLook, photoStyle } from './photo-style.js';
 
 const BATCH = 32;
 
@@ -35,7 +38,8 @@ const sets = process.argv
 const limit = Number(process.argv.find((a) => a.startsWith('--limit='))?.split('=')[1] ?? Infinity);
 const count = (flag: string) => Number(process.argv.find((a) => a.startsWith(`--${flag}=`))?.split('=')[1] ?? 0);
 const photoStyleViews = count('photo-style');
-const photoViews = count('photo-views');
+const photoLooks = count('photo-looks');
+const photoViews = count('photo-views') || photoLooks;
 const views = photoStyleViews || photoViews || count('views');
 /** A photo's subject usually fills much of it; torchvision's 8% crops would often cut it away. */
 const PHOTO_MIN_AREA = 0.3;
@@ -76,9 +80,11 @@ async function decodeBatch(start: number): Promise<{ pixels: Float32Array; ok: b
         ? photoStyle(item.image, backgrounds[rng.int(backgrounds.length)]!, rng, spec.inputSize).then((b) =>
             decodeEval(b, spec, pixels, i * per),
           )
-        : views > 0
-          ? decodeAugmented(item.image, spec, rng, pixels, i * per, photoViews ? PHOTO_MIN_AREA : undefined)
-          : decodeEval(item.image, spec, pixels, i * per);
+        : photoLooks
+          ? photoLook(item.image, rng, spec.inputSize, PHOTO_MIN_AREA).then((b) => decodeEval(b, spec, pixels, i * per))
+          : views > 0
+            ? decodeAugmented(item.image, spec, rng, pixels, i * per, photoViews ? PHOTO_MIN_AREA : undefined)
+            : decodeEval(item.image, spec, pixels, i * per);
       return decoded.then(
         () => true,
         () => false,
@@ -121,7 +127,7 @@ await onnx.dispose();
 
 const outDir = join(CORPUS_DIR, '..', 'features');
 mkdirSync(outDir, { recursive: true });
-const kind = photoStyleViews ? 'photostyle' : photoViews ? 'photoviews' : 'views';
+const kind = photoStyleViews ? 'photostyle' : photoLooks ? 'photolooks' : photoViews ? 'photoviews' : 'views';
 const name = featureName(spec.id) + (views > 0 ? `.${kind}${views}` : '');
 const seconds = (performance.now() - t0) / 1000;
 writeFileSync(join(outDir, `${name}.npy`), encodeNpy(all.subarray(0, row * dim), row, dim));

@@ -30,7 +30,7 @@ export async function photoStyle(drawing: string, background: string, rng: Rng, 
   })
     .png()
     .toBuffer();
-  let img = sharp(base).composite([
+  const img = sharp(base).composite([
     {
       input: thing,
       left: Math.floor(rng.next() * (size - (meta.width ?? fg) + 1)),
@@ -38,8 +38,44 @@ export async function photoStyle(drawing: string, background: string, rng: Rng, 
     },
     { input: noise, blend: 'soft-light' },
   ]);
-  img = sharp(await img.png().toBuffer())
+  return cameraLook(await img.png().toBuffer(), rng);
+}
+
+/** Another camera's rendering of a picture: exposure, colour and hue, focus, then JPEG artefacts. */
+export function cameraLook(picture: Buffer, rng: Rng): Promise<Buffer> {
+  const between = (lo: number, hi: number) => lo + (hi - lo) * rng.next();
+  const img = sharp(picture)
     .modulate({ brightness: between(0.75, 1.25), saturation: between(0.6, 1.4), hue: Math.round(between(-15, 15)) })
     .blur(rng.next() < 0.7 ? between(0.3, 1.6) : false);
   return img.jpeg({ quality: Math.round(between(30, 85)) }).toBuffer();
+}
+
+/**
+ * A real training photo as another camera or source might have given it (`features.ts
+ * --photo-looks`): a crop keeping at least `minArea` of it, maybe mirrored, sometimes in grey
+ * levels (scans, old and scientific photos), at another size, then cameraLook. The photos the
+ * model is judged on come from other sources than its few hundred training photos; this asks it
+ * to read a photo's content, not its source's look.
+ */
+export async function photoLook(photo: string, rng: Rng, size: number, minArea: number): Promise<Buffer> {
+  const between = (lo: number, hi: number) => lo + (hi - lo) * rng.next();
+  const src = sharp(photo).rotate().removeAlpha().toColourspace('srgb');
+  const { width = size, height = size } = await src.metadata();
+  const area = width * height * between(minArea, 1);
+  const ratio = Math.exp(between(Math.log(3 / 4), Math.log(4 / 3)));
+  const w = Math.max(1, Math.min(width, Math.round(Math.sqrt(area * ratio))));
+  const h = Math.max(1, Math.min(height, Math.round(Math.sqrt(area / ratio))));
+  // Down to between half and the whole backbone size first: a smaller or softer source.
+  const side = Math.round(size * between(0.5, 1));
+  let img = src
+    .extract({
+      left: Math.floor(rng.next() * (width - w + 1)),
+      top: Math.floor(rng.next() * (height - h + 1)),
+      width: w,
+      height: h,
+    })
+    .resize(side, side, { fit: 'fill' });
+  if (rng.next() < 0.5) img = img.flop();
+  if (rng.next() < 0.2) img = img.greyscale();
+  return cameraLook(await img.png().toBuffer(), rng);
 }

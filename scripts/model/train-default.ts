@@ -7,7 +7,7 @@
  *     precomputed features only, as the app runs one backbone per model)
  *     [--config=JSON] [--eval-only=BUNDLE] [--report=FILE]
  *     [--photo-weight=K] (each real training photo K times an epoch) [--no-hypernyms]
- *     [--views=photostyle|photoviews|views] (which augmented views --config='{"augment":true}' draws from)
+ *     [--views=photostyle|photoviews|photolooks|views] (which augmented views --config='{"augment":true}' draws from)
  *     [--read-captions] (training captions read through WordNet as queries are: a measured lever, off)
  *     [--align-domains] (each drawing set moved onto the photos' feature statistics: a measured lever, off)
  *     [--only-head=h] (with heads > 1 the heads train at once in child processes, each
@@ -153,7 +153,7 @@ function loadViews(featPath: string, kind: string): Views {
     count: meta.views,
     indexOf: new Map(meta.ids.map((id, i) => [id, i])),
     failed: new Set(meta.failed),
-    plain: kind === 'photostyle' || kind === 'photoviews',
+    plain: kind === 'photostyle' || kind === 'photoviews' || kind === 'photolooks',
   };
 }
 
