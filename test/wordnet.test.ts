@@ -58,10 +58,12 @@ describe('WordNet for query words', () => {
     expect(labels('northern harrier')).toEqual(['bird']);
     expect(labels('scissor')).toEqual(['scissors']);
     // An unattested word's sense that names no class is no vote against one that does ("ferry":
-    // the boat, or ferrying), but a person must be every sense ("mug": a fool, or the cup).
+    // the boat, or ferrying), but a person must be every sense ("mug": a fool, or the cup, which
+    // COCO boxes as a cup).
     expect(labels('ferry')).toEqual(['boat']);
     expect(labels('lorry')).toEqual(['truck']);
-    for (const w of ['mug', 'screw', 'shrimp']) expect(labels(w)).toEqual([]);
+    expect(labels('mug')).toEqual(['cup']);
+    for (const w of ['screw', 'shrimp']) expect(labels(w)).toEqual([]);
     // An animal's name said of a person is a figure of speech, whatever the corpus counts first;
     // an animal by its sex or age ("female", "adult") is a person as much.
     for (const w of ['tiger', 'whale', 'fox', 'worm']) expect(labels(w)).toEqual([]);
@@ -82,6 +84,20 @@ describe('WordNet for query words', () => {
     // COCO's dining table is any table; WordNet files "dining table" under a rarer sense.
     expect(labels('table')).toEqual(['dining table']);
     expect(labels('dining table')).toEqual(['dining table']);
+  });
+
+  it('names a class by what COCO also boxed as it, and by its own lemma, whatever the sense order', () => {
+    // Trams and locomotives are trains, mugs cups, computer monitors tvs in COCO's boxes; WordNet
+    // has a tram first as an aerial ropeway, a mug as a mugful, a monitor as a proctor.
+    for (const w of ['tram', 'trams', 'streetcar', 'locomotive']) expect(labels(w)).toEqual(['train']);
+    expect(tagsForWord('trolley')).toEqual([{ label: 'train', via: 'kind' }]);
+    for (const w of ['mug', 'mugs']) expect(tagsForWord(w)).toEqual([{ label: 'cup', via: 'same' }]);
+    expect(labels('monitor')).toEqual(['tv']);
+    // The tv class's WordNet lemma: "television" is first the broadcasting, then the receiver.
+    expect(labels('television')).toEqual(['tv']);
+    expect(labels('scooter')).toContain('motorcycle');
+    // A word of a boxed sense that is not listed names nothing ("engine": the locomotive is one sense).
+    expect(labels('engine')).toEqual([]);
   });
 
   it('finds the class a young animal grows into, which WordNet files only as "young mammal"', () => {

@@ -63,7 +63,7 @@ export const CAPTION_FLOOR = 0.55;
 export const isConfident = (c: CaptionHit): boolean => c.source === 'tags' || c.score >= CAPTION_FLOOR;
 
 /** Changes whenever what goes into a photo's captions changes, so stored ones are refreshed. */
-const CAPTION_RECIPE = 'natural-bank+grounded-v2-wordnet-attested-plurals-grown-tag-ranked';
+const CAPTION_RECIPE = 'natural-bank+grounded-v2-wordnet-attested-plurals-grown-tag-ranked-boxed';
 
 /** The model's bank as natural captions, filtered once per bank. */
 const naturalBanks = new WeakMap<string[], string[]>();

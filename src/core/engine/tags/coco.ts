@@ -17,6 +17,13 @@ export interface CocoClass {
    * "public transport", not "vehicle"): the first sense of this lemma counts as an ancestor.
    */
   alsoUnder?: string;
+  /**
+   * Things COCO's annotators boxed as this class that WordNet files elsewhere (a tram as a train,
+   * a mug as a cup, a computer monitor as a tv): each a lemma, in one of its senses. The lemma
+   * names the class, however rare that sense ("a mug" is first a mugful in WordNet), and that
+   * sense's synonyms and kinds are kinds of the class.
+   */
+  alsoBoxed?: readonly { lemma: string; sense: number }[];
 }
 
 /**
@@ -109,7 +116,27 @@ const SENSES: Record<CocoLabel, [string, number, string?]> = {
   toothbrush: ['toothbrush', 1],
 };
 
+/**
+ * What COCO's images have boxed as a class beyond WordNet's sense of it: trams and locomotives
+ * under train, motor scooters under motorcycle, mugs under cup, computer monitors under tv (the
+ * class PASCAL VOC, where COCO's classes began, calls "tvmonitor").
+ */
+const ALSO_BOXED: Partial<Record<CocoLabel, [string, number][]>> = {
+  motorcycle: [
+    ['motor_scooter', 1],
+    ['scooter', 3],
+  ],
+  train: [
+    ['locomotive', 1],
+    ['streetcar', 1],
+    ['tram', 3],
+  ],
+  cup: [['mug', 4]],
+  tv: [['monitor', 4]],
+};
+
 export const COCO_CLASSES: readonly CocoClass[] = COCO_LABELS.map((label) => {
   const [lemma, sense, alsoUnder] = SENSES[label];
-  return { label, lemma, sense, ...(alsoUnder ? { alsoUnder } : {}) };
+  const boxed = ALSO_BOXED[label]?.map(([l, n]) => ({ lemma: l, sense: n }));
+  return { label, lemma, sense, ...(alsoUnder ? { alsoUnder } : {}), ...(boxed ? { alsoBoxed: boxed } : {}) };
 });

@@ -25,6 +25,8 @@ export interface ClassSenses {
   label: string;
   offset: number;
   ancestors: Set<number>;
+  /** The senses of what COCO also boxed as the class (CocoClass.alsoBoxed). */
+  boxed: number[];
 }
 
 let classes: ClassSenses[] | null = null;
@@ -38,7 +40,12 @@ export function classSenses(wn: WordNet): ClassSenses[] {
     const ancestors = wn.ancestors(offset);
     const extra = c.alsoUnder ? wn.senses(c.alsoUnder)[0] : undefined;
     if (extra !== undefined) for (const a of wn.ancestors(extra)) ancestors.add(a);
-    return { label: c.label, offset, ancestors };
+    const boxed = (c.alsoBoxed ?? []).map((b) => {
+      const o = wn.senses(b.lemma)[b.sense - 1];
+      if (o === undefined) throw new Error(`WordNet has no sense ${b.sense} of "${b.lemma}" (COCO class ${c.label})`);
+      return o;
+    });
+    return { label: c.label, offset, ancestors, boxed };
   });
   return classes;
 }
@@ -68,7 +75,9 @@ function isSexOrAge(wn: WordNet, sense: number): boolean {
 /** The classes a sense is a kind of ("puppy" → dog, "kitten" → cat). */
 function kindsOf(wn: WordNet, all: ClassSenses[], sense: number, young: boolean): string[] {
   const above = wn.ancestors(sense);
-  const kinds = all.filter((c) => c.offset !== sense && above.has(c.offset)).map((c) => c.label);
+  const kinds = all
+    .filter((c) => c.offset !== sense && (above.has(c.offset) || c.boxed.some((b) => above.has(b))))
+    .map((c) => c.label);
   return kinds.length || !young ? kinds : grownKinds(wn, sense);
 }
 
@@ -131,11 +140,18 @@ export function tagsForWord(word: string, wn = WordNet.open()): TagMatch[] {
 function matchesOf(word: string, wn: WordNet, young: boolean): TagMatch[] {
   const all = classSenses(wn);
   const out = new Map<string, TagMatch>();
-  // The class's own name always names it, whichever WordNet sense comes first ("kite" the toy).
-  const named = COCO_CLASSES.find(
-    (c) => c.label === word.toLowerCase() || c.label === wn.lemma(word)?.replace(/_/g, ' '),
+  // The class's own name always names it, whichever WordNet sense comes first ("kite" the toy),
+  // and so do its WordNet lemma ("television": the receiver is its third sense) and the lemmas of
+  // what COCO also boxed as it ("a mug": a mugful first).
+  const lemma = wn.lemma(word);
+  const named = COCO_CLASSES.filter(
+    (c) =>
+      c.label === word.toLowerCase() ||
+      c.label === lemma?.replace(/_/g, ' ') ||
+      c.lemma === lemma ||
+      c.alsoBoxed?.some((b) => b.lemma === lemma),
   );
-  if (named) out.set(named.label, { label: named.label, via: 'same' });
+  for (const c of named) out.set(c.label, { label: c.label, via: 'same' });
   // "plier" stands for "pliers", the tool, not someone who plies a trade.
   const meant = wn.pluralMeant(word) ?? word;
   const first = wn.senses(meant).slice(0, SENSES);
