@@ -8,15 +8,14 @@ import sharp from 'sharp';
 import type { Rng } from '../../src/core/engine/rng.js';
 
 export async function photoStyle(drawing: string, background: string, rng: Rng, size: number): Promise<Buffer> {
-  const between = (lo: number, hi: number) => lo + (hi - lo) * rng.next();
   // A random square crop (40–100% of the short side) of the background, at the backbone's size.
   const bg = sharp(background).rotate().removeAlpha().toColourspace('srgb');
   const { width = size, height = size } = await bg.metadata();
-  const side = Math.max(16, Math.round(Math.min(width, height) * between(0.4, 1)));
-  const left = Math.floor(rng.next() * (width - side + 1));
-  const top = Math.floor(rng.next() * (height - side + 1));
+  const side = Math.max(16, Math.round(Math.min(width, height) * rng.uniform(0.4, 1)));
+  const left = rng.int(width - side + 1);
+  const top = rng.int(height - side + 1);
   const base = await bg.extract({ left, top, width: side, height: side }).resize(size, size).png().toBuffer();
-  const fg = Math.round(size * between(0.45, 0.9));
+  const fg = Math.round(size * rng.uniform(0.45, 0.9));
   const thing = await sharp(drawing).ensureAlpha().resize(fg, fg, { fit: 'inside' }).png().toBuffer();
   const meta = await sharp(thing).metadata();
   const noise = await sharp({
@@ -25,7 +24,7 @@ export async function photoStyle(drawing: string, background: string, rng: Rng, 
       height: size,
       channels: 3,
       background: '#808080',
-      noise: { type: 'gaussian', mean: 128, sigma: between(2, 18) },
+      noise: { type: 'gaussian', mean: 128, sigma: rng.uniform(2, 18) },
     },
   })
     .png()
@@ -33,8 +32,8 @@ export async function photoStyle(drawing: string, background: string, rng: Rng, 
   const img = sharp(base).composite([
     {
       input: thing,
-      left: Math.floor(rng.next() * (size - (meta.width ?? fg) + 1)),
-      top: Math.floor(rng.next() * (size - (meta.height ?? fg) + 1)),
+      left: rng.int(size - (meta.width ?? fg) + 1),
+      top: rng.int(size - (meta.height ?? fg) + 1),
     },
     { input: noise, blend: 'soft-light' },
   ]);
@@ -43,11 +42,14 @@ export async function photoStyle(drawing: string, background: string, rng: Rng, 
 
 /** Another camera's rendering of a picture: exposure, colour and hue, focus, then JPEG artefacts. */
 export function cameraLook(picture: Buffer, rng: Rng): Promise<Buffer> {
-  const between = (lo: number, hi: number) => lo + (hi - lo) * rng.next();
   const img = sharp(picture)
-    .modulate({ brightness: between(0.75, 1.25), saturation: between(0.6, 1.4), hue: Math.round(between(-15, 15)) })
-    .blur(rng.next() < 0.7 ? between(0.3, 1.6) : false);
-  return img.jpeg({ quality: Math.round(between(30, 85)) }).toBuffer();
+    .modulate({
+      brightness: rng.uniform(0.75, 1.25),
+      saturation: rng.uniform(0.6, 1.4),
+      hue: Math.round(rng.uniform(-15, 15)),
+    })
+    .blur(rng.next() < 0.7 ? rng.uniform(0.3, 1.6) : false);
+  return img.jpeg({ quality: Math.round(rng.uniform(30, 85)) }).toBuffer();
 }
 
 /**
@@ -58,19 +60,18 @@ export function cameraLook(picture: Buffer, rng: Rng): Promise<Buffer> {
  * to read a photo's content, not its source's look.
  */
 export async function photoLook(photo: string, rng: Rng, size: number, minArea: number): Promise<Buffer> {
-  const between = (lo: number, hi: number) => lo + (hi - lo) * rng.next();
   const src = sharp(photo).rotate().removeAlpha().toColourspace('srgb');
   const { width = size, height = size } = await src.metadata();
-  const area = width * height * between(minArea, 1);
-  const ratio = Math.exp(between(Math.log(3 / 4), Math.log(4 / 3)));
+  const area = width * height * rng.uniform(minArea, 1);
+  const ratio = Math.exp(rng.uniform(Math.log(3 / 4), Math.log(4 / 3)));
   const w = Math.max(1, Math.min(width, Math.round(Math.sqrt(area * ratio))));
   const h = Math.max(1, Math.min(height, Math.round(Math.sqrt(area / ratio))));
   // Down to between half and the whole backbone size first: a smaller or softer source.
-  const side = Math.round(size * between(0.5, 1));
+  const side = Math.round(size * rng.uniform(0.5, 1));
   let img = src
     .extract({
-      left: Math.floor(rng.next() * (width - w + 1)),
-      top: Math.floor(rng.next() * (height - h + 1)),
+      left: rng.int(width - w + 1),
+      top: rng.int(height - h + 1),
       width: w,
       height: h,
     })
