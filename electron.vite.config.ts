@@ -15,7 +15,7 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           'engine-host': resolve('src/main/engine-host.ts'),
-          'embed-worker': resolve('src/core/engine/runtime/embed-worker.ts'),
+          'embed-worker': resolve('src/core/runtime/embed-worker.ts'),
         },
         external: optionalNative,
       },

@@ -1,6 +1,6 @@
-// Lint, including the layering rules (README, "Layout"): each core layer imports only the layers
-// below it, front ends reach the core through app and transport only, the renderer sees only
-// src/shared, and only the store files speak SQL.
+// Lint, including the layering rules (docs/ARCHITECTURE.md): each core layer imports only the
+// layers below it, front ends reach the core through app and transport only, the renderer sees
+// only src/shared, and only src/core/store speaks SQL.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
@@ -11,20 +11,36 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('_'));
 
 /** The core layers, bottom first: a layer may import those before it, never those after. */
-const LAYERS = ['engine', 'library', 'search', 'app', 'transport'];
+export const LAYERS = [
+  'base',
+  'language',
+  'vse',
+  'tags',
+  'runtime',
+  'ocr',
+  'store',
+  'albums',
+  'captions',
+  'search',
+  'indexing',
+  'app',
+  'transport',
+];
 const FRONT_ENDS = ['main', 'preload', 'web', 'cli', 'renderer'];
+/** The core layers a front end may import: the app, its transport, and base utilities (workers). */
+const FRONT_END_LAYERS = ['base', 'app', 'transport'];
 
 const noElectron = { name: 'electron', message: 'src/core is pure Node: it runs under tests, the CLI and web mode.' };
 const noSqlite = {
   name: 'better-sqlite3',
-  message: 'Only the store files (src/core/library/*store*.ts) hold the database.',
+  message: 'Only src/core/store holds the database.',
 };
 
 /** The import rule for one core layer. */
 function layerRule(layer, { sql = false } = {}) {
   const above = LAYERS.slice(LAYERS.indexOf(layer) + 1);
   // transport carries the app to the front ends: it sees app and shared, nothing under app.
-  const hidden = layer === 'transport' ? ['engine', 'library', 'search'] : [];
+  const hidden = layer === 'transport' ? LAYERS.filter((l) => l !== 'app' && l !== 'transport') : [];
   const patterns = [
     ...above.map((l) => ({
       group: [`**/${l}/**`],
@@ -43,8 +59,8 @@ const frontEndImports = (extraPaths = []) => ({
   paths: extraPaths,
   patterns: [
     {
-      group: ['**/core/engine/**', '**/core/library/**', '**/core/search/**'],
-      message: 'Front ends reach the core through src/core/app and src/core/transport only.',
+      group: LAYERS.filter((l) => !FRONT_END_LAYERS.includes(l)).map((l) => `**/core/${l}/**`),
+      message: 'Front ends reach the core through src/core/app and src/core/transport (and base utilities) only.',
     },
   ],
 });
@@ -63,7 +79,7 @@ const rendererImports = {
   ],
 };
 
-const STORE_FILES = ['src/core/library/*store*.ts', 'src/core/library/sql.ts'];
+const STORE_FILES = ['src/core/store/**'];
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test/artifacts/**', '.tmp/**', 'resources/**', 'scratch/**'] },
@@ -83,7 +99,7 @@ export default tseslint.config(
   },
   // Type-aware checks: a promise is awaited, returned or explicitly voided, never dropped.
   {
-    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'tools/**/*.ts'],
     languageOptions: {
       parserOptions: { project: ['./tsconfig.node.json', './tsconfig.web.json'], tsconfigRootDir: import.meta.dirname },
     },
@@ -93,7 +109,7 @@ export default tseslint.config(
     },
   },
   ...LAYERS.map((layer) => ({ files: [`src/core/${layer}/**`], rules: layerRule(layer) })),
-  { files: STORE_FILES, rules: layerRule('library', { sql: true }) },
+  { files: STORE_FILES, rules: layerRule('store', { sql: true }) },
   // SQL lives in the store files: nothing else prepares a statement.
   {
     files: ['src/core/**'],
@@ -103,7 +119,7 @@ export default tseslint.config(
         'error',
         {
           selector: "CallExpression[callee.property.name='prepare']",
-          message: 'SQL lives in the store files (src/core/library/*store*.ts): call a store method.',
+          message: 'SQL lives in src/core/store: call a store method.',
         },
       ],
     },
@@ -123,6 +139,29 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
     rules: { 'no-restricted-imports': ['error', rendererImports] },
   },
+  // Tooling rooms: bench/ and scripts/ share their helpers through tools/, never each other, and
+  // bench code reaches the database through the store.
+  ...[
+    ['bench', ['scripts', 'test']],
+    ['scripts', ['bench', 'test']],
+    ['tools', ['bench', 'scripts', 'test']],
+  ].map(([room, others]) => ({
+    files: [`${room}/**`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ ...noSqlite, message: 'Tooling reaches the database through the store (src/core/store).' }],
+          patterns: [
+            {
+              group: others.map((o) => `**/${o}/**`),
+              message: `${room}/ must not import ${others.join(' or ')}/: shared helpers go in tools/.`,
+            },
+          ],
+        },
+      ],
+    },
+  })),
   // Layout is Prettier's (npm run format): stylistic lint rules that would fight it are off.
   prettier,
   ...svelte.configs['flat/prettier'],

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- detect [--nanodet=<models dir>]`: how the detector's tags and counts are
  * decoded, measured on real photos counted by hand (test/fixtures/detect-truth.json: darknet's
- * and scikit-image's test photos; run scripts/test-photos.sh and install python3-skimage first).
+ * and scikit-image's test photos; run scripts/dev/test-photos.sh and install python3-skimage first).
  *
  * Table 1, tag threshold: objects found (a truth class scored above it) and false tags.
  * Table 2, counting: for each count threshold × NMS IoU, how often the count lands in the right
@@ -16,23 +16,23 @@ import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/core/engine/tf/backend.js';
-import { loadBundle } from '../src/core/engine/bundle.js';
-import { openOnnxBackbone, type OnnxBackbone } from '../src/core/engine/backbones/onnx-runtime.js';
-import type { Preprocess } from '../src/core/engine/data/images.js';
-import { tokenize } from '../src/core/engine/data/tokenizer.js';
-import { decodePhoto } from '../src/core/library/decode.js';
-import { readModelArtifacts } from '../src/core/engine/weights-io.js';
-import { COCO_CLASSES } from '../src/core/engine/tags/coco.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
+import { loadBundle } from '../src/core/vse/bundle.js';
+import { openOnnxBackbone, type OnnxBackbone } from '../src/core/runtime/backbones/onnx-runtime.js';
+import type { Preprocess } from '../src/core/vse/data/images.js';
+import { tokenize } from '../src/core/language/tokenizer.js';
+import { decodePhoto } from '../src/core/indexing/decode.js';
+import { readModelArtifacts } from '../src/core/vse/weights-io.js';
+import { COCO_CLASSES } from '../src/core/tags/coco.js';
 import {
   classScoreOffset,
   tagsFromFeatures,
   TAG_THRESHOLD,
   COUNT_THRESHOLD,
   NMS_IOU,
-} from '../src/core/engine/tags/detect.js';
-import type { Peaks } from '../src/core/engine/tags/detect.js';
-import { printTable } from './table.js';
+} from '../src/core/tags/detect.js';
+import type { Peaks } from '../src/core/tags/detect.js';
+import { printTable } from '../tools/table.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const FOLDERS: Record<string, string> = {
@@ -240,7 +240,7 @@ async function centernetTfjs(n: number): Promise<number> {
  * tags the other photos get (not all wrong: a monument photo may hold people).
  */
 async function devSubjects(onnx: OnnxBackbone, pre: Preprocess, offset: number): Promise<void> {
-  const { readCorpus } = await import('../scripts/model/corpus.js');
+  const { readCorpus } = await import('../tools/corpus.js');
   const dev = readCorpus().filter((i) => i.set === 'photos-real' && i.split === 'test');
   const named = (text: string) => {
     const words = ` ${tokenize(text).join(' ')} `;

@@ -15,22 +15,22 @@ import { join, dirname } from 'node:path';
 import { tmpdir, availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { initBackend } from '../src/core/engine/tf/backend.js';
-import { importBackbone } from '../scripts/model/backbones.js';
-import { Backbone } from '../src/core/engine/model/backbone.js';
-import { VseModel } from '../src/core/engine/model/vse.js';
-import { makeConfig } from '../src/core/engine/config.js';
-import { Vocabulary } from '../src/core/engine/data/vocab.js';
-import { decodePhoto } from '../src/core/library/decode.js';
-import { pooledEmbedder } from '../src/core/engine/runtime/embed-pool.js';
-import { loadBundle, saveBundle } from '../src/core/engine/bundle.js';
-import { LibraryStore } from '../src/core/library/store.js';
-import { Library } from '../src/core/app/library.js';
-import { DEFAULT_DECODE_CONCURRENCY } from '../src/core/library/indexer.js';
-import { bundleEmbedder, onnxEmbedder, type Embedder } from '../src/core/engine/runtime/embedder.js';
-import { openOnnxBackbone } from '../src/core/engine/backbones/onnx-runtime.js';
-import { Rng } from '../src/core/engine/rng.js';
-import { printTable } from './table.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
+import { importBackbone } from '../tools/backbones.js';
+import { Backbone } from '../src/core/vse/model/backbone.js';
+import { VseModel } from '../src/core/vse/model/vse.js';
+import { makeConfig } from '../src/core/vse/config.js';
+import { Vocabulary } from '../src/core/vse/data/vocab.js';
+import { decodePhoto } from '../src/core/indexing/decode.js';
+import { pooledEmbedder } from '../src/core/runtime/embed-pool.js';
+import { loadBundle, saveBundle } from '../src/core/vse/bundle.js';
+import { LibraryStore } from '../src/core/store/store.js';
+import { assembleParts } from '../src/core/app/parts.js';
+import { DEFAULT_DECODE_CONCURRENCY } from '../src/core/indexing/indexer.js';
+import { bundleEmbedder, onnxEmbedder, type Embedder } from '../src/core/runtime/embedder.js';
+import { openOnnxBackbone } from '../src/core/runtime/backbones/onnx-runtime.js';
+import { Rng } from '../src/core/base/rng.js';
+import { printTable } from '../tools/table.js';
 
 const CACHE = join(dirname(fileURLToPath(import.meta.url)), '.cache');
 
@@ -152,10 +152,11 @@ export async function benchIndex(args: string[]): Promise<void> {
     // tags' cost is a ratio from one run.
     const full = async (embedder: Embedder, k: number): Promise<number> => {
       const dataDir = join(scratch, `data-${k}`);
-      const lib = new Library({ store: LibraryStore.open(dataDir), embedder, dataDir });
+      const lib = assembleParts({ store: LibraryStore.open(dataDir), embedder, dataDir });
       const t0 = performance.now();
-      const summary = await lib.index([photos], { decodeConcurrency });
-      lib.close();
+      const summary = await lib.pipeline.run([photos], { decodeConcurrency });
+      lib.dispose();
+      lib.store.close();
       return summary.indexed / ((performance.now() - t0) / 1000);
     };
     const untagged: Embedder = { ...emb, embedAndTag: undefined };
@@ -213,7 +214,7 @@ export async function benchIndex(args: string[]): Promise<void> {
     await makePhotos(small, rssPhotos, 640, 480);
     const emb = await speedEmbedder(backbones[backbones.length - 1]!, runtime, threads);
     const dataDir = mkdtempSync(join(tmpdir(), 'glimpse-bench-rss-'));
-    const lib = new Library({ store: LibraryStore.open(dataDir), embedder: emb, dataDir });
+    const lib = assembleParts({ store: LibraryStore.open(dataDir), embedder: emb, dataDir });
     const samples: { at: number; done: number; rss: number; heap: number; buffers: number; wasm: number }[] = [];
     let done = 0;
     const sample = () => {
@@ -229,14 +230,15 @@ export async function benchIndex(args: string[]): Promise<void> {
     };
     const timer = setInterval(sample, 1000);
     const t = performance.now();
-    const s = await lib.index([small], {
+    const s = await lib.pipeline.run([small], {
       onProgress: (p) => {
         if (p.phase === 'indexing') done = p.done;
       },
     });
     clearInterval(timer);
     sample();
-    lib.close();
+    lib.dispose();
+    lib.store.close();
     rmSync(dataDir, { recursive: true, force: true });
     console.log(
       `\nindexed ${s.indexed} photos (640x480) in ${((performance.now() - t) / 1000).toFixed(0)} s; memory (MB) as indexing went on:`,

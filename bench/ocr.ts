@@ -15,11 +15,11 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { INDEX_DET_SIDE, OcrEngine, type RgbImage, type TextLine } from '../src/core/engine/ocr/ocr.js';
-import { splitJoinedWords } from '../src/core/engine/ocr/joined-words.js';
+import { INDEX_DET_SIDE, OcrEngine, type RgbImage, type TextLine } from '../src/core/ocr/ocr.js';
+import { splitJoinedWords } from '../src/core/language/joined-words.js';
 import { createEngineApi } from '../src/core/app/api.js';
-import { Rng } from '../src/core/engine/rng.js';
-import { printTable } from './table.js';
+import { Rng } from '../src/core/base/rng.js';
+import { printTable } from '../tools/table.js';
 import { makePhotos } from './index-bench.js';
 
 /** Common sign phrases in Chinese (each counted as one word), for the 'chinese' kind. */

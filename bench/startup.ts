@@ -14,14 +14,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
-import { printTable } from './table.js';
-import { jointDim } from '../src/core/engine/config.js';
-import { newPhoto } from '../test/photo-row.js';
-import { Rng } from '../src/core/engine/rng.js';
-import { readManifest } from '../src/core/engine/bundle.js';
-import { LibraryStore } from '../src/core/library/store.js';
+import { printTable } from '../tools/table.js';
+import { jointDim } from '../src/core/vse/config.js';
+import { newPhoto } from '../tools/photo-row.js';
+import { Rng } from '../src/core/base/rng.js';
+import { readManifest } from '../src/core/vse/bundle.js';
+import { LibraryStore } from '../src/core/store/store.js';
 import { createEngineApi } from '../src/core/app/api.js';
-import { appRoot, defaultModelDir } from '../src/core/app/paths.js';
+import { defaultModelDir } from '../src/core/app/paths.js';
+import { appRoot } from '../src/core/base/app-root.js';
 
 const arg = (name: string, fallback: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -92,7 +93,7 @@ export async function benchStartup(args: string[]): Promise<void> {
     const model = arg('model', '');
     if (model) cpSync(model, join(dataDir, 'models', 'current'), { recursive: true });
     seed(dataDir, n);
-    const built = spawnSync(process.execPath, [join(appRoot(), 'scripts', 'build-cli.mjs')]);
+    const built = spawnSync(process.execPath, [join(appRoot(), 'scripts', 'dev', 'build-cli.mjs')]);
     if (built.status !== 0) throw new Error(`building the CLI failed: ${String(built.stderr)}`);
     const bin = [join(appRoot(), 'bin', 'glimpse.js'), 'search', QUERY, '--data-dir', dataDir];
     const tsx = ['--import', 'tsx', join(appRoot(), 'src', 'cli', 'main.ts'), 'search', QUERY, '--data-dir', dataDir];

@@ -7,11 +7,11 @@ import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend, BACKEND_NAMES, type BackendName } from '../src/core/engine/tf/backend.js';
-import { makeConfig } from '../src/core/engine/config.js';
-import { VseModel, padTokens } from '../src/core/engine/model/vse.js';
-import { trainStep } from '../src/core/engine/train.js';
-import { printTable } from './table.js';
+import { initBackend, BACKEND_NAMES, type BackendName } from '../src/core/runtime/tf/backend.js';
+import { makeConfig } from '../src/core/vse/config.js';
+import { VseModel, padTokens } from '../src/core/vse/model/vse.js';
+import { trainStep } from '../src/core/vse/train.js';
+import { printTable } from '../tools/table.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CONFIGS = { paper: { embedSize: 1024 }, small: { embedSize: 256 } } as const;

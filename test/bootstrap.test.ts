@@ -3,11 +3,11 @@
  * (enough photos, from every label).
  */
 import { describe, it, expect } from 'vitest';
-import { rsumGainInterval } from '../src/core/engine/bootstrap.js';
-import { summarise, type RetrievalMetrics } from '../src/core/engine/eval.js';
-import { holdOut } from '../src/core/engine/engine.js';
-import { SkipReport } from '../src/core/engine/data/skips.js';
-import type { PairDataset } from '../src/core/engine/data/dataset.js';
+import { rsumGainInterval } from '../src/core/vse/bootstrap.js';
+import { summarise, type RetrievalMetrics } from '../src/core/vse/eval.js';
+import { holdOut } from '../src/core/app/training.js';
+import { SkipReport } from '../src/core/vse/data/skips.js';
+import type { PairDataset } from '../src/core/vse/data/dataset.js';
 
 const metrics = (i2t: number[], t2i: number[]): RetrievalMetrics => {
   const a = summarise(i2t);

@@ -1,13 +1,13 @@
 /**
  * The issue's first-run complaint, as a test: a folder of real photographs named as a camera
  * names them (IMG_0001.jpg …) is indexed with the shipped model, and described searches find
- * them. Photos: Debian darknet's and scikit-image's (scripts/test-photos.sh). The file names
+ * them. Photos: Debian darknet's and scikit-image's (scripts/dev/test-photos.sh). The file names
  * say nothing, so only the model's similarity and its detector's tags can pass it.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import type { EngineApi } from '../src/core/app/api.js';
-import { CAPTION_FLOOR } from '../src/core/search/captions.js';
+import { CAPTION_FLOOR } from '../src/core/captions/captions.js';
 import { ok, tempDir } from './helpers.js';
 import { DARKNET, SKIMAGE, havePhotos, indexCameraFolder } from './camera-photos.js';
 

@@ -1,5 +1,5 @@
 /**
- * Real photographs for the tests that judge the shipped model (scripts/test-photos.sh unpacks
+ * Real photographs for the tests that judge the shipped model (scripts/dev/test-photos.sh unpacks
  * them), copied into a folder under camera names (IMG_0001.jpg …) and indexed, so no file name
  * can be what makes a test pass.
  */
@@ -19,7 +19,7 @@ export const SKIMAGE = join(ARTIFACTS, 'skimage', 'usr', 'lib', 'python3', 'dist
 export function havePhotos(...paths: string[]): boolean {
   const missing = paths.filter((p) => !existsSync(p));
   if (missing.length > 0 && process.env.GLIMPSE_REQUIRE_PHOTOS === '1')
-    throw new Error(`${missing.join(', ')}: missing; run scripts/test-photos.sh`);
+    throw new Error(`${missing.join(', ')}: missing; run scripts/dev/test-photos.sh`);
   return missing.length === 0;
 }
 

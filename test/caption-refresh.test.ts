@@ -5,12 +5,12 @@
  */
 import { describe, it, expect, afterAll } from 'vitest';
 import { join } from 'node:path';
-import { LibraryStore } from '../src/core/library/store.js';
-import { CaptionBank } from '../src/core/search/captions.js';
-import type { Embedder } from '../src/core/engine/runtime/embedder.js';
-import { initBackend } from '../src/core/engine/tf/backend.js';
+import { LibraryStore } from '../src/core/store/store.js';
+import { CaptionBank } from '../src/core/captions/captions.js';
+import type { Embedder } from '../src/core/runtime/embedder.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
 import { tempDir } from './helpers.js';
-import { newPhoto } from './photo-row.js';
+import { newPhoto } from '../tools/photo-row.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());

@@ -2,8 +2,8 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanCaption, isNaturalCaption, naturalCaptions } from '../src/core/search/caption-text.js';
-import { counted, groundedCaptions } from '../src/core/search/grounded-captions.js';
+import { cleanCaption, isNaturalCaption, naturalCaptions } from '../src/core/language/caption-text.js';
+import { counted, groundedCaptions } from '../src/core/captions/grounded-captions.js';
 import { ROOT } from './helpers.js';
 
 const FUNCTION =

@@ -6,9 +6,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { createEngineApi, type EngineApi } from '../src/core/app/api.js';
-import { initBackend } from '../src/core/engine/tf/backend.js';
-import { loadBundle } from '../src/core/engine/bundle.js';
-import { bundleEmbedder, type Embedder } from '../src/core/engine/runtime/embedder.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
+import { loadBundle } from '../src/core/vse/bundle.js';
+import { bundleEmbedder, type Embedder } from '../src/core/runtime/embedder.js';
 import type { Result } from '../src/shared/contract.js';
 import { trainTinyModel } from './tiny-model.js';
 import { makeUiFixture, type UiFixture } from './ui-fixture.js';

@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { initBackend } from '../src/core/engine/tf/backend.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
 import { makePhotoFixture, type PhotoFixture } from './library-fixture.js';
 import { trainTinyModel } from './tiny-model.js';
 import { runCli, tempDir } from './helpers.js';

@@ -5,17 +5,17 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
-import { loadKarpathy } from '../src/core/engine/data/karpathy.js';
-import { loadPrecomp } from '../src/core/engine/data/precomp.js';
-import { loadFolder } from '../src/core/engine/data/folder.js';
-import { loadDataset } from '../src/core/engine/data/load.js';
-import { NpyMatrix, encodeNpy } from '../src/core/engine/data/npy.js';
-import { AlignedFeatures, featureStats } from '../src/core/engine/data/align.js';
-import { Vocabulary } from '../src/core/engine/data/vocab.js';
-import { tokenize } from '../src/core/engine/data/tokenizer.js';
+import { loadKarpathy } from '../src/core/vse/data/karpathy.js';
+import { loadPrecomp } from '../src/core/vse/data/precomp.js';
+import { loadFolder } from '../src/core/vse/data/folder.js';
+import { loadDataset } from '../src/core/vse/data/load.js';
+import { NpyMatrix, encodeNpy } from '../src/core/vse/data/npy.js';
+import { AlignedFeatures, featureStats } from '../src/core/vse/data/align.js';
+import { Vocabulary } from '../src/core/vse/data/vocab.js';
+import { tokenize } from '../src/core/language/tokenizer.js';
 import sharp from 'sharp';
-import { decodeAugmented, type Preprocess } from '../src/core/engine/data/images.js';
-import { Rng } from '../src/core/engine/rng.js';
+import { decodeAugmented, type Preprocess } from '../src/core/vse/data/images.js';
+import { Rng } from '../src/core/base/rng.js';
 import { makeImageFolder } from './synthetic.js';
 import { tempDir } from './helpers.js';
 

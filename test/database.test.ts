@@ -9,8 +9,8 @@ import { openSync, readFileSync, writeSync, closeSync, statSync, mkdirSync } fro
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { LibraryStore } from '../src/core/library/store.js';
-import { MIGRATIONS } from '../src/core/library/migrations.js';
+import { LibraryStore } from '../src/core/store/store.js';
+import { MIGRATIONS } from '../src/core/store/migrations.js';
 import { ROOT, tempDir, withRawDb } from './helpers.js';
 
 const tmp = tempDir();
@@ -79,7 +79,7 @@ describe('the library database', () => {
             '--import',
             'tsx',
             '-e',
-            `import('./src/core/library/store.ts').then((m) => m.LibraryStore.open(${JSON.stringify(dir)}).close())`,
+            `import('./src/core/store/store.ts').then((m) => m.LibraryStore.open(${JSON.stringify(dir)}).close())`,
           ],
           { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
         );

@@ -7,12 +7,12 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { decodePhoto, decodeTarget, MAX_DECODE_ASPECT } from '../src/core/library/decode.js';
+import { decodePhoto, decodeTarget, MAX_DECODE_ASPECT } from '../src/core/indexing/decode.js';
 import { createEngineApi } from '../src/core/app/api.js';
-import { LibraryStore } from '../src/core/library/store.js';
-import { initBackend } from '../src/core/engine/tf/backend.js';
-import { loadBundle } from '../src/core/engine/bundle.js';
-import { bundleEmbedder, type Embedder } from '../src/core/engine/runtime/embedder.js';
+import { LibraryStore } from '../src/core/store/store.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
+import { loadBundle } from '../src/core/vse/bundle.js';
+import { bundleEmbedder, type Embedder } from '../src/core/runtime/embedder.js';
 import { trainTinyModel } from './tiny-model.js';
 import { tempDir, ok } from './helpers.js';
 

@@ -7,8 +7,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import sharp from 'sharp';
-import { loadBundle } from '../src/core/engine/bundle.js';
-import { initBackend } from '../src/core/engine/tf/backend.js';
+import { loadBundle } from '../src/core/vse/bundle.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
 import { shapeSvg } from './library-fixture.js';
 import { ROOT, runCli, tempDir } from './helpers.js';
 

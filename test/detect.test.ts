@@ -4,9 +4,9 @@
  */
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { boxesByClass, decodePeaks, iou, tagsFromFeatures, type Peaks } from '../src/core/engine/tags/detect.js';
-import { peaksFromMaps } from '../src/core/engine/tags/peaks-tf.js';
-import { COCO_CLASSES } from '../src/core/engine/tags/coco.js';
+import { boxesByClass, decodePeaks, iou, tagsFromFeatures, type Peaks } from '../src/core/tags/detect.js';
+import { peaksFromMaps } from '../src/core/tags/peaks-tf.js';
+import { COCO_CLASSES } from '../src/core/tags/coco.js';
 
 const C = 80;
 const [H, W, INPUT] = [8, 8, 32];

@@ -4,10 +4,10 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/core/engine/tf/backend.js';
-import { contrastiveLoss } from '../src/core/engine/model/loss.js';
-import { gruLastHidden, type GruWeights } from '../src/core/engine/model/gru.js';
-import { evaluateRetrieval } from '../src/core/engine/eval.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
+import { contrastiveLoss } from '../src/core/vse/model/loss.js';
+import { gruLastHidden, type GruWeights } from '../src/core/vse/model/gru.js';
+import { evaluateRetrieval } from '../src/core/vse/eval.js';
 import { loadReference, expectClose, TEST_BACKENDS, type GruCase } from './helpers.js';
 
 const ref = loadReference();
@@ -94,7 +94,7 @@ describe.each(TEST_BACKENDS)('golden fixtures on %s', (backend) => {
 
 describe('fold5 (COCO 1K protocol)', () => {
   it('averages the five folds of the paper protocol', async () => {
-    const { evaluateFold5 } = await import('../src/core/engine/eval.js');
+    const { evaluateFold5 } = await import('../src/core/vse/eval.js');
     const c = ref.recall[2]!; // 200 images: five folds of 40
     const dim = c.images[0]!.length;
     const images = Float32Array.from(c.images.flat());

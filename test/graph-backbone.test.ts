@@ -3,8 +3,8 @@ import { describe, it, expect, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { initBackend } from '../src/core/engine/tf/backend.js';
-import { Backbone } from '../src/core/engine/model/backbone.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
+import { Backbone } from '../src/core/vse/model/backbone.js';
 import { tempDir } from './helpers.js';
 
 const tmp = tempDir();

@@ -3,9 +3,9 @@
  * knows, for the onnxruntime tests and for checks that need a frozen graph backbone.
  */
 import { join } from 'node:path';
-import { Rng } from '../src/core/engine/rng.js';
-import { writeFileAtomic } from '../src/core/engine/weights-io.js';
-import type { BackboneSpec } from '../src/core/engine/model/backbone.js';
+import { Rng } from '../src/core/base/rng.js';
+import { writeFileAtomic } from '../src/core/vse/weights-io.js';
+import type { BackboneSpec } from '../src/core/vse/model/backbone.js';
 
 /**
  * A TensorFlow graph (tfjs graph-model JSON, as a frozen detector is exported) with each op the

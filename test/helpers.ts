@@ -5,7 +5,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import Database from 'better-sqlite3';
-import type { BackendName } from '../src/core/engine/tf/backend.js';
+import type { BackendName } from '../src/core/runtime/tf/backend.js';
 import type { Result } from '../src/shared/contract.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

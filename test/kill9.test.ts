@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { mkdirSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
-import { initBackend } from '../src/core/engine/tf/backend.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
 import { trainTinyModel } from './tiny-model.js';
 import { ROOT, tempDir, runCli } from './helpers.js';
-import { Rng } from '../src/core/engine/rng.js';
+import { Rng } from '../src/core/base/rng.js';
 
 const tmp = tempDir();
 const photos = join(tmp.dir, 'photos');

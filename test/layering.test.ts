@@ -1,12 +1,18 @@
 /**
- * The lint rules that keep the layers apart (README, "Layout"): each core layer imports only
- * downward, front ends see only app and transport, the renderer only src/shared, SQL only in the
- * store files. Each wrong-way import below must be an error, each right-way one must pass.
+ * The lint rules that keep the layers apart (docs/ARCHITECTURE.md): each core layer imports only
+ * downward, front ends see only app and transport, the renderer only src/shared, SQL only in
+ * src/core/store. Every wrong-way import between two layers must be an error, every right-way one
+ * must pass, and every folder of src/core must be a layer the rule knows.
  */
 import { describe, it, expect } from 'vitest';
 import { ESLint } from 'eslint';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './helpers.js';
+// @ts-expect-error: the lint config is plain JavaScript, with no type declarations.
+import { LAYERS as LAYER_LIST } from '../eslint.config.js';
+
+const LAYERS = LAYER_LIST as string[];
 
 // The snippets are not files in a tsconfig, so the type-aware rules (not under test here) are off.
 const eslint = new ESLint({
@@ -25,33 +31,64 @@ async function restricted(file: string, code: string): Promise<string[]> {
 
 const use = (what: string, from: string) => `import { ${what} } from '${from}';\nexport const a = ${what};\n`;
 
+const pairs = (below: boolean) =>
+  LAYERS.flatMap((from, i) =>
+    LAYERS.filter((_, j) => (below ? j < i : j > i)).map((to) => [from, to] as [string, string]),
+  );
+// transport carries app to the front ends: of the core it sees app alone.
+const allowed = (from: string, to: string) => from !== 'transport' || to === 'app';
+
+describe('the core layers', () => {
+  it('every folder of src/core is a layer in the lint rule', () => {
+    const folders = readdirSync(join(ROOT, 'src/core'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+    expect(folders.sort()).toEqual([...LAYERS].sort());
+  });
+
+  it.each(pairs(false))('a %s file importing %s is refused', async (from, to) => {
+    const msgs = await restricted(`src/core/${from}/x.ts`, use('thing', `../${to}/y.js`));
+    expect(msgs.length).toBe(1);
+  });
+
+  it.each(pairs(true).filter(([f, t]) => !allowed(f, t)))(
+    'a %s file importing %s is refused (transport sees app only)',
+    async (from, to) => {
+      expect((await restricted(`src/core/${from}/x.ts`, use('thing', `../${to}/y.js`))).length).toBe(1);
+    },
+  );
+
+  it.each(pairs(true).filter(([f, t]) => allowed(f, t)))('a %s file may import %s', async (from, to) => {
+    expect(await restricted(`src/core/${from}/x.ts`, use('thing', `../${to}/y.js`))).toEqual([]);
+  });
+});
+
 describe('wrong-way imports are lint errors', () => {
   it.each([
-    ['an engine file importing library', 'src/core/engine/x.ts', use('LibraryStore', '../library/store.js')],
-    ['an engine file importing app', 'src/core/engine/data/x.ts', use('defaultDataDir', '../../app/paths.js')],
-    ['an engine file importing Electron', 'src/core/engine/x.ts', use('app', 'electron')],
-    ['a library file importing search', 'src/core/library/x.ts', use('Searcher', '../search/search.js')],
-    ['a library file importing app', 'src/core/library/x.ts', use('Library', '../app/library.js')],
-    ['a search file importing app', 'src/core/search/x.ts', use('Jobs', '../app/jobs.js')],
-    ['an app file importing transport', 'src/core/app/x.ts', use('serveRpc', '../transport/rpc.js')],
-    ['transport importing the engine', 'src/core/transport/x.ts', use('loadBundle', '../engine/bundle.js')],
+    ['a base file importing Electron', 'src/core/base/x.ts', use('app', 'electron')],
+    ['a vse file in a subfolder importing app', 'src/core/vse/data/x.ts', use('defaultDataDir', '../../app/paths.js')],
     ['a core file importing a front end', 'src/core/app/x.ts', use('x', '../../renderer/src/api')],
-    ['a front end importing a store', 'src/cli/x.ts', use('LibraryStore', '../core/library/store.js')],
-    ['the Electron main process importing a store', 'src/main/x.ts', use('LibraryStore', '../core/library/store.js')],
-    ['web mode importing the engine', 'src/web/x.ts', use('initBackend', '../core/engine/tf/backend.js')],
+    ['a front end importing a store', 'src/cli/x.ts', use('LibraryStore', '../core/store/store.js')],
+    ['the Electron main process importing a store', 'src/main/x.ts', use('LibraryStore', '../core/store/store.js')],
+    ['web mode importing the runtime', 'src/web/x.ts', use('initBackend', '../core/runtime/tf/backend.js')],
     ['web mode importing search', 'src/web/x.ts', use('Searcher', '../core/search/search.js')],
-    ['the renderer importing core', 'src/renderer/src/x.ts', use('train', '../../core/engine/train')],
+    ['the CLI importing indexing', 'src/cli/x.ts', use('IndexPipeline', '../core/indexing/pipeline.js')],
+    ['the renderer importing core', 'src/renderer/src/x.ts', use('train', '../../core/vse/train')],
     ['the renderer importing app', 'src/renderer/src/x.ts', use('createEngineApi', '../../core/app/api')],
     ['the renderer importing node:fs', 'src/renderer/src/x.ts', use('readFileSync', 'node:fs')],
     ['the renderer importing fs', 'src/renderer/src/x.ts', use('readFileSync', 'fs')],
     ['the renderer importing Electron', 'src/renderer/src/x.ts', use('ipcRenderer', 'electron')],
     ['shared importing Node', 'src/shared/x.ts', use('join', 'node:path')],
     [
-      'SQL outside the store files',
+      'SQL outside the store',
       'src/core/search/x.ts',
       'export const f = (db: { prepare(s: string): unknown }) => db.prepare("SELECT 1");\n',
     ],
-    ['the database driver outside the store files', 'src/core/library/x.ts', use('Database', 'better-sqlite3')],
+    ['the database driver outside the store', 'src/core/indexing/x.ts', use('Database', 'better-sqlite3')],
+    ['a bench importing a model script', 'bench/x.ts', use('readCorpus', '../scripts/model/corpus.js')],
+    ['a model script importing a bench', 'scripts/model/x.ts', use('printTable', '../../bench/query.js')],
+    ['a shared tool importing a script', 'tools/x.ts', use('x', '../scripts/model/corpus.js')],
+    ['a bench opening the database itself', 'bench/x.ts', use('Database', 'better-sqlite3')],
   ])('%s', async (_what, file, code) => {
     expect((await restricted(file, code)).length).toBe(1);
   });
@@ -60,12 +97,11 @@ describe('wrong-way imports are lint errors', () => {
     ['Electron in the main process', 'src/main/index.ts', use('app', 'electron')],
     ['the main process importing transport', 'src/main/x.ts', use('serveRpc', '../core/transport/rpc.js')],
     ['the CLI importing app', 'src/cli/x.ts', use('createEngineApi', '../core/app/api.js')],
-    ['library importing the engine', 'src/core/library/x.ts', use('GlimpseError', '../engine/errors.js')],
-    ['search importing library', 'src/core/search/x.ts', use('LibraryStore', '../library/store.js')],
-    ['app importing search', 'src/core/app/x.ts', use('Searcher', '../search/search.js')],
-    ['transport importing app', 'src/core/transport/x.ts', use('createEngineApi', '../app/api.js')],
-    ['core using Node', 'src/core/engine/x.ts', use('readFileSync', 'node:fs')],
-    ['a store file using SQL', 'src/core/library/store.ts', use('Database', 'better-sqlite3')],
+    ['core using Node', 'src/core/vse/x.ts', use('readFileSync', 'node:fs')],
+    ['a bench using a shared tool', 'bench/x.ts', use('printTable', '../tools/table.js')],
+    ['a model script using a shared tool', 'scripts/model/x.ts', use('readCorpus', '../../tools/corpus.js')],
+    ['a bench using the store', 'bench/x.ts', use('LibraryStore', '../src/core/store/store.js')],
+    ['a store file using SQL', 'src/core/store/store.ts', use('Database', 'better-sqlite3')],
     [
       'the renderer importing the contract',
       'src/renderer/src/x.ts',

@@ -5,16 +5,16 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import sharp from 'sharp';
-import { boxesFromProbMap } from '../src/core/engine/ocr/db-postprocess.js';
-import { ctcGreedy } from '../src/core/engine/ocr/ctc.js';
-import { splitJoinedWords } from '../src/core/engine/ocr/joined-words.js';
-import { OcrEngine, type RgbImage } from '../src/core/engine/ocr/ocr.js';
-import { loadOnnxRuntime } from '../src/core/engine/backbones/onnx-runtime.js';
+import { boxesFromProbMap } from '../src/core/ocr/db-postprocess.js';
+import { ctcGreedy } from '../src/core/ocr/ctc.js';
+import { splitJoinedWords } from '../src/core/language/joined-words.js';
+import { OcrEngine, type RgbImage } from '../src/core/ocr/ocr.js';
+import { loadOnnxRuntime } from '../src/core/runtime/backbones/onnx-runtime.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createEngineApi } from '../src/core/app/api.js';
-import { initBackend } from '../src/core/engine/tf/backend.js';
-import { loadBundle } from '../src/core/engine/bundle.js';
-import { bundleEmbedder } from '../src/core/engine/runtime/embedder.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
+import { loadBundle } from '../src/core/vse/bundle.js';
+import { bundleEmbedder } from '../src/core/runtime/embedder.js';
 import { trainTinyModel } from './tiny-model.js';
 import { join } from 'node:path';
 import { ROOT, runCli, tempDir, withRawDb } from './helpers.js';

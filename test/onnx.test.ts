@@ -8,19 +8,19 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
-import { initBackend } from '../src/core/engine/tf/backend.js';
-import { Backbone, tinyCnn, type BackboneSpec } from '../src/core/engine/model/backbone.js';
-import { readModelArtifacts, saveLayersModel } from '../src/core/engine/weights-io.js';
-import { loadBundle, readManifest } from '../src/core/engine/bundle.js';
-import { kerasToOnnx } from '../src/core/engine/backbones/onnx-export.js';
-import { graphToOnnx } from '../src/core/engine/backbones/onnx-graph-export.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
+import { Backbone, tinyCnn, type BackboneSpec } from '../src/core/vse/model/backbone.js';
+import { readModelArtifacts, saveLayersModel } from '../src/core/vse/weights-io.js';
+import { loadBundle, readManifest } from '../src/core/vse/bundle.js';
+import { kerasToOnnx } from '../src/core/runtime/backbones/onnx-export.js';
+import { graphToOnnx } from '../src/core/runtime/backbones/onnx-graph-export.js';
 import { writeEveryOpGraph } from './graph-fixture.js';
-import { loadOnnxRuntime, openOnnxBackbone } from '../src/core/engine/backbones/onnx-runtime.js';
-import { bundleEmbedder, lazyOnnxEmbedder, onnxEmbedder } from '../src/core/engine/runtime/embedder.js';
-import { LibraryService } from '../src/core/app/service.js';
-import { Rng } from '../src/core/engine/rng.js';
-import { CENTERNET_HEADS } from '../src/core/engine/tags/detect.js';
-import { peaksFromMaps } from '../src/core/engine/tags/peaks-tf.js';
+import { loadOnnxRuntime, openOnnxBackbone } from '../src/core/runtime/backbones/onnx-runtime.js';
+import { bundleEmbedder, lazyOnnxEmbedder, onnxEmbedder } from '../src/core/runtime/embedder.js';
+import { Glimpse } from '../src/core/app/glimpse.js';
+import { Rng } from '../src/core/base/rng.js';
+import { CENTERNET_HEADS } from '../src/core/tags/detect.js';
+import { peaksFromMaps } from '../src/core/tags/peaks-tf.js';
 import { ROOT, tempDir } from './helpers.js';
 
 const ort = await loadOnnxRuntime();
@@ -293,7 +293,7 @@ describe.skipIf(typeof ort === 'string' && !process.env.GLIMPSE_REQUIRE_ORT)('th
   it('is what the library uses to index, unless told to keep tfjs', async () => {
     const status = async (env?: string) => {
       if (env) process.env.GLIMPSE_IMAGE_RUNTIME = env;
-      const service = new LibraryService({ dataDir: join(tmp.dir, `data-${env ?? 'auto'}`) });
+      const service = new Glimpse({ dataDir: join(tmp.dir, `data-${env ?? 'auto'}`) });
       try {
         return await service.status({ model: SHIPPED });
       } finally {

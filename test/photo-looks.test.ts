@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { photoLook } from '../scripts/model/photo-style.js';
-import { Rng } from '../src/core/engine/rng.js';
+import { Rng } from '../src/core/base/rng.js';
 
 let dir: string;
 let photo: string;

@@ -1,12 +1,12 @@
 /** Keyword ranking rules: stop words never match, short words match whole words only. */
 import { describe, it, expect, afterAll } from 'vitest';
-import { LibraryStore, type NewPhoto } from '../src/core/library/store.js';
+import { LibraryStore, type NewPhoto } from '../src/core/store/store.js';
 import { Searcher, isWeak, GOOD_MATCH, type SearchHit } from '../src/core/search/search.js';
-import type { Embedder } from '../src/core/engine/runtime/embedder.js';
+import type { Embedder } from '../src/core/runtime/embedder.js';
 import { tempDir } from './helpers.js';
-import { newPhoto } from './photo-row.js';
-import { countsInQuery } from '../src/core/search/count-words.js';
-import { namedTags, tagVote } from '../src/core/search/tag-evidence.js';
+import { newPhoto } from '../tools/photo-row.js';
+import { countsInQuery } from '../src/core/language/count-words.js';
+import { namedTags, tagVote } from '../src/core/tags/tag-evidence.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());

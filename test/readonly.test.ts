@@ -8,7 +8,7 @@ import { chmodSync, existsSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { initBackend } from '../src/core/engine/tf/backend.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
 import { makePhotoFixture, type PhotoFixture } from './library-fixture.js';
 import { trainTinyModel } from './tiny-model.js';
 import { ROOT, runCli, tempDir } from './helpers.js';

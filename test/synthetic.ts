@@ -6,8 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { encodeNpy } from '../src/core/engine/data/npy.js';
-import { Rng } from '../src/core/engine/rng.js';
+import { encodeNpy } from '../src/core/vse/data/npy.js';
+import { Rng } from '../src/core/base/rng.js';
 
 export const COLOURS: Record<string, string> = {
   red: '#e02020',

@@ -9,10 +9,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { EngineApi } from '../src/core/app/api.js';
 import { ROOT, ok, tempDir } from './helpers.js';
 import { DARKNET, havePhotos, indexCameraFolder } from './camera-photos.js';
-import { loadBundle } from '../src/core/engine/bundle.js';
-import { bundleEmbedder } from '../src/core/engine/runtime/embedder.js';
-import { pooledEmbedder } from '../src/core/engine/runtime/embed-pool.js';
-import { decodePhoto } from '../src/core/library/decode.js';
+import { loadBundle } from '../src/core/vse/bundle.js';
+import { bundleEmbedder } from '../src/core/runtime/embedder.js';
+import { pooledEmbedder } from '../src/core/runtime/embed-pool.js';
+import { decodePhoto } from '../src/core/indexing/decode.js';
 
 const have = havePhotos(join(DARKNET, 'dog.jpg'));
 

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import type { JobsOutput, MethodName, Result, SearchOutput } from '../src/shared/contract.js';
-import { LibraryStore } from '../src/core/library/store.js';
+import { LibraryStore } from '../src/core/store/store.js';
 import { ROOT, tempDir, withRawDb } from './helpers.js';
 import { makeUiFixture, type UiFixture } from './ui-fixture.js';
 

@@ -7,9 +7,9 @@ import { closeSync, mkdirSync, openSync, readFileSync, renameSync, readdirSync, 
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createEngineApi, type EngineApi } from '../src/core/app/api.js';
-import { initBackend } from '../src/core/engine/tf/backend.js';
-import { loadBundle } from '../src/core/engine/bundle.js';
-import { bundleEmbedder, type Embedder } from '../src/core/engine/runtime/embedder.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
+import { loadBundle } from '../src/core/vse/bundle.js';
+import { bundleEmbedder, type Embedder } from '../src/core/runtime/embedder.js';
 import { trainTinyModel } from './tiny-model.js';
 import { tempDir, ok } from './helpers.js';
 
@@ -155,8 +155,8 @@ describe('caption refreshes after edits', () => {
 describe('the forward migration to hash-keyed user data', () => {
   it("keeps a library's existing album photos and captions", async () => {
     const { default: Database } = await import('better-sqlite3');
-    const { MIGRATIONS } = await import('../src/core/library/migrations.js');
-    const { migrate } = await import('../src/core/library/store.js');
+    const { MIGRATIONS } = await import('../src/core/store/migrations.js');
+    const { migrate } = await import('../src/core/store/store.js');
     const db = new Database(':memory:');
     db.pragma('foreign_keys = ON');
     for (let v = 0; v < 4; v++) db.exec(MIGRATIONS[v]!);

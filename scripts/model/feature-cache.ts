@@ -5,8 +5,8 @@
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { NpyMatrix } from '../../src/core/engine/data/npy.js';
-import type { CorpusItem } from './corpus.js';
+import { NpyMatrix } from '../../src/core/vse/data/npy.js';
+import type { CorpusItem } from '../../tools/corpus.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -19,13 +19,13 @@
 import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir, availableParallelism } from 'node:os';
-import { initBackend } from '../../src/core/engine/tf/backend.js';
-import { featureName, importBackbone } from './backbones.js';
-import { openOnnxBackbone } from '../../src/core/engine/backbones/onnx-runtime.js';
-import { decodeEval, decodeAugmented } from '../../src/core/engine/data/images.js';
-import { Rng } from '../../src/core/engine/rng.js';
-import { encodeNpy } from '../../src/core/engine/data/npy.js';
-import { readCorpus, CORPUS_DIR } from './corpus.js';
+import { initBackend } from '../../src/core/runtime/tf/backend.js';
+import { featureName, importBackbone } from '../../tools/backbones.js';
+import { openOnnxBackbone } from '../../src/core/runtime/backbones/onnx-runtime.js';
+import { decodeEval, decodeAugmented } from '../../src/core/vse/data/images.js';
+import { Rng } from '../../src/core/base/rng.js';
+import { encodeNpy } from '../../src/core/vse/data/npy.js';
+import { readCorpus, CORPUS_DIR } from '../../tools/corpus.js';
 import { photoLook, photoStyle } from './photo-style.js';
 
 const BATCH = 32;

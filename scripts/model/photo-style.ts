@@ -5,7 +5,7 @@
  * photo of the thing. Backgrounds come from the real photos' training split only.
  */
 import sharp from 'sharp';
-import type { Rng } from '../../src/core/engine/rng.js';
+import type { Rng } from '../../src/core/base/rng.js';
 
 export async function photoStyle(drawing: string, background: string, rng: Rng, size: number): Promise<Buffer> {
   // A random square crop (40–100% of the short side) of the background, at the backbone's size.

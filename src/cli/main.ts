@@ -5,7 +5,8 @@
 import { Command, Option, InvalidArgumentError } from 'commander';
 import { resolve as resolvePath } from 'node:path';
 import { createEngineApi } from '../core/app/api.js';
-import { defaultDataDir, defaultModelDir, appRoot } from '../core/app/paths.js';
+import { defaultDataDir, defaultModelDir } from '../core/app/paths.js';
+import { appRoot } from '../core/base/app-root.js';
 import {
   EVIDENCE,
   type Evidence,
@@ -473,6 +474,7 @@ export function buildProgram(): Command {
         `roots: ${v.roots.length ? v.roots.join(', ') : '(none)'}`,
         `photos: ${v.counts.photos} (${v.counts.embedded} embedded by this model, ${v.counts.stale} waiting, ${v.counts.tagged} with detected objects, ${v.counts.withText} with text), failures: ${v.counts.failures}, notes: ${v.counts.warnings}`,
         `text in photos (OCR): ${v.ocr}`,
+        `folder watching: ${v.watching}${v.watching === 'off' ? ' (the app and web mode watch; the CLI indexes on demand)' : ''}`,
         ...v.failures.slice(0, 30).map((f) => `  ${f.severity === 'error' ? 'failed' : 'note'} ${f.reason}: ${f.path}`),
       ]);
     });

@@ -10,6 +10,7 @@ const post = (m: RpcReply) => port.postMessage(m);
 const api = createEngineApi({
   dataDir: process.env.GLIMPSE_DATA_DIR,
   reveal: (path) => post({ type: 'reveal', path }),
+  watch: true,
 });
 const handle = serveRpc(api, post);
 port.on('message', (e) => handle(e.data as RpcRequest));

@@ -1,7 +1,7 @@
 /**
  * The 80 COCO object classes the shipped detector tags, in its class heatmaps' order (COCO's
  * category order). Shared so the renderer can offer them as the "Contains" filter's choices;
- * the engine pairs each with its WordNet sense (src/core/engine/tags/coco.ts).
+ * the engine pairs each with its WordNet sense (src/core/tags/coco.ts).
  */
 export const COCO_LABELS = [
   'person',

@@ -352,6 +352,8 @@ export interface StatusOutput {
   };
   /** 'on', or why OCR is off (the setting, or onnxruntime missing). */
   ocr: string;
+  /** How changes in the library's folders are followed ("watching 3 folders for changes"), or 'off'. */
+  watching: string;
   failures: (PhotoIssue & { severity: string })[];
 }
 

@@ -5,7 +5,7 @@
 import type { Worker } from 'node:worker_threads';
 import { apiFrom, type GlimpseApi } from '../shared/contract.js';
 import { RpcClient, type RpcReply } from '../core/transport/rpc.js';
-import { startModuleWorker } from '../core/app/workers.js';
+import { startModuleWorker } from '../core/base/workers.js';
 
 export function workerApi(dataDir: string): GlimpseApi & { close: () => Promise<void> } {
   let worker: Worker | null = null;

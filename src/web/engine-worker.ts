@@ -7,7 +7,7 @@ import { createEngineApi } from '../core/app/api.js';
 import { serveRpc, type RpcRequest } from '../core/transport/rpc.js';
 
 const port = parentPort!;
-const api = createEngineApi({ dataDir: (workerData as { dataDir: string }).dataDir });
+const api = createEngineApi({ dataDir: (workerData as { dataDir: string }).dataDir, watch: true });
 const handle = serveRpc(api, (m) => port.postMessage(m));
 port.on('message', (m: RpcRequest | { type: 'close' }) => {
   if (m.type === 'close') {

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { allowedLicence, stemWords, type SourcePhoto } from './gcompris.js';
-import { WordNet } from '../../../src/core/engine/words/wordnet.js';
+import { WordNet } from '../../../src/core/language/wordnet.js';
 
 function photo(path: string, caption: string, concept: string, licence: string, credit: string): SourcePhoto {
   return {
@@ -90,7 +90,7 @@ export function wallpaperPhotos(): SourcePhoto[] {
   return tellingTitles(out);
 }
 
-/** Test photos with telling names; their folders are unpacked by scripts/test-photos.sh and corpus.ts. */
+/** Test photos with telling names; their folders are unpacked by scripts/dev/test-photos.sh and corpus.ts. */
 export function testPhotos(darknetData: string, sklearnImages: string): SourcePhoto[] {
   const out: SourcePhoto[] = [];
   // darknet's data folder: public domain (YOLO's licence). scream.jpg is a painting.

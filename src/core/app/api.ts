@@ -1,6 +1,6 @@
 /**
  * The core's implementation of the API contract: validates each input with the contract's zod
- * schema, runs the engine or the library, and returns errors as data. Front ends call only this.
+ * schema, runs it on the app (Glimpse) or as a training job, and returns errors as data. Front ends call only this.
  * Long work runs as jobs (listed by `jobs`, cancelled by `cancelJob` from any front end).
  */
 import type {
@@ -12,34 +12,53 @@ import type {
   FinetuneOutput,
 } from '../../shared/contract.js';
 import { apiFrom, parseInput } from '../../shared/contract.js';
-import { GlimpseError, toResult } from '../engine/errors.js';
-import { initBackend } from '../engine/tf/backend.js';
-import { evaluateCommand, finetuneCommand, finetuneOn, trainCommand } from '../engine/engine.js';
-import { fromImageCaptions } from '../engine/data/dataset.js';
-import { SkipReport } from '../engine/data/skips.js';
-import { LibraryService, type LibraryServiceDeps } from './service.js';
+import { GlimpseError, toResult } from '../base/errors.js';
+import { initBackend } from '../runtime/tf/backend.js';
+import { evaluateCommand, finetuneCommand, finetuneOn, trainCommand } from './training.js';
+import { fromImageCaptions } from '../vse/data/dataset.js';
+import { SkipReport } from '../vse/data/skips.js';
+import { Glimpse, type GlimpseDeps } from './glimpse.js';
 import { ModelStore } from './models.js';
 import { Jobs } from './jobs.js';
-import { isNotWritable } from '../library/store.js';
+import { isNotWritable } from '../store/store.js';
 import { defaultDataDir, defaultModelDir } from './paths.js';
+import { FolderWatching } from './watching.js';
+import type { WatchOptions } from '../indexing/watch.js';
 
 type Handlers = { [K in MethodName]: (input: ParsedInput<K>, opts: CallOptions) => Promise<Outputs[K]> };
 
 export interface EngineApi extends GlimpseApi {
-  /** Cancels running jobs and releases the library database and the loaded model. */
+  /** Cancels running jobs, stops watching and releases the library database and the loaded model. */
   close(): void;
 }
 
-export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineApi {
+export interface ApiDeps extends Partial<GlimpseDeps> {
+  /**
+   * Watch the library's folders and index what changes on disk (the long-lived front ends: the
+   * desktop app and web mode; not the one-shot CLI). Options tune the debounce and the fallback.
+   */
+  watch?: boolean | WatchOptions;
+}
+
+export function createEngineApi(deps: ApiDeps = {}): EngineApi {
   const dataDir = deps.dataDir ?? defaultDataDir();
-  const library = new LibraryService({ ...deps, dataDir });
+  const app = new Glimpse({ ...deps, dataDir });
   const models = new ModelStore(dataDir);
   const jobs = new Jobs();
 
   const indexSummary = (s: Outputs['index']) =>
     `${s.indexed} indexed, ${s.moved} moved, ${s.removed} removed, ${s.reembedded} re-embedded, ${s.failed} failed`;
+  const watching = deps.watch
+    ? new FolderWatching(app, jobs, { ...(deps.watch === true ? {} : deps.watch), ignore: dataDir }, indexSummary)
+    : null;
+  /** Passes a result through, after the watcher has followed a change of roots. */
+  const rootsChanged = async <T>(v: T): Promise<T> => {
+    await watching?.sync();
+    return v;
+  };
+  void watching?.sync();
   const reindexInBackground = (title: string): string =>
-    jobs.start('index', title, (ctx) => library.index({ folders: [] }, ctx), indexSummary);
+    jobs.start('index', title, (ctx) => app.index({ folders: [] }, ctx), indexSummary);
   // Album labels and the user's captions join the caption bank: re-caption in the background.
   // Edits in a row make one job: an edit while it runs asks it for one more pass, not a new job.
   let captionJob: { again: boolean } | null = null;
@@ -58,7 +77,7 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
         try {
           do {
             job.again = false;
-            n += await library.refreshCaptions({
+            n += await app.refreshCaptions({
               signal: ctx.signal,
               onProgress: (done, total) => ctx.onProgress({ phase: 'captioning', done, total, eta: null }),
             });
@@ -80,8 +99,8 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
         'indexing is running: wait for it to finish or cancel it, then change the model',
       );
     const model = dir === null ? models.useDefault() : await models.adopt(dir);
-    library.reset();
-    const roots = (await library.settings()).roots;
+    app.reset();
+    const roots = (await app.settings()).roots;
     return {
       model,
       reembedJob: roots.length ? reindexInBackground('Re-embedding the library with the new model') : null,
@@ -109,7 +128,7 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
     finetune: (i, o) =>
       jobs.run('finetune', `Fine-tuning on ${i.data}`, (ctx) => finetuneCommand(i, ctx), o, finetuneSummary),
     finetuneAlbums: async (i, o) => {
-      const { names, pairs } = library.trainingPairs(i.albums);
+      const { names, pairs } = app.trainingPairs(i.albums);
       const files = (keys: (string | number)[]) => ({ kind: 'files' as const, paths: keys as string[] });
       const out = models.newCandidateDir('finetuned');
       const model = defaultModelDir(dataDir);
@@ -122,7 +141,7 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
             () => fromImageCaptions(`albums: ${names.join(', ')}`, 'all', pairs, new SkipReport(), files),
             ctx,
             () => {
-              const others = library.libraryQueryPairs(i.albums);
+              const others = app.libraryQueryPairs(i.albums);
               return others && fromImageCaptions('other library searches', 'all', others, new SkipReport(), files);
             },
           ),
@@ -131,33 +150,35 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
       );
     },
     index: (i, o) =>
-      jobs.run(
-        'index',
-        i.folders.length ? `Indexing ${i.folders.join(', ')}` : 'Indexing the library',
-        (ctx) => library.index(i, ctx),
-        o,
-        indexSummary,
-      ),
-    search: (i) => library.search(i),
-    similar: (i) => library.similar(i),
-    caption: (i) => library.caption(i),
-    ocr: (i) => library.ocr(i),
-    status: (i) => library.status(i),
-    removeRoot: (i) => library.removeRoot(i),
-    folderUserData: (i) => library.folderUserData(i),
+      jobs
+        .run(
+          'index',
+          i.folders.length ? `Indexing ${i.folders.join(', ')}` : 'Indexing the library',
+          (ctx) => app.index(i, ctx),
+          o,
+          indexSummary,
+        )
+        .then(i.folders.length ? rootsChanged : (v) => v),
+    search: (i) => app.search(i),
+    similar: (i) => app.similar(i),
+    caption: (i) => app.caption(i),
+    ocr: (i) => app.ocr(i),
+    status: async (i) => ({ ...(await app.status(i)), watching: watching?.describe() ?? 'off' }),
+    removeRoot: async (i) => rootsChanged(await app.removeRoot(i)),
+    folderUserData: (i) => app.folderUserData(i),
     rebuildIndex: () => {
       for (const j of jobs.running()) jobs.cancel(j.id);
-      return library.rebuildIndex();
+      return app.rebuildIndex().then(rootsChanged);
     },
-    browse: (i) => library.browse(i),
-    photo: (i) => library.photo(i),
-    albums: () => library.albums(),
-    createAlbum: async (i) => recaption(await library.createAlbum(i)),
-    updateAlbum: async (i) => recaption(await library.updateAlbum(i)),
-    deleteAlbum: async (i) => recaption(await library.deleteAlbum(i)),
-    addToAlbum: (i) => library.addToAlbum(i),
-    removeFromAlbum: (i) => library.removeFromAlbum(i),
-    setCaption: async (i) => recaption(await library.setCaption(i)),
+    browse: (i) => app.browse(i),
+    photo: (i) => app.photo(i),
+    albums: () => app.albums(),
+    createAlbum: async (i) => recaption(await app.createAlbum(i)),
+    updateAlbum: async (i) => recaption(await app.updateAlbum(i)),
+    deleteAlbum: async (i) => recaption(await app.deleteAlbum(i)),
+    addToAlbum: (i) => app.addToAlbum(i),
+    removeFromAlbum: (i) => app.removeFromAlbum(i),
+    setCaption: async (i) => recaption(await app.setCaption(i)),
     model: async () => models.info(await initBackend()),
     adoptModel: (i) => adopt(i.path),
     importModel: (i) => adopt(i.path),
@@ -166,9 +187,9 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
     exportModel: async (i) => models.export(i.to),
     jobs: async () => ({ jobs: jobs.list() }),
     cancelJob: async (i) => ({ cancelled: jobs.cancel(i.id) }),
-    settings: () => library.settings(),
-    updateSettings: (i) => library.updateSettings(i),
-    reveal: (i) => library.reveal(i),
+    settings: () => app.settings(),
+    updateSettings: (i) => app.updateSettings(i),
+    reveal: (i) => app.reveal(i),
   };
   const api = apiFrom(async (name, input, opts = {}) => {
     const parsed = parseInput(name, input);
@@ -192,7 +213,8 @@ export function createEngineApi(deps: Partial<LibraryServiceDeps> = {}): EngineA
     ...api,
     close: () => {
       for (const j of jobs.running()) jobs.cancel(j.id);
-      library.close();
+      void watching?.close();
+      app.close();
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ApiError, JobInfo, Progress } from '../../shared/contract.js';
-import { toApiError } from '../engine/errors.js';
+import { toApiError } from '../base/errors.js';
 
 const KEEP_FINISHED = 50;
 

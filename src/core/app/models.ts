@@ -6,9 +6,9 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { ModelOutput } from '../../shared/contract.js';
-import { GlimpseError } from '../engine/errors.js';
-import { readManifest, loadBundle } from '../engine/bundle.js';
-import { jointDim } from '../engine/config.js';
+import { GlimpseError } from '../base/errors.js';
+import { readManifest, loadBundle } from '../vse/bundle.js';
+import { jointDim } from '../vse/config.js';
 import { defaultModelDir } from './paths.js';
 
 /** Bundle files worth carrying (a training run's checkpoints are not). */

@@ -2,9 +2,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { appRoot } from '../engine/app-root.js';
-
-export { appRoot };
+import { appRoot } from '../base/app-root.js';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
   if (env.GLIMPSE_DATA_DIR) return resolve(env.GLIMPSE_DATA_DIR);

@@ -5,15 +5,15 @@
  * are fused with the semantic ranking by reciprocal-rank fusion, so a word in a caption or a file
  * name finds the photo even where the model is weak.
  */
-import type { LibraryStore, SearchFilters } from '../library/store.js';
-import type { ScoredPhoto } from '../library/search-store.js';
-import type { Embedder } from '../engine/runtime/embedder.js';
-import { tokenize } from '../engine/data/tokenizer.js';
+import type { LibraryStore, SearchFilters } from '../store/store.js';
+import type { ScoredPhoto } from '../store/search-store.js';
+import type { Embedder } from '../runtime/embedder.js';
+import { tokenize } from '../language/tokenizer.js';
 import { VectorIndex, rerank } from './vector-index.js';
-import type { TagMatch } from '../engine/tags/tag-words.js';
-import { mapQuery, type WordNote } from './query-words.js';
-import { satisfies } from './count-words.js';
-import { contentWords, namedTags, shownTag, tagWeight } from './tag-evidence.js';
+import type { TagMatch } from '../tags/tag-words.js';
+import { mapQuery, type WordNote } from '../language/query-words.js';
+import { satisfies } from '../language/count-words.js';
+import { contentWords, namedTags, shownTag, tagWeight } from '../tags/tag-evidence.js';
 
 export type { SearchFilters };
 

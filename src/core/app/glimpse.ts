@@ -1,0 +1,490 @@
+/**
+ * The app: one façade over the data dir's store and the chosen model, answering each call of the
+ * API contract. It opens the store and the model once each, lazily, and keeps them for the life
+ * of the process (the CLI's --queries mode loads the model only once).
+ */
+import { join, resolve } from 'node:path';
+import type { CallOptions, CaptionItem, ParsedInput, Outputs, PhotoSummary } from '../../shared/contract.js';
+import { initBackend } from '../runtime/tf/backend.js';
+import { as, GlimpseError } from '../base/errors.js';
+import type { PhotoRow } from '../store/store.js';
+import { loadBundle, type LoadedBundle } from '../vse/bundle.js';
+import { onnxDescription, onnxRuntimeAvailable, openOnnxBackbone } from '../runtime/backbones/onnx-runtime.js';
+import { defaultModelDir } from './paths.js';
+import { bundleEmbedder, lazyOnnxEmbedder, type Embedder } from '../runtime/embedder.js';
+import { pooledEmbedder } from '../runtime/embed-pool.js';
+import { availableParallelism } from 'node:os';
+import { LibraryStore, moveDatabaseAside } from '../store/store.js';
+import { readUserBackup, type UserData } from '../store/user-backup.js';
+import { INDEX_DET_SIDE, OcrEngine, ocrModelId } from '../ocr/ocr.js';
+import { readTextOf, type OcrReader } from '../ocr/reader.js';
+import { Albums } from '../albums/albums.js';
+import { photoRow } from '../store/catalog.js';
+import { isConfident, markTags, type CaptionHit } from '../captions/captions.js';
+import { isWeak } from '../search/search.js';
+import { MIN_HELD_OUT_PHOTOS } from './training.js';
+import { assembleParts, type ModelParts } from './parts.js';
+import { captionFile } from './caption-file.js';
+
+export interface GlimpseDeps {
+  dataDir: string;
+  /** Inject a ready model (tests); otherwise bundles are loaded from disk. */
+  embedder?: Embedder;
+  /** Loads the model of a bundle folder (tests inject a slow or failing one); default: from disk. */
+  loadEmbedder?: (modelDir: string) => Promise<Embedder>;
+  /** Inject an OCR reader (tests), or null for none; otherwise PP-OCRv4 loads on first use. */
+  ocr?: OcrReader | null;
+  /** Shows a file in the system's file manager (Electron: shell.showItemInFolder). */
+  reveal?: (path: string) => Promise<void> | void;
+}
+
+const DEFAULT_THUMBNAIL_SIZE = 200;
+
+/**
+ * Catalog calls (browse, albums, settings, roots, the user's captions, the photo view) use the
+ * store alone and never wait for a model; only embedding, search and captions load one, lazily,
+ * so the app answers while the model loads.
+ */
+export class Glimpse {
+  private opened: LibraryStore | null = null;
+  private ocrEngine: Promise<OcrEngine> | null = null;
+  private ocrWarned = false;
+  private loaded: { modelDir: string; parts: Promise<ModelParts>; ready: ModelParts | null } | null = null;
+
+  constructor(private readonly deps: GlimpseDeps) {}
+
+  /** The library store, opened on first use; no model is loaded for it. */
+  private store(): LibraryStore {
+    this.opened ??= LibraryStore.open(this.deps.dataDir);
+    return this.opened;
+  }
+
+  private catalog(): { store: LibraryStore; albums: Albums } {
+    const store = this.store();
+    return { store, albums: new Albums(store) };
+  }
+
+  /** The parts that need the model, loading it once (concurrent callers share the load). */
+  open(model?: string): Promise<ModelParts> {
+    const modelDir = resolve(model ?? defaultModelDir(this.deps.dataDir));
+    if (this.loaded && (this.deps.embedder || this.loaded.modelDir === modelDir)) return this.loaded.parts;
+    this.dropModel();
+    const store = this.store();
+    const entry: { modelDir: string; parts: Promise<ModelParts>; ready: ModelParts | null } = {
+      modelDir,
+      ready: null,
+      parts: (async () => {
+        await initBackend();
+        const embedder = this.deps.embedder ?? (await this.loadModel(modelDir));
+        return assembleParts({ store, embedder, dataDir: this.deps.dataDir, ocr: () => this.ocrForIndex() });
+      })(),
+    };
+    entry.parts.then(
+      (parts) => (entry.ready = parts),
+      () => {
+        // A failed load is not kept: the next call tries again (after a fix or another model).
+        if (this.loaded === entry) this.loaded = null;
+      },
+    );
+    this.loaded = entry;
+    return entry.parts;
+  }
+
+  private loadModel(modelDir: string): Promise<Embedder> {
+    if (this.deps.loadEmbedder) return as('bad-bundle', () => this.deps.loadEmbedder!(modelDir));
+    return as('bad-bundle', async () =>
+      imageEmbedder(await loadBundle(modelDir), modelDir, join(this.deps.dataDir, 'cache', 'onnx')),
+    );
+  }
+
+  private async backend(): Promise<string> {
+    return (await initBackend()).name;
+  }
+
+  async index(input: ParsedInput<'index'>, opts: CallOptions): Promise<Outputs['index']> {
+    // The first run's model load takes seconds: say so, rather than show a finished bar.
+    if (!this.loaded?.ready) opts.onProgress?.({ phase: 'loading model', done: 0, total: 0, eta: null });
+    const { pipeline, embedder } = await this.open(input.model);
+    const s = await pipeline.run(input.folders, {
+      signal: opts.signal,
+      onProgress: (p) =>
+        opts.onProgress?.({
+          phase: p.phase === 'indexing' ? 'embedding' : p.phase,
+          done: p.done,
+          total: p.total,
+          eta: p.eta,
+          message: p.message ?? (p.rate ? `${p.rate.toFixed(1)} photos/s` : undefined),
+        }),
+    });
+    const { failures, warnings, ...rest } = s;
+    return {
+      backend: await this.backend(),
+      imageRuntime: embedder.imageRuntime,
+      model: embedder.id,
+      ...rest,
+      skipped: s.unchanged,
+      failures,
+      warnings,
+    };
+  }
+
+  async search(input: ParsedInput<'search'>): Promise<Outputs['search']> {
+    const { searcher, embedder } = await this.open(input.model);
+    const { query, model: _m, ...opts } = input;
+    if (!query.trim()) throw new GlimpseError('invalid-input', 'the search text is empty');
+    const { hits, words } = await searcher.searchExplained(query, opts);
+    return {
+      words,
+      backend: await this.backend(),
+      model: embedder.id,
+      query,
+      weak: isWeak(hits),
+      results: this.described(
+        hits.map((h) => ({
+          id: h.id,
+          path: h.path,
+          thumb: h.hash,
+          score: h.score,
+          keyword: h.keyword,
+          ...(h.tag ? { tag: h.tag } : {}),
+          ...(h.text ? { text: h.text } : {}),
+        })),
+      ),
+    };
+  }
+
+  async similar(input: ParsedInput<'similar'>): Promise<Outputs['similar']> {
+    const { searcher, embedder } = await this.open(input.model);
+    const { path, model: _m, ...opts } = input;
+    const hits = searcher.similar(photoRow(this.store(), path).id, opts);
+    return {
+      backend: await this.backend(),
+      model: embedder.id,
+      path: resolve(path),
+      results: this.described(hits.map((h) => ({ id: h.id, path: h.path, thumb: h.hash, score: h.score }))),
+    };
+  }
+
+  /** Adds each photo's best caption (the user's, else the first confident one), for alt text. */
+  private described<T extends { id: number }>(items: T[]): (T & { caption: string | null })[] {
+    const best = this.store().search.captionsFor(items.map((i) => i.id));
+    return items.map((i) => {
+      const c = best.get(i.id);
+      return { ...i, caption: c?.user ?? c?.auto.find(isConfident)?.text ?? null };
+    });
+  }
+
+  private ocrOn(): boolean {
+    return this.store().getMeta('ocr') !== 'off';
+  }
+
+  /** The OCR models, loaded once (on first use) and shared, or why they can't load here. */
+  private async ocrEngineOrReason(): Promise<OcrReader | string> {
+    if (this.deps.ocr !== undefined) return this.deps.ocr ?? 'off (not available in this set-up)';
+    this.ocrEngine ??= OcrEngine.open(Math.min(availableParallelism(), 4), INDEX_DET_SIDE);
+    try {
+      return await this.ocrEngine;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
+  /**
+   * What status reports: the OCR model id, or why OCR is off. It loads no model: a reason is known
+   * from onnxruntime's absence, or from a load this process already tried.
+   */
+  private async ocrIdOrReason(): Promise<{ id: string } | string> {
+    if (this.deps.ocr !== undefined || this.ocrEngine) return this.ocrEngineOrReason();
+    const ort = await onnxRuntimeAvailable();
+    return ort === true ? { id: await ocrModelId(INDEX_DET_SIDE) } : `OCR is off: ${ort}`;
+  }
+
+  /** For indexing: the OCR reader, or null (off, or unavailable: said once on stderr). */
+  private async ocrForIndex(): Promise<OcrReader | null> {
+    if (!this.ocrOn() || this.deps.ocr === null) return null;
+    const r = await this.ocrEngineOrReason();
+    if (typeof r !== 'string') return r;
+    if (!this.ocrWarned) console.warn(`glimpse: ${r}`);
+    this.ocrWarned = true;
+    return null;
+  }
+
+  /** Reads the text in photos; the OCR models load on first use and stay loaded. */
+  async ocr(input: ParsedInput<'ocr'>): Promise<Outputs['ocr']> {
+    const engine = await this.ocrEngineOrReason();
+    if (typeof engine === 'string') throw new GlimpseError('unavailable', engine);
+    const photos: Outputs['ocr']['photos'] = [];
+    for (const p of input.paths) {
+      const path = resolve(p);
+      try {
+        const lines = await readTextOf(engine, path);
+        photos.push({ path, lines: lines.map((l) => ({ text: l.text, confidence: l.confidence, box: l.box })) });
+      } catch (err) {
+        photos.push({ path, lines: [], error: (err as Error).message });
+      }
+    }
+    return { model: engine.id, photos };
+  }
+
+  async caption(input: ParsedInput<'caption'>): Promise<Outputs['caption']> {
+    const parts = await this.open(input.model);
+    const photos = [];
+    for (const p of input.paths)
+      photos.push({
+        path: resolve(p),
+        captions: withConfidence(await captionFile(parts, p, input.limit, input.bank, input.tagRanked)),
+      });
+    return { backend: await this.backend(), model: parts.embedder.id, photos };
+  }
+
+  async status(input: ParsedInput<'status'>): Promise<Outputs['status']> {
+    const { embedder } = await this.open(input.model);
+    const store = this.store();
+    const reader = this.ocrOn() ? await this.ocrIdOrReason() : 'off (Settings)';
+    const ocr = typeof reader === 'string' ? reader : 'on';
+    return {
+      backend: await this.backend(),
+      imageRuntime: embedder.imageRuntime,
+      dataDir: this.deps.dataDir,
+      roots: store.roots().map((r) => r.path),
+      model: embedder.id,
+      failures: store.failures(200),
+      counts: {
+        ...store.counts(embedder.id),
+        withText: typeof reader === 'string' ? 0 : this.store().text.countWithText(reader.id),
+      },
+      ocr,
+      watching: 'off',
+    };
+  }
+
+  /**
+   * Removes a folder from the index. The user's albums and captions of its photos stay (keyed by
+   * content, they return when the folder does) unless `forget` asks to delete them too.
+   */
+  async removeRoot(input: ParsedInput<'removeRoot'>): Promise<Outputs['removeRoot']> {
+    const folder = resolve(input.folder);
+    const store = this.store();
+    const forgotten = input.forget ? store.albums.forgetUnder(folder) : { albumPhotos: 0, captions: 0 };
+    const removed = store.removeRoot(folder);
+    this.loaded?.ready?.searcher.invalidate();
+    return { removed, forgotten };
+  }
+
+  /** The library's folders, from the store alone. */
+  roots(): string[] {
+    return this.store()
+      .roots()
+      .map((r) => r.path);
+  }
+
+  async folderUserData(input: ParsedInput<'folderUserData'>): Promise<Outputs['folderUserData']> {
+    return this.store().albums.countUnder(resolve(input.folder));
+  }
+
+  /**
+   * Starts a new library database: the old one is renamed aside (never deleted), and the user's
+   * work is carried over, read from the old database while it still reads, else from the latest
+   * backup. Indexing the roots again is the caller's next step.
+   */
+  async rebuildIndex(): Promise<Outputs['rebuildIndex']> {
+    let data: UserData | null = null;
+    let restoredFrom: string | null = null;
+    try {
+      data = this.store().exportUserData();
+      restoredFrom = 'the old database';
+    } catch {
+      const backup = readUserBackup(this.deps.dataDir);
+      if (backup) ({ data, file: restoredFrom } = backup);
+    }
+    this.close();
+    const movedAside = moveDatabaseAside(this.deps.dataDir);
+    const store = this.store();
+    if (data) store.importUserData(data);
+    return {
+      movedAside,
+      restoredFrom,
+      roots: store.roots().map((r) => r.path),
+      albums: data?.albums.length ?? 0,
+      albumPhotos: data?.albums.reduce((n, a) => n + a.items.length, 0) ?? 0,
+      captions: data?.captions.length ?? 0,
+    };
+  }
+
+  async browse(input: ParsedInput<'browse'>): Promise<Outputs['browse']> {
+    const { total, rows } = this.store().browse({ ...input, folder: input.folder ? resolve(input.folder) : undefined });
+    return { total, photos: this.described(rows.map(summary)) };
+  }
+
+  /** The photo view: metadata, albums, the user's caption and the captions stored at index time. */
+  async photo(input: ParsedInput<'photo'>): Promise<Outputs['photo']> {
+    const { store, albums } = this.catalog();
+    const row = photoRow(store, input.path);
+    const tags = store.tags(row.id);
+    // Many cameras repeat the make in the model ("Canon" + "Canon EOS 5D"): say it once.
+    const camera =
+      row.camera_make && row.camera_model?.toLowerCase().startsWith(row.camera_make.toLowerCase())
+        ? row.camera_model
+        : [row.camera_make, row.camera_model].filter(Boolean).join(' ') || null;
+    return {
+      ...summary(row),
+      folder: row.folder,
+      width: row.width,
+      height: row.height,
+      format: row.format,
+      size: row.size,
+      camera,
+      gps: row.lat !== null && row.lon !== null ? { lat: row.lat, lon: row.lon } : null,
+      title: row.title,
+      description: row.description,
+      keywords: row.keywords,
+      userCaption: albums.caption(row.id),
+      captions: withConfidence(markTags(store.search.storedCaptions(row.id).slice(0, input.captions), tags)),
+      tags,
+      text: store.text.lines(row.hash),
+      albums: albums.albumsOf(row.id),
+    };
+  }
+
+  async albums(): Promise<Outputs['albums']> {
+    return { albums: this.catalog().albums.list() };
+  }
+
+  async createAlbum(input: ParsedInput<'createAlbum'>): Promise<Outputs['createAlbum']> {
+    return this.catalog().albums.create(input.name, input.label);
+  }
+
+  async updateAlbum(input: ParsedInput<'updateAlbum'>): Promise<Outputs['updateAlbum']> {
+    return this.catalog().albums.update(input.id, input);
+  }
+
+  async deleteAlbum(input: ParsedInput<'deleteAlbum'>): Promise<Outputs['deleteAlbum']> {
+    return { deleted: this.catalog().albums.remove(input.id) };
+  }
+
+  async addToAlbum(input: ParsedInput<'addToAlbum'>): Promise<Outputs['addToAlbum']> {
+    return this.catalog().albums.add(input.id, input.photos);
+  }
+
+  async removeFromAlbum(input: ParsedInput<'removeFromAlbum'>): Promise<Outputs['removeFromAlbum']> {
+    return this.catalog().albums.removePhotos(input.id, input.photos);
+  }
+
+  /** The albums' photos paired with their labels and captions, for fine-tuning. */
+  trainingPairs(albumIds: number[]): { names: string[]; pairs: { image: string; captions: string[] }[] } {
+    const { albums } = this.catalog();
+    return { names: albumIds.map((id) => albums.get(id).name), pairs: albums.trainingPairs(albumIds) };
+  }
+
+  /**
+   * The library's other searches for a fine-tune's check: photos outside the chosen albums, each
+   * with its confidently detected objects as queries ("a dog"); null where there are too few.
+   */
+  libraryQueryPairs(albumIds: number[]): { image: string; captions: string[] }[] | null {
+    const rows = this.store().search.taggedOutside(albumIds, 0.5, 200);
+    if (rows.length < MIN_HELD_OUT_PHOTOS) return null;
+    return rows.map((r) => ({ image: r.path, captions: r.labels.map((l) => `a ${l}`) }));
+  }
+
+  async setCaption(input: ParsedInput<'setCaption'>): Promise<Outputs['setCaption']> {
+    const { store, albums } = this.catalog();
+    const row = photoRow(store, input.path);
+    albums.setCaption(row.id, input.caption);
+    return { path: row.path, caption: input.caption || null };
+  }
+
+  /** Re-captions photos whose stored captions came from an older bank; loads the model. */
+  async refreshCaptions(opts: {
+    signal?: AbortSignal;
+    onProgress?: (done: number, total: number) => void;
+  }): Promise<number> {
+    return (await this.open()).pipeline.refreshCaptions(opts);
+  }
+
+  async settings(): Promise<Outputs['settings']> {
+    const store = this.store();
+    return {
+      dataDir: this.deps.dataDir,
+      roots: store.roots().map((r) => r.path),
+      thumbnailSize: Number(store.getMeta('thumbnailSize') ?? DEFAULT_THUMBNAIL_SIZE),
+      ocr: this.ocrOn(),
+    };
+  }
+
+  async updateSettings(input: ParsedInput<'updateSettings'>): Promise<Outputs['updateSettings']> {
+    if (input.thumbnailSize !== undefined) this.store().setMeta('thumbnailSize', String(input.thumbnailSize));
+    if (input.ocr !== undefined) this.store().setMeta('ocr', input.ocr ? 'on' : 'off');
+    return this.settings();
+  }
+
+  /** Only files the library knows (photos, or failed files under a root) can be revealed. */
+  async reveal(input: ParsedInput<'reveal'>): Promise<Outputs['reveal']> {
+    const store = this.store();
+    const p = resolve(input.path);
+    if (store.photoByPath(p) === undefined && !store.hasFailure(p)) {
+      throw new GlimpseError('not-found', `${p}: not a file in the library`);
+    }
+    if (!this.deps.reveal) throw new GlimpseError('unavailable', 'this front end cannot open a file manager');
+    await this.deps.reveal(p);
+    return { path: p };
+  }
+
+  /** Drops the loaded model, so the next call loads the (newly adopted) model. */
+  reset(): void {
+    this.dropModel();
+  }
+
+  private dropModel(): void {
+    const entry = this.loaded;
+    this.loaded = null;
+    if (!entry) return;
+    // A model this app loaded is its to release (its embedding workers included).
+    void entry.parts.then(
+      (parts) => {
+        parts.dispose();
+        if (!this.deps.embedder) parts.embedder.dispose();
+      },
+      () => undefined,
+    );
+  }
+
+  close(): void {
+    this.dropModel();
+    void this.ocrEngine?.then(
+      (e) => e.dispose(),
+      () => undefined,
+    );
+    this.ocrEngine = null;
+    this.opened?.close();
+    this.opened = null;
+  }
+}
+
+/**
+ * Chooses what runs the image backbone, fastest first by `npm run bench -- index` (docs/BENCH.md):
+ * onnxruntime with one thread per core when it is installed and translates the backbone, else one
+ * tfjs worker per core, else tfjs on this thread. GLIMPSE_IMAGE_RUNTIME=tfjs
+ * skips onnxruntime; GLIMPSE_EMBED_WORKERS sets the thread count (0 or 1: tfjs on this thread).
+ */
+async function imageEmbedder(bundle: LoadedBundle, modelDir: string, cacheDir: string): Promise<Embedder> {
+  const threads = Number(process.env.GLIMPSE_EMBED_WORKERS ?? Math.min(availableParallelism(), 4));
+  const spec = bundle.manifest.backbone;
+  if (spec && process.env.GLIMPSE_IMAGE_RUNTIME !== 'tfjs') {
+    const ort = await onnxRuntimeAvailable();
+    if (ort === true) {
+      const n = Math.max(1, threads);
+      return lazyOnnxEmbedder(bundle, () => openOnnxBackbone(spec, modelDir, n, cacheDir), onnxDescription(n));
+    }
+    console.warn(`glimpse: image backbone stays on tfjs: ${ort}`);
+  }
+  const base = bundleEmbedder(bundle);
+  return threads > 1 ? pooledEmbedder(base, modelDir, threads) : base;
+}
+
+function withConfidence(captions: CaptionHit[]): CaptionItem[] {
+  return captions.map((c) => ({ ...c, confident: isConfident(c) }));
+}
+
+function summary(row: PhotoRow): PhotoSummary {
+  return { id: row.id, path: row.path, thumb: row.hash, name: row.name, takenAt: row.taken_at };
+}

@@ -1,0 +1,43 @@
+/**
+ * The parts of the app that need a model, built once per loaded model over the one store: the
+ * index pipeline, the searcher and the caption bank. Tests build them the same way on temp dirs.
+ */
+import { join } from 'node:path';
+import type { LibraryStore } from '../store/store.js';
+import type { Embedder } from '../runtime/embedder.js';
+import type { OcrReader } from '../ocr/reader.js';
+import { CaptionBank } from '../captions/captions.js';
+import { Searcher } from '../search/search.js';
+import { IndexPipeline } from '../indexing/pipeline.js';
+
+export interface ModelParts {
+  readonly store: LibraryStore;
+  readonly embedder: Embedder;
+  readonly dataDir: string;
+  readonly pipeline: IndexPipeline;
+  readonly searcher: Searcher;
+  readonly captions: CaptionBank;
+  /** Releases the caption bank's tensors; the store and the model stay with their owners. */
+  dispose(): void;
+}
+
+export interface PartsDeps {
+  store: LibraryStore;
+  embedder: Embedder;
+  dataDir: string;
+  ocr?: () => Promise<OcrReader | null>;
+}
+
+export function assembleParts({ store, embedder, dataDir, ocr }: PartsDeps): ModelParts {
+  const searcher = new Searcher(store, embedder);
+  const captions = new CaptionBank(store, embedder, undefined, join(dataDir, 'cache'));
+  const pipeline = new IndexPipeline({
+    store,
+    embedder,
+    dataDir,
+    captions,
+    ocr,
+    onChange: () => searcher.invalidate(),
+  });
+  return { store, embedder, dataDir, pipeline, searcher, captions, dispose: () => captions.dispose() };
+}

@@ -1,0 +1,161 @@
+/**
+ * Indexing as one pipeline, stage by stage: scan → decode → embed and tag (the Indexer, whose
+ * decoders and embedder overlap) → captions → text. The lock that keeps one indexer per data dir,
+ * the order of runs within this process, progress phases and cancel live here; every stage keeps
+ * its own progress in the store, so a cancel or a kill -9 loses at most the item in hand and the
+ * next run goes on from there.
+ */
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { GlimpseError } from '../base/errors.js';
+import type { LibraryStore } from '../store/store.js';
+import type { Embedder } from '../runtime/embedder.js';
+import type { CaptionBank } from '../captions/captions.js';
+import { splitJoinedWords } from '../language/joined-words.js';
+import { readTextOf, type OcrReader } from '../ocr/reader.js';
+import type { TextLine } from '../ocr/ocr.js';
+import { Indexer, type IndexOptions, type IndexSummary } from './indexer.js';
+import { withIndexLock } from './index-lock.js';
+
+/** Captions stored per photo at index time. */
+export const CAPTIONS_PER_PHOTO = 5;
+
+export interface PipelineDeps {
+  store: LibraryStore;
+  embedder: Embedder;
+  dataDir: string;
+  /** The caption stage's bank (the app shares it with captioning on demand). */
+  captions: CaptionBank;
+  /** The OCR reader, loaded on first use; null where OCR is off (the setting, or no onnxruntime). */
+  ocr?: () => Promise<OcrReader | null>;
+  /** Told when photos, vectors or text changed, so that search drops what it cached. */
+  onChange?: () => void;
+}
+
+export class IndexPipeline {
+  readonly thumbDir: string;
+  private readonly indexer: Indexer;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.thumbDir = join(deps.dataDir, 'thumbs');
+    this.indexer = new Indexer(deps.store, deps.embedder, this.thumbDir);
+  }
+
+  /**
+   * Indexes the given folders (adding them as roots), or every root. Runs one at a time in this
+   * process (a watcher's run and a user's never interleave), and after any other process indexing
+   * the same data dir.
+   */
+  run(folders: string[], opts: IndexOptions & { captions?: number } = {}): Promise<IndexSummary> {
+    return this.serial(() => this.runNow(folders, opts));
+  }
+
+  /** Re-captions photos whose stored captions came from an older bank (after album or caption edits). */
+  refreshCaptions(
+    opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<number> {
+    return this.serial(() => this.deps.captions.refresh(CAPTIONS_PER_PHOTO, opts.onProgress, opts.signal));
+  }
+
+  /** Runs `fn` after every earlier run in this process has ended (failed ones included). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runNow(folders: string[], opts: IndexOptions & { captions?: number }): Promise<IndexSummary> {
+    const { store } = this.deps;
+    const roots = folders.length ? folders.map((f) => canonicalFolder(f)) : store.roots().map((r) => r.path);
+    if (roots.length === 0)
+      throw new GlimpseError('invalid-input', 'no folders to index: name one (glimpse index <folder>)');
+    // Another process indexing this data dir goes first; its photos are then skipped here.
+    return withIndexLock(
+      this.deps.dataDir,
+      async () => {
+        const started = performance.now();
+        let summary: IndexSummary;
+        try {
+          summary = await this.indexer.index(roots, opts);
+        } finally {
+          this.deps.onChange?.();
+        }
+        if (!summary.cancelled) {
+          await this.deps.captions.refresh(
+            opts.captions ?? CAPTIONS_PER_PHOTO,
+            (done, total) => opts.onProgress?.({ phase: 'captioning', done, total, rate: 0, eta: null }),
+            opts.signal,
+          );
+          // Text last: searching by description works while the words in photos are still read.
+          await this.readText(opts);
+        }
+        // The whole run, not just its photo stages: captions and text take their time too.
+        summary.seconds = (performance.now() - started) / 1000;
+        return summary;
+      },
+      {
+        signal: opts.signal,
+        onWait: (h) =>
+          opts.onProgress?.({
+            phase: 'waiting',
+            message: `another Glimpse (pid ${h.pid}) is indexing this library; its photos will be skipped here`,
+            done: 0,
+            total: 0,
+            rate: 0,
+            eta: null,
+          }),
+      },
+    );
+  }
+
+  /**
+   * The text stage: every content without text from the current OCR model is read once (photos
+   * with no text store that too), each saved in its own transaction.
+   */
+  async readText(opts: IndexOptions = {}): Promise<number> {
+    const reader = await this.deps.ocr?.();
+    if (!reader) return 0;
+    const { store } = this.deps;
+    const pending = store.text.unread(reader.id, Number.MAX_SAFE_INTEGER);
+    const started = Date.now();
+    let done = 0;
+    for (const p of pending) {
+      if (opts.signal?.aborted) break;
+      let lines: TextLine[] = [];
+      try {
+        lines = await readTextOf(reader, p.path);
+      } catch {
+        // Gone or unreadable since it was indexed: no text, rather than retrying it every run.
+      }
+      const raw = lines.map((l) => l.text);
+      const split = raw.map((t) => splitJoinedWords(t)).filter((t, i) => t !== raw[i]);
+      store.text.save(
+        p.hash,
+        reader.id,
+        lines.map((l) => ({ text: l.text, confidence: l.confidence, box: l.box })),
+        [...raw, ...split].join('\n'),
+      );
+      done++;
+      const rate = done / Math.max((Date.now() - started) / 1000, 1e-3);
+      opts.onProgress?.({
+        phase: 'reading text',
+        done,
+        total: pending.length,
+        rate,
+        eta: (pending.length - done) / rate,
+      });
+    }
+    if (done) this.deps.onChange?.();
+    return done;
+  }
+}
+
+/** A folder the user named, as the library keeps it: absolute, `~` expanded, symlinks resolved. */
+export function canonicalFolder(f: string): string {
+  const abs = resolve(/^~([/\\]|$)/.test(f) ? join(homedir(), f.slice(1)) : f);
+  if (!existsSync(abs)) throw new GlimpseError('not-found', `${abs}: no such folder`);
+  if (!statSync(abs).isDirectory()) throw new GlimpseError('invalid-input', `${abs}: not a folder`);
+  return realpathSync(abs);
+}
