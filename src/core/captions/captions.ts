@@ -17,7 +17,9 @@ import type { LibraryStore } from '../store/store.js';
 import type { Embedder } from '../runtime/embedder.js';
 import { Albums } from '../albums/albums.js';
 import { naturalCaptions } from '../language/caption-text.js';
-import { groundedCaptions } from './grounded-captions.js';
+import { CAPTION_TAG_FLOOR, groundedCaptions } from './grounded-captions.js';
+import { wordnetVersion } from '../language/wordnet.js';
+import { COCO_CLASSES } from '../tags/coco.js';
 import { readableText } from '../language/query-words.js';
 import { namedTags, tagVote, type NamedTag } from '../tags/tag-evidence.js';
 import type { DetectedTag } from '../tags/detect.js';
@@ -42,8 +44,8 @@ type Ranked = CaptionHit & { weight: number };
 
 /**
  * The captions' order: confident ones first, by score. Below the floor, a caption naming more of
- * the photo's detected objects comes first, then by score: the model alone ranks "a sheep" 37th
- * of 55 for the dev set's sheep, whose detector finds a sheep (docs/MODEL.md).
+ * the photo's detected objects comes first, then by score: on real photos the detector names the
+ * subject far more often than the model's own score ranks its caption first (docs/MODEL.md).
  */
 function precedes(a: Ranked, b: Ranked): number {
   const ca = isConfident(a);
@@ -52,18 +54,33 @@ function precedes(a: Ranked, b: Ranked): number {
 
 /**
  * The lowest model score at which a bank caption is offered as confident, chosen on the
- * real-photo dev set (`npm run eval:photos -- --set=dev,cc0 --floors`, docs/MODEL.md): with the
- * shipped model no floor made most shown bank captions right (at best 36%, at 0.40), and from
- * 0.55 up none is shown on the dev set or the CC0 photos, so none is shown wrong there. Captions
- * built from the photo's detected objects are shown regardless.
+ * real-photo dev set (`npm run eval:photos -- --set=dev,cc0 --floors`, docs/MODEL.md): no lower
+ * floor made most shown bank captions right, so a wrong caption is not shown rather than shown.
+ * Captions built from the photo's detected objects are shown regardless.
  */
 export const CAPTION_FLOOR = 0.55;
 
 /** A caption built from the photo's own detections, or a bank caption scored above the floor. */
 export const isConfident = (c: CaptionHit): boolean => c.source === 'tags' || c.score >= CAPTION_FLOOR;
 
-/** Changes whenever what goes into a photo's captions changes, so stored ones are refreshed. */
-const CAPTION_RECIPE = 'natural-bank+grounded-v2-wordnet-attested-plurals-grown-tag-ranked-boxed';
+/**
+ * Bump when the code that chooses a photo's captions changes (bank filtering, grounded captions,
+ * tag ranking): stored captions and the cached bank of an older recipe are then rebuilt.
+ */
+const CAPTION_RECIPE_VERSION = 8;
+
+let recipe: string | null = null;
+/**
+ * The caption recipe's cache key: its version and a hash of the data it reads (WordNet, COCO's
+ * classes, the floors), so new data refreshes captions without a version bump.
+ */
+export function captionRecipe(): string {
+  recipe ??= `v${CAPTION_RECIPE_VERSION}-${createHash('sha1')
+    .update(JSON.stringify([wordnetVersion(), COCO_CLASSES, CAPTION_FLOOR, CAPTION_TAG_FLOOR]))
+    .digest('hex')
+    .slice(0, 8)}`;
+  return recipe;
+}
 
 /** The model's bank as natural captions, filtered once per bank. */
 const naturalBanks = new WeakMap<string[], string[]>();
@@ -91,7 +108,7 @@ export class CaptionBank {
     return createHash('sha1')
       .update(this.embedder.id)
       .update('\n')
-      .update(CAPTION_RECIPE)
+      .update(captionRecipe())
       .update('\n')
       .update(texts.join('\n'))
       .digest('hex')
@@ -100,7 +117,7 @@ export class CaptionBank {
 
   private cacheFile(): string | null {
     if (!this.cacheDir || this.override) return null;
-    const key = createHash('sha1').update(this.embedder.id).update(CAPTION_RECIPE).digest('hex').slice(0, 16);
+    const key = createHash('sha1').update(this.embedder.id).update(captionRecipe()).digest('hex').slice(0, 16);
     return join(this.cacheDir, `caption-bank-${key}`);
   }
 

@@ -8,9 +8,9 @@ import { classSenses } from '../tags/tag-words.js';
 import type { DetectedTag } from '../tags/detect.js';
 
 /**
- * The lowest tag confidence a caption names. Above the tag floor (0.2), because a caption is
- * stated as fact: on darknet's photos this keeps every object but the faintest (a dog at 0.25)
- * and drops the painting's false suitcase (0.27) (docs/MODEL.md).
+ * The lowest tag confidence a caption names. Above the tag floor, because a caption is stated as
+ * fact: a faint true object is worth a search hit, not a sentence (chosen on darknet's photos,
+ * docs/MODEL.md).
  */
 export const CAPTION_TAG_FLOOR = 0.3;
 

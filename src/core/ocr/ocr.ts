@@ -50,9 +50,9 @@ export interface TextLine {
 /** det_limit_side_len / det_limit_type 'max': the longer side is scaled down to this. */
 const DET_LIMIT_SIDE = 960;
 /**
- * The detector size indexing uses. At 960 px OCR cut indexing 12-MP photos to 0.44× of its speed
- * (the goal is at least 0.5×); the detector's cost grows faster than its area here, so indexing
- * reads at 640 px. What that costs in quality is measured by `npm run bench -- ocr` (docs/BENCH.md).
+ * The detector size indexing uses: the detector's cost grows faster than its area, and at the
+ * reference 960 px OCR would more than halve indexing speed, so indexing reads at 640 px. What that
+ * costs in quality and speed is measured by `npm run bench -- ocr` (docs/BENCH.md).
  */
 export const INDEX_DET_SIDE = 640;
 /** NormalizeImage for detection: ImageNet mean and std, applied to cv2's BGR channel order. */

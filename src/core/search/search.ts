@@ -44,10 +44,9 @@ export interface SearchHit {
 }
 
 /**
- * The semantic score under which a hit alone is not a good match. With the shipped model, right
- * drawings of shapes score from 0.30 (the UI test's red discs) to 0.49, so the floor sits under
- * them; wrong photos can score above it (darknet's set: up to 0.31), so this floor is provisional
- * until a real-photo dev set measures it (docs/MODEL.md).
+ * The semantic score under which a hit alone is not a good match: under the scores of right
+ * drawings of simple shapes with the shipped model. Wrong photos can score above it, so the UI
+ * says "no good match" only as a hint (docs/MODEL.md, known limits).
  */
 export const GOOD_MATCH = 0.25;
 

@@ -21,8 +21,8 @@ export interface DetectedTag {
 }
 
 /**
- * The lowest class score kept as a tag, chosen on darknet's test photos (docs/MODEL.md): the
- * faintest true object there scores about 0.25, so the floor sits a little under it.
+ * The lowest class score kept as a tag, chosen on darknet's test photos (docs/MODEL.md): a little
+ * under the faintest true object there.
  */
 export const TAG_THRESHOLD = 0.2;
 
