@@ -6,7 +6,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { ESLint } from 'eslint';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './helpers.js';
 // @ts-expect-error: the lint config is plain JavaScript, with no type declarations.
@@ -44,6 +44,16 @@ describe('the core layers', () => {
       .filter((e) => e.isDirectory())
       .map((e) => e.name);
     expect(folders.sort()).toEqual([...LAYERS].sort());
+  });
+
+  it('no folder holds more than 30% of the core', () => {
+    const lines = (dir: string) =>
+      readdirSync(join(ROOT, 'src/core', dir), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+        .reduce((n, e) => n + readFileSync(join(e.parentPath, e.name), 'utf8').split('\n').length, 0);
+    const sizes = LAYERS.map((l) => [l, lines(l)] as const);
+    const total = sizes.reduce((n, [, k]) => n + k, 0);
+    for (const [layer, n] of sizes) expect([layer, n / total < 0.3]).toEqual([layer, true]);
   });
 
   it.each(pairs(false))('a %s file importing %s is refused', async (from, to) => {

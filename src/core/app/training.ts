@@ -1,5 +1,5 @@
 /**
- * The VSE++ engine behind the API contract: train, evaluate and fine-tune, as the CLI, IPC and
+ * The training commands behind the API contract: train, evaluate and fine-tune, as the CLI, IPC and
  * web mode call them. Inputs arrive validated; every failure leaves as a coded error.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

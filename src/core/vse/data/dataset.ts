@@ -1,5 +1,5 @@
 /**
- * The image–caption pair datasets the engine trains and evaluates on, whatever their source.
+ * The image–caption pair datasets VSE++ trains and evaluates on, whatever their source.
  * Captions are kept in memory (small); images stay on disk as files or precomputed feature rows.
  */
 import type { FeatureMatrix } from './npy.js';
