@@ -15,6 +15,7 @@ export const LAYERS = [
   'base',
   'language',
   'vse',
+  'interop',
   'tags',
   'runtime',
   'ocr',

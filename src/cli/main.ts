@@ -481,9 +481,31 @@ export function buildProgram(): Command {
 
   withCommon(program.command('model').description('show the current model and candidates; --use adopts one'))
     .option('--use <dir>', 'adopt a model bundle folder, or "default" to go back to the shipped model')
-    .action(async (o: GlobalOpts & { use?: string }) => {
+    .option('--import-vsepp <file>', "import a released VSE++ run's model_best.pth.tar (needs --vocab)")
+    .option('--vocab <pkl>', "the run's vocabulary pickle, from the release's vocab.tar")
+    .option('--name <name>', 'a name for the imported model')
+    .action(async (o: GlobalOpts & { use?: string; importVsepp?: string; vocab?: string; name?: string }) => {
       const a = api(o);
-      if (o.use !== undefined) {
+      if (o.importVsepp !== undefined) {
+        if (!o.vocab) {
+          a.close();
+          const message = "--import-vsepp needs --vocab <pkl> (the run's vocabulary, from vocab.tar)";
+          return finish({ ok: false, error: { code: 'invalid-input', message } }, o, () => []);
+        }
+        const p = progress(o);
+        const res = await a.importVsepp(
+          { checkpoint: resolvePath(o.importVsepp), vocab: resolvePath(o.vocab), name: o.name },
+          { onProgress: p.onProgress },
+        );
+        p.stop();
+        finish(res, o, (v) => [`imported ${v.path}`, `now using ${v.model}`]);
+        if (res.ok && res.value.reembedJob) {
+          const q = progress(o);
+          const idx = await a.index({ folders: [] }, { onProgress: q.onProgress });
+          q.stop();
+          if (!idx.ok) finish(idx, o, () => []);
+        }
+      } else if (o.use !== undefined) {
         const res = o.use === 'default' ? await a.revertModel({}) : await a.adoptModel({ path: resolvePath(o.use) });
         finish(res, o, (v) =>
           [

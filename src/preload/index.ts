@@ -63,6 +63,7 @@ const bridge: GlimpseApi = {
   revertModel: call('revertModel'),
   exportModel: call('exportModel'),
   importModel: call('importModel'),
+  importVsepp: call('importVsepp'),
   jobs: call('jobs'),
   cancelJob: call('cancelJob'),
   settings: call('settings'),

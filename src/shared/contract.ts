@@ -180,6 +180,15 @@ export const DiscardModelInput = z.object({ path });
 /** Back to the shipped default model; the adopted one stays listed. */
 export const RevertModelInput = z.object({}).default({});
 export const ExportModelInput = z.object({ to: path });
+/**
+ * A model the VSE++ authors released: a run's `model_best.pth.tar` (runs.tar) and its data's
+ * vocabulary pickle (vocab.tar). It becomes a candidate bundle, then the current model.
+ */
+export const ImportVseppInput = z.object({
+  checkpoint: path,
+  vocab: path,
+  name: z.string().trim().min(1).max(100).optional(),
+});
 export const JobsInput = z.object({}).default({});
 export const CancelJobInput = z.object({ id: z.string().min(1) });
 export const SettingsInput = z.object({}).default({});
@@ -502,6 +511,7 @@ export const methods = {
   revertModel: RevertModelInput,
   exportModel: ExportModelInput,
   importModel: AdoptModelInput,
+  importVsepp: ImportVseppInput,
   jobs: JobsInput,
   cancelJob: CancelJobInput,
   settings: SettingsInput,
@@ -541,6 +551,8 @@ export interface Outputs {
   revertModel: { model: string; reembedJob: string | null };
   exportModel: { to: string; model: string };
   importModel: { model: string; reembedJob: string | null };
+  /** `path`: the bundle written from the released run, now the current model. */
+  importVsepp: { model: string; reembedJob: string | null; path: string };
   jobs: JobsOutput;
   cancelJob: { cancelled: boolean };
   settings: SettingsOutput;

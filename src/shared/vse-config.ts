@@ -59,6 +59,11 @@ export const VseConfigSchema = z.object({
   imgDim: z.number().int().positive().default(2048),
   /** Seed for init, shuffling and augmentation: a resumed run replays the same stream. */
   seed: z.number().int().nonnegative().default(0),
+  /**
+   * How captions are cut into words: 'glimpse' (words, inner apostrophes and hyphens kept) or
+   * 'nltk' (NLTK's word_tokenize, as the released VSE++ models' vocabularies were built).
+   */
+  tokenizer: z.enum(['glimpse', 'nltk']).default('glimpse'),
   /** Longest caption kept, in tokens incl. <start>/<end>; longer ones are truncated (not dropped). */
   maxCaptionLength: z.number().int().min(3).default(64),
 });

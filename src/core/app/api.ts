@@ -23,6 +23,8 @@ import { Jobs } from './jobs.js';
 import { isNotWritable } from '../store/store.js';
 import { defaultDataDir, defaultModelDir } from './paths.js';
 import { FolderWatching } from './watching.js';
+import { importVseppRun } from './import-vsepp.js';
+import { basename } from 'node:path';
 import type { WatchOptions } from '../indexing/watch.js';
 
 type Handlers = { [K in MethodName]: (input: ParsedInput<K>, opts: CallOptions) => Promise<Outputs[K]> };
@@ -182,6 +184,18 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
     model: async () => models.info(await initBackend()),
     adoptModel: (i) => adopt(i.path),
     importModel: (i) => adopt(i.path),
+    importVsepp: (i, o) =>
+      jobs.run(
+        'import',
+        `Importing ${basename(i.checkpoint)}`,
+        async (ctx) => {
+          ctx.onProgress({ phase: 'reading the released model', done: 0, total: 0, eta: null });
+          const path = await importVseppRun(models, i);
+          return { ...(await adopt(path)), path };
+        },
+        o,
+        (r) => `now using ${r.model}`,
+      ),
     discardModel: async (i) => ({ discarded: models.discard(i.path) }),
     revertModel: () => adopt(null),
     exportModel: async (i) => models.export(i.to),

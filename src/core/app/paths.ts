@@ -11,9 +11,14 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = 
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'glimpse');
 }
 
+/** The model Glimpse ships. */
+export function shippedModelDir(): string {
+  return join(appRoot(), 'resources', 'models', 'default');
+}
+
 /** The model used when none is named: the user's adopted model, else the shipped default. */
 export function defaultModelDir(dataDir: string): string {
   const adopted = join(dataDir, 'models', 'current');
   if (existsSync(join(adopted, 'bundle.json'))) return adopted;
-  return join(appRoot(), 'resources', 'models', 'default');
+  return shippedModelDir();
 }

@@ -27,7 +27,6 @@ import { rsumGainInterval } from '../vse/bootstrap.js';
 import type { RecallSummary } from '../vse/bundle.js';
 import { evaluateFold5, evaluateRetrieval } from '../vse/eval.js';
 import { Rng } from '../base/rng.js';
-import { tokenize } from '../language/tokenizer.js';
 
 function progressFrom(e: TrainEvent, onProgress?: (p: Progress) => void): void {
   if (!onProgress) return;
@@ -253,7 +252,7 @@ export async function finetuneOn(
     const before = summariseMetrics(beforeRanks.metrics);
     const others = libraryQueries?.() ?? null;
     const othersBefore = others ? await validate(bundle.model, bundle.vocab, others, undefined, opts.signal) : null;
-    const vocab = bundle.vocab.grow(trainDs.captions.flatMap(tokenize));
+    const vocab = bundle.vocab.grow(trainDs.captions.flatMap((c) => bundle.vocab.tokenize(c)));
     const newWords = vocab.size - bundle.vocab.size;
     const config: VseConfig = {
       ...bundle.manifest.config,

@@ -14,7 +14,7 @@ import { existsSync, readFileSync, renameSync, rmSync, mkdirSync, cpSync } from 
 import { join, dirname, basename } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { VseConfigSchema, type VseConfig } from './config.js';
-import { Vocabulary } from './data/vocab.js';
+import { tokenizerOf, Vocabulary } from './data/vocab.js';
 import { Backbone, BackboneSpecSchema, type BackboneSpec } from './model/backbone.js';
 import { VseModel } from './model/vse.js';
 import { readWeights, writeWeights, writeFileAtomic } from './weights-io.js';
@@ -80,7 +80,7 @@ export async function loadBundle(dir: string): Promise<LoadedBundle> {
   try {
     const v = readJson(vocabPath) as { words?: unknown };
     if (!Array.isArray(v?.words)) throw new Error('no "words" array');
-    vocab = new Vocabulary(v.words as string[]);
+    vocab = new Vocabulary(v.words as string[], tokenizerOf(manifest.config));
   } catch (err) {
     const msg = (err as Error).message;
     throw new Error(msg.startsWith(vocabPath) ? msg : `${vocabPath}: ${msg}`, { cause: err });

@@ -2,7 +2,17 @@
  * The word vocabulary (vsepp's vocab.py): specials first, then every word seen at least
  * `threshold` times. Fine-tuning grows it by appending rows, so old ids never move.
  */
-import { tokenize } from '../../language/tokenizer.js';
+import { tokenize as glimpseTokenize } from '../../language/tokenizer.js';
+import { vseppTokenize } from '../../language/nltk-tokenizer.js';
+import type { VseConfig } from '../config.js';
+
+/** Cuts a caption into the words a vocabulary holds. */
+export type Tokenizer = (caption: string) => string[];
+
+/** The tokenizer a config names. */
+export function tokenizerOf(config: Pick<VseConfig, 'tokenizer'>): Tokenizer {
+  return config.tokenizer === 'nltk' ? vseppTokenize : glimpseTokenize;
+}
 
 export const SPECIALS = ['<pad>', '<start>', '<end>', '<unk>'] as const;
 export const START = 1;
@@ -13,7 +23,10 @@ export class Vocabulary {
   readonly words: string[];
   private readonly index = new Map<string, number>();
 
-  constructor(words: readonly string[]) {
+  constructor(
+    words: readonly string[],
+    readonly tokenize: Tokenizer = glimpseTokenize,
+  ) {
     SPECIALS.forEach((s, i) => {
       if (words[i] !== s)
         throw new Error(`vocabulary must start with ${SPECIALS.join(' ')}; entry ${i} is "${words[i]}"`);
@@ -49,7 +62,7 @@ export class Vocabulary {
 
   /** <start> w1 … wn <end>, truncated to maxLength while keeping <end>. */
   encode(caption: string, maxLength = Infinity): number[] {
-    const body = tokenize(caption).map((t) => this.id(t));
+    const body = this.tokenize(caption).map((t) => this.id(t));
     const room = Math.max(0, maxLength - 2);
     return [START, ...body.slice(0, room), END];
   }
@@ -57,7 +70,7 @@ export class Vocabulary {
   /** A new vocabulary with `words` appended (those not present yet), old ids unchanged. */
   grow(words: Iterable<string>): Vocabulary {
     const added = [...new Set(words)].filter((w) => !this.index.has(w));
-    return new Vocabulary([...this.words, ...added]);
+    return new Vocabulary([...this.words, ...added], this.tokenize);
   }
 
   toJSON(): { words: string[] } {
@@ -67,6 +80,6 @@ export class Vocabulary {
 
 export function countWords(captions: Iterable<string>): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const c of captions) for (const t of tokenize(c)) counts.set(t, (counts.get(t) ?? 0) + 1);
+  for (const c of captions) for (const t of glimpseTokenize(c)) counts.set(t, (counts.get(t) ?? 0) + 1);
   return counts;
 }
