@@ -6,7 +6,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
-import { cpSync, writeFileSync, readFileSync, truncateSync, rmSync, statSync } from 'node:fs';
+import { cpSync, writeFileSync, readFileSync, truncateSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { initBackend } from '../src/core/runtime/tf/backend.js';
 import { loadBundle, readManifest } from '../src/core/vse/bundle.js';
 import { padTokens } from '../src/core/vse/model/vse.js';
@@ -78,6 +79,14 @@ describe('bundles', () => {
     };
     expect(man.weightsManifest[0]!.weights.every((w) => w.quantization?.dtype === 'float16')).toBe(true);
     expect(statSync(join(out, 'weights.bin')).size * 2).toBe(statSync(join(bundleDir, 'weights.bin')).size);
+
+    // A half-precision infinity (0x7C00) is refused by its value, before the id is even checked.
+    const inf = join(tmp.dir, 'f16-inf');
+    cpSync(out, inf, { recursive: true });
+    const w = readFileSync(join(inf, 'weights.bin'));
+    w.writeUInt16LE(0x7c00, 0);
+    writeFileSync(join(inf, 'weights.bin'), w);
+    await expect(loadBundle(inf)).rejects.toThrow(/weights\.json: weight "[^"]+" holds NaN or infinite values/);
   });
 
   it.each([
@@ -140,6 +149,67 @@ describe('bundles', () => {
       'a missing backbone',
       (d: string) => rmSync(join(d, 'backbone', 'model.json')),
       join('backbone', 'model.json: missing'),
+    ],
+    [
+      'a caption bank that never ends (a link to /dev/zero)',
+      (d: string) => {
+        rmSync(join(d, 'captions.txt'));
+        symlinkSync('/dev/zero', join(d, 'captions.txt'));
+      },
+      'outside the bundle folder',
+    ],
+    [
+      'a caption bank that is a FIFO',
+      (d: string) => {
+        rmSync(join(d, 'captions.txt'));
+        execFileSync('mkfifo', [join(d, 'captions.txt')]);
+      },
+      'captions.txt: not a regular file',
+    ],
+    [
+      'weights listed outside the bundle (../)',
+      (d: string) => {
+        const m = JSON.parse(readFileSync(join(d, 'weights.json'), 'utf8'));
+        cpSync(join(d, 'weights.bin'), join(d, '..', 'stolen.bin'));
+        m.weightsManifest[0].paths = ['../stolen.bin'];
+        writeFileSync(join(d, 'weights.json'), JSON.stringify(m));
+      },
+      'a path outside the bundle folder',
+    ],
+    [
+      'weights listed by an absolute path',
+      (d: string) => {
+        const m = JSON.parse(readFileSync(join(d, 'weights.json'), 'utf8'));
+        m.weightsManifest[0].paths = [join(d, 'weights.bin')];
+        writeFileSync(join(d, 'weights.json'), JSON.stringify(m));
+      },
+      'a path outside the bundle folder',
+    ],
+    [
+      'a weights file that links out of the bundle',
+      (d: string) => {
+        cpSync(join(d, 'weights.bin'), join(d, '..', 'outside-weights.bin'));
+        rmSync(join(d, 'weights.bin'));
+        symlinkSync(join(d, '..', 'outside-weights.bin'), join(d, 'weights.bin'));
+      },
+      'outside the bundle folder',
+    ],
+    [
+      'a backbone outside the bundle (../)',
+      (d: string) => {
+        const m = JSON.parse(readFileSync(join(d, 'bundle.json'), 'utf8'));
+        m.backbone.path = '../model/backbone';
+        writeFileSync(join(d, 'bundle.json'), JSON.stringify(m));
+      },
+      'bundle.json: invalid at "backbone.path": must be a folder inside the bundle',
+    ],
+    [
+      'a backbone folder that links out of the bundle',
+      (d: string) => {
+        rmSync(join(d, 'backbone'), { recursive: true });
+        symlinkSync(join(bundleDir, 'backbone'), join(d, 'backbone'));
+      },
+      'outside the bundle folder',
     ],
   ])('rejects %s with a clear error naming the file', async (_name, damage, message) => {
     const d = join(tmp.dir, `damaged-${_name.replace(/\W+/g, '-')}`);

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, mkdirSync, cpSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, mkdirSync, cpSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { VseConfigSchema, type VseConfig } from './config.js';
@@ -18,6 +18,7 @@ import { tokenizerOf, Vocabulary } from './data/vocab.js';
 import { Backbone, BackboneSpecSchema, type BackboneSpec } from './model/backbone.js';
 import { VseModel } from './model/vse.js';
 import { readWeights, writeWeights, writeFileAtomic } from './weights-io.js';
+import { BUNDLE_LIMITS, readInside } from '../base/files.js';
 import { ModelCardSchema, RecallSummarySchema, type ModelCard, type RecallSummary } from '../../shared/model-card.js';
 
 export const BUNDLE_FORMAT = 'glimpse-vse-bundle';
@@ -46,10 +47,11 @@ export interface LoadedBundle {
   captionBank: string[];
 }
 
+/** A bundle's JSON file, read as hostile input (readInside: inside the folder, bounded). */
 function readJson(path: string): unknown {
-  if (!existsSync(path)) throw new Error(`${path}: missing`);
+  const text = readInside(dirname(path), basename(path), BUNDLE_LIMITS.json).toString('utf8');
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(text);
   } catch (err) {
     throw new Error(`${path}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
@@ -87,7 +89,8 @@ export async function loadBundle(dir: string): Promise<LoadedBundle> {
   }
   const bankPath = join(dir, 'captions.txt');
   if (!existsSync(bankPath)) throw new Error(`${bankPath}: missing (the caption bank)`);
-  const captionBank = readFileSync(bankPath, 'utf8')
+  const captionBank = readInside(dir, 'captions.txt', BUNDLE_LIMITS.text)
+    .toString('utf8')
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
@@ -167,8 +170,8 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
 
 function contentId(dir: string, backbone: BackboneSpec | null): string {
   const h = createHash('sha256');
-  h.update(readFileSync(join(dir, 'weights.bin')));
-  if (backbone) h.update(readFileSync(join(dir, backbone.path, 'weights.bin')));
+  h.update(readInside(dir, 'weights.bin', BUNDLE_LIMITS.weights));
+  if (backbone) h.update(readInside(join(dir, backbone.path), 'weights.bin', BUNDLE_LIMITS.weights));
   return `vse-${backbone?.id ?? 'precomp'}-${h.digest('hex').slice(0, 16)}`;
 }
 

@@ -4,9 +4,10 @@
  * the converter's quantization field, which tf.io.decodeWeights understands.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync, writeFileSync, renameSync, existsSync, mkdirSync } from 'node:fs';
+import { writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { float32ToFloat16 } from '../base/float16.js';
+import { BUNDLE_LIMITS, readInside } from '../base/files.js';
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -105,24 +106,39 @@ export async function writeWeights(
 
 export function readWeights(dir: string, stem: string): tf.NamedTensorMap {
   const mPath = join(dir, `${stem}.json`);
-  if (!existsSync(mPath)) throw new Error(`${mPath}: missing`);
   let manifest: Manifest;
+  const text = readInside(dir, `${stem}.json`, BUNDLE_LIMITS.json).toString('utf8');
   try {
-    manifest = JSON.parse(readFileSync(mPath, 'utf8')) as Manifest;
+    manifest = JSON.parse(text) as Manifest;
   } catch (err) {
     throw new Error(`${mPath}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
   const group = manifest.weightsManifest?.[0];
   if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights))
     throw new Error(`${mPath}: no weightsManifest`);
-  const bins = group.paths.map((p) => {
-    const bPath = join(dir, p);
-    if (!existsSync(bPath)) throw new Error(`${bPath}: missing (listed in ${mPath})`);
-    return readFileSync(bPath);
-  });
+  const bins = group.paths.map((p) => readInside(dir, String(p), BUNDLE_LIMITS.weights));
   const buf = Buffer.concat(bins);
   checkWeights(buf, group.weights, join(dir, group.paths[0]!), mPath);
-  return tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length), group.weights);
+  const weights = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length), group.weights);
+  try {
+    assertFinite(weights, mPath);
+  } catch (err) {
+    tf.dispose(Object.values(weights));
+    throw err;
+  }
+  return weights;
+}
+
+/**
+ * Every float weight is a finite number once decoded: float16 and quantised weights are checked
+ * here, as the bytes alone can't tell (a half-precision 0x7C00 is infinity).
+ */
+function assertFinite(weights: tf.NamedTensorMap, file: string): void {
+  for (const [name, t] of Object.entries(weights)) {
+    if (t.dtype !== 'float32') continue;
+    if (!(t.dataSync() as Float32Array).every(Number.isFinite))
+      throw new Error(`${file}: weight "${name}" holds NaN or infinite values`);
+  }
 }
 
 function concat(parts: Uint8Array[]): ArrayBuffer {
@@ -154,14 +170,14 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
 /** Reads tfjs model artifacts (layers or graph) from a folder holding model.json and its shards. */
 export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
   const mPath = join(dir, 'model.json');
-  if (!existsSync(mPath)) throw new Error(`${mPath}: missing`);
+  const text = readInside(dir, 'model.json', BUNDLE_LIMITS.json).toString('utf8');
   let json: {
     modelTopology?: unknown;
     weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
     format?: string;
   };
   try {
-    json = JSON.parse(readFileSync(mPath, 'utf8'));
+    json = JSON.parse(text);
   } catch (err) {
     throw new Error(`${mPath}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
@@ -171,14 +187,18 @@ export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
   const bufs: Buffer[] = [];
   for (const g of json.weightsManifest) {
     specs.push(...g.weights);
-    for (const p of g.paths) {
-      const bPath = join(dir, p);
-      if (!existsSync(bPath)) throw new Error(`${bPath}: missing (listed in ${mPath})`);
-      bufs.push(readFileSync(bPath));
-    }
+    for (const p of g.paths) bufs.push(readInside(dir, String(p), BUNDLE_LIMITS.weights));
   }
   const all = Buffer.concat(bufs);
   checkWeights(all, specs, join(dir, json.weightsManifest[0]?.paths[0] ?? 'weights.bin'), mPath);
+  if (specs.some((s) => s.quantization)) {
+    const decoded = tf.io.decodeWeights(all.buffer.slice(all.byteOffset, all.byteOffset + all.length), specs);
+    try {
+      assertFinite(decoded, mPath);
+    } finally {
+      tf.dispose(Object.values(decoded));
+    }
+  }
   return {
     modelTopology: json.modelTopology as object,
     format: json.format,

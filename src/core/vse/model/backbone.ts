@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { join } from 'node:path';
+import { isAbsolute, join, sep } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
 import { readModelArtifacts, saveLayersModel, writeModelFolder } from '../weights-io.js';
 import type { Preprocess } from '../data/images.js';
 
@@ -12,8 +13,11 @@ export const BackboneSpecSchema = z.object({
   /** Stable id, e.g. "nsfwjs-mobilenet_v2" or "tiny-cnn"; part of the model id stored with vectors. */
   id: z.string().min(1),
   format: z.enum(['tfjs-layers', 'tfjs-graph']),
-  /** Folder with model.json, relative to the bundle. */
-  path: z.string().min(1),
+  /** Folder with model.json, relative to the bundle and inside it. */
+  path: z
+    .string()
+    .min(1)
+    .refine((p) => !isAbsolute(p) && !p.split(/[\\/]/).includes('..'), 'must be a folder inside the bundle'),
   inputSize: z.number().int().positive(),
   mean: z.tuple([z.number(), z.number(), z.number()]),
   std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
@@ -64,6 +68,10 @@ export class Backbone {
 
   static async load(spec: BackboneSpec, bundleDir: string): Promise<Backbone> {
     const dir = join(bundleDir, spec.path);
+    if (!existsSync(dir)) throw new Error(`${dir}: missing (the bundle's backbone folder)`);
+    const real = realpathSync(dir);
+    if (!real.startsWith(realpathSync(bundleDir) + sep))
+      throw new Error(`${dir}: a link to ${real}, outside the bundle folder`);
     const artifacts = readModelArtifacts(dir);
     if (spec.format === 'tfjs-graph') {
       const g = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
