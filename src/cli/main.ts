@@ -11,6 +11,7 @@ import {
   EVIDENCE,
   type Evidence,
   type Result,
+  type CallOptions,
   type Progress,
   type RecallSummary,
   type Input,
@@ -23,6 +24,15 @@ import { workerApi } from '../web/engine-client.js';
 import { cachedRoots } from '../core/transport/roots.js';
 import { ProgressView } from './progress.js';
 import { addTrainFlags, trainConfig } from './train-flags.js';
+
+/** The model command's flags. */
+interface ModelFlags {
+  use?: string;
+  importVsepp?: string;
+  importOnnx?: string;
+  vocab?: string;
+  name?: string;
+}
 
 interface GlobalOpts {
   json?: boolean;
@@ -481,50 +491,49 @@ export function buildProgram(): Command {
 
   withCommon(program.command('model').description('show the current model and candidates; --use adopts one'))
     .option('--use <dir>', 'adopt a model bundle folder, or "default" to go back to the shipped model')
+    .option('--import-onnx <dir>', 'import a CLIP model exported to ONNX (the folder layout Immich uses)')
     .option('--import-vsepp <file>', "import a released VSE++ run's model_best.pth.tar (needs --vocab)")
     .option('--vocab <pkl>', "the run's vocabulary pickle, from the release's vocab.tar")
     .option('--name <name>', 'a name for the imported model')
-    .action(async (o: GlobalOpts & { use?: string; importVsepp?: string; vocab?: string; name?: string }) => {
+    .action(async (o: GlobalOpts & ModelFlags) => {
       const a = api(o);
-      if (o.importVsepp !== undefined) {
-        if (!o.vocab) {
-          a.close();
-          const message = "--import-vsepp needs --vocab <pkl> (the run's vocabulary, from vocab.tar)";
-          return finish({ ok: false, error: { code: 'invalid-input', message } }, o, () => []);
-        }
+      /** Switching models re-embeds the library: the CLI can't leave that in the background, so now. */
+      const adopted = async (res: Result<{ model: string; reembedJob: string | null }>, said: string[]) => {
+        const which = o.use === 'default' ? 'the shipped default model' : 'the adopted model';
+        finish(res, o, (v) => [...said, `now using ${which} ${v.model}`]);
+        if (!res.ok || !res.value.reembedJob) return;
         const p = progress(o);
-        const res = await a.importVsepp(
-          { checkpoint: resolvePath(o.importVsepp), vocab: resolvePath(o.vocab), name: o.name },
-          { onProgress: p.onProgress },
-        );
+        const idx = await a.index({ folders: [] }, { onProgress: p.onProgress });
         p.stop();
-        finish(res, o, (v) => [`imported ${v.path}`, `now using ${v.model}`]);
-        if (res.ok && res.value.reembedJob) {
-          const q = progress(o);
-          const idx = await a.index({ folders: [] }, { onProgress: q.onProgress });
-          q.stop();
-          if (!idx.ok) finish(idx, o, () => []);
+        if (!idx.ok) finish(idx, o, () => []);
+      };
+      const imported = async (
+        run: (p: CallOptions) => Promise<Result<{ model: string; reembedJob: string | null; path: string }>>,
+      ) => {
+        const p = progress(o);
+        const res = await run({ onProgress: p.onProgress });
+        p.stop();
+        await adopted(res, res.ok ? [`imported ${res.value.path}`] : []);
+      };
+      if (o.importOnnx !== undefined) {
+        const path = resolvePath(o.importOnnx);
+        await imported((c) => a.importOnnx({ path, name: o.name }, c));
+      } else if (o.importVsepp !== undefined) {
+        if (!o.vocab) {
+          const message = "--import-vsepp needs --vocab <pkl> (the run's vocabulary, from vocab.tar)";
+          finish({ ok: false, error: { code: 'invalid-input', message } }, o, () => []);
+        } else {
+          const input = { checkpoint: resolvePath(o.importVsepp), vocab: resolvePath(o.vocab), name: o.name };
+          await imported((c) => a.importVsepp(input, c));
         }
       } else if (o.use !== undefined) {
         const res = o.use === 'default' ? await a.revertModel({}) : await a.adoptModel({ path: resolvePath(o.use) });
-        finish(res, o, (v) =>
-          [
-            `now using ${o.use === 'default' ? 'the shipped default model' : 'the adopted model'} ${v.model}`,
-            v.reembedJob ? 'the library is re-embedded with it (glimpse index)' : '',
-          ].filter(Boolean),
-        );
-        if (res.ok && res.value.reembedJob) {
-          // The CLI can't leave a background job behind: re-embed now, with progress.
-          const p = progress(o);
-          const idx = await a.index({ folders: [] }, { onProgress: p.onProgress });
-          p.stop();
-          if (!idx.ok) finish(idx, o, () => []);
-        }
+        await adopted(res, []);
       } else {
         const res = await a.model({});
         finish(res, o, (v) =>
           [
-            `model: ${v.name} (${v.builtIn ? 'shipped default' : 'adopted'}) ${v.id}`,
+            `model: ${v.name} (${v.builtIn ? 'shipped default' : 'adopted'}, ${v.kind}) ${v.id}`,
             `folder: ${v.dir}`,
             ...v.candidates.map((c) => `candidate: ${c.id} ${c.path} (glimpse model --use ${c.path})`),
             v.builtIn ? '' : 'back to the shipped model: glimpse model --use default',

@@ -64,6 +64,7 @@ const bridge: GlimpseApi = {
   exportModel: call('exportModel'),
   importModel: call('importModel'),
   importVsepp: call('importVsepp'),
+  importOnnx: call('importOnnx'),
   jobs: call('jobs'),
   cancelJob: call('cancelJob'),
   settings: call('settings'),

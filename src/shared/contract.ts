@@ -184,6 +184,8 @@ export const ExportModelInput = z.object({ to: path });
  * A model the VSE++ authors released: a run's `model_best.pth.tar` (runs.tar) and its data's
  * vocabulary pickle (vocab.tar). It becomes a candidate bundle, then the current model.
  */
+/** A CLIP model exported to ONNX, in the layout Immich's machine-learning service uses. */
+export const ImportOnnxInput = z.object({ path, name: z.string().trim().min(1).max(100).optional() });
 export const ImportVseppInput = z.object({
   checkpoint: path,
   vocab: path,
@@ -410,11 +412,14 @@ export interface AlbumsOutput {
   albums: Album[];
 }
 /** The current model: its card (model-card.ts) with where it lives and what runs it. */
+export type ModelKind = 'glimpse-vse' | 'onnx-clip';
 export type ModelOutput = Pick<ModelCard, 'name' | 'description' | 'trainingData' | 'recall' | 'notes'> & {
   id: string;
   dir: string;
   /** The shipped default, rather than a model the user adopted. */
   builtIn: boolean;
+  /** 'glimpse-vse' (trained by Glimpse, or a released VSE++ run) or 'onnx-clip' (an imported CLIP model). */
+  kind: ModelKind;
   createdAt: string;
   backend: string;
   gpu: boolean;
@@ -512,6 +517,7 @@ export const methods = {
   exportModel: ExportModelInput,
   importModel: AdoptModelInput,
   importVsepp: ImportVseppInput,
+  importOnnx: ImportOnnxInput,
   jobs: JobsInput,
   cancelJob: CancelJobInput,
   settings: SettingsInput,
@@ -553,6 +559,7 @@ export interface Outputs {
   importModel: { model: string; reembedJob: string | null };
   /** `path`: the bundle written from the released run, now the current model. */
   importVsepp: { model: string; reembedJob: string | null; path: string };
+  importOnnx: { model: string; reembedJob: string | null; path: string };
   jobs: JobsOutput;
   cancelJob: { cancelled: boolean };
   settings: SettingsOutput;

@@ -23,7 +23,8 @@ import { Jobs } from './jobs.js';
 import { isNotWritable } from '../store/store.js';
 import { defaultDataDir, defaultModelDir } from './paths.js';
 import { FolderWatching } from './watching.js';
-import { importVseppRun } from './import-vsepp.js';
+import { importClipFolder, importVseppRun } from './import-models.js';
+import { isClipModel } from '../interop/clip-bundle.js';
 import { basename } from 'node:path';
 import type { WatchOptions } from '../indexing/watch.js';
 
@@ -130,6 +131,11 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
     finetune: (i, o) =>
       jobs.run('finetune', `Fine-tuning on ${i.data}`, (ctx) => finetuneCommand(i, ctx), o, finetuneSummary),
     finetuneAlbums: async (i, o) => {
+      if (isClipModel(defaultModelDir(dataDir)))
+        throw new GlimpseError(
+          'unavailable',
+          'the current model is an imported CLIP model, which Glimpse cannot fine-tune: go back to a Glimpse model (Model screen) to fine-tune on albums',
+        );
       const { names, pairs } = app.trainingPairs(i.albums);
       const files = (keys: (string | number)[]) => ({ kind: 'files' as const, paths: keys as string[] });
       const out = models.newCandidateDir('finetuned');
@@ -184,6 +190,18 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
     model: async () => models.info(await initBackend()),
     adoptModel: (i) => adopt(i.path),
     importModel: (i) => adopt(i.path),
+    importOnnx: (i, o) =>
+      jobs.run(
+        'import',
+        `Importing ${basename(i.path)}`,
+        async (ctx) => {
+          ctx.onProgress({ phase: 'checking and copying the model', done: 0, total: 0, eta: null });
+          const path = importClipFolder(models, i);
+          return { ...(await adopt(path)), path };
+        },
+        o,
+        (r) => `now using ${r.model}`,
+      ),
     importVsepp: (i, o) =>
       jobs.run(
         'import',

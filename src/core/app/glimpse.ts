@@ -24,6 +24,8 @@ import { isConfident, markTags, type CaptionHit } from '../captions/captions.js'
 import { isWeak } from '../search/search.js';
 import { MIN_HELD_OUT_PHOTOS } from './training.js';
 import { assembleParts, type ModelParts } from './parts.js';
+import { isClipModel } from '../interop/clip-bundle.js';
+import { openClipEmbedder } from '../runtime/clip-embedder.js';
 import { captionFile } from './caption-file.js';
 
 export interface GlimpseDeps {
@@ -92,6 +94,8 @@ export class Glimpse {
 
   private loadModel(modelDir: string): Promise<Embedder> {
     if (this.deps.loadEmbedder) return as('bad-bundle', () => this.deps.loadEmbedder!(modelDir));
+    if (isClipModel(modelDir))
+      return as('bad-bundle', () => openClipEmbedder(modelDir, Math.max(1, Math.min(availableParallelism(), 4))));
     return as('bad-bundle', async () =>
       imageEmbedder(await loadBundle(modelDir), modelDir, join(this.deps.dataDir, 'cache', 'onnx')),
     );

@@ -5,9 +5,12 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import type { ModelOutput } from '../../shared/contract.js';
-import { GlimpseError } from '../base/errors.js';
-import { readManifest, loadBundle } from '../vse/bundle.js';
+import type { ModelKind, ModelOutput } from '../../shared/contract.js';
+import { as, GlimpseError } from '../base/errors.js';
+import { readManifest, loadBundle, type ModelCard } from '../vse/bundle.js';
+import { isClipModel, readClipManifest } from '../interop/clip-bundle.js';
+import { readClipFolder } from '../interop/clip-folder.js';
+import { openClipEmbedder } from '../runtime/clip-embedder.js';
 import { jointDim } from '../vse/config.js';
 import { defaultModelDir } from './paths.js';
 
@@ -38,7 +41,7 @@ export class ModelStore {
       if (name.startsWith('.')) continue;
       const dir = join(this.candidatesDir, name);
       try {
-        const m = readManifest(dir);
+        const m = describeModel(dir);
         out.push({ path: dir, id: m.id, createdAt: m.createdAt });
       } catch {
         // An interrupted fine-tune leaves a folder without a bundle: not a candidate.
@@ -49,19 +52,20 @@ export class ModelStore {
 
   info(backend: { name: string; gpu: boolean }): ModelOutput {
     const dir = defaultModelDir(this.dataDir);
-    const m = readManifest(dir);
+    const m = describeModel(dir);
     const c = m.card;
     return {
       id: m.id,
       dir,
       builtIn: resolve(dir) !== resolve(this.currentDir),
+      kind: m.kind,
       name: c.name,
       description: c.description,
       createdAt: m.createdAt,
       backend: backend.name,
       gpu: backend.gpu,
-      embedSize: jointDim(m.config),
-      backbone: m.backbone ? `${m.backbone.id} @${m.backbone.inputSize}px` : null,
+      embedSize: m.embedSize,
+      backbone: m.backbone,
       trainingData: c.trainingData,
       recall: c.recall,
       finetune: c.finetune ?? null,
@@ -73,6 +77,12 @@ export class ModelStore {
 
   /** Validates a bundle fully (weights included) before it may replace the current model. */
   async validate(dir: string): Promise<string> {
+    if (isClipModel(dir)) {
+      // Loads both graphs in onnxruntime: a model that can't run is refused before it is adopted.
+      const e = await as('bad-bundle', () => openClipEmbedder(resolve(dir), 1));
+      e.dispose();
+      return e.id;
+    }
     try {
       const b = await loadBundle(resolve(dir));
       b.model.dispose();
@@ -86,7 +96,7 @@ export class ModelStore {
   /** Makes `dir` the current model: copied beside, then swapped in by rename. */
   async adopt(dir: string): Promise<string> {
     const src = resolve(dir);
-    if (!existsSync(join(src, 'bundle.json')))
+    if (!existsSync(join(src, 'bundle.json')) && !isClipModel(src))
       throw new GlimpseError('not-found', `${src}: no model bundle there (bundle.json is missing)`);
     const id = await this.validate(src);
     const models = join(this.dataDir, 'models');
@@ -133,7 +143,7 @@ export class ModelStore {
     if (existsSync(dest) && readdirSync(dest).length > 0)
       throw new GlimpseError('invalid-input', `${dest}: the folder is not empty; pick a new one`);
     const dir = defaultModelDir(this.dataDir);
-    const model = readManifest(dir).id;
+    const model = describeModel(dir).id;
     copyBundle(dir, dest);
     return { to: dest, model };
   }
@@ -144,4 +154,36 @@ function copyBundle(from: string, to: string): void {
     recursive: true,
     filter: (src) => !SKIP_ON_COPY.has(basename(src)) || resolve(src) === resolve(from),
   });
+}
+
+/** What the Model screen shows of a model folder, whatever its kind. */
+function describeModel(dir: string): {
+  id: string;
+  createdAt: string;
+  kind: ModelKind;
+  card: ModelCard;
+  embedSize: number;
+  backbone: string | null;
+} {
+  if (isClipModel(dir)) {
+    const m = readClipManifest(dir);
+    const f = readClipFolder(dir);
+    return {
+      id: m.id,
+      createdAt: m.createdAt,
+      kind: 'onnx-clip',
+      card: m.card,
+      embedSize: f.embedDim,
+      backbone: `CLIP image encoder (ONNX) @${f.preprocess.inputSize}px`,
+    };
+  }
+  const m = readManifest(dir);
+  return {
+    id: m.id,
+    createdAt: m.createdAt,
+    kind: 'glimpse-vse',
+    card: m.card,
+    embedSize: jointDim(m.config),
+    backbone: m.backbone ? `${m.backbone.id} @${m.backbone.inputSize}px` : null,
+  };
 }

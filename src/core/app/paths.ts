@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { appRoot } from '../base/app-root.js';
+import { CLIP_MANIFEST } from '../interop/clip-bundle.js';
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
   if (env.GLIMPSE_DATA_DIR) return resolve(env.GLIMPSE_DATA_DIR);
@@ -19,6 +20,6 @@ export function shippedModelDir(): string {
 /** The model used when none is named: the user's adopted model, else the shipped default. */
 export function defaultModelDir(dataDir: string): string {
   const adopted = join(dataDir, 'models', 'current');
-  if (existsSync(join(adopted, 'bundle.json'))) return adopted;
+  if (existsSync(join(adopted, 'bundle.json')) || existsSync(join(adopted, CLIP_MANIFEST))) return adopted;
   return shippedModelDir();
 }

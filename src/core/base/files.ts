@@ -10,11 +10,11 @@ export function writeFileAtomic(file: string, data: string | NodeJS.ArrayBufferV
 }
 
 /**
- * Reads a file a model bundle names, as hostile input: `rel` must stay inside `dir` (no absolute
- * path, no `..`, no symlink out of it), be a regular file (not /dev/zero, a FIFO or a folder) and
- * hold at most `maxBytes`, so no listed file can make a read run forever or outside the bundle.
+ * A file a model bundle names, checked as hostile input: `rel` must stay inside `dir` (no absolute
+ * path, no `..`, no symlink out of it) and be a regular file (not /dev/zero, a FIFO or a folder).
+ * Returns its real path and size.
  */
-export function readInside(dir: string, rel: string, maxBytes: number): Buffer {
+export function checkInside(dir: string, rel: string): { real: string; size: number } {
   const root = realpathSync(dir);
   if (isAbsolute(rel) || rel.split(/[\\/]/).includes('..'))
     throw new Error(`${join(dir, rel)}: a path outside the bundle folder`);
@@ -25,14 +25,24 @@ export function readInside(dir: string, rel: string, maxBytes: number): Buffer {
     throw new Error(`${path}: a link to ${real}, outside the bundle folder`);
   const st = statSync(real);
   if (!st.isFile()) throw new Error(`${path}: not a regular file`);
-  if (st.size > maxBytes) throw new Error(`${path}: ${st.size} bytes, more than such a file may hold (${maxBytes})`);
+  return { real, size: st.size };
+}
+
+/**
+ * Reads a file a model bundle names (checkInside), holding at most `maxBytes`, so no listed file
+ * can make a read run forever or outside the bundle.
+ */
+export function readInside(dir: string, rel: string, maxBytes: number): Buffer {
+  const { real, size } = checkInside(dir, rel);
+  if (size > maxBytes)
+    throw new Error(`${join(dir, rel)}: ${size} bytes, more than such a file may hold (${maxBytes})`);
   const fd = openSync(real, 'r');
   try {
     // Read no more than the size allows, even if the file grows meanwhile.
-    const buf = Buffer.alloc(st.size);
+    const buf = Buffer.alloc(size);
     let got = 0;
-    while (got < st.size) {
-      const n = readSync(fd, buf, got, st.size - got, got);
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, got);
       if (n === 0) break;
       got += n;
     }

@@ -17,6 +17,11 @@ export interface Preprocess {
    * so an object near the edge still counts.
    */
   fit?: 'crop' | 'fill';
+  /**
+   * For 'crop': the share of the resized short side the crop keeps (default 0.875, the paper's
+   * 224 of 256; CLIP's 1: resize the short side to the input size, then crop).
+   */
+  cropFraction?: number;
 }
 
 /**
@@ -42,7 +47,7 @@ function open(path: string | Buffer): Sharp {
 
 /** The short side images are resized to before the centre crop (the paper's 256 for 224). */
 export function evalResizeSide(pre: Preprocess): number {
-  return Math.round(pre.inputSize / 0.875);
+  return Math.round(pre.inputSize / (pre.cropFraction ?? 0.875));
 }
 
 /** Centre-crops an RGB(A) raw buffer to the input size and normalises it into out[offset …]. */

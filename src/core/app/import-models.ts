@@ -1,14 +1,50 @@
 /**
- * A released VSE++ run made a Glimpse model: read (interop/), written as a candidate bundle with
- * its card, ready to adopt. Its caption bank is the shipped model's: the run brings none.
+ * Models from elsewhere made Glimpse models, as candidates ready to adopt: a released VSE++ run
+ * (written as a Glimpse bundle) or a CLIP folder in Immich's layout (copied with a manifest).
+ * Their caption bank is the shipped model's: neither brings one.
  */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ParsedInput } from '../../shared/contract.js';
 import { readVseppRelease } from '../interop/vsepp-release.js';
 import { saveBundle } from '../vse/bundle.js';
+import { saveClipModel } from '../interop/clip-bundle.js';
+import { readClipFolder } from '../interop/clip-folder.js';
 import type { ModelStore } from './models.js';
 import { shippedModelDir } from './paths.js';
+
+function shippedBank(): string[] {
+  return readFileSync(join(shippedModelDir(), 'captions.txt'), 'utf8').split('\n');
+}
+
+/** Copies a CLIP folder (checked first) as a candidate model; returns its folder. */
+export function importClipFolder(models: ModelStore, input: ParsedInput<'importOnnx'>): string {
+  const folder = readClipFolder(input.path);
+  const dir = models.newCandidateDir('clip');
+  saveClipModel(
+    input.path,
+    dir,
+    {
+      name: input.name ?? `CLIP (${basename(input.path)})`,
+      description: `A CLIP model exported to ONNX, imported from ${input.path}: ${folder.preprocess.inputSize}-px images and text into a ${folder.embedDim}-d joint space.`,
+      trainingData: [
+        {
+          description: "the model's own (see where it was downloaded); the licence is the model's",
+          images: 0,
+          captions: 0,
+        },
+      ],
+      recall: [],
+      notes: [
+        'Imported; Glimpse did not train it and cannot fine-tune it.',
+        "Captions by retrieval use the shipped model's caption bank.",
+        `Its preprocessing asks for ${folder.interpolation} resizing; Glimpse resizes with sharp's default kernel.`,
+      ],
+    },
+    shippedBank(),
+  );
+  return dir;
+}
 
 /** Writes the run as a candidate bundle; returns its folder. */
 export async function importVseppRun(models: ModelStore, input: ParsedInput<'importVsepp'>): Promise<string> {
@@ -16,7 +52,7 @@ export async function importVseppRun(models: ModelStore, input: ParsedInput<'imp
   try {
     const data = String(run.opt.data_name ?? 'unknown data');
     const cnn = String(run.opt.cnn_type ?? 'resnet');
-    const bank = readFileSync(join(shippedModelDir(), 'captions.txt'), 'utf8').split('\n');
+    const bank = shippedBank();
     const dir = models.newCandidateDir('vsepp');
     await saveBundle(dir, {
       config: run.config,
