@@ -315,6 +315,18 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
     await page.getByText(/Fine-tuned from .* pairs: rsum/).waitFor();
     await page.getByRole('cell', { name: 'held-out fine-tuning photos' }).waitFor();
     await shot('model');
+    // Importing a released VSE++ model from files that aren't there: a readable message.
+    await page.getByLabel('Checkpoint').fill(join(tmp.dir, 'runs', 'model_best.pth.tar'));
+    await page.getByLabel('Vocabulary').fill(join(tmp.dir, 'vocab', 'coco_vocab.pkl'));
+    await page
+      .getByRole('region', { name: 'Import and export' })
+      .screenshot({ path: join(ARTIFACTS, 'model-import.png') });
+    await page.getByRole('button', { name: 'Import VSE++' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/model_best\.pth\.tar: no such file/)
+      .waitFor();
+    await page.keyboard.press('Escape');
 
     await page.getByRole('button', { name: 'Jobs', exact: true }).click();
     await page.getByText(/Fine-tuning on (Sleds, Boxes|Boxes, Sleds)/).waitFor();

@@ -66,8 +66,10 @@ const isInts = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) =>
 
 /** Reads a legacy PyTorch checkpoint; its tensors become float32 arrays. */
 export function readTorchCheckpoint(path: string, maxBytes = 4 * 2 ** 30): TorchValue {
-  const size = statSync(path).size;
-  if (!statSync(path).isFile()) throw new GlimpseError('bad-data', `${path}: not a file`);
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) throw new GlimpseError('not-found', `${path}: no such file`);
+  if (!st.isFile()) throw new GlimpseError('bad-data', `${path}: not a file`);
+  const size = st.size;
   if (size > maxBytes) throw new GlimpseError('bad-data', `${path}: ${size} bytes, more than a model checkpoint holds`);
   const buf = readFileSync(path);
   if (buf.subarray(0, 4).equals(ZIP_MAGIC))

@@ -11,7 +11,8 @@ import { pickleReader, pyClass, PyObject, unpickle } from './pickle.js';
 const MAX_VOCAB_BYTES = 64 * 2 ** 20;
 
 export function readVseppVocab(path: string): string[] {
-  const st = statSync(path);
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) throw new GlimpseError('not-found', `${path}: no such file`);
   if (!st.isFile()) throw new GlimpseError('bad-data', `${path}: not a file`);
   if (st.size > MAX_VOCAB_BYTES)
     throw new GlimpseError('bad-data', `${path}: ${st.size} bytes, too large for a vocabulary pickle`);
