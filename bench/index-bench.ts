@@ -63,7 +63,7 @@ type Runtime = 'tfjs' | 'workers' | 'onnx';
  */
 async function speedEmbedder(backboneId: string, runtime: Runtime, threads: number): Promise<Embedder> {
   const dir = mkdtempSync(join(tmpdir(), 'glimpse-bench-bb-'));
-  const spec = importBackbone(backboneId, dir);
+  const spec = await importBackbone(backboneId, dir);
   const inputSize = spec.inputSize;
   const backbone = await Backbone.load(spec, dir);
   const vocab = new Vocabulary(['<pad>', '<start>', '<end>', '<unk>', 'photo']);

@@ -16,7 +16,8 @@ function parse(args: string[]): Record<string, number | boolean> {
 describe('train flags', () => {
   it('cover every config field but the fixed and data-given ones, with the schema default in the help', () => {
     // standardiseFeatures needs a domain's statistics, which train-default.ts measures: no flag.
-    const fixed = ['numLayers', 'imgDim', 'standardiseFeatures'];
+    // tokenizer is NLTK's only for a released VSE++ model, whose vocabulary was cut that way.
+    const fixed = ['numLayers', 'imgDim', 'standardiseFeatures', 'tokenizer'];
     const settable = Object.keys(VseConfigSchema.shape).filter((k) => !fixed.includes(k));
     expect(Object.keys(TRAIN_FLAGS).sort()).toEqual(settable.sort());
     const help = addTrainFlags(new Command('train')).helpInformation();

@@ -62,7 +62,7 @@ const jobs =
 
 await initBackend('wasm');
 const tmp = mkdtempSync(join(tmpdir(), 'glimpse-feat-'));
-const spec = importBackbone(sizeArg ? `${backbone}@${sizeArg}` : backbone, tmp);
+const spec = await importBackbone(sizeArg ? `${backbone}@${sizeArg}` : backbone, tmp);
 const onnx = await openOnnxBackbone(spec, tmp, availableParallelism());
 rmSync(tmp, { recursive: true, force: true });
 const per = spec.inputSize * spec.inputSize * 3;

@@ -390,7 +390,7 @@ async function main(): Promise<void> {
     let backbone: Backbone | null = null;
     if (parts.length === 1) {
       const tmp = mkdtempSync(join(tmpdir(), 'glimpse-default-'));
-      backbone = await Backbone.load(importBackbone(backboneArg, tmp), tmp);
+      backbone = await Backbone.load(await importBackbone(backboneArg, tmp), tmp);
       rmSync(tmp, { recursive: true, force: true });
     }
     const model = VseModel.join(heads, backbone);

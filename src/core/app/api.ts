@@ -109,6 +109,19 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
       reembedJob: roots.length ? reindexInBackground('Re-embedding the library with the new model') : null,
     };
   };
+  /** An import as a job: the model is written as a candidate, then adopted. */
+  const importJob = (title: string, phase: string, write: () => Promise<string>, o: CallOptions) =>
+    jobs.run(
+      'import',
+      title,
+      async (ctx) => {
+        ctx.onProgress({ phase, done: 0, total: 0, eta: null });
+        const path = await write();
+        return { ...(await adopt(path)), path };
+      },
+      o,
+      (r) => `now using ${r.model}`,
+    );
   const finetuneSummary = (r: FinetuneOutput) =>
     r.after && r.gain
       ? `rsum ${r.before.rsum.toFixed(1)} → ${r.after.rsum.toFixed(1)} on ${r.heldOutImages} held-out photos (95% interval of the gain ${r.gain.low.toFixed(1)} to ${r.gain.high.toFixed(1)}${r.gain.distinguishable ? '' : ': not distinguishable from no change'})`
@@ -191,28 +204,18 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
     adoptModel: (i) => adopt(i.path),
     importModel: (i) => adopt(i.path),
     importOnnx: (i, o) =>
-      jobs.run(
-        'import',
+      importJob(
         `Importing ${basename(i.path)}`,
-        async (ctx) => {
-          ctx.onProgress({ phase: 'checking and copying the model', done: 0, total: 0, eta: null });
-          const path = importClipFolder(models, i);
-          return { ...(await adopt(path)), path };
-        },
+        'checking and copying the model',
+        async () => importClipFolder(models, i),
         o,
-        (r) => `now using ${r.model}`,
       ),
     importVsepp: (i, o) =>
-      jobs.run(
-        'import',
+      importJob(
         `Importing ${basename(i.checkpoint)}`,
-        async (ctx) => {
-          ctx.onProgress({ phase: 'reading the released model', done: 0, total: 0, eta: null });
-          const path = await importVseppRun(models, i);
-          return { ...(await adopt(path)), path };
-        },
+        'reading the released model',
+        () => importVseppRun(models, i),
         o,
-        (r) => `now using ${r.model}`,
       ),
     discardModel: async (i) => ({ discarded: models.discard(i.path) }),
     revertModel: () => adopt(null),
