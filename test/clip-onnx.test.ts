@@ -241,6 +241,15 @@ describe.skipIf(!have || !ortHere)('a CLIP model in ONNX, imported', () => {
       /resize_mode "longest"/,
     ],
     [
+      "a config whose embedding size is not the graphs'",
+      (d: string) =>
+        writeFileSync(
+          join(d, 'config.json'),
+          JSON.stringify({ embed_dim: DIM + 1, text_cfg: { context_length: CONTEXT } }),
+        ),
+      /gives 8 values per input, not 9/,
+    ],
+    [
       'a config that links out of the folder',
       (d: string) => {
         rmSync(join(d, 'config.json'));

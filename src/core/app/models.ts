@@ -78,10 +78,18 @@ export class ModelStore {
   /** Validates a bundle fully (weights included) before it may replace the current model. */
   async validate(dir: string): Promise<string> {
     if (isClipModel(dir)) {
-      // Loads both graphs in onnxruntime: a model that can't run is refused before it is adopted.
+      // Runs both graphs once in onnxruntime: a model that can't run is refused before it is adopted.
       const e = await as('bad-bundle', () => openClipEmbedder(resolve(dir), 1));
-      e.dispose();
-      return e.id;
+      try {
+        const s = e.preprocess.inputSize;
+        await as('bad-bundle', async () => {
+          await e.embedImages(new Float32Array(s * s * 3), 1);
+          await e.embedTexts(['a photo']);
+        });
+        return e.id;
+      } finally {
+        e.dispose();
+      }
     }
     try {
       const b = await loadBundle(resolve(dir));
