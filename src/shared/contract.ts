@@ -557,7 +557,7 @@ export interface Outputs {
   revertModel: { model: string; reembedJob: string | null };
   exportModel: { to: string; model: string };
   importModel: { model: string; reembedJob: string | null };
-  /** `path`: the bundle written from the released run, now the current model. */
+  /** `path`: where the imported model now is (the current model's folder). */
   importVsepp: { model: string; reembedJob: string | null; path: string };
   importOnnx: { model: string; reembedJob: string | null; path: string };
   jobs: JobsOutput;

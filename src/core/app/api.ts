@@ -116,8 +116,9 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
       title,
       async (ctx) => {
         ctx.onProgress({ phase, done: 0, total: 0, eta: null });
-        const path = await write();
-        return { ...(await adopt(path)), path };
+        const adopted = await adopt(await write());
+        // The candidate became the current model (moved, not copied).
+        return { ...adopted, path: models.currentDir };
       },
       o,
       (r) => `now using ${r.model}`,
