@@ -13,6 +13,9 @@ import { initBackend } from '../src/core/runtime/tf/backend.js';
 import { readVseppRelease } from '../src/core/interop/vsepp-release.js';
 import { readVseppVocab } from '../src/core/interop/vsepp-vocab.js';
 import { readTorchCheckpoint } from '../src/core/interop/torch-checkpoint.js';
+import { pickleReader, pyClass, unpickle, type PickleGlobal } from '../src/core/interop/pickle.js';
+import { unzipSync, zipSync } from 'fflate';
+import { createHash } from 'node:crypto';
 import { padTokens } from '../src/core/vse/model/vse.js';
 import { decodeEval } from '../src/core/vse/data/images.js';
 import { vseppTokenize } from '../src/core/language/nltk-tokenizer.js';
@@ -149,6 +152,49 @@ describe.skipIf(!have)('released VSE++ checkpoints', () => {
   });
 });
 
+/**
+ * The same checkpoint in PyTorch's zip format, as torch.save (≥ 1.6) lays it out: the legacy
+ * file's object pickle as `archive/data.pkl` and each storage's raw bytes as `archive/data/<key>`.
+ */
+function toZipCheckpoint(legacy: string, out: string): void {
+  const buf = readFileSync(legacy);
+  const reader = pickleReader(buf);
+  reader.skip(15); // torch.save's magic number
+  const plain = { globals: new Map(), where: legacy };
+  unpickle(reader, plain); // protocol
+  unpickle(reader, plain); // system info
+  const start = reader.position;
+  const types = new Map<string, number>();
+  const marker = (bytes: number) => Object.assign(() => null, { bytes });
+  unpickle(reader, {
+    where: legacy,
+    globals: new Map<string, PickleGlobal>([
+      ['collections.OrderedDict', () => new Map()],
+      ['torch._utils._rebuild_tensor', () => null],
+      ['torch._utils._rebuild_tensor_v2', () => null],
+      ['argparse.Namespace', pyClass],
+      ['torch.FloatStorage', marker(4)],
+      ['torch.LongStorage', marker(8)],
+    ]),
+    persistent: (pid) => {
+      const [, type, key] = pid as [string, { bytes: number }, string];
+      types.set(key, type.bytes);
+      return null;
+    },
+  });
+  const files: Record<string, Uint8Array> = { 'archive/data.pkl': buf.subarray(start, reader.position) };
+  const keys = unpickle(reader, plain) as string[];
+  let at = reader.position;
+  for (const key of keys) {
+    const count = Number(buf.readBigUInt64LE(at));
+    at += 8;
+    files[`archive/data/${key}`] = buf.subarray(at, at + count * types.get(key)!);
+    at += count * types.get(key)!;
+  }
+  files['archive/version'] = Buffer.from('3\n');
+  writeFileSync(out, zipSync(files, { level: 0 }));
+}
+
 describe.skipIf(!have)('hostile checkpoints and vocabularies', () => {
   const tmp = tempDir();
 
@@ -171,6 +217,26 @@ describe.skipIf(!have)('hostile checkpoints and vocabularies', () => {
     expect(() => readVseppVocab(file)).toThrow(/os\.system/);
     expect(existsSync(marker)).toBe(false);
   });
+
+  it.each(['resnet-bottleneck', 'resnet-basic-legacy'])(
+    'reads %s in the zip format to the same tensors, and refuses a zip with a storage cut short',
+    (name) => {
+      const legacy = join(F, name, 'model_best.pth.tar');
+      const zip = join(tmp.dir, `${name}.zip.pth.tar`);
+      toZipCheckpoint(legacy, zip);
+      const tensorsOf = (root: unknown) =>
+        ((root as Map<string, unknown>).get('model') as Map<string, { shape: number[]; data: Float32Array }>[]).flatMap(
+          (m) => [...m].map(([k, t]) => [k, t.shape, createHash('sha1').update(t.data).digest('hex')]),
+        );
+      expect(tensorsOf(readTorchCheckpoint(zip))).toEqual(tensorsOf(readTorchCheckpoint(legacy)));
+
+      const files = unzipSync(readFileSync(zip));
+      const key = Object.keys(files).find((f) => f.includes('/data/'))!;
+      files[key] = files[key]!.subarray(0, files[key]!.length - 4);
+      writeFileSync(zip, zipSync(files, { level: 0 }));
+      expect(() => readTorchCheckpoint(zip)).toThrow(/truncated or not the size its tensors say/);
+    },
+  );
 
   it('refuses a truncated checkpoint and a file that is not one, with the file named', () => {
     const whole = readFileSync(join(F, 'resnet-basic-legacy', 'model_best.pth.tar'));

@@ -1,11 +1,15 @@
 /**
- * PyTorch checkpoints as `torch.save` wrote them before its zip format (PyTorch ≤ 1.5, which the
- * released VSE++ runs use): a magic number, the protocol and system info, the object pickle whose
- * tensors point at storages by persistent id, the list of storage keys, then each storage's raw
- * little-endian data. Tensors are rebuilt by `torch._utils._rebuild_tensor` (PyTorch ≤ 0.3) or
- * `_rebuild_tensor_v2`, into float32 arrays; nothing in the file is run.
+ * PyTorch checkpoints, read without Python and without running anything in them:
+ * - the legacy format (PyTorch ≤ 1.5, which the released VSE++ runs use): a magic number, the
+ *   protocol and system info, the object pickle whose tensors point at storages by persistent id,
+ *   the list of storage keys, then each storage's raw little-endian data;
+ * - the zip format (PyTorch ≥ 1.6): `<name>/data.pkl`, the same object pickle, beside each
+ *   storage's raw data in `<name>/data/<key>`.
+ * Tensors are rebuilt by `torch._utils._rebuild_tensor` (PyTorch ≤ 0.3) or `_rebuild_tensor_v2`,
+ * into float32 arrays.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { unzipSync } from 'fflate';
 import { GlimpseError } from '../base/errors.js';
 import { pickleReader, pyClass, unpickle, type PickleGlobal } from './pickle.js';
 
@@ -72,11 +76,7 @@ export function readTorchCheckpoint(path: string, maxBytes = 4 * 2 ** 30): Torch
   const size = st.size;
   if (size > maxBytes) throw new GlimpseError('bad-data', `${path}: ${size} bytes, more than a model checkpoint holds`);
   const buf = readFileSync(path);
-  if (buf.subarray(0, 4).equals(ZIP_MAGIC))
-    throw new GlimpseError(
-      'bad-data',
-      `${path}: a PyTorch ≥ 1.6 zip checkpoint; Glimpse reads the legacy format the released VSE++ runs use`,
-    );
+  if (buf.subarray(0, 4).equals(ZIP_MAGIC)) return readZipCheckpoint(buf, path);
   if (!buf.subarray(0, LEGACY_MAGIC.length).equals(LEGACY_MAGIC))
     throw new GlimpseError('bad-data', `${path}: not a PyTorch checkpoint (no torch.save magic number)`);
   const reader = pickleReader(buf);
@@ -90,6 +90,38 @@ export function readTorchCheckpoint(path: string, maxBytes = 4 * 2 ** 30): Torch
   if (!(sys instanceof Map) || sys.get('little_endian') !== true)
     throw new GlimpseError('bad-data', `${path}: written on a big-endian machine, which Glimpse does not read`);
 
+  const { storages, tensors, globals, persistent } = objectReader(path);
+  const root = unpickle(reader, { globals, persistent, where });
+  const keys = unpickle(reader, plain);
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string'))
+    throw new GlimpseError('bad-data', `${path}: no list of storage keys after the object`);
+
+  // The storages' bytes, in the order of the keys: each an 8-byte element count, then the data.
+  let at = reader.position;
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (const key of keys as string[]) {
+    const ref = storages.get(key);
+    if (!ref) throw new GlimpseError('bad-data', `${path}: storage ${key} is listed but no tensor uses it`);
+    if (at + 8 > buf.length) throw new GlimpseError('bad-data', `${path}: truncated before storage ${key}`);
+    const count = Number(view.getBigUint64(at, true));
+    at += 8;
+    const bytes = storageBytes(ref);
+    if (count !== ref.size || at + bytes > buf.length)
+      throw new GlimpseError('bad-data', `${path}: storage ${key} is truncated or not the size its tensors say`);
+    ref.data = storageData(ref, buf.subarray(at, at + bytes));
+    at += bytes;
+  }
+  for (const t of tensors) t.tensor.data = gather(t, path);
+  return root;
+}
+
+/** What reading the object pickle needs: its allowed globals, and the storages and tensors it names. */
+function objectReader(path: string): {
+  storages: Map<string, StorageRef>;
+  tensors: PendingTensor[];
+  globals: Map<string, PickleGlobal>;
+  persistent: (pid: unknown) => StorageRef;
+} {
   const storages = new Map<string, StorageRef>();
   const tensors: PendingTensor[] = [];
   const rebuild = (storage: unknown, offset: unknown, shape: unknown, stride: unknown): TorchTensor => {
@@ -133,33 +165,44 @@ export function readTorchCheckpoint(path: string, maxBytes = 4 * 2 ** 30): Torch
     if (!ref) storages.set(key, (ref = { storage: true, type: typeName, key, size: size as number }));
     return ref;
   };
-  const root = unpickle(reader, { globals, persistent, where });
-  const keys = unpickle(reader, plain);
-  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string'))
-    throw new GlimpseError('bad-data', `${path}: no list of storage keys after the object`);
+  return { storages, tensors, globals, persistent };
+}
 
-  // The storages' bytes, in the order of the keys: each an 8-byte element count, then the data.
-  let at = reader.position;
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  for (const key of keys as string[]) {
-    const ref = storages.get(key);
-    if (!ref) throw new GlimpseError('bad-data', `${path}: storage ${key} is listed but no tensor uses it`);
-    const type = STORAGE_TYPES[ref.type]!;
-    if (at + 8 > buf.length) throw new GlimpseError('bad-data', `${path}: truncated before storage ${key}`);
-    const count = Number(view.getBigUint64(at, true));
-    at += 8;
-    if (count !== ref.size || at + count * type.bytes > buf.length)
-      throw new GlimpseError('bad-data', `${path}: storage ${key} is truncated or not the size its tensors say`);
-    let data: Float32Array;
-    if (ref.type === 'FloatStorage') {
-      // Little-endian float32 as the file holds it: one copy (through an aligned buffer).
-      data = new Float32Array(new Uint8Array(buf.subarray(at, at + count * 4)).buffer);
-    } else {
-      data = new Float32Array(count);
-      for (let i = 0; i < count; i++) data[i] = type.read(view, at + i * type.bytes);
-    }
-    ref.data = data;
-    at += count * type.bytes;
+/** The bytes each storage needs: its element count times its element size. */
+function storageBytes(ref: StorageRef): number {
+  return ref.size * STORAGE_TYPES[ref.type]!.bytes;
+}
+
+/** A storage's elements as float32, from its raw little-endian bytes. */
+function storageData(ref: StorageRef, bytes: Uint8Array): Float32Array {
+  const type = STORAGE_TYPES[ref.type]!;
+  // Float32 as the file holds it: one copy, through an aligned buffer.
+  if (ref.type === 'FloatStorage') return new Float32Array(new Uint8Array(bytes).buffer);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const data = new Float32Array(ref.size);
+  for (let i = 0; i < ref.size; i++) data[i] = type.read(view, i * type.bytes);
+  return data;
+}
+
+/** PyTorch's zip format: the object pickle and one file of raw data per storage. */
+function readZipCheckpoint(buf: Buffer, path: string): TorchValue {
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(buf);
+  } catch (err) {
+    throw new GlimpseError('bad-data', `${path}: a damaged zip checkpoint (${(err as Error).message})`);
+  }
+  const pkl = Object.keys(files).find((f) => /^[^/]+\/data\.pkl$/.test(f));
+  if (!pkl) throw new GlimpseError('bad-data', `${path}: a zip file without a PyTorch data.pkl`);
+  const prefix = pkl.slice(0, -'data.pkl'.length);
+  const { storages, tensors, globals, persistent } = objectReader(path);
+  const root = unpickle(pickleReader(files[pkl]!), { globals, persistent, where: path });
+  for (const ref of storages.values()) {
+    const bytes = files[`${prefix}data/${ref.key}`];
+    if (!bytes) throw new GlimpseError('bad-data', `${path}: storage ${ref.key} is missing from the zip`);
+    if (bytes.length !== storageBytes(ref))
+      throw new GlimpseError('bad-data', `${path}: storage ${ref.key} is truncated or not the size its tensors say`);
+    ref.data = storageData(ref, bytes);
   }
   for (const t of tensors) t.tensor.data = gather(t, path);
   return root;
