@@ -9,7 +9,12 @@ import { initBackend } from '../runtime/tf/backend.js';
 import { as, GlimpseError } from '../base/errors.js';
 import type { PhotoRow } from '../store/store.js';
 import { loadBundle, type LoadedBundle } from '../vse/bundle.js';
-import { onnxDescription, onnxRuntimeAvailable, openOnnxBackbone } from '../runtime/backbones/onnx-runtime.js';
+import {
+  embedThreads,
+  onnxDescription,
+  onnxRuntimeAvailable,
+  openOnnxBackbone,
+} from '../runtime/backbones/onnx-runtime.js';
 import { defaultModelDir } from './paths.js';
 import { bundleEmbedder, lazyOnnxEmbedder, type Embedder } from '../runtime/embedder.js';
 import { pooledEmbedder } from '../runtime/embed-pool.js';
@@ -94,8 +99,7 @@ export class Glimpse {
 
   private loadModel(modelDir: string): Promise<Embedder> {
     if (this.deps.loadEmbedder) return as('bad-bundle', () => this.deps.loadEmbedder!(modelDir));
-    if (isClipModel(modelDir))
-      return as('bad-bundle', () => openClipEmbedder(modelDir, Math.max(1, Math.min(availableParallelism(), 4))));
+    if (isClipModel(modelDir)) return as('bad-bundle', () => openClipEmbedder(modelDir, Math.max(1, embedThreads())));
     return as('bad-bundle', async () =>
       imageEmbedder(await loadBundle(modelDir), modelDir, join(this.deps.dataDir, 'cache', 'onnx')),
     );
@@ -471,7 +475,7 @@ export class Glimpse {
  * skips onnxruntime; GLIMPSE_EMBED_WORKERS sets the thread count (0 or 1: tfjs on this thread).
  */
 async function imageEmbedder(bundle: LoadedBundle, modelDir: string, cacheDir: string): Promise<Embedder> {
-  const threads = Number(process.env.GLIMPSE_EMBED_WORKERS ?? Math.min(availableParallelism(), 4));
+  const threads = embedThreads();
   const spec = bundle.manifest.backbone;
   if (spec && process.env.GLIMPSE_IMAGE_RUNTIME !== 'tfjs') {
     const ort = await onnxRuntimeAvailable();

@@ -10,7 +10,7 @@ import { clipTokenizer } from '../language/clip-tokenizer.js';
 import { CLIP_FILES } from '../interop/clip-folder.js';
 import { loadClipModel } from '../interop/clip-bundle.js';
 import type { Embedder } from './embedder.js';
-import { loadOnnxRuntime, onnxDescription } from './backbones/onnx-runtime.js';
+import { loadOnnxRuntime, onnxDescription, onnxSessionOptions } from './backbones/onnx-runtime.js';
 
 function normaliseRows(v: Float32Array, n: number, dim: number): Float32Array {
   for (let i = 0; i < n; i++) {
@@ -37,7 +37,7 @@ export async function openClipEmbedder(dir: string, threads: number): Promise<Em
   const ort = await loadOnnxRuntime();
   if (typeof ort === 'string') throw new GlimpseError('unavailable', `CLIP models run on onnxruntime: ${ort}`);
   const { manifest, folder, captionBank } = loadClipModel(dir);
-  const opts: Ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1 };
+  const opts = onnxSessionOptions(threads);
   const visual = await ort.InferenceSession.create(join(dir, CLIP_FILES.visual), opts);
   const textual = await ort.InferenceSession.create(join(dir, CLIP_FILES.textual), opts);
   const tokenizer = clipTokenizer(folder.tokenizerJson, folder.tokenizerConfig, folder.contextLength);

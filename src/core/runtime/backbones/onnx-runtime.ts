@@ -7,6 +7,7 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../../base/files.js';
@@ -42,6 +43,24 @@ export function loadOnnxRuntime(): Promise<typeof Ort | string> {
 export async function onnxRuntimeAvailable(): Promise<true | string> {
   const ort = await loadOnnxRuntime();
   return typeof ort === 'string' ? ort : true;
+}
+
+/** How Glimpse opens every onnxruntime session: `threads` intra-op threads that sleep when idle. */
+export function onnxSessionOptions(threads: number): Ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    // Idle pool threads sleep instead of spinning: while indexing, sharp's decoders need those
+    // cores between batches (chosen by the index bench, docs/BENCH.md).
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
+}
+
+/** Threads for embedding images: GLIMPSE_EMBED_WORKERS, else one per core up to 4. */
+export function embedThreads(): number {
+  return Number(process.env.GLIMPSE_EMBED_WORKERS ?? Math.min(availableParallelism(), 4));
 }
 
 export function onnxDescription(threads: number): string {
@@ -105,16 +124,7 @@ export async function openOnnxBackbone(
 ): Promise<OnnxBackbone> {
   const ort = await loadOnnxRuntime();
   if (typeof ort === 'string') throw new Error(ort);
-  const open = (bytes: Uint8Array) =>
-    ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      executionMode: 'sequential',
-      // Idle pool threads sleep instead of spinning: while indexing, sharp's decoders need those
-      // cores between batches (chosen by the index bench, docs/BENCH.md).
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
+  const open = (bytes: Uint8Array) => ort.InferenceSession.create(bytes, onnxSessionOptions(threads));
   let session: Ort.InferenceSession;
   if (!cacheDir) session = await open(translate(spec, bundleDir));
   else {
