@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GlimpseError } from '../base/errors.js';
-import type { TorchTensor } from './torch-checkpoint.js';
+import { stateTensor, type TorchTensor } from './torch-checkpoint.js';
 
 /** PyTorch BatchNorm2d's default epsilon. */
 const BN_EPS = 1e-5;
@@ -36,20 +36,14 @@ export function resnetShape(state: StateDict, prefix: string, where: string): Re
   return { block, layers, featureDim: lastConv!.shape[0]! };
 }
 
-function need(state: StateDict, key: string, where: string): TorchTensor {
-  const t = state.get(key);
-  if (!t) throw new GlimpseError('bad-bundle', `${where}: "${key}" is missing`);
-  return t;
-}
-
 /** A convolution's kernel [kh, kw, in, out] and bias, with the BatchNorm after it folded in. */
 function foldedConv(state: StateDict, conv: string, bn: string, where: string): [tf.Tensor4D, tf.Tensor1D] {
-  const w = need(state, `${conv}.weight`, where);
+  const w = stateTensor(state, `${conv}.weight`, where);
   const [out, inp, kh, kw] = w.shape as [number, number, number, number];
-  const gamma = need(state, `${bn}.weight`, where).data;
-  const beta = need(state, `${bn}.bias`, where).data;
-  const mean = need(state, `${bn}.running_mean`, where).data;
-  const variance = need(state, `${bn}.running_var`, where).data;
+  const gamma = stateTensor(state, `${bn}.weight`, where).data;
+  const beta = stateTensor(state, `${bn}.bias`, where).data;
+  const mean = stateTensor(state, `${bn}.running_mean`, where).data;
+  const variance = stateTensor(state, `${bn}.running_var`, where).data;
   if ([gamma, beta, mean, variance].some((a) => a.length !== out))
     throw new GlimpseError('bad-bundle', `${where}: ${bn} does not match ${conv}'s ${out} channels`);
   const kernel = new Float32Array(kh * kw * inp * out);
@@ -73,7 +67,7 @@ export function buildResnet(state: StateDict, prefix: string, where: string, inp
   const weighted: { layer: tf.layers.Layer; conv: string; bn: string }[] = [];
   let n = 0;
   const conv = (x: tf.SymbolicTensor, name: string, bn: string, kernel: number, stride: number, pad: number) => {
-    const w = need(state, `${prefix}${name}.weight`, where);
+    const w = stateTensor(state, `${prefix}${name}.weight`, where);
     if (pad) x = tf.layers.zeroPadding2d({ padding: pad, name: `pad${n++}` }).apply(x) as tf.SymbolicTensor;
     const layer = tf.layers.conv2d({
       filters: w.shape[0]!,

@@ -168,6 +168,13 @@ function objectReader(path: string): {
   return { storages, tensors, globals, persistent };
 }
 
+/** A state dict's tensor by name; a missing one is named in a bad-bundle error. */
+export function stateTensor(state: ReadonlyMap<string, TorchTensor>, key: string, where: string): TorchTensor {
+  const t = state.get(key);
+  if (!t) throw new GlimpseError('bad-bundle', `${where}: "${key}" is missing`);
+  return t;
+}
+
 /** The bytes each storage needs: its element count times its element size. */
 function storageBytes(ref: StorageRef): number {
   return ref.size * STORAGE_TYPES[ref.type]!.bytes;

@@ -14,7 +14,7 @@ import { Backbone, type BackboneSpec } from '../vse/model/backbone.js';
 import { VseModel } from '../vse/model/vse.js';
 import { PyObject } from './pickle.js';
 import { buildResnet, resnetShape, RESNET_FEATURE_LAYER } from './resnet.js';
-import { readTorchCheckpoint, type TorchTensor } from './torch-checkpoint.js';
+import { readTorchCheckpoint, stateTensor, type TorchTensor } from './torch-checkpoint.js';
 import { readVseppVocab } from './vsepp-vocab.js';
 
 /** torchvision's ImageNet statistics, which vsepp's transforms use. */
@@ -115,13 +115,19 @@ export function readVseppRelease(checkpointPath: string, vocabPath: string): Vse
   try {
     weights['txt.embed'] = tf.tensor2d(embed.data, [vocabSize, wordDim]);
     weights['txt.gru.w_ih'] = transposed(
-      need(txt, 'rnn.weight_ih_l0', where),
+      stateTensor(txt, 'rnn.weight_ih_l0', where),
       'rnn.weight_ih_l0',
       where,
       3 * H,
       wordDim,
     );
-    weights['txt.gru.w_hh'] = transposed(need(txt, 'rnn.weight_hh_l0', where), 'rnn.weight_hh_l0', where, 3 * H, H);
+    weights['txt.gru.w_hh'] = transposed(
+      stateTensor(txt, 'rnn.weight_hh_l0', where),
+      'rnn.weight_hh_l0',
+      where,
+      3 * H,
+      H,
+    );
     weights['txt.gru.b_ih'] = vector(txt.get('rnn.bias_ih_l0'), 'rnn.bias_ih_l0', where, 3 * H);
     weights['txt.gru.b_hh'] = vector(txt.get('rnn.bias_hh_l0'), 'rnn.bias_hh_l0', where, 3 * H);
     weights['img.fc.weight'] = transposed(fc, 'fc.weight', where, embedSize, shape.featureDim);
@@ -152,10 +158,4 @@ export function readVseppRelease(checkpointPath: string, vocabPath: string): Vse
   } finally {
     tf.dispose(Object.values(weights));
   }
-}
-
-function need(state: ReadonlyMap<string, TorchTensor>, key: string, where: string): TorchTensor {
-  const t = state.get(key);
-  if (!t) throw new GlimpseError('bad-bundle', `${where}: "${key}" is missing`);
-  return t;
 }
