@@ -199,6 +199,17 @@ describe.skipIf(!have || !ortHere)('a CLIP model in ONNX, imported', () => {
         expect(Math.abs(r.score - want)).toBeLessThan(2e-3);
       }
 
+      // A model folder whose manifest leaves a graph out of its id is refused when adopted.
+      const crafted = join(tmp.dir, 'crafted-clip');
+      cpSync(imp.path, crafted, { recursive: true });
+      const manifest = JSON.parse(readFileSync(join(crafted, 'glimpse-model.json'), 'utf8')) as { files: string[] };
+      manifest.files = manifest.files.filter((f) => f !== join('visual', 'model.onnx'));
+      writeFileSync(join(crafted, 'glimpse-model.json'), JSON.stringify(manifest));
+      expect(await api.adoptModel({ path: crafted })).toMatchObject({
+        ok: false,
+        error: { code: 'bad-bundle', message: expect.stringMatching(/does not list visual\/model\.onnx/) },
+      });
+
       const albums = ok(await api.createAlbum({ name: 'Reds', label: 'red things' }));
       const ft = await api.finetuneAlbums({ albums: [albums.id] });
       expect(ft).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringMatching(/CLIP/) } });

@@ -22,7 +22,7 @@ export function importClipFolder(models: ModelStore, input: ParsedInput<'importO
   const folder = readClipFolder(input.path);
   const dir = models.newCandidateDir('clip');
   saveClipModel(
-    input.path,
+    folder,
     dir,
     {
       name: input.name ?? `CLIP (${basename(input.path)})`,

@@ -8,7 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import type { ModelKind, ModelOutput } from '../../shared/contract.js';
 import { as, GlimpseError } from '../base/errors.js';
 import { readManifest, loadBundle, type ModelCard } from '../vse/bundle.js';
-import { isClipModel, readClipManifest } from '../interop/clip-bundle.js';
+import { checkClipModel, isClipModel, readClipManifest } from '../interop/clip-bundle.js';
 import { readClipFolder } from '../interop/clip-folder.js';
 import { openClipEmbedder } from '../runtime/clip-embedder.js';
 import { jointDim } from '../vse/config.js';
@@ -78,7 +78,9 @@ export class ModelStore {
   /** Validates a bundle fully (weights included) before it may replace the current model. */
   async validate(dir: string): Promise<string> {
     if (isClipModel(dir)) {
-      // Runs both graphs once in onnxruntime: a model that can't run is refused before it is adopted.
+      // Checks the graphs' files, then runs both once in onnxruntime: a model that can't run is
+      // refused before it is adopted.
+      await as('bad-bundle', () => checkClipModel(resolve(dir)));
       const e = await as('bad-bundle', () => openClipEmbedder(resolve(dir), 1));
       try {
         const s = e.preprocess.inputSize;

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { BUNDLE_LIMITS, readInside, writeFileAtomic } from '../base/files.js';
 import { GlimpseError } from '../base/errors.js';
 import { ModelCardSchema, type ModelCard } from '../vse/bundle.js';
-import { readClipFolder, type ClipFolder } from './clip-folder.js';
+import { clipGraphFiles, readClipFolder, type ClipFolder } from './clip-folder.js';
 
 export const CLIP_MANIFEST = 'glimpse-model.json';
 export const CLIP_FORMAT = 'glimpse-onnx-clip';
@@ -53,11 +53,22 @@ export function readClipManifest(dir: string): ClipManifest {
 }
 
 /** The model's id: a hash of every file it runs on, so changed files are never trusted under it. */
-function clipId(folder: ClipFolder, bank: string): string {
+function clipId(dir: string, files: string[], bank: string): string {
   const h = createHash('sha256');
-  for (const f of [...folder.files].sort()) h.update(`${f}\n`).update(readInside(folder.dir, f, BUNDLE_LIMITS.weights));
+  for (const f of [...files].sort()) h.update(`${f}\n`).update(readInside(dir, f, BUNDLE_LIMITS.weights));
   h.update(bank);
   return `clip-${h.digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * The full check of a CLIP model folder, for adopting it: its graphs and their external data are
+ * inside it (clipGraphFiles), and its manifest lists every one of those files, so the id covers them.
+ */
+export function checkClipModel(dir: string): void {
+  const listed = new Set(readClipManifest(dir).files);
+  const missing = clipGraphFiles(dir).filter((f) => !listed.has(f));
+  if (missing.length)
+    throw new GlimpseError('bad-bundle', `${join(dir, CLIP_MANIFEST)}: does not list ${missing.join(', ')}`);
 }
 
 /** Reads a CLIP model (manifest and folder) and checks that its files are the ones its id names. */
@@ -65,7 +76,7 @@ export function loadClipModel(dir: string): { manifest: ClipManifest; folder: Cl
   const manifest = readClipManifest(dir);
   const folder = readClipFolder(dir);
   const bank = readInside(dir, 'captions.txt', BUNDLE_LIMITS.text).toString('utf8');
-  const actual = clipId(folder, bank);
+  const actual = clipId(dir, manifest.files, bank);
   if (actual !== manifest.id)
     throw new GlimpseError(
       'bad-bundle',
@@ -79,15 +90,16 @@ export function loadClipModel(dir: string): { manifest: ClipManifest; folder: Cl
 }
 
 /**
- * Copies a checked CLIP folder to `dest` with its manifest, atomically (a temp folder renamed into
- * place), and returns the manifest.
+ * Copies a CLIP folder (read by readClipFolder) to `dest` with its manifest, atomically (a temp
+ * folder renamed into place), and returns the manifest. Its graphs are checked on the way.
  */
-export function saveClipModel(src: string, dest: string, card: ModelCard, captionBank: string[]): ClipManifest {
-  const folder = readClipFolder(src);
+export function saveClipModel(folder: ClipFolder, dest: string, card: ModelCard, captionBank: string[]): ClipManifest {
+  const src = folder.dir;
+  const files = clipGraphFiles(src);
   const tmp = join(dirname(dest), `.${basename(dest)}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   try {
-    for (const f of folder.files) {
+    for (const f of files) {
       mkdirSync(dirname(join(tmp, f)), { recursive: true });
       cpSync(join(src, f), join(tmp, f), { dereference: true });
     }
@@ -96,9 +108,9 @@ export function saveClipModel(src: string, dest: string, card: ModelCard, captio
     const manifest: ClipManifest = {
       format: CLIP_FORMAT,
       formatVersion: 1,
-      id: clipId({ ...folder, dir: tmp }, bank),
+      id: clipId(tmp, files, bank),
       createdAt: new Date().toISOString(),
-      files: folder.files,
+      files,
       card,
     };
     writeFileAtomic(join(tmp, CLIP_MANIFEST), JSON.stringify(manifest, null, 2));

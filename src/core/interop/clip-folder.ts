@@ -32,8 +32,6 @@ export interface ClipFolder {
   interpolation: string;
   tokenizerJson: object;
   tokenizerConfig: object;
-  /** Every file the model needs, relative to its folder (the ONNX graphs' external data included). */
-  files: string[];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -57,7 +55,10 @@ function json(dir: string, rel: string): Record<string, unknown> {
   return value;
 }
 
-/** Reads and checks a CLIP folder; the ONNX graphs are checked, not loaded. */
+/**
+ * Reads and checks a CLIP folder's configs and tokenizer (small files); the graphs are checked by
+ * clipGraphFiles, which reads them whole.
+ */
 export function readClipFolder(dir: string): ClipFolder {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
     throw new GlimpseError('not-found', `${dir}: no such folder`);
@@ -100,12 +101,7 @@ export function readClipFolder(dir: string): ClipFolder {
   if (statSync(join(dir, CLIP_FILES.tokenizerConfig), { throwIfNoEntry: false }))
     tokenizerConfig = json(dir, CLIP_FILES.tokenizerConfig);
 
-  const files: string[] = [CLIP_FILES.config, CLIP_FILES.preprocess, CLIP_FILES.tokenizer];
-  if (statSync(join(dir, CLIP_FILES.tokenizerConfig), { throwIfNoEntry: false }))
-    files.push(CLIP_FILES.tokenizerConfig);
-  for (const graph of [CLIP_FILES.visual, CLIP_FILES.textual]) files.push(graph, ...checkOnnx(dir, graph));
   return {
-    files,
     dir,
     embedDim: embedDim as number,
     contextLength: contextLength as number,
@@ -119,6 +115,19 @@ export function readClipFolder(dir: string): ClipFolder {
     tokenizerJson,
     tokenizerConfig,
   };
+}
+
+/**
+ * Every file a CLIP folder's model needs, relative to it: the configs, the tokenizer, both graphs
+ * and any external data they name. Each graph is read and decoded to check that its external data
+ * stays inside the folder: done when a model is imported or adopted, not at every load.
+ */
+export function clipGraphFiles(dir: string): string[] {
+  const files: string[] = [CLIP_FILES.config, CLIP_FILES.preprocess, CLIP_FILES.tokenizer];
+  if (statSync(join(dir, CLIP_FILES.tokenizerConfig), { throwIfNoEntry: false }))
+    files.push(CLIP_FILES.tokenizerConfig);
+  for (const graph of [CLIP_FILES.visual, CLIP_FILES.textual]) files.push(graph, ...checkOnnx(dir, graph));
+  return files;
 }
 
 /**
