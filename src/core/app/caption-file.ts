@@ -9,12 +9,13 @@ import { GlimpseError } from '../base/errors.js';
 import { CaptionBank, type CaptionHit, type PhotoEvidence } from '../captions/captions.js';
 import { groundedCaptions } from '../captions/grounded-captions.js';
 import { decodePhoto } from '../indexing/decode.js';
+import { CAPTIONS_PER_PHOTO } from '../indexing/pipeline.js';
 import type { ModelParts } from './parts.js';
 
 export async function captionFile(
   parts: ModelParts,
   path: string,
-  k = 5,
+  k = CAPTIONS_PER_PHOTO,
   bankOverride?: string[],
   tagRanked = true,
 ): Promise<CaptionHit[]> {

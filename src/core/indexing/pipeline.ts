@@ -153,7 +153,7 @@ export class IndexPipeline {
 }
 
 /** A folder the user named, as the library keeps it: absolute, `~` expanded, symlinks resolved. */
-export function canonicalFolder(f: string): string {
+function canonicalFolder(f: string): string {
   const abs = resolve(/^~([/\\]|$)/.test(f) ? join(homedir(), f.slice(1)) : f);
   if (!existsSync(abs)) throw new GlimpseError('not-found', `${abs}: no such folder`);
   if (!statSync(abs).isDirectory()) throw new GlimpseError('invalid-input', `${abs}: not a folder`);

@@ -52,22 +52,12 @@ const CONTRACTIONS: RegExp[] = [
   / ('t)(was)\b/giu,
 ];
 
-/**
- * One regular expression applied as Python's `re.sub` does: every non-overlapping match of the
- * text as it was, so each rule sees the previous rule's output, not its own.
- */
-function sub(text: string, [re, to]: [RegExp, string]): string {
-  return text.replace(re, to);
-}
-
 export function nltkWordTokenize(text: string): string[] {
+  // Each rule replaces every match in the previous rule's output, as Python's re.sub does.
   let t = text;
-  for (const rule of STARTING_QUOTES) t = sub(t, rule);
-  for (const rule of PUNCTUATION) t = sub(t, rule);
-  t = sub(t, PARENS_BRACKETS);
-  t = sub(t, DOUBLE_DASHES);
+  for (const [re, to] of [...STARTING_QUOTES, ...PUNCTUATION, PARENS_BRACKETS, DOUBLE_DASHES]) t = t.replace(re, to);
   t = ` ${t} `;
-  for (const rule of ENDING_QUOTES) t = sub(t, rule);
+  for (const [re, to] of ENDING_QUOTES) t = t.replace(re, to);
   for (const re of CONTRACTIONS) t = t.replace(re, ' $1 $2 ');
   return t.split(/\s+/u).filter(Boolean);
 }
