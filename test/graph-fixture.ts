@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { Rng } from '../src/core/base/rng.js';
-import { writeFileAtomic } from '../src/core/vse/weights-io.js';
+import { writeFileAtomic } from '../src/core/base/files.js';
 import type { BackboneSpec } from '../src/core/vse/model/backbone.js';
 
 /**

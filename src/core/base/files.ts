@@ -1,9 +1,23 @@
 /** File writes a kill can't leave half-done, and bounded reads of files that hostile input names. */
-import { closeSync, existsSync, openSync, readSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, sep } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, isAbsolute, join, sep } from 'node:path';
 
-/** Writes beside the target, then renames over it: readers see the old file or the new one. */
+/**
+ * Writes beside the target (its folder made if need be), then renames over it: readers see the
+ * old file or the new one.
+ */
 export function writeFileAtomic(file: string, data: string | NodeJS.ArrayBufferView): void {
+  mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, file);

@@ -17,8 +17,8 @@ import { VseConfigSchema, type VseConfig } from './config.js';
 import { tokenizerOf, Vocabulary } from './data/vocab.js';
 import { Backbone, BackboneSpecSchema, type BackboneSpec } from './model/backbone.js';
 import { VseModel } from './model/vse.js';
-import { readWeights, writeWeights, writeFileAtomic } from './weights-io.js';
-import { BUNDLE_LIMITS, readInside } from '../base/files.js';
+import { readWeights, writeWeights } from './weights-io.js';
+import { BUNDLE_LIMITS, readInside, writeFileAtomic } from '../base/files.js';
 import { ModelCardSchema, RecallSummarySchema, type ModelCard, type RecallSummary } from '../../shared/model-card.js';
 
 export const BUNDLE_FORMAT = 'glimpse-vse-bundle';

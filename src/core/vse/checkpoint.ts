@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { existsSync, readFileSync, renameSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { VseConfigSchema } from './config.js';
-import { readWeights, writeWeights, writeFileAtomic } from './weights-io.js';
+import { readWeights, writeWeights } from './weights-io.js';
+import { writeFileAtomic } from '../base/files.js';
 import { RecallSummarySchema } from './bundle.js';
 
 export const TrainStateSchema = z.object({

@@ -4,17 +4,9 @@
  * the converter's quantization field, which tf.io.decodeWeights understands.
  */
 import * as tf from '@tensorflow/tfjs';
-import { writeFileSync, renameSync, mkdirSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join } from 'node:path';
 import { float32ToFloat16 } from '../base/float16.js';
-import { BUNDLE_LIMITS, readInside } from '../base/files.js';
-
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
+import { BUNDLE_LIMITS, readInside, writeFileAtomic } from '../base/files.js';
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, bool: 1 };
 
