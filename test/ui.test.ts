@@ -534,6 +534,16 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.GLIMPSE_REQUIRE_UI)('the U
         .getByText(/Copied the path|The file is at/)
         .waitFor({ state: 'detached', timeout: 8000 });
       expect(await p.locator('link[rel=icon]').getAttribute('href')).toMatch(/^data:image\/svg\+xml/);
+      // The Model screen's imports fit the width: nothing runs off the right edge.
+      await p.keyboard.press('Escape');
+      await p.getByRole('button', { name: 'Model', exact: true }).click();
+      const imports = p.getByRole('region', { name: 'Import and export' });
+      await imports.scrollIntoViewIfNeeded();
+      await p.screenshot({ path: join(ARTIFACTS, 'phone-model-import.png'), fullPage: true });
+      const widest = await imports
+        .locator('input, button')
+        .evaluateAll((els) => Math.max(...els.map((e) => e.getBoundingClientRect().right)));
+      expect(widest).toBeLessThanOrEqual(390);
     } finally {
       await p.close();
     }
