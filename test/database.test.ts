@@ -59,6 +59,30 @@ describe('the library database', () => {
     store.close();
   });
 
+  it('moves a version-7 library forward: its vectors stay, and a photo may now hold one per model', () => {
+    const dir = join(tmp.dir, 'v7');
+    mkdirSync(dir);
+    const raw = new Database(join(dir, 'library.db'));
+    for (const m of MIGRATIONS.slice(0, 7)) raw.exec(m);
+    raw.pragma('user_version = 7');
+    raw.exec(`INSERT INTO roots (id, path, added_at) VALUES (1, '/photos', 'now');
+      INSERT INTO photos (id, root_id, path, folder, name, size, mtime_ms, hash, indexed_at)
+        VALUES (1, 1, '/photos/IMG_0001.jpg', '.', 'IMG_0001.jpg', 1, 0, 'h1', 'now');`);
+    raw
+      .prepare('INSERT INTO embeddings (photo_id, model_id, vector) VALUES (1, ?, ?)')
+      .run('old', Buffer.from(new Float32Array([1, 0]).buffer));
+    raw.close();
+    const store = LibraryStore.open(dir);
+    expect(store.vector(1, 'old')).toEqual(new Float32Array([1, 0]));
+    store.setVector(1, new Float32Array([0, 1]), 'new');
+    expect(store.vector(1, 'old')).toEqual(new Float32Array([1, 0]));
+    expect(store.counts('new')).toMatchObject({ embedded: 1, stale: 0 });
+    expect(store.staleForModel('newer', 10).map((p) => p.id)).toEqual([1]);
+    expect(store.dropVectorsExcept('new')).toBe(1);
+    expect(store.vector(1, 'old')).toBeUndefined();
+    store.close();
+  });
+
   it('refuses a newer schema before switching a rollback-journal database to WAL', () => {
     const dir = join(tmp.dir, 'future');
     LibraryStore.open(dir).close();

@@ -484,6 +484,11 @@ export function buildProgram(): Command {
         `roots: ${v.roots.length ? v.roots.join(', ') : '(none)'}`,
         `photos: ${v.counts.photos} (${v.counts.embedded} embedded by this model, ${v.counts.stale} waiting, ${v.counts.tagged} with detected objects, ${v.counts.withText} with text), failures: ${v.counts.failures}, notes: ${v.counts.warnings}`,
         `text in photos (OCR): ${v.ocr}`,
+        ...(v.switching
+          ? [
+              `switching models: search answers with ${v.switching.from} until ${v.counts.stale} more photos are re-embedded (glimpse index)`,
+            ]
+          : []),
         `folder watching: ${v.watching}${v.watching === 'off' ? ' (the app and web mode watch; the CLI indexes on demand)' : ''}`,
         ...v.failures.slice(0, 30).map((f) => `  ${f.severity === 'error' ? 'failed' : 'note'} ${f.reason}: ${f.path}`),
       ]);

@@ -365,6 +365,11 @@ export interface StatusOutput {
   ocr: string;
   /** How changes in the library's folders are followed ("watching 3 folders for changes"), or 'off'. */
   watching: string;
+  /**
+   * A model switch under way: search answers with the previous model (`from`, whose vectors cover
+   * `searchable` photos) until the current one has embedded them all; null when none is.
+   */
+  switching: { from: string; fromDir: string; searchable: number } | null;
   failures: (PhotoIssue & { severity: string })[];
 }
 
@@ -412,13 +417,13 @@ export interface AlbumsOutput {
   albums: Album[];
 }
 /** The current model: its card (model-card.ts) with where it lives and what runs it. */
-export type ModelKind = 'glimpse-vse' | 'onnx-clip';
+export type ModelKind = 'glimpse-vse' | 'vsepp-released' | 'onnx-clip';
 export type ModelOutput = Pick<ModelCard, 'name' | 'description' | 'trainingData' | 'recall' | 'notes'> & {
   id: string;
   dir: string;
   /** The shipped default, rather than a model the user adopted. */
   builtIn: boolean;
-  /** 'glimpse-vse' (trained by Glimpse, or a released VSE++ run) or 'onnx-clip' (an imported CLIP model). */
+  /** 'glimpse-vse' (trained by Glimpse), 'vsepp-released' (the VSE++ authors' run) or 'onnx-clip' (a CLIP model). */
   kind: ModelKind;
   createdAt: string;
   backend: string;

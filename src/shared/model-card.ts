@@ -40,5 +40,7 @@ export const ModelCardSchema = z.object({
     .object({ backend: z.string(), seconds: z.number(), steps: z.number(), epochs: z.number(), bestStep: z.number() })
     .optional(),
   notes: z.array(z.string()).default([]),
+  /** Where the weights come from when Glimpse did not train them: a released VSE++ run. */
+  origin: z.literal('vsepp-released').optional(),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;

@@ -25,7 +25,7 @@ import { defaultDataDir, defaultModelDir } from './paths.js';
 import { FolderWatching } from './watching.js';
 import { importClipFolder, importVseppRun } from './import-models.js';
 import { isClipModel } from '../interop/clip-bundle.js';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { WatchOptions } from '../indexing/watch.js';
 
 type Handlers = { [K in MethodName]: (input: ParsedInput<K>, opts: CallOptions) => Promise<Outputs[K]> };
@@ -60,8 +60,6 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
     return v;
   };
   void watching?.sync();
-  const reindexInBackground = (title: string): string =>
-    jobs.start('index', title, (ctx) => app.index({ folders: [] }, ctx), indexSummary);
   // Album labels and the user's captions join the caption bank: re-caption in the background.
   // Edits in a row make one job: an edit while it runs asks it for one more pass, not a new job.
   let captionJob: { again: boolean } | null = null;
@@ -101,14 +99,34 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
         'unavailable',
         'indexing is running: wait for it to finish or cancel it, then change the model',
       );
-    const model = dir === null ? models.useDefault() : await models.adopt(dir);
-    app.reset();
     const roots = (await app.settings()).roots;
-    return {
-      model,
-      reembedJob: roots.length ? reindexInBackground('Re-embedding the library with the new model') : null,
-    };
+    // The id the library's vectors carry now: search keeps using them until the switch is done.
+    const fromId = roots.length ? await app.currentModelId().catch(() => null) : null;
+    const { id: model, previous } = dir === null ? models.useDefault() : await models.adopt(dir);
+    app.reset();
+    if (fromId) app.beginSwitch(previous, fromId);
+    return { model, reembedJob: roots.length ? reembed() : null };
   };
+  /** Re-embeds for a switch; cancelling it puts the previous model back (nothing is lost: adopting
+   * the new one again resumes where this stopped). */
+  const reembed = (): string =>
+    jobs.start(
+      'index',
+      'Re-embedding the library with the new model',
+      async (ctx) => {
+        try {
+          return await app.index({ folders: [] }, ctx);
+        } finally {
+          const s = ctx.signal.aborted ? app.switching() : null;
+          if (s) {
+            models.reinstate(s.fromDir);
+            app.endSwitch();
+            app.reset();
+          }
+        }
+      },
+      indexSummary,
+    );
   /** An import as a job: the model is written as a candidate, then adopted. */
   const importJob = (title: string, phase: string, write: () => Promise<string>, o: CallOptions) =>
     jobs.run(
@@ -218,7 +236,15 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
         () => importVseppRun(models, i),
         o,
       ),
-    discardModel: async (i) => ({ discarded: models.discard(i.path) }),
+    discardModel: async (i) => {
+      const s = app.switching();
+      if (s && resolve(s.fromDir) === resolve(i.path))
+        throw new GlimpseError(
+          'unavailable',
+          `${i.path}: search still answers with this model while the library is re-embedded; discard it once that is done`,
+        );
+      return { discarded: models.discard(i.path) };
+    },
     revertModel: () => adopt(null),
     exportModel: async (i) => models.export(i.to),
     jobs: async () => ({ jobs: jobs.list() }),

@@ -26,7 +26,7 @@ export async function captionFile(
     const stored = captions.stored(row.id);
     if (stored.length >= k) return stored.slice(0, k);
   }
-  const bank = bankOverride ? new CaptionBank(store, embedder, bankOverride) : captions;
+  const bank = bankOverride ? new CaptionBank(store, embedder, bankOverride, undefined, captions.kind) : captions;
   try {
     let vector = row ? store.vector(row.id, embedder.id) : undefined;
     let evidence: PhotoEvidence = vector && row ? captions.evidence(row.id) : {};

@@ -3,6 +3,7 @@
  * API contract. It opens the store and the model once each, lazily, and keeps them for the life
  * of the process (the CLI's --queries mode loads the model only once).
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CallOptions, CaptionItem, ParsedInput, Outputs, PhotoSummary } from '../../shared/contract.js';
 import { initBackend } from '../runtime/tf/backend.js';
@@ -32,6 +33,15 @@ import { assembleParts, type ModelParts } from './parts.js';
 import { isClipModel } from '../interop/clip-bundle.js';
 import { openClipEmbedder } from '../runtime/clip-embedder.js';
 import { captionFile } from './caption-file.js';
+import { readSwitch, writeSwitch, type ModelSwitch } from './model-switch.js';
+import { captionFloorOf } from '../captions/floors.js';
+import { modelKind } from './models.js';
+
+interface LoadedModel {
+  modelDir: string;
+  parts: Promise<ModelParts>;
+  ready: ModelParts | null;
+}
 
 export interface GlimpseDeps {
   dataDir: string;
@@ -56,7 +66,8 @@ export class Glimpse {
   private opened: LibraryStore | null = null;
   private ocrEngine: Promise<OcrEngine> | null = null;
   private ocrWarned = false;
-  private loaded: { modelDir: string; parts: Promise<ModelParts>; ready: ModelParts | null } | null = null;
+  /** Loaded models by folder: the current one, and during a switch the one search answers with. */
+  private readonly loaded = new Map<string, LoadedModel>();
 
   constructor(private readonly deps: GlimpseDeps) {}
 
@@ -74,27 +85,91 @@ export class Glimpse {
   /** The parts that need the model, loading it once (concurrent callers share the load). */
   open(model?: string): Promise<ModelParts> {
     const modelDir = resolve(model ?? defaultModelDir(this.deps.dataDir));
-    if (this.loaded && (this.deps.embedder || this.loaded.modelDir === modelDir)) return this.loaded.parts;
-    this.dropModel();
+    // An injected model stands for every folder (tests).
+    const key = this.deps.embedder ? '' : modelDir;
+    const have = this.loaded.get(key);
+    if (have) return have.parts;
+    // At most two stay loaded: the current model and, during a switch, the previous one.
+    const keep = new Set([resolve(defaultModelDir(this.deps.dataDir)), this.searchDir()]);
+    for (const k of [...this.loaded.keys()]) if (!keep.has(k)) this.dropModel(k);
     const store = this.store();
-    const entry: { modelDir: string; parts: Promise<ModelParts>; ready: ModelParts | null } = {
+    const entry: LoadedModel = {
       modelDir,
       ready: null,
       parts: (async () => {
         await initBackend();
         const embedder = this.deps.embedder ?? (await this.loadModel(modelDir));
-        return assembleParts({ store, embedder, dataDir: this.deps.dataDir, ocr: () => this.ocrForIndex() });
+        return assembleParts({
+          store,
+          embedder,
+          dataDir: this.deps.dataDir,
+          ocr: () => this.ocrForIndex(),
+          onChange: () => this.invalidateSearch(),
+          kind: this.deps.embedder ? undefined : modelKind(modelDir),
+        });
       })(),
     };
     entry.parts.then(
       (parts) => (entry.ready = parts),
       () => {
         // A failed load is not kept: the next call tries again (after a fix or another model).
-        if (this.loaded === entry) this.loaded = null;
+        if (this.loaded.get(key) === entry) this.loaded.delete(key);
       },
     );
-    this.loaded = entry;
+    this.loaded.set(key, entry);
     return entry.parts;
+  }
+
+  /** Every loaded searcher forgets its cached vectors (photos were added, changed or removed). */
+  private invalidateSearch(): void {
+    for (const e of this.loaded.values()) e.ready?.searcher.invalidate();
+  }
+
+  /** The model folder search answers with: the previous model while a switch is under way. */
+  private searchDir(model?: string): string {
+    if (model) return resolve(model);
+    const s = this.switching();
+    return resolve(s ? s.fromDir : defaultModelDir(this.deps.dataDir));
+  }
+
+  /** The model switch under way whose previous model is still on disk, or null. */
+  switching(): ModelSwitch | null {
+    const s = readSwitch(this.store());
+    return s && existsSync(s.fromDir) ? s : null;
+  }
+
+  /**
+   * The current model was just replaced; `fromDir` is where the one it replaced now lives, `fromId`
+   * the id its vectors carry. Search stays with it until the new model has embedded every photo.
+   * A switch already under way keeps its previous model: that one's vectors are the complete ones.
+   */
+  beginSwitch(fromDir: string, fromId: string): void {
+    const store = this.store();
+    if (this.switching() || store.embeddedCount(fromId) === 0) return;
+    writeSwitch(store, { fromDir: resolve(fromDir), fromId, startedAt: new Date().toISOString() });
+  }
+
+  /** Ends the switch under way without finishing it (cancelled, or the previous model is back). */
+  endSwitch(): void {
+    writeSwitch(this.store(), null);
+  }
+
+  /** After a full run: once the current model has every photo, search moves to it in one step. */
+  private finishSwitch(modelId: string): void {
+    const store = this.store();
+    if (!readSwitch(store) || store.counts(modelId).stale > 0) return;
+    store.transaction(() => {
+      writeSwitch(store, null);
+      store.dropVectorsExcept(modelId);
+    });
+    for (const k of [...this.loaded.keys()])
+      if (k !== '' && k !== resolve(defaultModelDir(this.deps.dataDir))) this.dropModel(k);
+    this.invalidateSearch();
+  }
+
+  /** The id the current model's vectors carry (loads it). */
+  async currentModelId(): Promise<string> {
+    return (await this.open()).embedder.id;
   }
 
   private loadModel(modelDir: string): Promise<Embedder> {
@@ -111,7 +186,8 @@ export class Glimpse {
 
   async index(input: ParsedInput<'index'>, opts: CallOptions): Promise<Outputs['index']> {
     // The first run's model load takes seconds: say so, rather than show a finished bar.
-    if (!this.loaded?.ready) opts.onProgress?.({ phase: 'loading model', done: 0, total: 0, eta: null });
+    if (!this.loaded.get(this.deps.embedder ? '' : resolve(input.model ?? defaultModelDir(this.deps.dataDir)))?.ready)
+      opts.onProgress?.({ phase: 'loading model', done: 0, total: 0, eta: null });
     const { pipeline, embedder } = await this.open(input.model);
     const s = await pipeline.run(input.folders, {
       signal: opts.signal,
@@ -124,6 +200,7 @@ export class Glimpse {
           message: p.message ?? (p.rate ? `${p.rate.toFixed(1)} photos/s` : undefined),
         }),
     });
+    if (!input.model && !opts.signal?.aborted) this.finishSwitch(embedder.id);
     const { failures, warnings, ...rest } = s;
     return {
       backend: await this.backend(),
@@ -137,7 +214,7 @@ export class Glimpse {
   }
 
   async search(input: ParsedInput<'search'>): Promise<Outputs['search']> {
-    const { searcher, embedder } = await this.open(input.model);
+    const { searcher, embedder, captions } = await this.open(this.searchDir(input.model));
     const { query, model: _m, ...opts } = input;
     if (!query.trim()) throw new GlimpseError('invalid-input', 'the search text is empty');
     const { hits, words } = await searcher.searchExplained(query, opts);
@@ -146,7 +223,7 @@ export class Glimpse {
       backend: await this.backend(),
       model: embedder.id,
       query,
-      weak: isWeak(hits),
+      weak: isWeak(hits, captions.floors().goodMatch),
       results: this.described(
         hits.map((h) => ({
           id: h.id,
@@ -162,7 +239,7 @@ export class Glimpse {
   }
 
   async similar(input: ParsedInput<'similar'>): Promise<Outputs['similar']> {
-    const { searcher, embedder } = await this.open(input.model);
+    const { searcher, embedder } = await this.open(this.searchDir(input.model));
     const { path, model: _m, ...opts } = input;
     const hits = searcher.similar(photoRow(this.store(), path).id, opts);
     return {
@@ -176,10 +253,21 @@ export class Glimpse {
   /** Adds each photo's best caption (the user's, else the first confident one), for alt text. */
   private described<T extends { id: number }>(items: T[]): (T & { caption: string | null })[] {
     const best = this.store().search.captionsFor(items.map((i) => i.id));
+    const floor = this.floorOf();
     return items.map((i) => {
       const c = best.get(i.id);
-      return { ...i, caption: c?.user ?? c?.auto.find(isConfident)?.text ?? null };
+      return { ...i, caption: c?.user ?? c?.auto.find((a) => isConfident(a, floor(a.modelId)))?.text ?? null };
     });
+  }
+
+  /** The caption floor of the model that scored a stored caption, read once per model per call. */
+  private floorOf(): (modelId: string | undefined) => number {
+    const seen = new Map<string | undefined, number>();
+    return (id) => {
+      let f = seen.get(id);
+      if (f === undefined) seen.set(id, (f = captionFloorOf(this.store(), id)));
+      return f;
+    };
   }
 
   private ocrOn(): boolean {
@@ -240,7 +328,10 @@ export class Glimpse {
     for (const p of input.paths)
       photos.push({
         path: resolve(p),
-        captions: withConfidence(await captionFile(parts, p, input.limit, input.bank, input.tagRanked)),
+        captions: withConfidence(
+          await captionFile(parts, p, input.limit, input.bank, input.tagRanked),
+          () => parts.captions.floors().caption,
+        ),
       });
     return { backend: await this.backend(), model: parts.embedder.id, photos };
   }
@@ -263,7 +354,15 @@ export class Glimpse {
       },
       ocr,
       watching: 'off',
+      switching: this.switchingStatus(input.model),
     };
+  }
+
+  private switchingStatus(model: string | undefined): Outputs['status']['switching'] {
+    const s = model ? null : this.switching();
+    if (!s) return null;
+    const store = this.store();
+    return { from: s.fromId, fromDir: s.fromDir, searchable: store.embeddedCount(s.fromId) };
   }
 
   /**
@@ -275,7 +374,7 @@ export class Glimpse {
     const store = this.store();
     const forgotten = input.forget ? store.albums.forgetUnder(folder) : { albumPhotos: 0, captions: 0 };
     const removed = store.removeRoot(folder);
-    this.loaded?.ready?.searcher.invalidate();
+    this.invalidateSearch();
     return { removed, forgotten };
   }
 
@@ -347,7 +446,10 @@ export class Glimpse {
       description: row.description,
       keywords: row.keywords,
       userCaption: albums.caption(row.id),
-      captions: withConfidence(markTags(store.search.storedCaptions(row.id).slice(0, input.captions), tags)),
+      captions: withConfidence(
+        markTags(store.search.storedCaptions(row.id).slice(0, input.captions), tags),
+        this.floorOf(),
+      ),
       tags,
       text: store.text.lines(row.hash),
       albums: albums.albumsOf(row.id),
@@ -437,14 +539,14 @@ export class Glimpse {
     return { path: p };
   }
 
-  /** Drops the loaded model, so the next call loads the (newly adopted) model. */
+  /** Drops the loaded models, so the next call loads the (newly adopted) model. */
   reset(): void {
-    this.dropModel();
+    for (const k of [...this.loaded.keys()]) this.dropModel(k);
   }
 
-  private dropModel(): void {
-    const entry = this.loaded;
-    this.loaded = null;
+  private dropModel(key: string): void {
+    const entry = this.loaded.get(key);
+    this.loaded.delete(key);
     if (!entry) return;
     // A model this app loaded is its to release (its embedding workers included).
     void entry.parts.then(
@@ -457,7 +559,7 @@ export class Glimpse {
   }
 
   close(): void {
-    this.dropModel();
+    this.reset();
     void this.ocrEngine?.then(
       (e) => e.dispose(),
       () => undefined,
@@ -489,8 +591,12 @@ async function imageEmbedder(bundle: LoadedBundle, modelDir: string, cacheDir: s
   return threads > 1 ? pooledEmbedder(base, modelDir, threads) : base;
 }
 
-function withConfidence(captions: CaptionHit[]): CaptionItem[] {
-  return captions.map((c) => ({ ...c, confident: isConfident(c) }));
+/** Each caption with whether it clears the floor of the model that scored it. */
+function withConfidence(
+  captions: (CaptionHit & { modelId?: string })[],
+  floor: (modelId: string | undefined) => number,
+): CaptionItem[] {
+  return captions.map(({ modelId, ...c }) => ({ ...c, confident: isConfident(c, floor(modelId)) }));
 }
 
 function summary(row: PhotoRow): PhotoSummary {

@@ -70,6 +70,7 @@ export async function importVseppRun(models: ModelStore, input: ParsedInput<'imp
           },
         ],
         recall: [],
+        origin: 'vsepp-released',
         notes: [
           'Imported from a released VSE++ run; Glimpse did not train it.',
           "Captions by retrieval use the shipped model's caption bank.",

@@ -12,7 +12,7 @@ import { checkClipModel, isClipModel, readClipManifest } from '../interop/clip-b
 import { readClipFolder } from '../interop/clip-folder.js';
 import { openClipEmbedder } from '../runtime/clip-embedder.js';
 import { jointDim } from '../vse/config.js';
-import { defaultModelDir } from './paths.js';
+import { defaultModelDir, shippedModelDir } from './paths.js';
 
 /** Bundle files worth carrying (a training run's checkpoints are not). */
 const SKIP_ON_COPY = new Set(['checkpoint', 'best']);
@@ -103,8 +103,11 @@ export class ModelStore {
     }
   }
 
-  /** Makes `dir` the current model: copied beside, then swapped in by rename. */
-  async adopt(dir: string): Promise<string> {
+  /**
+   * Makes `dir` the current model: copied beside, then swapped in by rename. Returns its id and
+   * where the model it replaced is now (a candidate, or the shipped default's folder).
+   */
+  async adopt(dir: string): Promise<{ id: string; previous: string }> {
     const src = resolve(dir);
     if (!existsSync(join(src, 'bundle.json')) && !isClipModel(src))
       throw new GlimpseError('not-found', `${src}: no model bundle there (bundle.json is missing)`);
@@ -115,22 +118,38 @@ export class ModelStore {
     rmSync(tmp, { recursive: true, force: true });
     copyBundle(src, tmp);
     // The model it replaces stays listed (as a candidate) until the user deletes it.
-    this.setAsideCurrent();
+    const previous = this.setAsideCurrent('previous');
     renameSync(tmp, this.currentDir);
     // An adopted candidate is now the current model: one copy of it is enough.
     if (src.startsWith(this.candidatesDir)) rmSync(src, { recursive: true, force: true });
-    return id;
+    return { id, previous };
   }
 
   /** Goes back to the shipped default; the model adopted until now stays listed as a candidate. */
-  useDefault(): string {
-    this.setAsideCurrent();
-    return readManifest(defaultModelDir(this.dataDir)).id;
+  useDefault(): { id: string; previous: string } {
+    const previous = this.setAsideCurrent('previous');
+    return { id: readManifest(defaultModelDir(this.dataDir)).id, previous };
   }
 
-  private setAsideCurrent(): void {
-    if (!existsSync(this.currentDir)) return;
-    renameSync(this.currentDir, this.newCandidateDir('previous'));
+  /**
+   * Puts back the model a cancelled switch replaced (a candidate folder, or the shipped default's);
+   * the model being switched to stays listed as a candidate, so adopting it again resumes.
+   */
+  reinstate(previous: string): void {
+    const p = resolve(previous);
+    const fromCandidates = resolve(join(p, '..')) === resolve(this.candidatesDir);
+    if (!fromCandidates && p !== resolve(shippedModelDir()))
+      throw new GlimpseError('invalid-input', `${p}: not a model this data folder holds`);
+    this.setAsideCurrent('cancelled');
+    if (fromCandidates) renameSync(p, this.currentDir);
+  }
+
+  /** Moves the current model (if any) to a new candidate folder; returns where it was, now is. */
+  private setAsideCurrent(prefix: string): string {
+    if (!existsSync(this.currentDir)) return resolve(defaultModelDir(this.dataDir));
+    const to = this.newCandidateDir(prefix);
+    renameSync(this.currentDir, to);
+    return to;
   }
 
   /** Deletes a candidate; only candidates, never the current model or a user's folder. */
@@ -166,6 +185,11 @@ function copyBundle(from: string, to: string): void {
   });
 }
 
+/** A model folder's kind, from its manifest alone. */
+export function modelKind(dir: string): ModelKind {
+  return isClipModel(dir) ? 'onnx-clip' : (readManifest(dir).card.origin ?? 'glimpse-vse');
+}
+
 /** What the Model screen shows of a model folder, whatever its kind. */
 function describeModel(dir: string): {
   id: string;
@@ -191,7 +215,7 @@ function describeModel(dir: string): {
   return {
     id: m.id,
     createdAt: m.createdAt,
-    kind: 'glimpse-vse',
+    kind: m.card.origin ?? 'glimpse-vse',
     card: m.card,
     embedSize: jointDim(m.config),
     backbone: m.backbone ? `${m.backbone.id} @${m.backbone.inputSize}px` : null,

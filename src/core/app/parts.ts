@@ -3,6 +3,7 @@
  * index pipeline, the searcher and the caption bank. Tests build them the same way on temp dirs.
  */
 import { join } from 'node:path';
+import type { ModelKind } from '../../shared/contract.js';
 import type { LibraryStore } from '../store/store.js';
 import type { Embedder } from '../runtime/embedder.js';
 import type { OcrReader } from '../ocr/reader.js';
@@ -26,18 +27,22 @@ export interface PartsDeps {
   embedder: Embedder;
   dataDir: string;
   ocr?: () => Promise<OcrReader | null>;
+  /** Told when indexing changed the library (other searchers' caches go stale too). */
+  onChange?: () => void;
+  /** The model's kind (its floors depend on it); default: a Glimpse-trained model. */
+  kind?: ModelKind;
 }
 
-export function assembleParts({ store, embedder, dataDir, ocr }: PartsDeps): ModelParts {
+export function assembleParts({ store, embedder, dataDir, ocr, onChange, kind }: PartsDeps): ModelParts {
   const searcher = new Searcher(store, embedder);
-  const captions = new CaptionBank(store, embedder, undefined, join(dataDir, 'cache'));
+  const captions = new CaptionBank(store, embedder, undefined, join(dataDir, 'cache'), kind);
   const pipeline = new IndexPipeline({
     store,
     embedder,
     dataDir,
     captions,
     ocr,
-    onChange: () => searcher.invalidate(),
+    onChange: onChange ?? (() => searcher.invalidate()),
   });
   return { store, embedder, dataDir, pipeline, searcher, captions, dispose: () => captions.dispose() };
 }

@@ -23,6 +23,10 @@ import { COCO_CLASSES } from '../tags/coco.js';
 import { readableText } from '../language/query-words.js';
 import { namedTags, tagVote, type NamedTag } from '../tags/tag-evidence.js';
 import type { DetectedTag } from '../tags/detect.js';
+import type { ModelKind } from '../../shared/contract.js';
+import { CAPTION_FLOOR, floorsDue, floorsOf, measureFloors, type MatchFloors } from './floors.js';
+
+export { CAPTION_FLOOR };
 
 export interface CaptionHit {
   text: string;
@@ -47,21 +51,20 @@ type Ranked = CaptionHit & { weight: number };
  * the photo's detected objects comes first, then by score: on real photos the detector names the
  * subject far more often than the model's own score ranks its caption first (docs/MODEL.md).
  */
-function precedes(a: Ranked, b: Ranked): number {
-  const ca = isConfident(a);
-  return Number(isConfident(b)) - Number(ca) || (ca ? 0 : b.weight - a.weight) || b.score - a.score;
-}
+const precedes =
+  (floor: number) =>
+  (a: Ranked, b: Ranked): number => {
+    const ca = isConfident(a, floor);
+    return Number(isConfident(b, floor)) - Number(ca) || (ca ? 0 : b.weight - a.weight) || b.score - a.score;
+  };
 
 /**
- * The lowest model score at which a bank caption is offered as confident, chosen on the
- * real-photo dev set (`npm run eval:photos -- --set=dev,cc0 --floors`, docs/MODEL.md): no lower
- * floor made most shown bank captions right, so a wrong caption is not shown rather than shown.
- * Captions built from the photo's detected objects are shown regardless.
+ * A caption built from the photo's own detections, or a bank caption scored above the model's
+ * floor (floors.ts). The shipped model's, CAPTION_FLOOR, was chosen on the real-photo dev set
+ * (`npm run eval:photos -- --set=dev,cc0 --floors`, docs/MODEL.md): no lower floor made most
+ * shown bank captions right, so a wrong caption is not shown rather than shown.
  */
-export const CAPTION_FLOOR = 0.55;
-
-/** A caption built from the photo's own detections, or a bank caption scored above the floor. */
-export const isConfident = (c: CaptionHit): boolean => c.source === 'tags' || c.score >= CAPTION_FLOOR;
+export const isConfident = (c: CaptionHit, floor = CAPTION_FLOOR): boolean => c.source === 'tags' || c.score >= floor;
 
 /**
  * Bump when the code that chooses a photo's captions changes (bank filtering, grounded captions,
@@ -101,14 +104,26 @@ export class CaptionBank {
     private readonly embedder: Embedder,
     private readonly override?: string[],
     private readonly cacheDir?: string,
+    /** The model's kind, which sets how its floors are found (floors.ts). */
+    readonly kind: ModelKind = 'glimpse-vse',
   ) {}
 
-  /** The bank's id: its texts and the model, so stored captions of another bank are refreshed. */
+  /** The model's floors in force on this library. */
+  floors(): MatchFloors {
+    return floorsOf(this.store, this.embedder.id, this.kind);
+  }
+
+  /**
+   * The bank's id: its texts, the model and a measured floor, so stored captions of another bank
+   * (or ranked against another floor) are refreshed.
+   */
   private bankId(texts: string[]): string {
+    const f = this.floors();
     return createHash('sha1')
       .update(this.embedder.id)
       .update('\n')
       .update(captionRecipe())
+      .update(f.basis === 'measured' ? `\n${f.caption}` : '')
       .update('\n')
       .update(texts.join('\n'))
       .digest('hex')
@@ -261,7 +276,7 @@ export class CaptionBank {
       const grounded = photos?.[i]?.grounded ?? [];
       const own = grounded.length ? await this.scoreGrounded(vector, grounded) : [];
       const all = [...own, ...[...fromBank.values()].filter((b) => !own.some((o) => o.text === b.text))];
-      out.push(all.sort(precedes).slice(0, k).map(unranked));
+      out.push(all.sort(precedes(this.floors().caption)).slice(0, k).map(unranked));
     }
     return out;
   }
@@ -274,10 +289,16 @@ export class CaptionBank {
 
   /** Stores the top-k captions for every photo whose stored captions are missing or stale. */
   async refresh(k = 5, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<number> {
+    const { store, embedder, kind } = this;
+    // The library grew enough to measure the model's floors (again): that needs the bank.
+    if (floorsDue(this.floors(), kind, store.embeddedCount(embedder.id)))
+      measureFloors(store, embedder.id, kind, (await this.ensure()).data, embedder.dim);
     // Nothing to caption (a re-index of an unchanged library): don't embed the bank at all.
-    const all = this.store.search.uncaptioned(this.embedder.id, this.bankId(this.texts()));
+    const all = store.search.uncaptioned(embedder.id, this.bankId(this.texts()));
     if (all.length === 0) return 0;
     const bank = await this.ensure();
+    // The floors the stored captions are ranked and judged by, kept for reads without the model.
+    measureFloors(store, embedder.id, kind, bank.data, embedder.dim);
     const stale = await this.changedBy(all, bank, k);
     const dim = this.embedder.dim;
     for (let s = 0; s < stale.length; s += 256) {
@@ -348,7 +369,7 @@ export class CaptionBank {
       const last = reranked(caps[caps.length - 1]!, tags);
       const outscored = added.get(old!)!.some((t) => {
         const score = dot(row(t), p.vector);
-        return precedes(ranked(t, score, namedTags(t), tags), last) < 0;
+        return precedes(this.floors().caption)(ranked(t, score, namedTags(t), tags), last) < 0;
       });
       if (outscored) changed.push(p);
       else kept.push(p.id);

@@ -100,6 +100,8 @@ function photoFields(task: FileTask, d: Pick<DecodedPhoto, 'hash' | 'format' | '
  * than one, so that a user's kill or a power cut mid-decode never costs a good photo.
  */
 const MAX_DECODE_ATTEMPTS = 3;
+/** Photos re-embedded per stored batch after a model change: small, so cancel is quick. */
+const REEMBED_BATCH = 16;
 
 export class Indexer {
   constructor(
@@ -344,17 +346,23 @@ export class Indexer {
     return { vectors: await this.embedder.embedImages(pixels, n) };
   }
 
-  /** Re-embeds photos whose vector came from another model (after a model change). */
+  /**
+   * Re-embeds photos whose vector came from another model (after a model change), a small batch
+   * at a time: each batch is stored as it finishes, so a cancel or a kill loses at most one batch
+   * and the next run starts where this one stopped.
+   */
   async reembedStale(opts: IndexOptions = {}): Promise<number> {
     let n = 0;
     for (;;) {
       if (opts.signal?.aborted) return n;
-      const stale = this.store.staleForModel(this.embedder.id, 64);
+      const stale = this.store.staleForModel(this.embedder.id, REEMBED_BATCH);
       if (stale.length === 0) return n;
       const pre = this.embedder.preprocess;
       const per = pre.inputSize * pre.inputSize * 3;
       const ok: { id: number; pixels: Float32Array }[] = [];
       for (let i = 0; i < stale.length; i++) {
+        // A 12-MP decode takes a tenth of a second or more: cancel answers within one of them.
+        if (opts.signal?.aborted) return n;
         try {
           ok.push({ id: stale[i]!.id, pixels: (await decodePhoto(stale[i]!.path, pre, this.thumbDir)).pixels });
         } catch (err) {

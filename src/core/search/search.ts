@@ -14,6 +14,7 @@ import type { TagMatch } from '../tags/tag-words.js';
 import { mapQuery, type WordNote } from '../language/query-words.js';
 import { satisfies } from '../language/count-words.js';
 import { contentWords, namedTags, shownTag, tagWeight } from '../tags/tag-evidence.js';
+import { GOOD_MATCH } from '../captions/floors.js';
 
 export type { SearchFilters };
 
@@ -43,16 +44,16 @@ export interface SearchHit {
   fused: number;
 }
 
-/**
- * The semantic score under which a hit alone is not a good match: under the scores of right
- * drawings of simple shapes with the shipped model. Wrong photos can score above it, so the UI
- * says "no good match" only as a hint (docs/MODEL.md, known limits).
- */
-export const GOOD_MATCH = 0.25;
+export { GOOD_MATCH };
 
-/** True when no hit is a keyword or tag match and none scores a good match. */
-export function isWeak(hits: SearchHit[]): boolean {
-  return hits.length > 0 && hits.every((h) => !h.keyword && h.tag === undefined && h.score < GOOD_MATCH);
+/**
+ * True when no hit is a keyword or tag match and none scores a good match: above `goodMatch`, the
+ * model's floor (floors.ts; the shipped model's is under the scores of right drawings of simple
+ * shapes). Wrong photos can score above it, so the UI says "no good match" only as a hint
+ * (docs/MODEL.md, known limits).
+ */
+export function isWeak(hits: SearchHit[], goodMatch = GOOD_MATCH): boolean {
+  return hits.length > 0 && hits.every((h) => !h.keyword && h.tag === undefined && h.score < goodMatch);
 }
 
 /** Words shorter than this match whole words only in keyword search, never as prefixes. */

@@ -143,4 +143,18 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE photo_tags ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
   ALTER TABLE photo_tags ADD COLUMN area REAL;
   `,
+  // 8: a photo may hold vectors from more than one model, so that search keeps answering on the
+  // previous model's vectors while a new model re-embeds the library (they go when it is done).
+  `
+  CREATE TABLE embeddings_v8 (
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    model_id TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (photo_id, model_id)
+  );
+  INSERT INTO embeddings_v8 (photo_id, model_id, vector) SELECT photo_id, model_id, vector FROM embeddings;
+  DROP TABLE embeddings;
+  ALTER TABLE embeddings_v8 RENAME TO embeddings;
+  CREATE INDEX embeddings_model ON embeddings(model_id);
+  `,
 ];

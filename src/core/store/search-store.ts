@@ -17,6 +17,8 @@ export interface CaptionRow {
   text: string;
   score: number;
   source: 'tags' | 'bank';
+  /** The model that scored it (its floor says whether the score is confident); set on reads. */
+  modelId?: string;
 }
 
 function vectorBlob(v: Float32Array): Buffer {
@@ -159,7 +161,7 @@ export class SearchStore {
 
   storedCaptions(photoId: number): CaptionRow[] {
     return this.db
-      .prepare('SELECT text, score, source FROM captions WHERE photo_id = ? ORDER BY rank')
+      .prepare('SELECT text, score, source, model_id AS modelId FROM captions WHERE photo_id = ? ORDER BY rank')
       .all(photoId) as CaptionRow[];
   }
 
@@ -178,10 +180,10 @@ export class SearchStore {
       for (const u of users) out.get(u.id)!.user = u.text;
       const autos = this.db
         .prepare(
-          `SELECT photo_id, text, score, source FROM captions WHERE photo_id IN (${marks}) AND rank < ? ORDER BY photo_id, rank`,
+          `SELECT photo_id, text, score, source, model_id AS modelId FROM captions WHERE photo_id IN (${marks}) AND rank < ? ORDER BY photo_id, rank`,
         )
         .all(...ids, per) as (CaptionRow & { photo_id: number })[];
-      for (const a of autos) out.get(a.photo_id)!.auto.push({ text: a.text, score: a.score, source: a.source });
+      for (const { photo_id, ...a } of autos) out.get(photo_id)!.auto.push(a);
     }
     return out;
   }

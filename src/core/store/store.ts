@@ -336,6 +336,8 @@ export class LibraryStore {
         .run({ ...p, now, id });
       this.db.prepare('DELETE FROM photos_fts WHERE rowid = ?').run(id);
       this.db.prepare('DELETE FROM captions WHERE photo_id = ?').run(id);
+      // New content: every model's vector of the old content is wrong now, not just this one's.
+      this.db.prepare('DELETE FROM embeddings WHERE photo_id = ?').run(id);
     } else {
       id = Number(
         this.db
@@ -374,6 +376,16 @@ export class LibraryStore {
       'INSERT INTO photo_tags (photo_id, model_id, label, confidence, count, area) VALUES (?, ?, ?, ?, ?, ?)',
     );
     for (const t of tags) ins.run(photoId, modelId, t.label, t.confidence, t.count, t.area ?? null);
+  }
+
+  /** Drops every vector not made by `modelId` (a model switch is complete); returns how many. */
+  dropVectorsExcept(modelId: string): number {
+    return this.db.prepare('DELETE FROM embeddings WHERE model_id != ?').run(modelId).changes;
+  }
+
+  /** How many photos have a vector from `modelId`. */
+  embeddedCount(modelId: string): number {
+    return (this.db.prepare('SELECT count(*) n FROM embeddings WHERE model_id = ?').get(modelId) as { n: number }).n;
   }
 
   /** The photo's tags from `modelId`, most confident first. */
@@ -522,7 +534,7 @@ export class LibraryStore {
   } {
     const one = (sql: string, ...args: unknown[]) => (this.db.prepare(sql).get(...args) as { n: number }).n;
     const photos = one('SELECT count(*) n FROM photos');
-    const embedded = modelId ? one('SELECT count(*) n FROM embeddings WHERE model_id = ?', modelId) : 0;
+    const embedded = modelId ? this.embeddedCount(modelId) : 0;
     return {
       photos,
       embedded,
@@ -537,8 +549,8 @@ export class LibraryStore {
   staleForModel(modelId: string, limit: number): PhotoRow[] {
     return this.db
       .prepare(
-        `SELECT p.* FROM photos p LEFT JOIN embeddings e ON e.photo_id = p.id
-      WHERE e.model_id IS NULL OR e.model_id != ? ORDER BY p.id LIMIT ?`,
+        `SELECT p.* FROM photos p
+      WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id AND e.model_id = ?) ORDER BY p.id LIMIT ?`,
       )
       .all(modelId, limit) as PhotoRow[];
   }
@@ -552,6 +564,10 @@ export class LibraryStore {
   setMeta(key: string, value: string): void {
     this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
     if ((USER_SETTING_KEYS as readonly string[]).includes(key)) this.userChanged();
+  }
+
+  deleteMeta(key: string): void {
+    this.db.prepare('DELETE FROM meta WHERE key = ?').run(key);
   }
 
   transaction<T>(fn: () => T): T {
