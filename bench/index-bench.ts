@@ -5,7 +5,8 @@
  * pipeline, for each backbone (ids as scripts/model/backbones.ts names them; `default` is the
  * shipped model's backbone, human-centernet needs `npm run corpus`'s packages), with the image backbone on tfjs on the main
  * thread ("tfjs"), on a pool of tfjs worker threads ("workers") or on onnxruntime ("onnx").
- * --decode=N sets how many images the pipeline decodes at once. --rss=N indexes N small 640x480
+ * `clip-vit-b32` is a CLIP ViT-B/32 of the real shapes with random weights (tools/random-clip.ts),
+ * on onnxruntime only. --decode=N sets how many images the pipeline decodes at once. --rss=N indexes N small 640x480
  * photos (with the last --runtimes entry) and tabulates memory as it goes; run it with
  * --photos=0 so the 12-MP decodes don't set the peak.
  */
@@ -31,6 +32,8 @@ import { bundleEmbedder, onnxEmbedder, type Embedder } from '../src/core/runtime
 import { openOnnxBackbone } from '../src/core/runtime/backbones/onnx-runtime.js';
 import { Rng } from '../src/core/base/rng.js';
 import { printTable } from '../tools/table.js';
+import { randomClipModel } from '../tools/random-clip.js';
+import { openClipEmbedder } from '../src/core/runtime/clip-embedder.js';
 
 const CACHE = join(dirname(fileURLToPath(import.meta.url)), '.cache');
 
@@ -62,6 +65,10 @@ type Runtime = 'tfjs' | 'workers' | 'onnx';
  * with its image side on `runtime` using `threads` threads.
  */
 async function speedEmbedder(backboneId: string, runtime: Runtime, threads: number): Promise<Embedder> {
+  if (backboneId === 'clip-vit-b32') {
+    if (runtime !== 'onnx') throw new Error('clip-vit-b32 runs on onnxruntime only: --runtimes=onnx');
+    return openClipEmbedder(randomClipModel(), threads);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'glimpse-bench-bb-'));
   const spec = await importBackbone(backboneId, dir);
   const inputSize = spec.inputSize;

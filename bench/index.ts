@@ -5,6 +5,8 @@ import { benchIndex } from './index-bench.js';
 import { benchStartup } from './startup.js';
 import { benchOcr } from './ocr.js';
 import { benchDetect } from './detect.js';
+import { benchText } from './text.js';
+import { benchReembed } from './reembed.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   train: benchTrain,
@@ -13,6 +15,8 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   startup: benchStartup,
   ocr: benchOcr,
   detect: benchDetect,
+  text: benchText,
+  reembed: benchReembed,
 };
 
 const [name, ...args] = process.argv.slice(2);

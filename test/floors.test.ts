@@ -18,6 +18,7 @@ import {
 import { isWeak, type SearchHit } from '../src/core/search/search.js';
 import { isConfident } from '../src/core/captions/captions.js';
 import { Rng } from '../src/core/base/rng.js';
+import { newPhoto } from '../tools/photo-row.js';
 import { tempDir } from './helpers.js';
 
 const tmp = tempDir();
@@ -39,32 +40,7 @@ function vectors(n: number, common: number, seed: number): Float32Array[] {
 function library(name: string, images: Float32Array[], modelId: string): LibraryStore {
   const store = LibraryStore.open(`${tmp.dir}/${name}`);
   const root = store.addRoot(`/photos-${name}`);
-  images.forEach((v, i) =>
-    store.upsertPhoto(
-      {
-        root_id: root,
-        path: `/photos-${name}/IMG_${String(i).padStart(4, '0')}.jpg`,
-        folder: '.',
-        name: `IMG_${i}.jpg`,
-        size: 1,
-        mtime_ms: 0,
-        hash: `${name}-${i}`,
-        format: 'jpeg',
-        width: 1,
-        height: 1,
-        taken_at: null,
-        camera_make: null,
-        camera_model: null,
-        lat: null,
-        lon: null,
-        title: null,
-        description: null,
-        keywords: null,
-      },
-      v,
-      modelId,
-    ),
-  );
+  images.forEach((v, i) => store.upsertPhoto(newPhoto(root, `/photos-${name}/IMG_${i}.jpg`), v, modelId));
   return store;
 }
 

@@ -380,7 +380,8 @@ export class CaptionBank {
 
   /** A photo's stored captions, with the detected objects each bank caption names. */
   stored(photoId: number): CaptionHit[] {
-    return markTags(this.store.search.storedCaptions(photoId), this.store.tags(photoId, this.embedder.id));
+    const rows = this.store.search.storedCaptions(photoId).map(({ modelId: _m, ...c }) => c);
+    return markTags(rows, this.store.tags(photoId, this.embedder.id));
   }
 
   dispose(): void {
