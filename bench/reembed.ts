@@ -68,7 +68,7 @@ export async function benchReembed(args: string[]): Promise<void> {
       total += s.reembedded;
       const now = embedded();
       rows.push([
-        run,
+        String(run),
         before,
         s.reembedded,
         s.reembedded / ((cancelledAt || ended) / 1000 - started / 1000),

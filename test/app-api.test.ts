@@ -176,6 +176,10 @@ describe("albums and the user's captions", () => {
   it('creates, renames, labels and deletes albums; names are unique and inputs are checked', async () => {
     const a = ok(await api.createAlbum({ name: 'Sleds' }));
     expect(a).toMatchObject({ name: 'Sleds', label: '', count: 0, cover: null });
+    // An album without a label changes no caption: no "0 photos re-captioned" job is left listed.
+    await idle();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ok(await api.jobs({})).jobs.filter((j) => j.summary === '0 photos re-captioned')).toEqual([]);
     expect(await api.createAlbum({ name: 'sleds' })).toMatchObject({
       ok: false,
       error: { code: 'invalid-input', message: expect.stringContaining('already exists') },

@@ -45,6 +45,37 @@ const stub: Embedder = {
   dispose: () => undefined,
 };
 
+describe('a replacement caption bank', () => {
+  it('is embedded once for many photos, and not again for the same texts in a later call', async () => {
+    await initBackend('cpu');
+    const store = LibraryStore.open(join(tmp.dir, 'replacement'));
+    const embedded: number[] = [];
+    const counting: Embedder = {
+      ...stub,
+      embedTexts: (texts) => {
+        embedded.push(texts.length);
+        return stub.embedTexts(texts);
+      },
+    };
+    const texts = Object.keys(VECTORS);
+    const cache = join(tmp.dir, 'replacement', 'cache');
+    const first = new CaptionBank(store, counting, texts, cache);
+    for (const v of [unit(1, 0, 0, 0), unit(0, 1, 0, 0), unit(0, 0, 1, 0)]) await first.captionVectors(v, 1, 2);
+    first.dispose();
+    expect(embedded).toEqual([texts.length]);
+    const again = new CaptionBank(store, counting, texts, cache);
+    expect((await again.captionVectors(unit(1, 0, 0, 0), 1, 1))[0]![0]!.text).toBe('a dog sleeping on a sofa');
+    again.dispose();
+    expect(embedded).toEqual([texts.length]);
+    // Other texts are another bank.
+    const other = new CaptionBank(store, counting, texts.slice(1), cache);
+    await other.captionVectors(unit(1, 0, 0, 0), 1, 1);
+    other.dispose();
+    expect(embedded).toEqual([texts.length, texts.length - 1]);
+    store.close();
+  });
+});
+
 describe('caption refresh after a bank edit', () => {
   it('re-captions only the photos an added text would enter, and stores what a fresh run would', async () => {
     await initBackend('cpu');

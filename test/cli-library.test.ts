@@ -60,14 +60,14 @@ describe('glimpse index / search / similar / caption / status', () => {
 
   it('search --queries prints one JSON line per query, loading the model once', () => {
     const file = join(tmp.dir, 'queries.txt');
-    writeFileSync(file, 'sledge\nblue square\n\ngreen\n');
+    writeFileSync(file, 'red circle\nblue square\n\ngreen\n');
     const r = cli(['search', '--queries', file, '--limit', '2', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { query: string; results: { path: string; score: number }[] });
-    expect(lines.map((l) => l.query)).toEqual(['sledge', 'blue square', 'green']);
+    expect(lines.map((l) => l.query)).toEqual(['red circle', 'blue square', 'green']);
     expect(lines.every((l) => l.results.length === 2 && typeof l.results[0]!.score === 'number')).toBe(true);
   });
 
@@ -103,6 +103,8 @@ describe('glimpse index / search / similar / caption / status', () => {
   it.each([
     [['search', '   '], /search text is empty/],
     [['search', 'x', '--since', 'yesterday'], /expected a date/],
+    [['search', 'x', '--since', '2024-13-45'], /"since": no such date/],
+    [['search', 'x', '--until', '2023-02-29'], /"until": no such date/],
     [['similar', '/no/such/photo.jpg'], /not in the library/],
     [['caption', '/no/such/photo.jpg'], /no such file/],
     [['index', '/no/such/folder'], /no such folder/],

@@ -4,7 +4,7 @@
  * imported, indexes and searches through the app with the scores computed here independently; a
  * CLIP model can't be fine-tuned and says so; hostile folders are refused, naming the file.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { it, expect, beforeAll, afterAll } from 'vitest';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -15,7 +15,7 @@ import { clipTokenizer } from '../src/core/language/clip-tokenizer.js';
 import { readClipFolder } from '../src/core/interop/clip-folder.js';
 import { createEngineApi } from '../src/core/app/api.js';
 import { Rng } from '../src/core/base/rng.js';
-import { ROOT, ok, tempDir } from './helpers.js';
+import { ROOT, ok, tempDir, describeIf } from './helpers.js';
 
 import onnx = onnxProto.onnx;
 
@@ -117,7 +117,7 @@ const unit = (v: number[]) => {
   return v.map((x) => x / n);
 };
 
-describe.skipIf(!have)('the CLIP tokenizer from tokenizer.json', () => {
+describeIf(have, `${TOK} (the CLIP tokenizer fixture) is not here`)('the CLIP tokenizer from tokenizer.json', () => {
   it("gives OpenAI's clip.tokenize ids for every fixture text", () => {
     const ex = JSON.parse(readFileSync(join(TOK, 'expected.json'), 'utf8')) as {
       context_length: number;
@@ -133,153 +133,161 @@ describe.skipIf(!have)('the CLIP tokenizer from tokenizer.json', () => {
   });
 });
 
-describe.skipIf(!have || !ortHere)('a CLIP model in ONNX, imported', () => {
-  const tmp = tempDir();
-  const rng = new Rng(3);
-  const vocab = 49408;
-  const W = Float32Array.from({ length: 3 * DIM }, () => rng.uniform(-1, 1));
-  const E = Float32Array.from({ length: vocab * DIM }, () => rng.uniform(-1, 1));
-  const src = join(tmp.dir, 'ViT-test__openai');
-  const photos = join(tmp.dir, 'photos');
-  const colours: [number, number, number][] = [
-    [200, 30, 30],
-    [20, 40, 210],
-  ];
+describeIf(have && ortHere, 'the CLIP tokenizer fixture or onnxruntime-node is missing here')(
+  'a CLIP model in ONNX, imported',
+  () => {
+    const tmp = tempDir();
+    const rng = new Rng(3);
+    const vocab = 49408;
+    const W = Float32Array.from({ length: 3 * DIM }, () => rng.uniform(-1, 1));
+    const E = Float32Array.from({ length: vocab * DIM }, () => rng.uniform(-1, 1));
+    const src = join(tmp.dir, 'ViT-test__openai');
+    const photos = join(tmp.dir, 'photos');
+    const colours: [number, number, number][] = [
+      [200, 30, 30],
+      [20, 40, 210],
+    ];
 
-  beforeAll(async () => {
-    await initBackend('wasm');
-    makeClipFolder(src, W, E, vocab);
-    mkdirSync(photos);
-    // Solid colours: whatever the resizing, every pixel of the input is the colour normalised.
-    for (const [i, [r, g, b]] of colours.entries())
-      await sharp({ create: { width: 64, height: 48, channels: 3, background: { r, g, b } } })
-        .jpeg({ quality: 100 })
-        .toFile(join(photos, `IMG_000${i + 1}.jpg`));
-  });
-  afterAll(() => tmp.cleanup());
-
-  it('reads the preprocessing: shortest side to the input size, then a centre crop, with its mean and std', () => {
-    expect(readClipFolder(src).preprocess).toEqual({
-      inputSize: SIZE,
-      mean: MEAN,
-      std: STD,
-      fit: 'crop',
-      cropFraction: 1,
+    beforeAll(async () => {
+      await initBackend('wasm');
+      makeClipFolder(src, W, E, vocab);
+      mkdirSync(photos);
+      // Solid colours: whatever the resizing, every pixel of the input is the colour normalised.
+      for (const [i, [r, g, b]] of colours.entries())
+        await sharp({ create: { width: 64, height: 48, channels: 3, background: { r, g, b } } })
+          .jpeg({ quality: 100 })
+          .toFile(join(photos, `IMG_000${i + 1}.jpg`));
     });
-  });
+    afterAll(() => tmp.cleanup());
 
-  it('imports, indexes and searches with the scores the model gives, then says it cannot fine-tune', async () => {
-    const api = createEngineApi({ dataDir: join(tmp.dir, 'data'), ocr: null });
-    try {
-      const imp = ok(await api.importOnnx({ path: src, name: 'test CLIP' }));
-      expect(imp.model).toMatch(/^clip-[0-9a-f]{16}$/);
-      expect(ok(await api.model({}))).toMatchObject({ kind: 'onnx-clip', name: 'test CLIP', embedSize: DIM });
-      expect(ok(await api.index({ folders: [photos] }))).toMatchObject({ indexed: 2, failed: 0, model: imp.model });
-
-      const query = 'a red photo';
-      const ids = clipTokenizer(
-        JSON.parse(readFileSync(join(TOK, 'tokenizer.json'), 'utf8')),
-        JSON.parse(readFileSync(join(TOK, 'tokenizer_config.json'), 'utf8')),
-        CONTEXT,
-      ).encode([query]);
-      const text = unit(
-        Array.from({ length: DIM }, (_, d) => Array.from(ids).reduce((s, id) => s + E[id * DIM + d]!, 0) / CONTEXT),
-      );
-      const image = (rgb: number[]) =>
-        unit(
-          Array.from({ length: DIM }, (_, d) =>
-            rgb.reduce((s, c, k) => s + ((c / 255 - MEAN[k]!) / STD[k]!) * W[k * DIM + d]!, 0),
-          ),
-        );
-      const s = ok(await api.search({ query, evidence: ['semantic'] }));
-      expect(s.results.length).toBe(2);
-      for (const r of s.results) {
-        const rgb = colours[Number(r.path.slice(-5, -4)) - 1]!;
-        const want = image(rgb).reduce((acc, x, d) => acc + x * text[d]!, 0);
-        expect(Math.abs(r.score - want)).toBeLessThan(2e-3);
-      }
-
-      // A model folder whose manifest leaves a graph out of its id is refused when adopted.
-      const crafted = join(tmp.dir, 'crafted-clip');
-      cpSync(imp.path, crafted, { recursive: true });
-      const manifest = JSON.parse(readFileSync(join(crafted, 'glimpse-model.json'), 'utf8')) as { files: string[] };
-      manifest.files = manifest.files.filter((f) => f !== join('visual', 'model.onnx'));
-      writeFileSync(join(crafted, 'glimpse-model.json'), JSON.stringify(manifest));
-      expect(await api.adoptModel({ path: crafted })).toMatchObject({
-        ok: false,
-        error: { code: 'bad-bundle', message: expect.stringMatching(/does not list visual\/model\.onnx/) },
+    it('reads the preprocessing: shortest side to the input size, then a centre crop, with its mean and std', () => {
+      expect(readClipFolder(src).preprocess).toEqual({
+        inputSize: SIZE,
+        mean: MEAN,
+        std: STD,
+        fit: 'crop',
+        cropFraction: 1,
       });
+    });
 
-      const albums = ok(await api.createAlbum({ name: 'Reds', label: 'red things' }));
-      const ft = await api.finetuneAlbums({ albums: [albums.id] });
-      expect(ft).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringMatching(/CLIP/) } });
+    it('imports, indexes and searches with the scores the model gives, then says it cannot fine-tune', async () => {
+      const api = createEngineApi({ dataDir: join(tmp.dir, 'data'), ocr: null });
+      try {
+        const imp = ok(await api.importOnnx({ path: src, name: 'test CLIP' }));
+        expect(imp.model).toMatch(/^clip-[0-9a-f]{16}$/);
+        expect(ok(await api.model({}))).toMatchObject({ kind: 'onnx-clip', name: 'test CLIP', embedSize: DIM });
+        expect(ok(await api.index({ folders: [photos] }))).toMatchObject({ indexed: 2, failed: 0, model: imp.model });
 
-      // The album re-captions the library in the background; the model changes once that is done.
-      while (ok(await api.jobs({})).jobs.some((j) => j.state === 'running'))
-        await new Promise((r) => setTimeout(r, 50));
-      ok(await api.revertModel({}));
-      expect(ok(await api.model({}))).toMatchObject({ kind: 'glimpse-vse', builtIn: true });
-    } finally {
-      api.close();
-    }
-  }, 120_000);
+        const query = 'a red photo';
+        const ids = clipTokenizer(
+          JSON.parse(readFileSync(join(TOK, 'tokenizer.json'), 'utf8')),
+          JSON.parse(readFileSync(join(TOK, 'tokenizer_config.json'), 'utf8')),
+          CONTEXT,
+        ).encode([query]);
+        const text = unit(
+          Array.from({ length: DIM }, (_, d) => Array.from(ids).reduce((s, id) => s + E[id * DIM + d]!, 0) / CONTEXT),
+        );
+        const image = (rgb: number[]) =>
+          unit(
+            Array.from({ length: DIM }, (_, d) =>
+              rgb.reduce((s, c, k) => s + ((c / 255 - MEAN[k]!) / STD[k]!) * W[k * DIM + d]!, 0),
+            ),
+          );
+        const s = ok(await api.search({ query, evidence: ['semantic'] }));
+        expect(s.results.length).toBe(2);
+        for (const r of s.results) {
+          const rgb = colours[Number(r.path.slice(-5, -4)) - 1]!;
+          const want = image(rgb).reduce((acc, x, d) => acc + x * text[d]!, 0);
+          expect(Math.abs(r.score - want)).toBeLessThan(2e-3);
+        }
 
-  it.each([
-    [
-      'a tokenizer.json of another kind',
-      (d: string) => writeFileSync(join(d, 'textual', 'tokenizer.json'), JSON.stringify({ version: '1.0', vocab: {} })),
-      /textual\/tokenizer\.json: not a Hugging Face tokenizer/,
-    ],
-    [
-      'external data outside the folder',
-      (d: string) => {
-        const m = onnx.ModelProto.decode(readFileSync(join(d, 'visual', 'model.onnx')));
-        const w = m.graph!.initializer![0]!;
-        w.rawData = new Uint8Array(0);
-        w.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-        w.externalData = [{ key: 'location', value: '../../secret.bin' }];
-        writeFileSync(join(d, 'visual', 'model.onnx'), onnx.ModelProto.encode(m).finish());
-      },
-      /visual\/model\.onnx: external data "\.\.\/\.\.\/secret\.bin": .*outside the bundle folder/,
-    ],
-    ['a missing image encoder', (d: string) => rmSync(join(d, 'visual', 'model.onnx')), /visual\/model\.onnx: missing/],
-    [
-      'a resize mode it does not know',
-      (d: string) => {
-        const p = join(d, 'visual', 'preprocess_cfg.json');
-        writeFileSync(p, JSON.stringify({ ...JSON.parse(readFileSync(p, 'utf8')), resize_mode: 'longest' }));
-      },
-      /resize_mode "longest"/,
-    ],
-    [
-      "a config whose embedding size is not the graphs'",
-      (d: string) =>
-        writeFileSync(
-          join(d, 'config.json'),
-          JSON.stringify({ embed_dim: DIM + 1, text_cfg: { context_length: CONTEXT } }),
-        ),
-      /gives 8 values per input, not 9/,
-    ],
-    [
-      'a config that links out of the folder',
-      (d: string) => {
-        rmSync(join(d, 'config.json'));
-        symlinkSync('/etc/hostname', join(d, 'config.json'));
-      },
-      /config\.json: a link to .*outside the bundle folder/,
-    ],
-  ])('refuses %s, naming the file, and adopts nothing', async (_name, damage, message) => {
-    const d = join(tmp.dir, `bad-${_name.replace(/\W+/g, '-')}`);
-    cpSync(src, d, { recursive: true });
-    damage(d);
-    const api = createEngineApi({ dataDir: join(tmp.dir, `data-${_name.replace(/\W+/g, '-')}`), ocr: null });
-    try {
-      const r = await api.importOnnx({ path: d });
-      expect(r.ok).toBe(false);
-      expect(r.ok ? '' : r.error.message).toMatch(message);
-      expect(ok(await api.model({})).builtIn).toBe(true);
-    } finally {
-      api.close();
-    }
-  });
-});
+        // A model folder whose manifest leaves a graph out of its id is refused when adopted.
+        const crafted = join(tmp.dir, 'crafted-clip');
+        cpSync(imp.path, crafted, { recursive: true });
+        const manifest = JSON.parse(readFileSync(join(crafted, 'glimpse-model.json'), 'utf8')) as { files: string[] };
+        manifest.files = manifest.files.filter((f) => f !== join('visual', 'model.onnx'));
+        writeFileSync(join(crafted, 'glimpse-model.json'), JSON.stringify(manifest));
+        expect(await api.adoptModel({ path: crafted })).toMatchObject({
+          ok: false,
+          error: { code: 'bad-bundle', message: expect.stringMatching(/does not list visual\/model\.onnx/) },
+        });
+
+        const albums = ok(await api.createAlbum({ name: 'Reds', label: 'red things' }));
+        const ft = await api.finetuneAlbums({ albums: [albums.id] });
+        expect(ft).toMatchObject({ ok: false, error: { code: 'unavailable', message: expect.stringMatching(/CLIP/) } });
+
+        // The album re-captions the library in the background; the model changes once that is done.
+        while (ok(await api.jobs({})).jobs.some((j) => j.state === 'running'))
+          await new Promise((r) => setTimeout(r, 50));
+        ok(await api.revertModel({}));
+        expect(ok(await api.model({}))).toMatchObject({ kind: 'glimpse-vse', builtIn: true });
+      } finally {
+        api.close();
+      }
+    }, 120_000);
+
+    it.each([
+      [
+        'a tokenizer.json of another kind',
+        (d: string) =>
+          writeFileSync(join(d, 'textual', 'tokenizer.json'), JSON.stringify({ version: '1.0', vocab: {} })),
+        /textual\/tokenizer\.json: not a Hugging Face tokenizer/,
+      ],
+      [
+        'external data outside the folder',
+        (d: string) => {
+          const m = onnx.ModelProto.decode(readFileSync(join(d, 'visual', 'model.onnx')));
+          const w = m.graph!.initializer![0]!;
+          w.rawData = new Uint8Array(0);
+          w.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+          w.externalData = [{ key: 'location', value: '../../secret.bin' }];
+          writeFileSync(join(d, 'visual', 'model.onnx'), onnx.ModelProto.encode(m).finish());
+        },
+        /visual\/model\.onnx: external data "\.\.\/\.\.\/secret\.bin": .*outside the bundle folder/,
+      ],
+      [
+        'a missing image encoder',
+        (d: string) => rmSync(join(d, 'visual', 'model.onnx')),
+        /visual\/model\.onnx: missing/,
+      ],
+      [
+        'a resize mode it does not know',
+        (d: string) => {
+          const p = join(d, 'visual', 'preprocess_cfg.json');
+          writeFileSync(p, JSON.stringify({ ...JSON.parse(readFileSync(p, 'utf8')), resize_mode: 'longest' }));
+        },
+        /resize_mode "longest"/,
+      ],
+      [
+        "a config whose embedding size is not the graphs'",
+        (d: string) =>
+          writeFileSync(
+            join(d, 'config.json'),
+            JSON.stringify({ embed_dim: DIM + 1, text_cfg: { context_length: CONTEXT } }),
+          ),
+        /gives 8 values per input, not 9/,
+      ],
+      [
+        'a config that links out of the folder',
+        (d: string) => {
+          rmSync(join(d, 'config.json'));
+          symlinkSync('/etc/hostname', join(d, 'config.json'));
+        },
+        /config\.json: a link to .*outside the bundle folder/,
+      ],
+    ])('refuses %s, naming the file, and adopts nothing', async (_name, damage, message) => {
+      const d = join(tmp.dir, `bad-${_name.replace(/\W+/g, '-')}`);
+      cpSync(src, d, { recursive: true });
+      damage(d);
+      const api = createEngineApi({ dataDir: join(tmp.dir, `data-${_name.replace(/\W+/g, '-')}`), ocr: null });
+      try {
+        const r = await api.importOnnx({ path: d });
+        expect(r.ok).toBe(false);
+        expect(r.ok ? '' : r.error.message).toMatch(message);
+        expect(ok(await api.model({})).builtIn).toBe(true);
+      } finally {
+        api.close();
+      }
+    });
+  },
+);

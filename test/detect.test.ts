@@ -2,11 +2,12 @@
  * Decoding the detector's boxes: heatmap peaks to boxes in either runtime's layout, per-class NMS,
  * and counts and areas on the tags.
  */
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { boxesByClass, decodePeaks, iou, tagsFromFeatures, type Peaks } from '../src/core/tags/detect.js';
 import { peaksFromMaps } from '../src/core/tags/peaks-tf.js';
 import { COCO_CLASSES } from '../src/core/tags/coco.js';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
 
 const C = 80;
 const [H, W, INPUT] = [8, 8, 32];
@@ -38,6 +39,9 @@ const peaks = (scores: number[], classes: number[], boxes: number[][]): Peaks =>
   classes: Int32Array.from(classes),
   boxes: Float32Array.from(boxes.flat()),
 });
+
+// The backend Glimpse chooses, as the app does (tfjs's own default prints install advice).
+beforeAll(() => initBackend('cpu'));
 
 describe('detector box decoding', () => {
   it('decodes a peak to the same box from NHWC and NCHW maps, in fractions of the input', () => {

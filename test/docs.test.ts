@@ -69,6 +69,13 @@ describe('docs a newcomer reads', () => {
     expect(words(read('docs/ARCHITECTURE.md'))).toBeLessThanOrEqual(600);
   });
 
+  it('the project says its licence: a LICENSE file, the same in package.json, linked from the README', () => {
+    const pkg = JSON.parse(read('package.json')) as { license?: string };
+    expect(pkg.license).toBe('MIT');
+    expect(read('LICENSE')).toMatch(/^MIT License/);
+    expect(read('README.md')).toContain('[LICENSE](LICENSE)');
+  });
+
   it('the README gives the two set-up commands exactly as typed', () => {
     expect(read('README.md')).toContain('```sh\nnpm install\nnpm test\n```');
   });

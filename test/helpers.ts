@@ -3,7 +3,7 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import Database from 'better-sqlite3';
 import type { BackendName } from '../src/core/runtime/tf/backend.js';
 import type { Result } from '../src/shared/contract.js';
@@ -128,4 +128,13 @@ export function withRawDb<T>(dataDir: string, fn: (db: Database.Database) => T):
 export function ok<T>(r: Result<T>): T {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
   return r.value;
+}
+
+/**
+ * `describe` when `ok`, else a skipped suite that says why on one line: a skipped test never
+ * passes in silence.
+ */
+export function describeIf(ok: boolean, why: string): typeof describe {
+  if (!ok) process.stderr.write(`skipped: ${why}\n`);
+  return describe.skipIf(!ok) as typeof describe;
 }

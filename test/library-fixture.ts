@@ -3,6 +3,7 @@
  * nested folders, unicode names, a duplicate, EXIF/GPS/XMP samples, and every bad-input case.
  */
 import { mkdirSync, writeFileSync, symlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { COLOURS } from './synthetic.js';
@@ -182,6 +183,21 @@ export async function makePhotoFixture(root: string): Promise<PhotoFixture> {
   bad[put('bad/text-named.jpg', 'this is not a photo\n')] = 'unsupported-format';
   bad[put('bad/bomb.png', pixelBombPng())] = 'pixel-bomb';
   bad[put('bad/notes.pdf', '%PDF-1.4\n%fake\n')] = 'unsupported-format';
+  // Not images, named as photos: each failure names what the file is.
+  bad[put('bad/archive.jpg', Buffer.concat([Buffer.from('504b0304', 'hex'), Buffer.alloc(64, 7)]))] =
+    'unsupported-format';
+  bad[put('bad/document.jpg', '%PDF-1.4\n%fake\n')] = 'unsupported-format';
+  // A complete JPEG with damaged data inside: corrupt, not truncated.
+  const damaged = Buffer.from(await jpeg('orange', 'square'));
+  damaged.fill(0xff, Math.floor(damaged.length * 0.3), Math.floor(damaged.length * 0.6));
+  bad[put('bad/damaged.jpg', damaged)] = 'corrupt';
+  // A named pipe and a link to a device: recorded, never read (a read would block or not end).
+  const pipe = join(root, 'bad', 'pipe.jpg');
+  execFileSync('mkfifo', [pipe]);
+  bad[pipe] = 'not-a-file';
+  const zero = join(root, 'bad', 'zero.jpg');
+  symlinkSync('/dev/zero', zero);
+  bad[zero] = 'not-a-file';
   const dangling = join(root, 'bad', 'vanished.jpg');
   symlinkSync(join(root, 'bad', 'no-such-target.jpg'), dangling);
   bad[dangling] = 'vanished';

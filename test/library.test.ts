@@ -5,14 +5,14 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
-import { renameSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import sharp from 'sharp';
 import { initBackend } from '../src/core/runtime/tf/backend.js';
 import { loadBundle } from '../src/core/vse/bundle.js';
 import { bundleEmbedder, type Embedder } from '../src/core/runtime/embedder.js';
-import { LibraryStore } from '../src/core/store/store.js';
+import { LibraryStore, moveDatabaseAside } from '../src/core/store/store.js';
 import { assembleParts, type ModelParts } from '../src/core/app/parts.js';
-import { captionFile } from '../src/core/app/caption-file.js';
+import { captionFile, replacementBank } from '../src/core/app/caption-file.js';
 import { photoRow } from '../src/core/store/catalog.js';
 import { thumbPath } from '../src/core/indexing/decode.js';
 import { makePhotoFixture, shapeSvg, type PhotoFixture } from './library-fixture.js';
@@ -61,6 +61,11 @@ describe('indexing a folder', () => {
     for (const [path, reason] of Object.entries(fx.bad))
       expect([rel(path), failures.get(path)]).toEqual([rel(path), reason]);
     expect(s.failures.find((f) => f.path.endsWith('notes.pdf'))?.detail).toMatch(/pdf/);
+    const detail = (name: string) => s.failures.find((f) => f.path.endsWith(`bad/${name}`))?.detail;
+    expect(detail('archive.jpg')).toBe('unsupported format: a zip file named .jpg');
+    expect(detail('document.jpg')).toBe('unsupported format: a pdf file named .jpg');
+    expect(detail('pipe.jpg')).toMatch(/named pipe/);
+    expect(detail('zero.jpg')).toMatch(/a device/);
     const notes = new Map(s.warnings.map((w) => [rel(w.path), w.reason]));
     expect(notes.get('misc/png-named.jpg')).toBe('wrong-extension');
     expect(notes.get('misc/animated.gif')).toBe('animated');
@@ -158,8 +163,8 @@ describe('search', () => {
   });
 
   it('applies a relevance cutoff to semantic hits', async () => {
-    const all = await lib.searcher.search('zzz unknown words', { limit: 100 });
-    const cut = await lib.searcher.search('zzz unknown words', { limit: 100, minScore: 2 });
+    const all = await lib.searcher.search('a red circle', { limit: 100, evidence: ['semantic'] });
+    const cut = await lib.searcher.search('a red circle', { limit: 100, minScore: 2, evidence: ['semantic'] });
     expect(all.length).toBeGreaterThan(0);
     expect(cut).toEqual([]);
   });
@@ -181,10 +186,9 @@ describe('similar photos and captions', () => {
     expect(stored.length).toBe(5);
     expect(stored[0]!.score).toBeGreaterThanOrEqual(stored[4]!.score);
     expect(lib.captions.texts()).toContain('Kids on a red sled');
-    const caps = await captionFile(lib, join(fx.root, '2021/winter/red circle.jpg'), 2, [
-      'a bowl of soup',
-      'a red circle',
-    ]);
+    const bank = replacementBank(lib, ['a bowl of soup', 'a red circle']);
+    const caps = await captionFile(lib, join(fx.root, '2021/winter/red circle.jpg'), 2, bank);
+    bank.dispose();
     expect(caps.map((c) => c.text).sort()).toEqual(['a bowl of soup', 'a red circle']);
   });
 
@@ -227,5 +231,8 @@ describe('model change and separate libraries', () => {
     LibraryStore.open(d).close();
     withRawDb(d, (db) => db.pragma('user_version = 99'));
     expect(() => LibraryStore.open(d)).toThrow(/schema version 99/);
+    // Rebuilding refuses it too, naming the version, and leaves it where it is.
+    expect(() => moveDatabaseAside(d)).toThrow(/schema version 99.*update Glimpse/);
+    expect(readdirSync(d).filter((f) => f.includes('damaged'))).toEqual([]);
   });
 });

@@ -17,7 +17,7 @@ import { loadBundle } from '../src/core/vse/bundle.js';
 import { bundleEmbedder } from '../src/core/runtime/embedder.js';
 import { trainTinyModel } from './tiny-model.js';
 import { join } from 'node:path';
-import { ROOT, runCli, tempDir, withRawDb } from './helpers.js';
+import { ROOT, runCli, tempDir, withRawDb, describeIf } from './helpers.js';
 import { spawn } from 'node:child_process';
 
 const tmp = tempDir();
@@ -90,90 +90,96 @@ async function render(svgBody: string, width = 800, height = 500): Promise<RgbIm
   return { data, width: info.width, height: info.height };
 }
 
-describe.skipIf(ortMissing && !process.env.GLIMPSE_REQUIRE_ORT)('reading text in images', () => {
-  let ocr: OcrEngine;
-  beforeAll(async () => {
-    ocr = await OcrEngine.open(2);
-  });
-  afterAll(() => ocr?.dispose());
-  const words = async (img: RgbImage) => (await ocr.read(img)).map((l) => l.text).join(' ');
+describeIf(!ortMissing || !!process.env.GLIMPSE_REQUIRE_ORT, 'OCR: onnxruntime-node is not installed here')(
+  'reading text in images',
+  () => {
+    let ocr: OcrEngine;
+    beforeAll(async () => {
+      ocr = await OcrEngine.open(2);
+    });
+    afterAll(() => ocr?.dispose());
+    const words = async (img: RgbImage) => (await ocr.read(img)).map((l) => l.text).join(' ');
 
-  it('reads a sign, a small line and an upside-down line', async () => {
-    const text = await words(
-      await render(`<rect width="800" height="500" fill="#3a6"/>
+    it('reads a sign, a small line and an upside-down line', async () => {
+      const text = await words(
+        await render(`<rect width="800" height="500" fill="#3a6"/>
         <rect x="150" y="120" width="500" height="160" fill="#fd0" stroke="#000" stroke-width="8"/>
         <text x="400" y="235" font-family="DejaVu Sans" font-weight="bold" font-size="90" text-anchor="middle">DEAD END</text>
         <text x="400" y="400" font-family="DejaVu Sans" font-size="36" text-anchor="middle" fill="white">wifi password: sunflower42</text>
         <text x="600" y="470" font-family="DejaVu Sans" font-size="30" transform="rotate(180 600 460)">upside down</text>`),
-    );
-    expect(text).toContain('DEAD');
-    expect(text).toContain('END');
-    expect(text).toContain('sunflower42');
-    expect(text).toContain('upside down');
-  });
+      );
+      expect(text).toContain('DEAD');
+      expect(text).toContain('END');
+      expect(text).toContain('sunflower42');
+      expect(text).toContain('upside down');
+    });
 
-  it('reads a sign turned by 25°', async () => {
-    const text = await words(
-      await render(`<rect width="800" height="500" fill="#fff"/>
+    it('reads a sign turned by 25°', async () => {
+      const text = await words(
+        await render(`<rect width="800" height="500" fill="#fff"/>
         <text x="400" y="260" font-family="DejaVu Sans" font-weight="bold" font-size="64" text-anchor="middle"
           transform="rotate(-25 400 250)">INVOICE 2023</text>`),
-    );
-    expect(text.replace(/\s+/g, ' ')).toMatch(/INVOICE\s*2023/);
-  });
+      );
+      expect(text.replace(/\s+/g, ' ')).toMatch(/INVOICE\s*2023/);
+    });
 
-  it('glimpse ocr prints the lines with their boxes, and names a file it cannot read', async () => {
-    const img = await render(`<rect width="800" height="500" fill="#fff"/>
+    it('glimpse ocr prints the lines with their boxes, and names a file it cannot read', async () => {
+      const img = await render(`<rect width="800" height="500" fill="#fff"/>
       <text x="60" y="200" font-family="DejaVu Sans" font-size="72">Menu of the day</text>`);
-    const file = join(tmp.dir, 'IMG_0001.png');
-    await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-      .png()
-      .toFile(file);
-    writeFileSync(join(tmp.dir, 'IMG_0002.jpg'), 'not a photo');
-    const r = runCli(['ocr', file, join(tmp.dir, 'IMG_0002.jpg'), '--json', '--data-dir', join(tmp.dir, 'data')]);
-    expect(r.code).toBe(1); // one file could not be read
-    const out = r.json() as {
-      model: string;
-      photos: { path: string; lines: { text: string; box: number[][] }[]; error?: string }[];
-    };
-    expect(out.model).toMatch(/^pp-ocrv4@/);
-    expect(out.photos[0]!.lines.map((l) => l.text).join(' ')).toMatch(/Menu of the day/);
-    expect(out.photos[0]!.lines[0]!.box).toHaveLength(4);
-    expect(out.photos[1]).toMatchObject({ lines: [], error: expect.any(String) });
-  });
+      const file = join(tmp.dir, 'IMG_0001.png');
+      await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+        .png()
+        .toFile(file);
+      writeFileSync(join(tmp.dir, 'IMG_0002.jpg'), 'not a photo');
+      const r = runCli(['ocr', file, join(tmp.dir, 'IMG_0002.jpg'), '--json', '--data-dir', join(tmp.dir, 'data')]);
+      expect(r.code).toBe(1); // one file could not be read
+      const out = r.json() as {
+        model: string;
+        photos: { path: string; lines: { text: string; box: number[][] }[]; error?: string }[];
+      };
+      expect(out.model).toMatch(/^pp-ocrv4@/);
+      expect(out.photos[0]!.lines.map((l) => l.text).join(' ')).toMatch(/Menu of the day/);
+      expect(out.photos[0]!.lines[0]!.box).toHaveLength(4);
+      expect(out.photos[1]).toMatchObject({ lines: [], error: expect.any(String) });
+    });
 
-  it('reads a large photo from its file: detection on a small decode, lines at full size, boxes in its pixels', async () => {
-    const file = join(tmp.dir, 'IMG_0100.jpg');
-    await sharp(
-      Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="3200" height="2400">
+    it('reads a large photo from its file: detection on a small decode, lines at full size, boxes in its pixels', async () => {
+      const file = join(tmp.dir, 'IMG_0100.jpg');
+      await sharp(
+        Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="3200" height="2400">
         <rect width="3200" height="2400" fill="#8ab"/>
         <text x="2000" y="2000" font-family="DejaVu Sans" font-size="120">GARDEN GATE</text></svg>`),
-    )
-      .jpeg({ quality: 90 })
-      .toFile(file);
-    const lines = await ocr.readFile(file);
-    expect(lines.map((l) => l.text).join(' ')).toMatch(/GARDEN\s*GATE/);
-    const xs = lines.flatMap((l) => l.box.map((p) => p[0]));
-    const ys = lines.flatMap((l) => l.box.map((p) => p[1]));
-    expect(Math.min(...xs)).toBeGreaterThan(1900);
-    expect(Math.max(...ys)).toBeGreaterThan(1950);
-    expect(Math.max(...ys)).toBeLessThan(2100);
-    // A photo without text stops after the detector.
-    const plain = join(tmp.dir, 'IMG_0101.jpg');
-    await sharp({ create: { width: 3200, height: 2400, channels: 3, background: '#468' } })
-      .jpeg()
-      .toFile(plain);
-    expect(await ocr.readFile(plain)).toEqual([]);
-  });
+      )
+        .jpeg({ quality: 90 })
+        .toFile(file);
+      const lines = await ocr.readFile(file);
+      expect(lines.map((l) => l.text).join(' ')).toMatch(/GARDEN\s*GATE/);
+      const xs = lines.flatMap((l) => l.box.map((p) => p[0]));
+      const ys = lines.flatMap((l) => l.box.map((p) => p[1]));
+      expect(Math.min(...xs)).toBeGreaterThan(1900);
+      expect(Math.max(...ys)).toBeGreaterThan(1950);
+      expect(Math.max(...ys)).toBeLessThan(2100);
+      // A photo without text stops after the detector.
+      const plain = join(tmp.dir, 'IMG_0101.jpg');
+      await sharp({ create: { width: 3200, height: 2400, channels: 3, background: '#468' } })
+        .jpeg()
+        .toFile(plain);
+      expect(await ocr.readFile(plain)).toEqual([]);
+    });
 
-  it('finds no lines in a photo without text', async () => {
-    const img =
-      await render(`<defs><radialGradient id="g"><stop offset="0" stop-color="#f80"/><stop offset="1" stop-color="#036"/></radialGradient></defs>
+    it('finds no lines in a photo without text', async () => {
+      const img =
+        await render(`<defs><radialGradient id="g"><stop offset="0" stop-color="#f80"/><stop offset="1" stop-color="#036"/></radialGradient></defs>
       <rect width="800" height="500" fill="url(#g)"/><rect x="80" y="300" width="640" height="160" rx="40" fill="#2a4"/>`);
-    expect(await ocr.read(img)).toEqual([]);
-  });
-});
+      expect(await ocr.read(img)).toEqual([]);
+    });
+  },
+);
 
-describe.skipIf(ortMissing && !process.env.GLIMPSE_REQUIRE_ORT)('text in the library', () => {
+describeIf(
+  !ortMissing || !!process.env.GLIMPSE_REQUIRE_ORT,
+  'OCR in the library: onnxruntime-node is not installed here',
+)('text in the library', () => {
   it('is read while indexing, found by a word on a sign (first, marked), kept across a cancel and a re-run', async () => {
     await initBackend('wasm');
     const embedder = bundleEmbedder(await loadBundle(await trainTinyModel(tmp.dir, 0)));

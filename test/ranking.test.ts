@@ -159,4 +159,19 @@ describe('counts in queries', () => {
     store.close();
     dir.cleanup();
   });
+
+  it('answers a query of words the model has never seen with keyword and tag matches only', async () => {
+    const dir = tempDir();
+    const store = LibraryStore.open(dir.dir);
+    const root = store.addRoot('/photos');
+    const v = new Float32Array([1, 0]);
+    for (let i = 0; i < 5; i++) store.upsertPhoto(photo(root, `IMG_000${i}.jpg`, null), v, 'm');
+    const named = store.upsertPhoto(photo(root, 'zzqx.jpg', null), v, 'm');
+    const embedder = { id: 'm', dim: 2, embedTexts: async () => v, knows: () => false } as unknown as Embedder;
+    const searcher = new Searcher(store, embedder);
+    expect(await searcher.search('blorf quonk')).toEqual([]);
+    expect((await searcher.search('zzqx')).map((h) => h.id)).toEqual([named]);
+    store.close();
+    dir.cleanup();
+  });
 });

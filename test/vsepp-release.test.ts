@@ -20,7 +20,7 @@ import { padTokens } from '../src/core/vse/model/vse.js';
 import { decodeEval } from '../src/core/vse/data/images.js';
 import { vseppTokenize } from '../src/core/language/nltk-tokenizer.js';
 import { createEngineApi } from '../src/core/app/api.js';
-import { ROOT, expectClose, ok, tempDir } from './helpers.js';
+import { ROOT, expectClose, ok, tempDir, describeIf } from './helpers.js';
 
 const F = join(ROOT, '..', 'shared', 'fixtures', 'vsepp-checkpoint');
 const have = existsSync(join(F, 'expected.json'));
@@ -68,7 +68,7 @@ async function exactInput(file: string, ex: Expected['preprocess']): Promise<Flo
   return out;
 }
 
-describe.skipIf(!have)('released VSE++ checkpoints', () => {
+describeIf(have, `${F} (the released VSE++ checkpoint fixture) is not here`)('released VSE++ checkpoints', () => {
   beforeAll(async () => {
     await initBackend('wasm');
   });
@@ -195,59 +195,62 @@ function toZipCheckpoint(legacy: string, out: string): void {
   writeFileSync(out, zipSync(files, { level: 0 }));
 }
 
-describe.skipIf(!have)('hostile checkpoints and vocabularies', () => {
-  const tmp = tempDir();
+describeIf(have, `${F} (the released VSE++ checkpoint fixture) is not here`)(
+  'hostile checkpoints and vocabularies',
+  () => {
+    const tmp = tempDir();
 
-  it('refuses a pickle that asks for anything outside the allow-list, naming it, and runs nothing', () => {
-    const file = join(tmp.dir, 'evil.pkl');
-    // protocol 2: os.system("touch pwned"), as a REDUCE.
-    const marker = join(tmp.dir, 'pwned');
-    const arg = Buffer.from(`touch ${marker}`);
-    writeFileSync(
-      file,
-      Buffer.concat([
-        Buffer.from('8002', 'hex'),
-        Buffer.from('cos\nsystem\n'),
-        Buffer.from([0x58, arg.length, 0, 0, 0]),
-        arg,
-        Buffer.from('855274', 'hex').subarray(0, 2),
-        Buffer.from('.'),
-      ]),
+    it('refuses a pickle that asks for anything outside the allow-list, naming it, and runs nothing', () => {
+      const file = join(tmp.dir, 'evil.pkl');
+      // protocol 2: os.system("touch pwned"), as a REDUCE.
+      const marker = join(tmp.dir, 'pwned');
+      const arg = Buffer.from(`touch ${marker}`);
+      writeFileSync(
+        file,
+        Buffer.concat([
+          Buffer.from('8002', 'hex'),
+          Buffer.from('cos\nsystem\n'),
+          Buffer.from([0x58, arg.length, 0, 0, 0]),
+          arg,
+          Buffer.from('855274', 'hex').subarray(0, 2),
+          Buffer.from('.'),
+        ]),
+      );
+      expect(() => readVseppVocab(file)).toThrow(/os\.system/);
+      expect(existsSync(marker)).toBe(false);
+    });
+
+    it.each(['resnet-bottleneck', 'resnet-basic-legacy'])(
+      'reads %s in the zip format to the same tensors, and refuses a zip with a storage cut short',
+      (name) => {
+        const legacy = join(F, name, 'model_best.pth.tar');
+        const zip = join(tmp.dir, `${name}.zip.pth.tar`);
+        toZipCheckpoint(legacy, zip);
+        const tensorsOf = (root: unknown) =>
+          (
+            (root as Map<string, unknown>).get('model') as Map<string, { shape: number[]; data: Float32Array }>[]
+          ).flatMap((m) => [...m].map(([k, t]) => [k, t.shape, createHash('sha1').update(t.data).digest('hex')]));
+        expect(tensorsOf(readTorchCheckpoint(zip))).toEqual(tensorsOf(readTorchCheckpoint(legacy)));
+
+        const files = unzipSync(readFileSync(zip));
+        const key = Object.keys(files).find((f) => f.includes('/data/'))!;
+        files[key] = files[key]!.subarray(0, files[key]!.length - 4);
+        writeFileSync(zip, zipSync(files, { level: 0 }));
+        expect(() => readTorchCheckpoint(zip)).toThrow(/truncated or not the size its tensors say/);
+      },
     );
-    expect(() => readVseppVocab(file)).toThrow(/os\.system/);
-    expect(existsSync(marker)).toBe(false);
-  });
 
-  it.each(['resnet-bottleneck', 'resnet-basic-legacy'])(
-    'reads %s in the zip format to the same tensors, and refuses a zip with a storage cut short',
-    (name) => {
-      const legacy = join(F, name, 'model_best.pth.tar');
-      const zip = join(tmp.dir, `${name}.zip.pth.tar`);
-      toZipCheckpoint(legacy, zip);
-      const tensorsOf = (root: unknown) =>
-        ((root as Map<string, unknown>).get('model') as Map<string, { shape: number[]; data: Float32Array }>[]).flatMap(
-          (m) => [...m].map(([k, t]) => [k, t.shape, createHash('sha1').update(t.data).digest('hex')]),
-        );
-      expect(tensorsOf(readTorchCheckpoint(zip))).toEqual(tensorsOf(readTorchCheckpoint(legacy)));
-
-      const files = unzipSync(readFileSync(zip));
-      const key = Object.keys(files).find((f) => f.includes('/data/'))!;
-      files[key] = files[key]!.subarray(0, files[key]!.length - 4);
-      writeFileSync(zip, zipSync(files, { level: 0 }));
-      expect(() => readTorchCheckpoint(zip)).toThrow(/truncated or not the size its tensors say/);
-    },
-  );
-
-  it('refuses a truncated checkpoint and a file that is not one, with the file named', () => {
-    const whole = readFileSync(join(F, 'resnet-basic-legacy', 'model_best.pth.tar'));
-    const cut = join(tmp.dir, 'cut.pth.tar');
-    writeFileSync(cut, whole.subarray(0, whole.length - 1000));
-    expect(() => readTorchCheckpoint(cut)).toThrow(/cut\.pth\.tar: storage .* truncated/);
-    const notOne = join(tmp.dir, 'photo.pth.tar');
-    writeFileSync(notOne, Buffer.from('\xff\xd8\xff\xe0 a jpeg'));
-    expect(() => readTorchCheckpoint(notOne)).toThrow(/photo\.pth\.tar: not a PyTorch checkpoint/);
-  });
-});
+    it('refuses a truncated checkpoint and a file that is not one, with the file named', () => {
+      const whole = readFileSync(join(F, 'resnet-basic-legacy', 'model_best.pth.tar'));
+      const cut = join(tmp.dir, 'cut.pth.tar');
+      writeFileSync(cut, whole.subarray(0, whole.length - 1000));
+      expect(() => readTorchCheckpoint(cut)).toThrow(/cut\.pth\.tar: storage .* truncated/);
+      const notOne = join(tmp.dir, 'photo.pth.tar');
+      writeFileSync(notOne, Buffer.from('\xff\xd8\xff\xe0 a jpeg'));
+      expect(() => readTorchCheckpoint(notOne)).toThrow(/photo\.pth\.tar: not a PyTorch checkpoint/);
+    });
+  },
+);
 
 /** A vocab.Vocabulary pickle (protocol 2) of `words`, written here as vsepp's vocab.py would. */
 function vocabPickle(words: string[], idOf: (i: number) => number = (i) => i): Buffer {
@@ -277,66 +280,74 @@ function vocabPickle(words: string[], idOf: (i: number) => number = (i) => i): B
   ]);
 }
 
-describe.skipIf(!have)('importing a released run into the app', () => {
-  const tmp = tempDir();
-  const ckpt = join(F, 'resnet-basic-legacy', 'model_best.pth.tar');
+describeIf(have, `${F} (the released VSE++ checkpoint fixture) is not here`)(
+  'importing a released run into the app',
+  () => {
+    const tmp = tempDir();
+    const ckpt = join(F, 'resnet-basic-legacy', 'model_best.pth.tar');
 
-  it('refuses a vocabulary that is not the run’s, or whose tables disagree, adopting nothing', async () => {
-    const api = createEngineApi({ dataDir: join(tmp.dir, 'refused'), ocr: null });
-    try {
-      const words = readVseppVocab(join(F, 'resnet-basic-legacy', 'vocab.pkl'));
-      const short = join(tmp.dir, 'short.pkl');
-      writeFileSync(short, vocabPickle(words.slice(0, -1)));
-      const r = await api.importVsepp({ checkpoint: ckpt, vocab: short });
-      expect(r).toMatchObject({ ok: false, error: { code: 'bad-bundle' } });
-      expect(r.ok ? '' : r.error.message).toMatch(/short\.pkl: 31 words, but the checkpoint's embedding has 32 rows/);
-      const bad = join(tmp.dir, 'disagree.pkl');
-      writeFileSync(
-        bad,
-        vocabPickle(words, (i) => (i === 5 ? 6 : i)),
-      );
-      expect(await api.importVsepp({ checkpoint: ckpt, vocab: bad })).toMatchObject({
-        ok: false,
-        error: { code: 'bad-data', message: expect.stringMatching(/disagree/) },
-      });
-      expect(ok(await api.model({})).builtIn).toBe(true);
-    } finally {
-      api.close();
-    }
-  });
+    it('refuses a vocabulary that is not the run’s, or whose tables disagree, adopting nothing', async () => {
+      const api = createEngineApi({ dataDir: join(tmp.dir, 'refused'), ocr: null });
+      try {
+        const words = readVseppVocab(join(F, 'resnet-basic-legacy', 'vocab.pkl'));
+        const short = join(tmp.dir, 'short.pkl');
+        writeFileSync(short, vocabPickle(words.slice(0, -1)));
+        const r = await api.importVsepp({ checkpoint: ckpt, vocab: short });
+        expect(r).toMatchObject({ ok: false, error: { code: 'bad-bundle' } });
+        expect(r.ok ? '' : r.error.message).toMatch(/short\.pkl: 31 words, but the checkpoint's embedding has 32 rows/);
+        const bad = join(tmp.dir, 'disagree.pkl');
+        writeFileSync(
+          bad,
+          vocabPickle(words, (i) => (i === 5 ? 6 : i)),
+        );
+        expect(await api.importVsepp({ checkpoint: ckpt, vocab: bad })).toMatchObject({
+          ok: false,
+          error: { code: 'bad-data', message: expect.stringMatching(/disagree/) },
+        });
+        expect(ok(await api.model({})).builtIn).toBe(true);
+      } finally {
+        api.close();
+      }
+    });
 
-  it('imports, adopts, indexes and searches with it, and goes back to the shipped model', async () => {
-    const photos = join(tmp.dir, 'photos');
-    mkdirSync(photos);
-    ['image0.png', 'image1.png', 'image2.png'].forEach((f, i) =>
-      copyFileSync(join(F, f), join(photos, `IMG_000${i + 1}.png`)),
-    );
-    const api = createEngineApi({ dataDir: join(tmp.dir, 'data'), ocr: null });
-    try {
-      const imp = ok(
-        await api.importVsepp({ checkpoint: ckpt, vocab: join(F, 'resnet-basic-legacy', 'vocab-py2.pkl') }),
+    it('imports, adopts, indexes and searches with it, and goes back to the shipped model', async () => {
+      const photos = join(tmp.dir, 'photos');
+      mkdirSync(photos);
+      ['image0.png', 'image1.png', 'image2.png'].forEach((f, i) =>
+        copyFileSync(join(F, f), join(photos, `IMG_000${i + 1}.png`)),
       );
-      expect(imp.reembedJob).toBeNull();
-      const m = ok(await api.model({}));
-      expect(m).toMatchObject({ id: imp.model, builtIn: false, name: 'VSE++ coco resnet18 (released)' });
-      const idx = ok(await api.index({ folders: [photos] }));
-      expect(idx).toMatchObject({ indexed: 3, failed: 0, model: imp.model });
-      if (process.env.GLIMPSE_REQUIRE_ORT) expect(idx.imageRuntime).toMatch(/onnxruntime/);
-      // The library's scores are the published similarities: exactly for the 256-px photo (its
-      // resize is the identity), within the resizers' difference for the others.
-      const ex = expected!.checkpoints['resnet-basic-legacy']!;
-      const caption = ex.captions.findIndex((c) => c.text.startsWith("A man's"));
-      const s = ok(await api.search({ query: ex.captions[caption]!.text, evidence: ['semantic'] }));
-      expect(s.model).toBe(imp.model);
-      const score = new Map(s.results.map((r) => [r.path.slice(-5, -4), r.score]));
-      expect([...score.keys()].sort()).toEqual(['1', '2', '3']);
-      expect(Math.abs(score.get('3')! - ex.similarity[2]![caption]!)).toBeLessThan(1e-4);
-      for (const i of [0, 1])
-        expect(Math.abs(score.get(String(i + 1))! - ex.similarity[i]![caption]!)).toBeLessThan(0.01);
-      ok(await api.revertModel({}));
-      expect(ok(await api.model({})).builtIn).toBe(true);
-    } finally {
-      api.close();
-    }
-  }, 120_000);
-});
+      const api = createEngineApi({ dataDir: join(tmp.dir, 'data'), ocr: null });
+      try {
+        const imp = ok(
+          await api.importVsepp({ checkpoint: ckpt, vocab: join(F, 'resnet-basic-legacy', 'vocab-py2.pkl') }),
+        );
+        expect(imp.reembedJob).toBeNull();
+        const m = ok(await api.model({}));
+        expect(m).toMatchObject({
+          id: imp.model,
+          builtIn: false,
+          kind: 'vsepp-released',
+          name: 'VSE++ coco resnet18 (released)',
+        });
+        const idx = ok(await api.index({ folders: [photos] }));
+        expect(idx).toMatchObject({ indexed: 3, failed: 0, model: imp.model });
+        if (process.env.GLIMPSE_REQUIRE_ORT) expect(idx.imageRuntime).toMatch(/onnxruntime/);
+        // The library's scores are the published similarities: exactly for the 256-px photo (its
+        // resize is the identity), within the resizers' difference for the others.
+        const ex = expected!.checkpoints['resnet-basic-legacy']!;
+        const caption = ex.captions.findIndex((c) => c.text.startsWith("A man's"));
+        const s = ok(await api.search({ query: ex.captions[caption]!.text, evidence: ['semantic'] }));
+        expect(s.model).toBe(imp.model);
+        const score = new Map(s.results.map((r) => [r.path.slice(-5, -4), r.score]));
+        expect([...score.keys()].sort()).toEqual(['1', '2', '3']);
+        expect(Math.abs(score.get('3')! - ex.similarity[2]![caption]!)).toBeLessThan(1e-4);
+        for (const i of [0, 1])
+          expect(Math.abs(score.get(String(i + 1))! - ex.similarity[i]![caption]!)).toBeLessThan(0.01);
+        ok(await api.revertModel({}));
+        expect(ok(await api.model({})).builtIn).toBe(true);
+      } finally {
+        api.close();
+      }
+    }, 120_000);
+  },
+);

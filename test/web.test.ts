@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
-import { mkdirSync, writeFileSync, symlinkSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, writeFileSync, symlinkSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { startWebServer, type WebServer } from '../src/web/server.js';
 import type { GlimpseApi, Result } from '../src/shared/contract.js';
@@ -95,6 +95,50 @@ describe('web mode', () => {
     expect(r.body).toContain('<title>Glimpse</title>');
     expect(String(r.headers['set-cookie'])).toMatch(/glimpse_token=.*HttpOnly/);
     expect((await raw('/', { headers: { cookie: `glimpse_token=${web.token}` } })).status).toBe(200);
+  });
+
+  it('serves photos and thumbnails only to its own page: another site or port on 127.0.0.1 gets 403', async () => {
+    const photo = `/photo?path=${encodeURIComponent(join(root, 'ok.png'))}`;
+    const cookie = { cookie: `glimpse_token=${web.token}` };
+    expect((await raw(photo, { headers: { ...cookie, 'sec-fetch-site': 'same-origin' } })).status).toBe(200);
+    for (const site of ['same-site', 'cross-site']) {
+      const r = await raw(photo, { headers: { ...cookie, 'sec-fetch-site': site } });
+      expect(r.status).toBe(403);
+      expect((await raw('/thumbs/x.webp', { headers: { ...cookie, 'sec-fetch-site': site } })).status).toBe(403);
+    }
+    expect((await raw(photo, { headers: cookie })).headers['cross-origin-resource-policy']).toBe('same-origin');
+  });
+
+  it('closes a photo file when the client goes away mid-download', async () => {
+    const big = join(root, 'big.jpg');
+    writeFileSync(big, Buffer.alloc(32 << 20, 1));
+    const openOnBig = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === big;
+        } catch {
+          return false;
+        }
+      }).length;
+    const path = `/photo?path=${encodeURIComponent(big)}`;
+    await Promise.all(
+      Array.from(
+        { length: 40 },
+        () =>
+          new Promise<void>((resolve) => {
+            const req = request({ host: '127.0.0.1', port, path, headers: auth() }, (res) => {
+              res.once('data', () => {
+                req.destroy();
+                resolve();
+              });
+            });
+            req.on('error', () => resolve());
+            req.end();
+          }),
+      ),
+    );
+    await expect.poll(openOnBig, { timeout: 5000 }).toBe(0);
+    rmSync(big);
   });
 
   it('refuses a foreign Host header (DNS rebinding)', async () => {

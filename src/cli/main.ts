@@ -9,6 +9,7 @@ import { defaultDataDir, defaultModelDir } from '../core/app/paths.js';
 import { appRoot } from '../core/base/app-root.js';
 import {
   EVIDENCE,
+  FINETUNE_LEARNING_RATE,
   type Evidence,
   type Result,
   type CallOptions,
@@ -205,7 +206,7 @@ export function buildProgram(): Command {
     .option('--model <dir>', 'bundle to start from (default: the current model)')
     .requiredOption('--out <dir>', 'new bundle folder')
     .option('--epochs <n>', 'most epochs (10)', int)
-    .option('--lr <x>', 'learning rate (2e-5)', num)
+    .option('--lr <x>', `learning rate (${FINETUNE_LEARNING_RATE})`, num)
     .option('--held-out <x>', 'share of photos held out (0.2)', num)
     .option('--patience <n>', 'epochs without improvement before stopping (3)', int)
     .option('--batch-size <n>', 'batch size (32)', int)

@@ -14,6 +14,14 @@ const path = z.string().min(1, 'a path is required');
 
 /** The share of the user's labelled photos held out to measure a fine-tune: one value everywhere. */
 export const FINETUNE_HELD_OUT = 0.25;
+/** The one fine-tuning learning rate (a folder or albums): Adam on the projections, the CNN frozen. */
+export const FINETUNE_LEARNING_RATE = 2e-4;
+/**
+ * The fewest labelled photos and albums a fine-tune can be measured on: 8 held out, from 2 or
+ * more albums, and 4 left to learn from. The Fine-tune screen enables Start only above them.
+ */
+export const FINETUNE_MIN_PHOTOS = 12;
+export const FINETUNE_MIN_ALBUMS = 2;
 
 /** Config overrides by name; the core checks them against the full VSE++ config schema. */
 const configOverrides = z.record(z.string(), z.union([z.number(), z.boolean()])).default({});
@@ -47,7 +55,7 @@ export const FinetuneInput = z.object({
   data: path,
   out: path,
   epochs: z.number().int().positive().default(10),
-  learningRate: z.number().positive().default(2e-5),
+  learningRate: z.number().positive().default(FINETUNE_LEARNING_RATE),
   /** Share of the user's images held out for early stopping and the before/after recall. */
   heldOut: z.number().gt(0).lt(1).default(FINETUNE_HELD_OUT),
   patience: z.number().int().positive().default(3),
@@ -59,7 +67,23 @@ export const BackendInput = z.object({}).default({});
 
 /** A model bundle folder; absent: the adopted model, else the shipped default. */
 const model = z.string().min(1).optional();
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ][\d:.]+Z?)?$/, 'expected a date like 2024-07-31');
+/** A calendar date that exists (2024-02-30 and 2024-13-45 do not), with an optional time of day. */
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?Z?)?$/, 'expected a date like 2024-07-31')
+  .refine((s) => {
+    const [y, m, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
+    const day = new Date(Date.UTC(y, m - 1, d));
+    const [hh = 0, mm = 0, ss = 0] = s.slice(11).replace('Z', '').split(':').map(Number);
+    return (
+      day.getUTCFullYear() === y &&
+      day.getUTCMonth() === m - 1 &&
+      day.getUTCDate() === d &&
+      hh < 24 &&
+      mm < 60 &&
+      ss < 61
+    );
+  }, 'no such date or time: expected a real date like 2024-07-31');
 
 /**
  * A folder the user names in the app: absolute (or under ~), since the app's working folder means
@@ -167,7 +191,7 @@ export const SetCaptionInput = z.object({ path, caption: z.string().trim().max(1
 export const FinetuneAlbumsInput = z.object({
   albums: z.array(z.number().int().positive()).min(1, 'pick at least one album'),
   epochs: z.number().int().positive().max(200).default(10),
-  learningRate: z.number().positive().default(2e-4),
+  learningRate: z.number().positive().default(FINETUNE_LEARNING_RATE),
   heldOut: z.number().gt(0).lt(1).default(FINETUNE_HELD_OUT),
   patience: z.number().int().positive().default(5),
   batchSize: z.number().int().min(2).default(32),

@@ -5,8 +5,9 @@
  * - A random per-launch token: the printed URL carries it. The page keeps it for its API calls,
  *   which must send it as an Authorization header (no other page can set one); a cookie carries it
  *   only for the page's own files, thumbnails and photos. Any request without it gets 401.
- * - API calls from another origin are refused: a foreign Origin or Sec-Fetch-Site, or a body that
- *   is not declared as JSON (what a plain form or a no-cors fetch sends), gets 403 or 415.
+ * - API calls, photos and thumbnails from another origin are refused: a foreign Origin or
+ *   Sec-Fetch-Site gets 403, and so does an API body not declared as JSON (what a plain form or a
+ *   no-cors fetch sends: 415). Every response also says Cross-Origin-Resource-Policy: same-origin.
  * - Every response forbids framing, sniffing and referrers, and carries the page's CSP.
  * - POST /api/<method> takes the method's input as JSON and answers its Result as JSON; with
  *   Accept: text/event-stream it streams `progress` events and ends with a `result` event.
@@ -40,6 +41,7 @@ const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
+  'cross-origin-resource-policy': 'same-origin',
   'content-security-policy':
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 };
@@ -108,6 +110,8 @@ async function sendFile(
   res.writeHead(200, { 'content-type': type });
   const stream = handle.createReadStream();
   stream.on('error', () => res.destroy());
+  // A client that goes away mid-download (a scrolled-past photo) must not leave the file open.
+  res.on('close', () => stream.destroy());
   stream.pipe(res);
 }
 
@@ -164,7 +168,10 @@ export function startWebServer(opts: WebServerOptions): Promise<WebServer> {
         return send(res, 421, { ok: false, error: { code: 'invalid-input', message: 'wrong Host header' } });
       const url = new URL(req.url ?? '/', `http://${host}`);
       const isApi = url.pathname.startsWith('/api/');
-      const foreign = isApi ? crossSite(req) : null;
+      // Photos and thumbnails too: another page on 127.0.0.1 (same site, other port) sends the
+      // cookie, and an <img> that loads or fails would tell it which photos the library holds.
+      const isMedia = url.pathname.startsWith('/thumbs/') || url.pathname === '/photo';
+      const foreign = isApi || isMedia ? crossSite(req) : null;
       if (foreign) return send(res, 403, { ok: false, error: { code: 'invalid-input', message: foreign } });
       if (!authorised(req, url, isApi))
         return send(res, 401, {
@@ -223,7 +230,7 @@ export function startWebServer(opts: WebServerOptions): Promise<WebServer> {
       }
 
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
-      if (url.pathname.startsWith('/thumbs/') || url.pathname === '/photo') {
+      if (isMedia) {
         const m = resolveMedia(url.pathname, url.searchParams, { dataDir: opts.dataDir, roots: await opts.roots() });
         return m.ok ? sendFile(res, m.file, m.type) : send(res, m.status, m.message);
       }

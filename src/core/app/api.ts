@@ -70,7 +70,7 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
     }
     const job = { again: false };
     captionJob = job;
-    jobs.start(
+    const id = jobs.start(
       'captions',
       'Refreshing captions',
       async (ctx) => {
@@ -86,6 +86,8 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
         } finally {
           captionJob = null;
         }
+        // An edit that changed no photo's captions (an album without a label yet) is not news.
+        if (n === 0 && !ctx.signal.aborted) setImmediate(() => jobs.forget(id));
         return n;
       },
       (n) => `${n} photos re-captioned`,

@@ -4,7 +4,7 @@
  * captions by the model's score alone).
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { GlimpseError } from '../base/errors.js';
 import { CaptionBank, type CaptionHit, type PhotoEvidence } from '../captions/captions.js';
 import { groundedCaptions } from '../captions/grounded-captions.js';
@@ -12,11 +12,20 @@ import { decodePhoto } from '../indexing/decode.js';
 import { CAPTIONS_PER_PHOTO } from '../indexing/pipeline.js';
 import type { ModelParts } from './parts.js';
 
+/**
+ * A replacement caption bank, for captioning many photos in one call: it is embedded once (and
+ * its vectors kept in the cache by content, so a later call with the same texts embeds nothing).
+ * The caller disposes of it.
+ */
+export function replacementBank(parts: ModelParts, texts: string[]): CaptionBank {
+  return new CaptionBank(parts.store, parts.embedder, texts, join(parts.dataDir, 'cache'), parts.captions.kind);
+}
+
 export async function captionFile(
   parts: ModelParts,
   path: string,
   k = CAPTIONS_PER_PHOTO,
-  bankOverride?: string[],
+  bankOverride?: CaptionBank,
   tagRanked = true,
 ): Promise<CaptionHit[]> {
   const { store, embedder, captions } = parts;
@@ -26,8 +35,8 @@ export async function captionFile(
     const stored = captions.stored(row.id);
     if (stored.length >= k) return stored.slice(0, k);
   }
-  const bank = bankOverride ? new CaptionBank(store, embedder, bankOverride, undefined, captions.kind) : captions;
-  try {
+  const bank = bankOverride ?? captions;
+  {
     let vector = row ? store.vector(row.id, embedder.id) : undefined;
     let evidence: PhotoEvidence = vector && row ? captions.evidence(row.id) : {};
     if (!vector) {
@@ -48,7 +57,5 @@ export async function captionFile(
     // unless asked not to.
     const photo = { tags: tagRanked ? evidence.tags : [], grounded: bankOverride ? [] : evidence.grounded };
     return (await bank.captionVectors(vector, 1, k, [photo]))[0]!;
-  } finally {
-    if (bank !== captions) bank.dispose();
   }
 }

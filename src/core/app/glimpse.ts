@@ -32,7 +32,7 @@ import { MIN_HELD_OUT_PHOTOS } from './training.js';
 import { assembleParts, type ModelParts } from './parts.js';
 import { isClipModel } from '../interop/clip-bundle.js';
 import { openClipEmbedder } from '../runtime/clip-embedder.js';
-import { captionFile } from './caption-file.js';
+import { captionFile, replacementBank } from './caption-file.js';
 import { readSwitch, writeSwitch, type ModelSwitch } from './model-switch.js';
 import { captionFloorOf } from '../captions/floors.js';
 import { modelKind } from './models.js';
@@ -325,14 +325,20 @@ export class Glimpse {
   async caption(input: ParsedInput<'caption'>): Promise<Outputs['caption']> {
     const parts = await this.open(input.model);
     const photos = [];
-    for (const p of input.paths)
-      photos.push({
-        path: resolve(p),
-        captions: withConfidence(
-          await captionFile(parts, p, input.limit, input.bank, input.tagRanked),
-          () => parts.captions.floors().caption,
-        ),
-      });
+    // A replacement bank is embedded once for all the photos, not once for each.
+    const bank = input.bank ? replacementBank(parts, input.bank) : undefined;
+    try {
+      for (const p of input.paths)
+        photos.push({
+          path: resolve(p),
+          captions: withConfidence(
+            await captionFile(parts, p, input.limit, bank, input.tagRanked),
+            () => parts.captions.floors().caption,
+          ),
+        });
+    } finally {
+      bank?.dispose();
+    }
     return { backend: await this.backend(), model: parts.embedder.id, photos };
   }
 

@@ -85,6 +85,11 @@ export class Jobs {
     return id;
   }
 
+  /** Drops a finished job from the list (work that turned out to have nothing to do). */
+  forget(id: string): void {
+    if (this.jobs.get(id)?.info.state !== 'running') this.jobs.delete(id);
+  }
+
   cancel(id: string): boolean {
     const j = this.jobs.get(id);
     if (!j || j.info.state !== 'running') return false;

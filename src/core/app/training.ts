@@ -6,13 +6,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { importNsfwjsBackbone, isNsfwjsBackbone } from '../runtime/backbones/nsfwjs.js';
 import { join, resolve } from 'node:path';
-import type {
-  CallOptions,
-  EvalOutput,
-  FinetuneOutput,
-  ParsedInput,
-  TrainOutput,
-  Progress,
+import {
+  FINETUNE_MIN_ALBUMS,
+  FINETUNE_MIN_PHOTOS,
+  type CallOptions,
+  type EvalOutput,
+  type FinetuneOutput,
+  type ParsedInput,
+  type TrainOutput,
+  type Progress,
 } from '../../shared/contract.js';
 import { initBackend } from '../runtime/tf/backend.js';
 import { as, GlimpseError } from '../base/errors.js';
@@ -362,9 +364,9 @@ export async function finetuneOn(
 
 /** Fewest held-out photos, and labels among them, that give a recall worth reporting. */
 export const MIN_HELD_OUT_PHOTOS = 8;
-export const MIN_HELD_OUT_LABELS = 2;
+export const MIN_HELD_OUT_LABELS = FINETUNE_MIN_ALBUMS;
 /** Fewest photos left to learn from once the held-out ones are set aside. */
-const MIN_TRAIN_PHOTOS = 4;
+const MIN_TRAIN_PHOTOS = FINETUNE_MIN_PHOTOS - MIN_HELD_OUT_PHOTOS;
 
 /**
  * Chooses the held-out photos: `share` of them (at least MIN_HELD_OUT_PHOTOS), drawn by the seed

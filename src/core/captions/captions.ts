@@ -130,10 +130,16 @@ export class CaptionBank {
       .slice(0, 16);
   }
 
+  /**
+   * Where the bank's vectors are cached: the model's bank by model (edits reuse most of it), a
+   * replacement bank by its content too.
+   */
   private cacheFile(): string | null {
-    if (!this.cacheDir || this.override) return null;
-    const key = createHash('sha1').update(this.embedder.id).update(captionRecipe()).digest('hex').slice(0, 16);
-    return join(this.cacheDir, `caption-bank-${key}`);
+    if (!this.cacheDir) return null;
+    const h = createHash('sha1').update(this.embedder.id).update(captionRecipe());
+    if (this.override) h.update('\n').update(this.texts().join('\n'));
+    const key = h.digest('hex').slice(0, 16);
+    return join(this.cacheDir, `caption-bank-${this.override ? 'replacement-' : ''}${key}`);
   }
 
   /** Text vectors embedded by an earlier run with this model, if cached (any unreadable cache: none). */

@@ -156,7 +156,7 @@ export class Indexer {
         if (!PHOTO_EXTENSIONS.has(ext)) {
           if (SIDECARS.has(ext)) continue;
           const type = await sniff(item.path);
-          if (type && ['jpeg', 'png', 'gif', 'webp', 'tiff', 'avif'].includes(type)) {
+          if (type && IMAGE_TYPES.includes(type)) {
             this.store.recordFailure(
               rootId,
               item.path,
@@ -291,7 +291,7 @@ export class Indexer {
           ready.push({ task, photo });
         } catch (err) {
           this.store.endDecode(task.path);
-          fail(task.rootId, task.path, classify(err), task);
+          fail(task.rootId, task.path, await namedFailure(task.path, classify(err)), task);
           done++;
         }
         wakeEmbedder?.();
@@ -397,18 +397,55 @@ export class Indexer {
   }
 }
 
-async function sniff(path: string): Promise<string | null> {
+/** Image types the decoder reads: a file of another type gets its type named. */
+const IMAGE_TYPES = ['jpeg', 'png', 'gif', 'webp', 'tiff', 'avif'];
+
+/**
+ * A decode failure of a file that is not an image at all (a PDF, a ZIP or a video named .jpg)
+ * names what the file is, rather than a bare "unsupported image format" or a decoder's complaint.
+ */
+async function namedFailure(path: string, e: PhotoError): Promise<PhotoError> {
+  if (!['unsupported-format', 'corrupt', 'truncated'].includes(e.reason)) return e;
+  const type = await sniff(path);
+  if (type && !IMAGE_TYPES.includes(type))
+    return new PhotoError(
+      'unsupported-format',
+      `unsupported format: a ${type} file named ${extname(path) || '(no extension)'}`,
+    );
+  // Decoders say "premature end" of damaged data too: a file that still ends as its format ends
+  // (JPEG's end-of-image marker, PNG's IEND chunk) was not cut short, its inside is damaged.
+  if (e.reason === 'truncated' && (await endsWhole(path, type)))
+    return new PhotoError('corrupt', `damaged data in a complete file: ${e.message}`);
+  return e;
+}
+
+/** Up to `n` bytes from the file's start or end, or null if it can't be read. */
+async function readAt(path: string, from: 'start' | 'end', n: number): Promise<Buffer | null> {
   let fh;
   try {
     fh = await open(path, 'r');
-    const buf = Buffer.alloc(16);
-    await fh.read(buf, 0, 16, 0);
-    return sniffType(buf);
+    const size = (await fh.stat()).size;
+    const buf = Buffer.alloc(Math.min(n, size));
+    await fh.read(buf, 0, buf.length, from === 'start' ? 0 : size - buf.length);
+    return buf;
   } catch {
     return null;
   } finally {
     await fh?.close();
   }
+}
+
+async function sniff(path: string): Promise<string | null> {
+  const head = await readAt(path, 'start', 16);
+  return head ? sniffType(head) : null;
+}
+
+async function endsWhole(path: string, type: string | null): Promise<boolean> {
+  const tail = await readAt(path, 'end', 12);
+  if (!tail) return false;
+  if (type === 'jpeg') return tail.subarray(-2).toString('hex') === 'ffd9';
+  if (type === 'png') return tail.subarray(-12).toString('hex') === '0000000049454e44ae426082';
+  return false;
 }
 
 async function hashIfPossible(path: string): Promise<string | null> {

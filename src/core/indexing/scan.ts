@@ -1,7 +1,8 @@
 /**
  * Walks library roots: recursive, symlinks followed but never in a loop, hidden and system
- * folders skipped. Yields every regular file with its size and mtime; anything unreadable is
- * yielded as a problem with a reason instead of stopping the walk.
+ * folders skipped. Yields every regular file with its size and mtime; anything unreadable, and
+ * anything that is not a regular file (pipes, devices), is yielded as a problem with a reason
+ * instead of stopping the walk.
  */
 import { opendir, stat, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,6 +24,18 @@ const SYSTEM_DIRS = new Set([
 
 export function isSkippedDir(name: string): boolean {
   return name.startsWith('.') || SYSTEM_DIRS.has(name) || name.endsWith('.photoslibrary') || name.endsWith('.lrdata');
+}
+
+function specialKind(st: {
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}): string {
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  return 'a special file';
 }
 
 export async function* scanRoot(root: string, signal?: AbortSignal): AsyncGenerator<ScanItem> {
@@ -91,6 +104,10 @@ export async function* scanRoot(root: string, signal?: AbortSignal): AsyncGenera
       } else if (st.isFile()) {
         if (name.startsWith('.')) continue;
         yield { kind: 'file', path, size: st.size, mtimeMs: st.mtimeMs };
+      } else if (!name.startsWith('.')) {
+        // A pipe, a device (a link to /dev/zero) or a socket: never read (a read could block or
+        // never end), but recorded, so a file the user sees in the folder is not silently missing.
+        yield { kind: 'problem', path, reason: 'not-a-file', detail: `${specialKind(st)}, not a regular file` };
       }
     }
   }

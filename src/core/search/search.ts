@@ -198,9 +198,14 @@ export class Searcher {
     const q = await this.embedder.embedTexts([read.text]);
     // Semantic ranks are taken without the cutoff so keyword hits still get their semantic score.
     const use = new Set(opts.evidence ?? ['semantic', 'keywords', 'tags']);
-    const semantic = use.has('semantic')
-      ? this.nearest(q, { ...opts, minScore: undefined }, Math.max(depth * 2, 100))
-      : [];
+    // A query of words the model has never seen ("zzqx blorf") reaches it as <unk>s: its nearest
+    // photos mean nothing, so only keyword and tag matches may answer it (with filters, the
+    // filtered photos still answer: the user asked for those).
+    const unknown = new Set(read.notes.filter((n) => n.unknown).map((n) => n.word));
+    const words = contentWords(query);
+    const blind = !hasFilters(opts) && words.length > 0 && words.every((w) => unknown.has(w));
+    const semantic =
+      use.has('semantic') && !blind ? this.nearest(q, { ...opts, minScore: undefined }, Math.max(depth * 2, 100)) : [];
     const keyword = use.has('keywords') ? this.keywordHits(query, opts, Math.max(depth * 2, 100)) : [];
     const hits = new Map<number, SearchHit>();
     semantic.forEach((h, r) => hits.set(h.id, { ...h, keyword: false, fused: 1 / (RRF_K + r + 1) }));

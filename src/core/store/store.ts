@@ -5,7 +5,19 @@
  */
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { GlimpseError } from '../base/errors.js';
 import type { DetectedTag } from '../tags/detect.js';
@@ -154,10 +166,30 @@ function openSnapshot(dataDir: string): { db: Db; dir: string } {
 export function moveDatabaseAside(dataDir: string): string | null {
   const file = join(dataDir, 'library.db');
   if (!existsSync(file)) return null;
+  // A database from a newer Glimpse is not damaged: keep it in place for that Glimpse. The
+  // version is read from the file header, which a damaged body does not hide.
+  const version = headerVersion(file);
+  if (version !== null && version > MIGRATIONS.length) throw futureVersion(file, version);
   const aside = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
   renameSync(file, aside);
   return aside;
+}
+
+/** The schema version (SQLite's user_version, bytes 60–63 of the header), or null if unreadable. */
+function headerVersion(file: string): number | null {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(100);
+      if (readSync(fd, head, 0, 100, 0) < 100 || head.toString('latin1', 0, 16) !== 'SQLite format 3\0') return null;
+      return head.readInt32BE(60);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
 }
 
 function futureVersion(file: string, version: number): GlimpseError {
