@@ -105,7 +105,7 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
     // The id the library's vectors carry now: search keeps using them until the switch is done.
     const fromId = roots.length ? await app.currentModelId().catch(() => null) : null;
     const { id: model, previous } = dir === null ? models.useDefault() : await models.adopt(dir);
-    app.reset();
+    app.afterSwap(previous);
     if (fromId) app.beginSwitch(previous, fromId);
     return { model, reembedJob: roots.length ? reembed() : null };
   };

@@ -545,6 +545,24 @@ export class Glimpse {
     return { path: p };
   }
 
+  /**
+   * The current model folder now holds another model, and the one it held moved to `previous`:
+   * the loaded copy of that model follows it, so search answers at once during the switch
+   * rather than after loading it again. During a switch it only embeds queries (its text side,
+   * in memory); images are embedded by the new model, so nothing it loads lazily is read from
+   * the folder that now holds another model.
+   */
+  afterSwap(previous: string): void {
+    if (this.deps.embedder) return;
+    const current = resolve(join(this.deps.dataDir, 'models', 'current'));
+    const entry = this.loaded.get(current);
+    this.loaded.delete(current);
+    if (!entry) return;
+    entry.modelDir = resolve(previous);
+    this.dropModel(entry.modelDir);
+    this.loaded.set(entry.modelDir, entry);
+  }
+
   /** Drops the loaded models, so the next call loads the (newly adopted) model. */
   reset(): void {
     for (const k of [...this.loaded.keys()]) this.dropModel(k);
