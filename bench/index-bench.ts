@@ -17,19 +17,15 @@ import { tmpdir, availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { initBackend } from '../src/core/runtime/tf/backend.js';
-import { importBackbone } from '../tools/backbones.js';
-import { Backbone } from '../src/core/vse/model/backbone.js';
-import { VseModel } from '../src/core/vse/model/vse.js';
-import { makeConfig } from '../src/core/vse/config.js';
-import { Vocabulary } from '../src/core/vse/data/vocab.js';
 import { decodePhoto } from '../src/core/indexing/decode.js';
 import { pooledEmbedder } from '../src/core/runtime/embed-pool.js';
-import { loadBundle, saveBundle } from '../src/core/vse/bundle.js';
+import { loadBundle } from '../src/core/vse/bundle.js';
 import { LibraryStore } from '../src/core/store/store.js';
 import { assembleParts } from '../src/core/app/parts.js';
 import { DEFAULT_DECODE_CONCURRENCY } from '../src/core/indexing/indexer.js';
-import { bundleEmbedder, onnxEmbedder, type Embedder } from '../src/core/runtime/embedder.js';
-import { openOnnxBackbone } from '../src/core/runtime/backbones/onnx-runtime.js';
+import { bundleEmbedder, lazyOnnxEmbedder, type Embedder } from '../src/core/runtime/embedder.js';
+import { onnxDescription, openOnnxBackbone } from '../src/core/runtime/backbones/onnx-runtime.js';
+import { speedBundle } from './speed-bundle.js';
 import { Rng } from '../src/core/base/rng.js';
 import { printTable } from '../tools/table.js';
 import { randomClipModel } from '../tools/random-clip.js';
@@ -60,41 +56,25 @@ export async function makePhotos(dir: string, n: number, width: number, height: 
 type Runtime = 'tfjs' | 'workers' | 'onnx';
 
 /**
- * The backbone `backboneId` with an untrained 1024-d VSE head (speed does not depend on the
- * head's weights), saved as a bundle so embedding workers and onnxruntime load the same model,
- * with its image side on `runtime` using `threads` threads.
+ * The backbone `backboneId` with an untrained VSE head, with its image side on `runtime` using
+ * `threads` threads, loaded as the app loads it: on onnxruntime, tfjs never holds the backbone.
  */
 async function speedEmbedder(backboneId: string, runtime: Runtime, threads: number): Promise<Embedder> {
   if (backboneId === 'clip-vit-b32') {
     if (runtime !== 'onnx') throw new Error('clip-vit-b32 runs on onnxruntime only: --runtimes=onnx');
     return openClipEmbedder(randomClipModel(), threads);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'glimpse-bench-bb-'));
-  const spec = await importBackbone(backboneId, dir);
-  const inputSize = spec.inputSize;
-  const backbone = await Backbone.load(spec, dir);
-  const vocab = new Vocabulary(['<pad>', '<start>', '<end>', '<unk>', 'photo']);
-  const config = makeConfig({ imgDim: spec.featureDim, embedSize: 1024 });
-  const model = VseModel.create(config, vocab.size, backbone);
-  const bundleDir = join(dir, 'bundle');
-  await saveBundle(bundleDir, {
-    config,
-    model,
-    vocab,
-    captionBank: ['a photo'],
-    card: { name: 'bench', description: '', trainingData: [], recall: [], notes: [] },
-  });
-  model.dispose();
-  const bundle = await loadBundle(bundleDir);
+  const bundleDir = speedBundle(backboneId);
+  const bundle = await loadBundle(bundleDir, { backbone: runtime !== 'onnx' });
+  const spec = bundle.manifest.backbone!;
   const emb =
     runtime === 'onnx'
-      ? onnxEmbedder(bundle, await openOnnxBackbone(spec, bundleDir, threads))
+      ? lazyOnnxEmbedder(bundle, () => openOnnxBackbone(spec, bundleDir, threads), onnxDescription(threads))
       : runtime === 'workers'
         ? pooledEmbedder(bundleEmbedder(bundle), bundleDir, threads)
         : bundleEmbedder(bundle);
-  // The workers load the bundle on the first batch: warm them up before the folder goes away.
-  await emb.embedImages(new Float32Array(threads * inputSize * inputSize * 3), threads);
-  rmSync(dir, { recursive: true, force: true });
+  // Open the session, or start the workers, before anything is timed.
+  await emb.embedImages(new Float32Array(threads * spec.inputSize * spec.inputSize * 3), threads);
   return emb;
 }
 

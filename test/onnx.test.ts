@@ -192,8 +192,20 @@ describeIf(typeof ort !== 'string' || !!process.env.GLIMPSE_REQUIRE_ORT, `the ba
       expect(statSync(join(cache, file!)).size).toBeGreaterThan(1000);
     });
 
-    it('opens onnxruntime lazily: a search-only embedder never translates the backbone', async () => {
-      const bundle = await loadBundle(SHIPPED);
+    it('opens onnxruntime lazily, holds no tfjs copy of the backbone, and falls back to tfjs whole', async () => {
+      const start = tf.memory().numTensors;
+      const full = await loadBundle(SHIPPED);
+      const plain = bundleEmbedder(full);
+      const s = full.manifest.backbone!.inputSize;
+      const px = randomPixels(2, s, 4);
+      const want = await plain.embedImages(px, 2);
+      const wantTags = (await plain.embedAndTag!(px, 2)).tags;
+
+      const before = tf.memory().numTensors;
+      const bundle = await loadBundle(SHIPPED, { backbone: false });
+      expect(bundle.model.backbone).toBeNull();
+      // Only the projection head and sentence encoder: far fewer tensors than the whole model.
+      expect(tf.memory().numTensors - before).toBeLessThan(60);
       let opened = 0;
       const lazy = lazyOnnxEmbedder(
         bundle,
@@ -203,13 +215,36 @@ describeIf(typeof ort !== 'string' || !!process.env.GLIMPSE_REQUIRE_ORT, `the ba
         },
         'onnxruntime cpu, 1 thread',
       );
+      expect(lazy.id).toBe(plain.id);
+      expect(lazy.preprocess).toEqual(plain.preprocess);
       await lazy.embedTexts(['a dog on a beach']);
       expect(opened).toBe(0);
-      const s = bundle.manifest.backbone!.inputSize;
-      await lazy.embedImages(randomPixels(1, s, 4), 1);
-      await lazy.embedImages(randomPixels(1, s, 5), 1);
+      expectClose(await lazy.embedImages(px, 2), want, 1e-4);
+      expect((await lazy.embedAndTag!(px, 2)).tags.map((t) => t.map((x) => x.label))).toEqual(
+        wantTags.map((t) => t.map((x) => x.label)),
+      );
       expect(opened).toBe(1);
       lazy.dispose();
+
+      // onnxruntime can't open it: the whole bundle loads on tfjs, once, and gives the same vectors.
+      let fallbacks = 0;
+      const broken = lazyOnnxEmbedder(
+        await loadBundle(SHIPPED, { backbone: false }),
+        () => Promise.reject(new Error('no session')),
+        'onnxruntime cpu, 1 thread',
+        async () => {
+          fallbacks++;
+          return bundleEmbedder(await loadBundle(SHIPPED));
+        },
+      );
+      expectClose(await broken.embedImages(px, 2), want, 1e-4);
+      await broken.embedImages(px, 1);
+      expect(fallbacks).toBe(1);
+      expect(broken.imageRuntime).toMatch(/^tfjs/);
+      broken.dispose();
+      plain.dispose();
+      await new Promise((r) => setTimeout(r, 0));
+      expect(tf.memory().numTensors).toBe(start);
     });
 
     it('translates padding, strides, depthwise, batch norm, ReLU6, add, concat, pooling and flatten exactly', async () => {

@@ -80,7 +80,7 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
             job.again = false;
             n += await app.refreshCaptions({
               signal: ctx.signal,
-              onProgress: (done, total) => ctx.onProgress({ phase: 'captioning', done, total, eta: null }),
+              onProgress: (p) => ctx.onProgress(p),
             });
           } while (job.again && !ctx.signal.aborted);
         } finally {

@@ -9,7 +9,7 @@ import type { CallOptions, CaptionItem, ParsedInput, Outputs, PhotoSummary } fro
 import { initBackend } from '../runtime/tf/backend.js';
 import { as, GlimpseError } from '../base/errors.js';
 import type { PhotoRow } from '../store/store.js';
-import { loadBundle, type LoadedBundle } from '../vse/bundle.js';
+import { loadBundle } from '../vse/bundle.js';
 import {
   embedThreads,
   onnxDescription,
@@ -26,7 +26,7 @@ import { INDEX_DET_SIDE, OcrEngine, ocrModelId } from '../ocr/ocr.js';
 import { readTextOf, type OcrReader } from '../ocr/reader.js';
 import { Albums } from '../albums/albums.js';
 import { photoRow } from '../store/catalog.js';
-import { isConfident, markTags, type CaptionHit } from '../captions/captions.js';
+import { isConfident, markTags, type CaptionHit, type CaptionProgress } from '../captions/captions.js';
 import { isWeak } from '../search/search.js';
 import { MIN_HELD_OUT_PHOTOS } from './training.js';
 import { assembleParts, type ModelParts } from './parts.js';
@@ -175,9 +175,7 @@ export class Glimpse {
   private loadModel(modelDir: string): Promise<Embedder> {
     if (this.deps.loadEmbedder) return as('bad-bundle', () => this.deps.loadEmbedder!(modelDir));
     if (isClipModel(modelDir)) return as('bad-bundle', () => openClipEmbedder(modelDir, Math.max(1, embedThreads())));
-    return as('bad-bundle', async () =>
-      imageEmbedder(await loadBundle(modelDir), modelDir, join(this.deps.dataDir, 'cache', 'onnx')),
-    );
+    return as('bad-bundle', () => imageEmbedder(modelDir, join(this.deps.dataDir, 'cache', 'onnx')));
   }
 
   private async backend(): Promise<string> {
@@ -512,7 +510,7 @@ export class Glimpse {
   /** Re-captions photos whose stored captions came from an older bank; loads the model. */
   async refreshCaptions(opts: {
     signal?: AbortSignal;
-    onProgress?: (done: number, total: number) => void;
+    onProgress?: (p: CaptionProgress) => void;
   }): Promise<number> {
     return (await this.open()).pipeline.refreshCaptions(opts);
   }
@@ -600,18 +598,28 @@ export class Glimpse {
  * tfjs worker per core, else tfjs on this thread. GLIMPSE_IMAGE_RUNTIME=tfjs
  * skips onnxruntime; GLIMPSE_EMBED_WORKERS sets the thread count (0 or 1: tfjs on this thread).
  */
-async function imageEmbedder(bundle: LoadedBundle, modelDir: string, cacheDir: string): Promise<Embedder> {
+async function imageEmbedder(modelDir: string, cacheDir: string): Promise<Embedder> {
   const threads = embedThreads();
-  const spec = bundle.manifest.backbone;
-  if (spec && process.env.GLIMPSE_IMAGE_RUNTIME !== 'tfjs') {
+  if (process.env.GLIMPSE_IMAGE_RUNTIME !== 'tfjs') {
     const ort = await onnxRuntimeAvailable();
     if (ort === true) {
-      const n = Math.max(1, threads);
-      return lazyOnnxEmbedder(bundle, () => openOnnxBackbone(spec, modelDir, n, cacheDir), onnxDescription(n));
-    }
-    console.warn(`glimpse: image backbone stays on tfjs: ${ort}`);
+      // onnxruntime reads the backbone from its files: tfjs never holds its weights (about
+      // 240 MB for a ResNet-152) unless onnxruntime can't open it.
+      const bundle = await loadBundle(modelDir, { backbone: false });
+      const spec = bundle.manifest.backbone;
+      if (spec) {
+        const n = Math.max(1, threads);
+        return lazyOnnxEmbedder(
+          bundle,
+          () => openOnnxBackbone(spec, modelDir, n, cacheDir),
+          onnxDescription(n),
+          async () => bundleEmbedder(await loadBundle(modelDir)),
+        );
+      }
+      bundle.model.dispose();
+    } else console.warn(`glimpse: image backbone stays on tfjs: ${ort}`);
   }
-  const base = bundleEmbedder(bundle);
+  const base = bundleEmbedder(await loadBundle(modelDir));
   return threads > 1 ? pooledEmbedder(base, modelDir, threads) : base;
 }
 

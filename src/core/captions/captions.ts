@@ -9,10 +9,10 @@
  * refreshed when the model or the bank changes.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from '../base/files.js';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { LibraryStore } from '../store/store.js';
 import type { Embedder } from '../runtime/embedder.js';
 import { Albums } from '../albums/albums.js';
@@ -36,6 +36,18 @@ export interface CaptionHit {
   /** A bank caption's words that name objects detected in the photo, as shown ("dog, person ×2"). */
   tag?: string;
 }
+
+/** The caption stage's progress: embedding the bank (a new model's takes minutes), then captioning. */
+export interface CaptionProgress {
+  phase: 'preparing captions' | 'captioning';
+  done: number;
+  total: number;
+  /** Seconds; null while unknown. */
+  eta: number | null;
+}
+
+/** Bank texts embedded (and cached) at a time: a kill loses at most one part's work. */
+const BANK_PART = 1024;
 
 /** What one photo brings to its captions: the objects detected in it, and captions built from them. */
 export interface PhotoEvidence {
@@ -142,31 +154,58 @@ export class CaptionBank {
     return join(this.cacheDir, `caption-bank-${this.override ? 'replacement-' : ''}${key}`);
   }
 
-  /** Text vectors embedded by an earlier run with this model, if cached (any unreadable cache: none). */
+  /**
+   * Text vectors embedded by an earlier run with this model, if cached: the whole bank's, and the
+   * parts an interrupted run had finished (any unreadable file: skipped).
+   */
   private readCache(): { texts: string[]; vectors: Float32Array } | null {
     const f = this.cacheFile();
     if (!f) return null;
+    const dim = this.embedder.dim;
+    const found = [readVectors(f, dim), ...this.cacheParts(f).map((p) => readVectors(p, dim))].filter(
+      (c) => c !== null,
+    );
+    if (found.length === 0) return null;
+    const texts = found.flatMap((c) => c.texts);
+    const vectors = new Float32Array(texts.length * dim);
+    let at = 0;
+    for (const c of found) {
+      vectors.set(c.vectors, at);
+      at += c.vectors.length;
+    }
+    return { texts, vectors };
+  }
+
+  /** The parts of the bank an interrupted run embedded, beside the cache file `f`. */
+  private cacheParts(f: string): string[] {
+    const prefix = `${basename(f)}.part-`;
     try {
-      const texts = JSON.parse(readFileSync(`${f}.json`, 'utf8')) as string[];
-      const buf = readFileSync(`${f}.f32`);
-      const vectors = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-      if (!Array.isArray(texts) || vectors.length !== texts.length * this.embedder.dim) return null;
-      return { texts, vectors };
+      return readdirSync(this.cacheDir!)
+        .filter((n) => n.startsWith(prefix) && n.endsWith('.json'))
+        .map((n) => join(this.cacheDir!, n.slice(0, -'.json'.length)));
     } catch {
-      return null;
+      return [];
     }
   }
 
-  private writeCache(texts: string[], vectors: Float32Array): void {
-    const f = this.cacheFile();
-    if (!f) return;
+  /** `name` (the cache file, or one of its parts) holds these texts' vectors. */
+  private writeCache(texts: string[], vectors: Float32Array, name = this.cacheFile()): void {
+    if (!name) return;
     try {
       mkdirSync(this.cacheDir!, { recursive: true });
-      writeFileAtomic(`${f}.f32`, vectors);
-      writeFileAtomic(`${f}.json`, JSON.stringify(texts));
+      // Vectors first: a kill between the two leaves no .json, so nothing half-written is read.
+      writeFileAtomic(`${name}.f32`, vectors);
+      writeFileAtomic(`${name}.json`, JSON.stringify(texts));
     } catch {
       // Only a speed-up: a data dir that can't hold it embeds the bank again next time.
     }
+  }
+
+  /** The whole bank is cached: an interrupted run's parts are in it now. */
+  private dropCacheParts(): void {
+    const f = this.cacheFile();
+    if (!f) return;
+    for (const p of this.cacheParts(f)) for (const ext of ['.json', '.f32']) rmSync(`${p}${ext}`, { force: true });
   }
 
   /** The bank's texts: the override if given, else the model's bank plus the user's own words. */
@@ -179,7 +218,17 @@ export class CaptionBank {
     ]);
   }
 
+  /** The embedded bank, built (or brought up to date) if need be. */
   async ensure(): Promise<Embedded> {
+    return (await this.build())!;
+  }
+
+  /**
+   * ensure(), reporting its progress, and stopped (null) by `signal`. Embedding a new model's
+   * bank takes minutes (docs/BENCH.md): each finished part of it is cached at once, so a run
+   * killed or cancelled here resumes where it stopped.
+   */
+  private async build(onProgress?: (p: CaptionProgress) => void, signal?: AbortSignal): Promise<Embedded | null> {
     const texts = this.texts();
     if (texts.length === 0) throw new Error('the caption bank is empty');
     const id = this.bankId(texts);
@@ -193,8 +242,21 @@ export class CaptionBank {
       : (cached ?? { texts: [], vectors: new Float32Array(0) });
     const previous = new Map(known.texts.map((t, i) => [t, i]));
     const old = known.vectors;
-    const fresh = texts.filter((t) => !previous.has(t));
-    const made = fresh.length ? await this.embed(fresh) : new Float32Array(0);
+    const fresh = [...new Set(texts.filter((t) => !previous.has(t)))];
+    const made = new Float32Array(fresh.length * dim);
+    const started = performance.now();
+    const cacheFile = this.cacheFile();
+    for (let s = 0; s < fresh.length; s += BANK_PART) {
+      if (signal?.aborted) return null;
+      const part = fresh.slice(s, s + BANK_PART);
+      const v = await this.embed(part);
+      made.set(v, s * dim);
+      // Only worth keeping apart when more than one part is needed (a new model's whole bank).
+      if (cacheFile && fresh.length > BANK_PART) this.writeCache(part, v, `${cacheFile}.part-${randomUUID()}`);
+      const done = s + part.length;
+      const rate = done / Math.max((performance.now() - started) / 1000, 1e-3);
+      onProgress?.({ phase: 'preparing captions', done, total: fresh.length, eta: (fresh.length - done) / rate });
+    }
     const freshAt = new Map(fresh.map((t, i) => [t, i]));
     const v = new Float32Array(texts.length * dim);
     texts.forEach((t, i) => {
@@ -206,7 +268,10 @@ export class CaptionBank {
         i * dim,
       );
     });
-    if (fresh.length) this.writeCache(texts, v);
+    if (fresh.length) {
+      this.writeCache(texts, v);
+      this.dropCacheParts();
+    }
     this.embedded?.vectors.dispose();
     this.embedded = { id, texts, data: v, vectors: tf.tensor2d(v, [texts.length, dim]), named: null };
     return this.embedded;
@@ -294,15 +359,19 @@ export class CaptionBank {
   }
 
   /** Stores the top-k captions for every photo whose stored captions are missing or stale. */
-  async refresh(k = 5, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<number> {
+  async refresh(k = 5, onProgress?: (p: CaptionProgress) => void, signal?: AbortSignal): Promise<number> {
     const { store, embedder, kind } = this;
     // The library grew enough to measure the model's floors (again): that needs the bank.
-    if (floorsDue(this.floors(), kind, store.embeddedCount(embedder.id)))
-      measureFloors(store, embedder.id, kind, (await this.ensure()).data, embedder.dim);
+    if (floorsDue(this.floors(), kind, store.embeddedCount(embedder.id))) {
+      const bank = await this.build(onProgress, signal);
+      if (!bank) return 0;
+      measureFloors(store, embedder.id, kind, bank.data, embedder.dim);
+    }
     // Nothing to caption (a re-index of an unchanged library): don't embed the bank at all.
     const all = store.search.uncaptioned(embedder.id, this.bankId(this.texts()));
     if (all.length === 0) return 0;
-    const bank = await this.ensure();
+    const bank = await this.build(onProgress, signal);
+    if (!bank) return 0;
     // The floors the stored captions are ranked and judged by, kept for reads without the model.
     measureFloors(store, embedder.id, kind, bank.data, embedder.dim);
     const stale = await this.changedBy(all, bank, k);
@@ -323,7 +392,7 @@ export class CaptionBank {
         this.embedder.id,
         bank.id,
       );
-      onProgress?.(Math.min(stale.length, s + 256), stale.length);
+      onProgress?.({ phase: 'captioning', done: Math.min(stale.length, s + 256), total: stale.length, eta: null });
     }
     return stale.length;
   }
@@ -432,4 +501,17 @@ function dot(a: Float32Array, b: Float32Array): number {
 
 function dedupe(texts: string[]): string[] {
   return [...new Set(texts.map((t) => t.trim()).filter(Boolean))];
+}
+
+/** Texts and their vectors as writeCache keeps them, or null if missing, unreadable or inconsistent. */
+function readVectors(name: string, dim: number): { texts: string[]; vectors: Float32Array } | null {
+  try {
+    const texts = JSON.parse(readFileSync(`${name}.json`, 'utf8')) as unknown;
+    const buf = readFileSync(`${name}.f32`);
+    if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string') || buf.byteLength % 4) return null;
+    const vectors = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    return vectors.length === texts.length * dim ? { texts, vectors } : null;
+  } catch {
+    return null;
+  }
 }

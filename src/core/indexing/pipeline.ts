@@ -11,7 +11,7 @@ import { homedir } from 'node:os';
 import { GlimpseError } from '../base/errors.js';
 import type { LibraryStore } from '../store/store.js';
 import type { Embedder } from '../runtime/embedder.js';
-import type { CaptionBank } from '../captions/captions.js';
+import type { CaptionBank, CaptionProgress } from '../captions/captions.js';
 import { splitJoinedWords } from '../language/joined-words.js';
 import { readTextOf, type OcrReader } from '../ocr/reader.js';
 import type { TextLine } from '../ocr/ocr.js';
@@ -53,9 +53,7 @@ export class IndexPipeline {
   }
 
   /** Re-captions photos whose stored captions came from an older bank (after album or caption edits). */
-  refreshCaptions(
-    opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
-  ): Promise<number> {
+  refreshCaptions(opts: { signal?: AbortSignal; onProgress?: (p: CaptionProgress) => void } = {}): Promise<number> {
     return this.serial(() => this.deps.captions.refresh(CAPTIONS_PER_PHOTO, opts.onProgress, opts.signal));
   }
 
@@ -85,7 +83,7 @@ export class IndexPipeline {
         if (!summary.cancelled) {
           await this.deps.captions.refresh(
             opts.captions ?? CAPTIONS_PER_PHOTO,
-            (done, total) => opts.onProgress?.({ phase: 'captioning', done, total, rate: 0, eta: null }),
+            (p) => opts.onProgress?.({ ...p, rate: 0 }),
             opts.signal,
           );
           // Text last: searching by description works while the words in photos are still read.

@@ -7,6 +7,7 @@ import type { LoadedBundle } from '../vse/bundle.js';
 import { padTokens } from '../vse/model/vse.js';
 import { jointDim } from '../vse/config.js';
 import type { Preprocess } from '../vse/data/images.js';
+import { preprocessOf } from '../vse/model/backbone.js';
 import type { OnnxBackbone } from './backbones/onnx-runtime.js';
 import {
   CENTERNET_HEADS,
@@ -42,15 +43,36 @@ export interface Embedder {
  * where the model has a detector, so a change in either re-embeds and re-tags the library.
  */
 export function embedderId(b: LoadedBundle): string {
-  const backbone = b.model.backbone;
-  return backbone && classScoreOffset(backbone.spec) !== null ? `${b.manifest.id}+${DETECTION_VERSION}` : b.manifest.id;
+  const spec = b.manifest.backbone;
+  return spec && classScoreOffset(spec) !== null ? `${b.manifest.id}+${DETECTION_VERSION}` : b.manifest.id;
+}
+
+/** What every embedder of a bundle shares, whatever runs its images: the sentence encoder. */
+function textSide(b: LoadedBundle): Pick<Embedder, 'id' | 'dim' | 'captionBank' | 'knows' | 'embedTexts' | 'dispose'> {
+  const dim = jointDim(b.model.config);
+  return {
+    id: embedderId(b),
+    dim,
+    captionBank: b.captionBank,
+    knows: (word: string) => b.vocab.has(word),
+    async embedTexts(texts) {
+      const result = new Float32Array(texts.length * dim);
+      for (let i = 0; i < texts.length; i += 256) {
+        const chunk = texts.slice(i, i + 256);
+        const t = b.model.encodeText(padTokens(chunk.map((c) => b.vocab.encode(c, b.model.config.maxCaptionLength))));
+        result.set((await t.data()) as Float32Array, i * dim);
+        t.dispose();
+      }
+      return result;
+    },
+    dispose: () => b.model.dispose(),
+  };
 }
 
 export function bundleEmbedder(b: LoadedBundle): Embedder {
   const backbone = b.model.backbone;
   if (!backbone) throw new Error(`${b.dir}: this model has no image backbone, so it can't index photos`);
   const pre = backbone.preprocess;
-  const dim = jointDim(b.model.config);
   const offset = classScoreOffset(backbone.spec);
   const project = async (features: tf.Tensor2D): Promise<Float32Array> => {
     const out = tf.tidy(() => b.model.encodeFeatures(features));
@@ -59,10 +81,8 @@ export function bundleEmbedder(b: LoadedBundle): Embedder {
     return data;
   };
   return {
-    id: embedderId(b),
-    dim,
+    ...textSide(b),
     preprocess: pre,
-    captionBank: b.captionBank,
     imageRuntime: `tfjs ${tf.getBackend()}`,
     async embedImages(pixels, n) {
       const s = pre.inputSize;
@@ -88,24 +108,12 @@ export function bundleEmbedder(b: LoadedBundle): Embedder {
             }
           },
         }),
-    knows: (word: string) => b.vocab.has(word),
-    async embedTexts(texts) {
-      const result = new Float32Array(texts.length * dim);
-      for (let i = 0; i < texts.length; i += 256) {
-        const chunk = texts.slice(i, i + 256);
-        const t = b.model.encodeText(padTokens(chunk.map((c) => b.vocab.encode(c, b.model.config.maxCaptionLength))));
-        result.set((await t.data()) as Float32Array, i * dim);
-        t.dispose();
-      }
-      return result;
-    },
-    dispose: () => b.model.dispose(),
   };
 }
 
 /** The image side on onnxruntime: features from `onnx`, the small projection head in tfjs. */
 function onnxImages(b: LoadedBundle, onnx: OnnxBackbone): Pick<Embedder, 'embedImages' | 'embedAndTag'> {
-  const offset = b.model.backbone ? classScoreOffset(b.model.backbone.spec) : null;
+  const offset = b.manifest.backbone ? classScoreOffset(b.manifest.backbone) : null;
   const project = async (features: Float32Array, n: number): Promise<Float32Array> => {
     const out = tf.tidy(() => b.model.encodeFeatures(tf.tensor2d(features, [n, features.length / n])));
     const data = (await out.data()) as Float32Array;
@@ -151,38 +159,56 @@ export function onnxEmbedder(b: LoadedBundle, onnx: OnnxBackbone): Embedder {
 /**
  * onnxEmbedder with the onnxruntime session opened on the first image, not at load: a search
  * needs only the sentence encoder, and opening the backbone (translating it to ONNX) costs most
- * of a cold start. If the session can't be opened, images fall back to tfjs, once, with a warning.
+ * of a cold start. `b` may be loaded without its tfjs backbone (`loadBundle(dir, { backbone:
+ * false })`): onnxruntime translates the backbone from its files, so a second copy of its
+ * weights in tfjs's heap would only cost memory. If the session can't be opened, images fall
+ * back to tfjs, once, with a warning: on `b`'s backbone, or on the one `fallback` loads.
  */
-export function lazyOnnxEmbedder(b: LoadedBundle, open: () => Promise<OnnxBackbone>, description: string): Embedder {
-  const base = bundleEmbedder(b);
+export function lazyOnnxEmbedder(
+  b: LoadedBundle,
+  open: () => Promise<OnnxBackbone>,
+  description: string,
+  fallback?: () => Promise<Embedder>,
+): Embedder {
+  const spec = b.manifest.backbone;
+  if (!spec) throw new Error(`${b.dir}: this model has no image backbone, so it can't index photos`);
+  const text = textSide(b);
   let runtime = description;
   let onnx: Promise<OnnxBackbone | null> | null = null;
+  let tfjs: Promise<Embedder> | null = null;
   const images = async (): Promise<Pick<Embedder, 'embedImages' | 'embedAndTag'>> => {
     onnx ??= open().catch((err: Error) => {
       console.warn(`glimpse: image backbone stays on tfjs: ${err.message}`);
-      runtime = base.imageRuntime;
       return null;
     });
     const session = await onnx;
-    return session ? onnxImages(b, session) : base;
+    if (session) return onnxImages(b, session);
+    tfjs ??= b.model.backbone || !fallback ? Promise.resolve(bundleEmbedder(b)) : fallback();
+    const base = await tfjs;
+    runtime = base.imageRuntime;
+    return base;
   };
+  const detects = classScoreOffset(spec) !== null;
   return {
-    ...base,
+    ...text,
+    preprocess: preprocessOf(spec),
     get imageRuntime() {
       return runtime;
     },
     embedImages: async (pixels, n) => (await images()).embedImages(pixels, n),
-    ...(base.embedAndTag
+    ...(detects
       ? {
           async embedAndTag(pixels: Float32Array, n: number) {
             const img = await images();
-            return (img.embedAndTag ?? base.embedAndTag)!(pixels, n);
+            return img.embedAndTag!(pixels, n);
           },
         }
       : {}),
     dispose() {
-      base.dispose();
+      text.dispose();
       void onnx?.then((session) => session?.dispose());
+      // bundleEmbedder(b) shares b's model, which text.dispose() released.
+      if (fallback && !b.model.backbone) void tfjs?.then((e) => e.dispose());
     },
   };
 }

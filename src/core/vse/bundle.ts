@@ -75,7 +75,11 @@ export function readManifest(dir: string): BundleManifest {
   return parsed.data;
 }
 
-export async function loadBundle(dir: string): Promise<LoadedBundle> {
+/**
+ * `backbone: false` leaves the image backbone's weights on disk (`model.backbone` is null; the
+ * manifest still describes it) for a caller that runs it elsewhere, on onnxruntime.
+ */
+export async function loadBundle(dir: string, opts: { backbone?: boolean } = {}): Promise<LoadedBundle> {
   const manifest = readManifest(dir);
   const vocabPath = join(dir, 'vocab.json');
   let vocab: Vocabulary;
@@ -97,7 +101,7 @@ export async function loadBundle(dir: string): Promise<LoadedBundle> {
   const weights = readWeights(dir, 'weights');
   let backbone: Backbone | null = null;
   try {
-    if (manifest.backbone) backbone = await Backbone.load(manifest.backbone, dir);
+    if (manifest.backbone && opts.backbone !== false) backbone = await Backbone.load(manifest.backbone, dir);
     // The id names the weights everywhere vectors are stored: weights changed after the bundle was
     // written must not pass under the old, trusted id.
     const actual = existsSync(join(dir, 'weights.bin')) ? contentId(dir, manifest.backbone) : manifest.id;

@@ -115,9 +115,66 @@ export class GraphBuilder {
   }
 }
 
+/**
+ * A weight as plain numbers. The translator reads a backbone's weights this way rather than as
+ * tfjs tensors: tfjs's wasm heap never gives memory back, so a ResNet-152 translated through it
+ * would keep about 250 MB for the life of the process (docs/BENCH.md).
+ */
+export class HostTensor {
+  constructor(
+    readonly shape: number[],
+    private readonly data: Float32Array,
+  ) {}
+  get size(): number {
+    return this.data.length;
+  }
+  dataSync(): Float32Array {
+    return this.data;
+  }
+}
+
 /** A Keras kernel's values in ONNX's axis order. */
-export function permuted(t: tf.Tensor, perm: number[]): Float32Array {
-  return tf.tidy(() => t.transpose(perm).dataSync() as Float32Array);
+export function permuted(t: tf.Tensor | HostTensor, perm: number[]): Float32Array {
+  if (t instanceof tf.Tensor) return tf.tidy(() => t.transpose(perm).dataSync() as Float32Array);
+  const from = t.dataSync();
+  const shape = t.shape;
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const outShape = perm.map((p) => shape[p]!);
+  const step = perm.map((p) => strides[p]!);
+  const out = new Float32Array(from.length);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let o = 0, src = 0; o < out.length; o++) {
+    out[o] = from[src]!;
+    // Advance the output index like an odometer, moving the source offset by each axis's stride.
+    for (let d = outShape.length - 1; d >= 0; d--) {
+      src += step[d]!;
+      if (++idx[d]! < outShape[d]!) break;
+      src -= step[d]! * outShape[d]!;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** The weights as HostTensors, decoded without tfjs where they are plain float32 (as saved here). */
+function hostWeights(artifacts: tf.io.ModelArtifacts): Map<string, HostTensor> {
+  const specs = artifacts.weightSpecs ?? [];
+  const out = new Map<string, HostTensor>();
+  if (specs.some((w) => w.dtype !== 'float32' || w.quantization)) {
+    const decoded = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, specs);
+    for (const [k, t] of Object.entries(decoded)) out.set(k, new HostTensor(t.shape, Float32Array.from(t.dataSync())));
+    tf.dispose(Object.values(decoded));
+    return out;
+  }
+  const buf = artifacts.weightData as ArrayBuffer;
+  let offset = 0;
+  for (const w of specs) {
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    if (offset + n * 4 > buf.byteLength) throw new Error(`weight "${w.name}" runs past the end of the weights file`);
+    out.set(w.name, new HostTensor(w.shape, new Float32Array(buf, offset, n)));
+    offset += n * 4;
+  }
+  return out;
 }
 
 function padMode(layer: KerasLayer): onnx.IAttributeProto {
@@ -186,24 +243,19 @@ export function kerasToOnnx(artifacts: tf.io.ModelArtifacts, opts: OnnxExportOpt
     config?: unknown;
   };
   const model = topology.model_config ?? (topology as { class_name: string; config: unknown });
-  const weights = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs ?? []);
-  try {
-    return build(model, weights, opts);
-  } finally {
-    tf.dispose(Object.values(weights));
-  }
+  return build(model, hostWeights(artifacts), opts);
 }
 
 function build(
   model: { class_name: string; config: unknown },
-  weights: tf.NamedTensorMap,
+  weights: Map<string, HostTensor>,
   opts: OnnxExportOptions,
 ): Uint8Array {
   const g = new GraphBuilder();
   const values = new Map<string, Value>();
   let inputSize = 0;
-  const weight = (layer: KerasLayer, key: string): tf.Tensor => {
-    const t = weights[`${layer.config.name}/${key}`];
+  const weight = (layer: KerasLayer, key: string): HostTensor => {
+    const t = weights.get(`${layer.config.name}/${key}`);
     if (!t) throw new Error(`${layer.config.name}: weight "${key}" missing`);
     return t;
   };

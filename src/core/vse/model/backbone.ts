@@ -48,6 +48,16 @@ export function parseFeatureNodes(featureNode: string): { node: string; pool: 'a
   });
 }
 
+/** How photos are prepared for a backbone, from its spec alone (no weights loaded). */
+export function preprocessOf(spec: BackboneSpec): Preprocess {
+  return {
+    inputSize: spec.inputSize,
+    mean: spec.mean,
+    std: spec.std,
+    ...(spec.fit ? { fit: spec.fit } : {}),
+  };
+}
+
 export class Backbone {
   private constructor(
     readonly spec: BackboneSpec,
@@ -58,12 +68,7 @@ export class Backbone {
   ) {}
 
   get preprocess(): Preprocess {
-    return {
-      inputSize: this.spec.inputSize,
-      mean: this.spec.mean,
-      std: this.spec.std,
-      ...(this.spec.fit ? { fit: this.spec.fit } : {}),
-    };
+    return preprocessOf(this.spec);
   }
 
   static async load(spec: BackboneSpec, bundleDir: string): Promise<Backbone> {
