@@ -7,5 +7,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // No cache shared between libraries (the user's ~/.cache/glimpse): each test's library starts
+    // from nothing, and a test that wants one names its own.
+    env: { GLIMPSE_CACHE_DIR: '' },
   },
 });

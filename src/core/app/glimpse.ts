@@ -16,7 +16,7 @@ import {
   onnxRuntimeAvailable,
   openOnnxBackbone,
 } from '../runtime/backbones/onnx-runtime.js';
-import { defaultModelDir } from './paths.js';
+import { defaultModelDir, sharedCacheDir } from './paths.js';
 import { bundleEmbedder, lazyOnnxEmbedder, type Embedder } from '../runtime/embedder.js';
 import { pooledEmbedder } from '../runtime/embed-pool.js';
 import { availableParallelism } from 'node:os';
@@ -53,6 +53,8 @@ export interface GlimpseDeps {
   ocr?: OcrReader | null;
   /** Shows a file in the system's file manager (Electron: shell.showItemInFolder). */
   reveal?: (path: string) => Promise<void> | void;
+  /** The cache other libraries on this computer share (paths.ts); default: the platform's. */
+  sharedCache?: string | null;
 }
 
 const DEFAULT_THUMBNAIL_SIZE = 200;
@@ -106,6 +108,7 @@ export class Glimpse {
           ocr: () => this.ocrForIndex(),
           onChange: () => this.invalidateSearch(),
           kind: this.deps.embedder ? undefined : modelKind(modelDir),
+          sharedCache: this.deps.sharedCache === undefined ? sharedCacheDir() : this.deps.sharedCache,
         });
       })(),
     };
@@ -508,10 +511,7 @@ export class Glimpse {
   }
 
   /** Re-captions photos whose stored captions came from an older bank; loads the model. */
-  async refreshCaptions(opts: {
-    signal?: AbortSignal;
-    onProgress?: (p: CaptionProgress) => void;
-  }): Promise<number> {
+  async refreshCaptions(opts: { signal?: AbortSignal; onProgress?: (p: CaptionProgress) => void }): Promise<number> {
     return (await this.open()).pipeline.refreshCaptions(opts);
   }
 

@@ -31,11 +31,13 @@ export interface PartsDeps {
   onChange?: () => void;
   /** The model's kind (its floors depend on it); default: a Glimpse-trained model. */
   kind?: ModelKind;
+  /** Where other libraries' embedded caption banks may be found (and this one's kept); none: null. */
+  sharedCache?: string | null;
 }
 
-export function assembleParts({ store, embedder, dataDir, ocr, onChange, kind }: PartsDeps): ModelParts {
+export function assembleParts({ store, embedder, dataDir, ocr, onChange, kind, sharedCache }: PartsDeps): ModelParts {
   const searcher = new Searcher(store, embedder);
-  const captions = new CaptionBank(store, embedder, undefined, join(dataDir, 'cache'), kind);
+  const captions = new CaptionBank(store, embedder, undefined, join(dataDir, 'cache'), kind, sharedCache);
   const pipeline = new IndexPipeline({
     store,
     embedder,

@@ -12,6 +12,18 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = 
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'glimpse');
 }
 
+/**
+ * Where work that any library on this computer can reuse is cached (a model's embedded caption
+ * bank), outside every data folder; null if GLIMPSE_CACHE_DIR is set empty (the tests: each
+ * library then starts from nothing).
+ */
+export function sharedCacheDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string | null {
+  if (env.GLIMPSE_CACHE_DIR !== undefined) return env.GLIMPSE_CACHE_DIR ? resolve(env.GLIMPSE_CACHE_DIR) : null;
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'Glimpse');
+  if (platform === 'win32') return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'Glimpse', 'Cache');
+  return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'glimpse');
+}
+
 /** The model Glimpse ships. */
 export function shippedModelDir(): string {
   return join(appRoot(), 'resources', 'models', 'default');

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from '../base/files.js';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { LibraryStore } from '../store/store.js';
 import type { Embedder } from '../runtime/embedder.js';
 import { Albums } from '../albums/albums.js';
@@ -118,6 +118,11 @@ export class CaptionBank {
     private readonly cacheDir?: string,
     /** The model's kind, which sets how its floors are found (floors.ts). */
     readonly kind: ModelKind = 'glimpse-vse',
+    /**
+     * A cache other libraries share: the model's whole embedded bank is kept there too, so a
+     * second library on this computer does not embed it again (a replacement bank is not).
+     */
+    private readonly sharedDir: string | null = null,
   ) {}
 
   /** The model's floors in force on this library. */
@@ -154,6 +159,12 @@ export class CaptionBank {
     return join(this.cacheDir, `caption-bank-${this.override ? 'replacement-' : ''}${key}`);
   }
 
+  /** The model's bank in the shared cache, under the same name as in this library's. */
+  private sharedFile(): string | null {
+    const f = this.cacheFile();
+    return f && this.sharedDir && !this.override ? join(this.sharedDir, basename(f)) : null;
+  }
+
   /**
    * Text vectors embedded by an earlier run with this model, if cached: the whole bank's, and the
    * parts an interrupted run had finished (any unreadable file: skipped).
@@ -162,9 +173,9 @@ export class CaptionBank {
     const f = this.cacheFile();
     if (!f) return null;
     const dim = this.embedder.dim;
-    const found = [readVectors(f, dim), ...this.cacheParts(f).map((p) => readVectors(p, dim))].filter(
-      (c) => c !== null,
-    );
+    const shared = this.sharedFile();
+    const whole = readVectors(f, dim) ?? (shared ? readVectors(shared, dim) : null);
+    const found = [whole, ...this.cacheParts(f).map((p) => readVectors(p, dim))].filter((c) => c !== null);
     if (found.length === 0) return null;
     const texts = found.flatMap((c) => c.texts);
     const vectors = new Float32Array(texts.length * dim);
@@ -188,11 +199,11 @@ export class CaptionBank {
     }
   }
 
-  /** `name` (the cache file, or one of its parts) holds these texts' vectors. */
+  /** `name` (the cache file, one of its parts, or the shared file) holds these texts' vectors. */
   private writeCache(texts: string[], vectors: Float32Array, name = this.cacheFile()): void {
     if (!name) return;
     try {
-      mkdirSync(this.cacheDir!, { recursive: true });
+      mkdirSync(dirname(name), { recursive: true });
       // Vectors first: a kill between the two leaves no .json, so nothing half-written is read.
       writeFileAtomic(`${name}.f32`, vectors);
       writeFileAtomic(`${name}.json`, JSON.stringify(texts));
@@ -271,6 +282,20 @@ export class CaptionBank {
     if (fresh.length) {
       this.writeCache(texts, v);
       this.dropCacheParts();
+      // Only the model's own captions, and only when some were embedded here: the user's words
+      // stay in their library's folder.
+      const shared = this.sharedFile();
+      const model = new Set(naturalBank(this.embedder.captionBank));
+      if (shared && fresh.some((t) => model.has(t))) {
+        const keep = texts.flatMap((t, i) => (model.has(t) ? [i] : []));
+        const kv = new Float32Array(keep.length * dim);
+        keep.forEach((i, k) => kv.set(v.subarray(i * dim, (i + 1) * dim), k * dim));
+        this.writeCache(
+          keep.map((i) => texts[i]!),
+          kv,
+          shared,
+        );
+      }
     }
     this.embedded?.vectors.dispose();
     this.embedded = { id, texts, data: v, vectors: tf.tensor2d(v, [texts.length, dim]), named: null };
