@@ -32,12 +32,16 @@ import {
   NMS_IOU,
 } from '../src/core/tags/detect.js';
 import type { Peaks } from '../src/core/tags/detect.js';
+import { CAPTION_TAG_FLOOR, captionedTags, MAX_COUNTED } from '../src/core/captions/grounded-captions.js';
 import { printTable } from '../tools/table.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const FOLDERS: Record<string, string> = {
   darknet: join(ROOT, 'test', 'artifacts', 'darknet', 'usr', 'share', 'darknet', 'data'),
-  skimage: '/usr/lib/python3/dist-packages/skimage/data',
+  // Installed (apt-get install python3-skimage), else as scripts/dev/test-photos.sh unpacks it.
+  skimage: existsSync('/usr/lib/python3/dist-packages/skimage/data')
+    ? '/usr/lib/python3/dist-packages/skimage/data'
+    : join(ROOT, 'test', 'artifacts', 'skimage', 'usr', 'lib', 'python3', 'dist-packages', 'skimage', 'data'),
 };
 
 interface Truth {
@@ -93,6 +97,8 @@ export async function benchDetect(args: string[]): Promise<void> {
   });
   printTable(['tag threshold', 'objects found', 'false tags'], tagRows);
 
+  captionPrecision(photos, runs, offset);
+
   console.log('\nCounting: right bucket (1, 2, 3–4, 5+) among the objects found at the tag threshold');
   const countRows: (string | number)[][] = [];
   for (const ct of [0.2, 0.25, 0.3, 0.35, 0.4])
@@ -123,6 +129,70 @@ export async function benchDetect(args: string[]): Promise<void> {
   if (nanodetDir) await nanodet(nanodetDir, photos, runs, offset, centernetMs / photos.length);
   await onnx.dispose();
   bundle.model.dispose();
+}
+
+/**
+ * Captions built from tags ("two people and a kite"), stated as fact on the photo view and as alt
+ * text: for each caption floor, how many photos get one and how many of those are right. A
+ * caption names up to three of the tags at or above the floor; it is right when every class it
+ * names is in the photo (or arguable: `ignore`) and each count is what the caption says (one, two,
+ * or "a group of" for three or more).
+ */
+function captionPrecision(
+  photos: { key: string; counts: Record<string, number>; ignore?: string[] }[],
+  runs: { features: Float32Array; peaks: Peaks }[],
+  offset: number,
+): void {
+  console.log(
+    '\nCaptions built from tags, by caption floor: photos captioned, and how many of those captions are right',
+  );
+  const rows = [0.3, 0.4, 0.45, 0.5, 0.6, 0.7].map((floor) => {
+    let captioned = 0;
+    let right = 0;
+    let classes = 0;
+    let classesRight = 0;
+    let counts = 0;
+    let countsRight = 0;
+    const wrong: string[] = [];
+    photos.forEach((p, i) => {
+      const named = captionedTags(tagsFromFeatures(runs[i]!.features, 1, offset, runs[i]!.peaks)[0]!, floor).slice(
+        0,
+        3,
+      );
+      if (named.length === 0) return;
+      captioned++;
+      let ok = true;
+      for (const t of named) {
+        classes++;
+        const truth = p.counts[t.label];
+        if (truth === undefined) {
+          if (!p.ignore?.includes(t.label)) ok = false;
+          else classesRight++;
+          continue;
+        }
+        classesRight++;
+        counts++;
+        // What the caption says: a number up to MAX_COUNTED, else "a group of".
+        const said = (n: number) => Math.min(n, MAX_COUNTED + 1);
+        if (said(t.count) === said(truth)) countsRight++;
+        else ok = false;
+      }
+      if (ok) right++;
+      else
+        wrong.push(
+          `${p.key.split('/')[1]}: ${named.map((t) => `${t.label}×${t.count} ${t.confidence.toFixed(2)}`).join(', ')}`,
+        );
+    });
+    return [
+      floor === CAPTION_TAG_FLOOR ? `${floor} (shipped)` : String(floor),
+      `${captioned}/${photos.length}`,
+      `${right}/${captioned}`,
+      `${classesRight}/${classes}`,
+      `${countsRight}/${counts}`,
+      wrong.join('; '),
+    ];
+  });
+  printTable(['caption floor', 'photos captioned', 'captions right', 'classes right', 'counts right', 'wrong'], rows);
 }
 
 /**

@@ -51,26 +51,28 @@ describe('captions from tags', () => {
   it('names the confident objects, most confident first, and their category', () => {
     expect(
       groundedCaptions([
-        { label: 'couch', confidence: 0.4, count: 1 },
+        { label: 'couch', confidence: 0.55, count: 1 },
         { label: 'dog', confidence: 0.6, count: 1 },
       ]),
     ).toEqual(['a dog and a couch', 'a dog']);
     expect(groundedCaptions([{ label: 'bird', confidence: 0.7, count: 1 }])).toEqual(['a bird', 'an animal']);
-    // A faint tag is searchable but never stated as the photo's caption.
+    // A faint tag is searchable but never stated as the photo's caption: on real photos every
+    // wrong class came below 0.45 ("a clock" on coins at 0.42, `npm run bench -- detect`).
     expect(groundedCaptions([{ label: 'suitcase', confidence: 0.27, count: 1 }])).toEqual([]);
+    expect(groundedCaptions([{ label: 'clock', confidence: 0.42, count: 1 }])).toEqual([]);
   });
 
-  it('says how many: a few counted, more as a group, irregular plurals right', () => {
+  it('says how many: one or two counted, more as a group (the detector undercounts crowds), irregular plurals right', () => {
     expect(
       groundedCaptions([
         { label: 'person', confidence: 0.6, count: 2 },
         { label: 'bicycle', confidence: 0.5, count: 1 },
       ]).slice(0, 2),
     ).toEqual(['two people and a bicycle', 'two people']);
-    expect(groundedCaptions([{ label: 'horse', confidence: 0.7, count: 3 }])[0]).toBe('three horses');
+    expect(groundedCaptions([{ label: 'horse', confidence: 0.7, count: 3 }])[0]).toBe('a group of horses');
     expect(groundedCaptions([{ label: 'person', confidence: 0.6, count: 8 }])[0]).toBe('a group of people');
     expect(counted('bus', 2)).toBe('two buses');
-    expect(counted('knife', 3)).toBe('three knives');
+    expect(counted('knife', 3)).toBe('a group of knives');
     expect(counted('scissors', 1)).toBe('a pair of scissors');
     expect(counted('dining table', 2)).toBe('two dining tables');
   });

@@ -88,7 +88,7 @@ describe('a fresh start with a slow model load', () => {
     expect(loads).toBe(1);
   });
 
-  it('names its phases while it works: loading the model, (scanning,) embedding, captioning, reading text', async () => {
+  it('names its phases while it works: loading the model, (scanning,) embedding, preparing captions, captioning, reading text', async () => {
     const fresh = createEngineApi({
       dataDir: join(tmp.dir, 'phases'),
       loadEmbedder: async () => {
@@ -109,6 +109,8 @@ describe('a fresh start with a slow model load', () => {
       'starting',
       'loading model',
       'embedding',
+      // A new library embeds the model's caption bank first, with its own progress.
+      'preparing captions',
       'captioning',
       'reading text',
     ]);

@@ -70,6 +70,19 @@ describe('the default model', () => {
     }
     const c = runCli(['caption', file(1), '--limit', '3', '--json'], env);
     expect(c.code, c.stderr).toBe(0);
-    expect((c.json() as { photos: { captions: unknown[] }[] }).photos[0]!.captions).toHaveLength(3);
+    const captions = (c.json() as { photos: { captions: { score: number; confident: boolean }[] }[] }).photos[0]!
+      .captions;
+    expect(captions).toHaveLength(3);
+    // As text: the confident captions, best first; those below the floor only counted, unless --all.
+    const sure = captions.filter((x) => x.confident).length;
+    const scored = (out: string) => out.split('\n').filter((l) => /^ {2}-?\d\.\d{3} \[/.test(l));
+    const text = runCli(['caption', file(1), '--limit', '3'], env).stdout;
+    expect(scored(text)).toHaveLength(sure);
+    if (sure === 0) expect(text).toContain('no confident caption yet');
+    if (sure < 3) expect(text).toContain(`(${3 - sure} below the model's floor not shown: --all lists them)`);
+    const scores = scored(text).map((l) => Number(l.trim().split(' ')[0]));
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    const all = runCli(['caption', file(1), '--limit', '3', '--all'], env).stdout;
+    expect(scored(all)).toHaveLength(3);
   });
 });

@@ -8,7 +8,8 @@ import sharp from 'sharp';
 import { boxesFromProbMap } from '../src/core/ocr/db-postprocess.js';
 import { ctcGreedy } from '../src/core/ocr/ctc.js';
 import { splitJoinedWords } from '../src/core/language/joined-words.js';
-import { OcrEngine, type RgbImage } from '../src/core/ocr/ocr.js';
+import { keepsLine, OcrEngine, readRgb, type RgbImage } from '../src/core/ocr/ocr.js';
+import { havePhotos, SKIMAGE } from './camera-photos.js';
 import { loadOnnxRuntime } from '../src/core/runtime/backbones/onnx-runtime.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createEngineApi } from '../src/core/app/api.js';
@@ -64,6 +65,26 @@ describe('joined words', () => {
 });
 
 describe('CTC greedy decoding', () => {
+  it('keeps a line of two letters or more; a short one only when read with confidence', () => {
+    // Read off real photos without text (a cup's rim, a blurred clock, grass): not text.
+    for (const [text, conf] of [
+      ['O', 0.64],
+      ['®', 0.62],
+      ['Mld', 0.61],
+      ['7', 0.99],
+      ['a long line read faintly', 0.45],
+    ] as const)
+      expect(keepsLine(text, conf), text).toBe(false);
+    for (const [text, conf] of [
+      ['EXIT', 0.7],
+      ['GO', 0.8],
+      ['出口', 0.9],
+      ['GATE 101', 0.6],
+      ['Region-based segmentation', 0.99],
+    ] as const)
+      expect(keepsLine(text, conf), text).toBe(true);
+  });
+
   it('collapses repeats, drops blanks, keeps a letter repeated across a blank', () => {
     const chars = ['h', 'e', 'l', 'o'];
     // Steps: h h _ e l l _ l o _  (class 0 is the blank)
@@ -165,6 +186,13 @@ describeIf(!ortMissing || !!process.env.GLIMPSE_REQUIRE_ORT, 'OCR: onnxruntime-n
         .jpeg()
         .toFile(plain);
       expect(await ocr.readFile(plain)).toEqual([]);
+    });
+
+    it('reads no text off real photos without any, and still reads a photographed page', async () => {
+      const photos = ['coffee.png', 'cell.png', 'clock_motion.png', 'page.png'].map((f) => join(SKIMAGE, f));
+      if (!havePhotos(...photos)) return;
+      for (const f of photos.slice(0, 3)) expect(await ocr.read(await readRgb(f)), f).toEqual([]);
+      expect(await words(await readRgb(photos[3]!))).toContain('Region-based segmentation');
     });
 
     it('finds no lines in a photo without text', async () => {

@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { createHash } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
-import type { JobsOutput, MethodName, Result, SearchOutput } from '../src/shared/contract.js';
+import type { JobsOutput, MethodName, Result, SearchOutput, StatusOutput } from '../src/shared/contract.js';
 import { LibraryStore } from '../src/core/store/store.js';
 import { ROOT, tempDir, withRawDb, describeIf } from './helpers.js';
 import { makeUiFixture, type UiFixture } from './ui-fixture.js';
@@ -54,6 +54,60 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
+}
+
+/**
+ * Run in the page: what sticks out past the viewport's right edge (outside any box that clips or
+ * scrolls it), whether the page scrolls sideways, and placeholders wider than their field.
+ * A string, because the tests are type-checked without the DOM's types.
+ */
+const MISFITS = `(() => {
+  const W = window.innerWidth;
+  const out = [];
+  const clipped = (e) => {
+    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
+      if (getComputedStyle(a).overflowX !== 'visible') return true;
+    return false;
+  };
+  const name = (e) =>
+    e.tagName.toLowerCase() + (typeof e.className === 'string' && e.className ? '.' + e.className.split(' ')[0] : '') +
+    ' "' + (e.textContent || '').trim().slice(0, 30) + '"';
+  for (const e of document.querySelectorAll('main *, nav *')) {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0 && r.right > W + 1 && !clipped(e)) out.push(name(e) + ' ends at ' + Math.round(r.right));
+  }
+  if (document.documentElement.scrollWidth > W + 1)
+    out.push('the page scrolls sideways (' + document.documentElement.scrollWidth + ')');
+  const ctx = document.createElement('canvas').getContext('2d');
+  for (const i of document.querySelectorAll('input[placeholder]')) {
+    if (i.offsetParent === null) continue;
+    const cs = getComputedStyle(i);
+    ctx.font = cs.fontStyle + ' ' + cs.fontWeight + ' ' + cs.fontSize + ' ' + cs.fontFamily;
+    const room = i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    if (ctx.measureText(i.placeholder).width > room + 1)
+      out.push('placeholder "' + i.placeholder + '" cut (' + Math.round(room) + ' px)');
+  }
+  return out;
+})()`;
+
+/** axe-core's violations on the page as it is now, one line each. */
+async function axeViolations(q: Page): Promise<string[]> {
+  const { source } = (await import('axe-core')).default;
+  await q.evaluate(source); // through DevTools: the page's CSP rightly refuses inline scripts
+  return q.evaluate(async () => {
+    const r = await (
+      globalThis as unknown as {
+        axe: { run: () => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> };
+      }
+    ).axe.run();
+    return r.violations.map(
+      (v) =>
+        `${v.id}: ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    );
+  });
 }
 
 /** The running server's API, called as the renderer does (token as a bearer header here). */
@@ -220,25 +274,7 @@ describeIf(
       .toBe('1');
 
     // axe-core on the main screens: no violations.
-    const { source } = (await import('axe-core')).default;
-    const axe = async (where: string) => {
-      await page.evaluate(source); // through DevTools: the page's CSP rightly refuses inline scripts
-      const violations = await page.evaluate(async () => {
-        const r = await (
-          globalThis as unknown as {
-            axe: { run: () => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> };
-          }
-        ).axe.run();
-        return r.violations.map(
-          (v) =>
-            `${v.id}: ${v.nodes
-              .map((n) => n.target.join(' '))
-              .slice(0, 3)
-              .join(', ')}`,
-        );
-      });
-      expect(violations, where).toEqual([]);
-    };
+    const axe = async (where: string) => expect(await axeViolations(page), where).toEqual([]);
     await axe('search results');
     await grid.locator('[tabindex="0"]').press('Enter');
     await viewer.waitFor();
@@ -311,6 +347,20 @@ describeIf(
     }
     await adoptButton.click();
     await result.getByText(/Adopted model/).waitFor();
+    // Straight after adopting, the pages say what is happening: Jobs lists the re-embedding (never
+    // "nothing has run"), and the Model page says search answers with the previous model meanwhile.
+    await page.getByRole('button', { name: 'Jobs', exact: true }).click();
+    await page.getByTestId('job').filter({ hasText: 'Re-embedding the library' }).first().waitFor();
+    expect(await page.getByText('Nothing has run since Glimpse started.').count()).toBe(0);
+    await page.getByRole('button', { name: 'Model', exact: true }).click();
+    await expect
+      .poll(
+        async () =>
+          (await page.getByTestId('model-switch').count()) > 0 ||
+          (await call<StatusOutput>('status', {})).switching === null,
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     await idle();
 
     const after = await ranking('zorblat', fx.red);
@@ -572,6 +622,47 @@ describeIf(
       expect(widest).toBeLessThanOrEqual(390);
     } finally {
       await p.close();
+    }
+  });
+
+  it('at 390 px every screen fits: nothing past the right edge, every page in the bar, placeholders whole', async () => {
+    const misfits = (q: Page) => q.evaluate(MISFITS) as Promise<string[]>;
+    const fresh = await serve(join(tmp.dir, 'phone-first-run'));
+    const p = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await p.goto(fresh.url.href);
+      await p.getByRole('button', { name: 'Add folder' }).waitFor();
+      await p.screenshot({ path: join(ARTIFACTS, 'phone-first-run.png'), fullPage: true });
+      expect(await misfits(p)).toEqual([]);
+      await p.goto(url.href);
+      await p.getByText(/^3[01] photos/).waitFor({ timeout: 60_000 });
+      // Every page is in the bar, whole, with no sideways scrolling to find it.
+      for (const b of await p.locator('nav button').all()) {
+        const box = (await b.boundingBox())!;
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width).toBeLessThanOrEqual(390);
+      }
+      // No keyboard hint on a phone.
+      expect(await p.getByRole('searchbox').first().getAttribute('placeholder')).not.toContain('press /');
+      for (const [page, ready] of [
+        ['Search', /^3[01] photos/],
+        ['Albums', /album/i],
+        ['Fine-tune', /fine-tune/i],
+        ['Model', /model/i],
+        ['Jobs', /job|nothing has run/i],
+        ['Settings', /settings/i],
+      ] as const) {
+        await p.getByRole('button', { name: page, exact: true }).click();
+        await p.locator('main').getByText(ready).first().waitFor();
+        await p.screenshot({ path: join(ARTIFACTS, `phone-${page.toLowerCase()}.png`), fullPage: true });
+        expect({ page, misfits: await misfits(p) }).toEqual({ page, misfits: [] });
+        // Scrolled to the end, as a user reads a long page on a phone.
+        await p.locator('main').evaluate((m) => m.scrollTo(0, m.scrollHeight));
+        expect({ page, axe: await axeViolations(p) }).toEqual({ page, axe: [] });
+      }
+    } finally {
+      await p.close();
+      await stop(fresh.server);
     }
   });
 });

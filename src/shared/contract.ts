@@ -308,7 +308,23 @@ export interface IndexOutput {
   failures: PhotoIssue[];
   warnings: PhotoIssue[];
   cancelled: boolean;
+  /** The whole call, as the user waited for it: from the request to the answer. */
   seconds: number;
+  /** Where that time went, in seconds (a stage that did not run is absent). */
+  stages: IndexStages;
+}
+
+export interface IndexStages {
+  /** Loading the model (only the first call in a process pays it). */
+  model?: number;
+  /** Waiting for another indexer of the same library to finish. */
+  waiting?: number;
+  /** Finding, decoding and embedding the photos. */
+  photos?: number;
+  /** Embedding the caption bank (a new model's first run) and captioning the photos. */
+  captions?: number;
+  /** Reading the text in the photos. */
+  text?: number;
 }
 
 /** `thumb` is the content hash that names the photo's cached thumbnail. */

@@ -8,11 +8,12 @@ import { classSenses } from '../tags/tag-words.js';
 import type { DetectedTag } from '../tags/detect.js';
 
 /**
- * The lowest tag confidence a caption names. Above the tag floor, because a caption is stated as
- * fact: a faint true object is worth a search hit, not a sentence (chosen on darknet's photos,
- * docs/MODEL.md).
+ * The lowest tag confidence a caption names. Well above the tag floor, because a caption is stated
+ * as fact: a faint true object is worth a search hit, not a sentence. Chosen for precision on the
+ * hand-counted real photos (`npm run bench -- detect`, docs/MODEL.md): every wrong class there
+ * ("a clock" on coins, "an umbrella" on a retina) scored below 0.45.
  */
-export const CAPTION_TAG_FLOOR = 0.3;
+export const CAPTION_TAG_FLOOR = 0.5;
 
 /** Most objects named in one caption: more reads as a list, not a description. */
 const MAX_OBJECTS = 3;
@@ -37,7 +38,9 @@ const PLURALS: Record<string, string> = {
   scissors: 'pairs of scissors',
   tv: 'TVs',
 };
-const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five'];
+const NUMBER_WORDS = ['zero', 'one', 'two'];
+/** The most a caption counts in words. */
+export const MAX_COUNTED = 2;
 
 export function plural(label: string): string {
   if (PLURALS[label]) return PLURALS[label];
@@ -47,12 +50,13 @@ export function plural(label: string): string {
 }
 
 /**
- * How a caption says "this many": a few are counted ("two people"), more are "a group of"
- * (counting a crowd exactly is where the detector is least reliable).
+ * How a caption says "this many": one or two are counted ("two people"), more are "a group of":
+ * the detector undercounts crowds (three of five horses, four of five kites), so a number above
+ * two would often be wrong.
  */
 export function counted(label: string, count: number): string {
   if (count <= 1) return label === 'skis' || label === 'scissors' ? `a pair of ${label}` : article(label);
-  if (count < NUMBER_WORDS.length) return `${NUMBER_WORDS[count]} ${plural(label)}`;
+  if (count <= MAX_COUNTED) return `${NUMBER_WORDS[count]} ${plural(label)}`;
   return `a group of ${plural(label)}`;
 }
 
@@ -68,9 +72,14 @@ export function categoryOf(label: string, wn = WordNet.open()): string | null {
   return null;
 }
 
+/** The tags a caption may name, most confident first (at most MAX_OBJECTS of them are named). */
+export function captionedTags(tags: readonly DetectedTag[], floor = CAPTION_TAG_FLOOR): DetectedTag[] {
+  return tags.filter((t) => t.confidence >= floor).sort((a, b) => b.confidence - a.confidence);
+}
+
 /** Candidate captions for a photo's tags, most specific first; none for a photo without tags. */
-export function groundedCaptions(tags: DetectedTag[], wn = WordNet.open()): string[] {
-  const kept = tags.filter((t) => t.confidence >= CAPTION_TAG_FLOOR).sort((a, b) => b.confidence - a.confidence);
+export function groundedCaptions(tags: DetectedTag[], wn = WordNet.open(), floor = CAPTION_TAG_FLOOR): string[] {
+  const kept = captionedTags(tags, floor);
   const labels = kept.map((t) => t.label);
   if (labels.length === 0) return [];
   const out: string[] = [];

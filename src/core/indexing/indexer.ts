@@ -6,7 +6,7 @@
  */
 import { open, readFile } from 'node:fs/promises';
 import { basename, dirname, extname, relative } from 'node:path';
-import type { IndexOutput } from '../../shared/contract.js';
+import type { IndexOutput, IndexStages } from '../../shared/contract.js';
 import type { LibraryStore, NewPhoto, PhotoTag } from '../store/store.js';
 import type { Embedder } from '../runtime/embedder.js';
 import { scanRoot, sniffType } from './scan.js';
@@ -42,7 +42,9 @@ export interface IndexProgress {
 /** What a run did; the contract's IndexOutput is this plus the backend and model. */
 export const DEFAULT_DECODE_CONCURRENCY = 3;
 
-export type IndexSummary = Omit<IndexOutput, 'backend' | 'imageRuntime' | 'model' | 'skipped'>;
+export type IndexSummary = Omit<IndexOutput, 'backend' | 'imageRuntime' | 'model' | 'skipped' | 'stages'> & {
+  stages?: IndexStages;
+};
 
 export interface IndexOptions {
   signal?: AbortSignal;

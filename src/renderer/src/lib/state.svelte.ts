@@ -59,6 +59,9 @@ export async function loadSettings(): Promise<SettingsOutput | null> {
 export function go(page: Page): void {
   app.page = page;
   app.viewer = null;
+  // An error belongs to the page it happened on; a damaged library (which offers the rebuild)
+  // is news on every page.
+  if (!app.damaged) app.error = null;
   app.visit++;
 }
 
