@@ -87,6 +87,11 @@ describeIf(runnable, 'a read-only data dir: running as root without setpriv, whi
       const remove = asReader(['remove', fx.root, '--data-dir', dataDir]);
       expect(remove.code).toBe(1);
       expect(remove.stderr).toContain(`${dataDir}: the data folder is read-only`);
+      // Changing the model is refused before anything starts: no re-embedding job is announced.
+      const use = asReader(['model', '--use', 'default', '--data-dir', dataDir]);
+      expect(use.code).toBe(1);
+      expect(use.stderr).toContain(`${dataDir}: the data folder is read-only, so Glimpse can't change the model`);
+      expect(use.stdout).not.toMatch(/job|re-embed/i);
       expect(readdirSync(dataDir).sort()).toEqual(before);
     });
   },

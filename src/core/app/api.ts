@@ -20,7 +20,7 @@ import { SkipReport } from '../vse/data/skips.js';
 import { Glimpse, type GlimpseDeps } from './glimpse.js';
 import { ModelStore } from './models.js';
 import { Jobs } from './jobs.js';
-import { isNotWritable } from '../store/store.js';
+import { explainStorage, readOnlyError } from './storage-errors.js';
 import { defaultDataDir, defaultModelDir } from './paths.js';
 import { FolderWatching } from './watching.js';
 import { importClipFolder, importVseppRun } from './import-models.js';
@@ -47,7 +47,8 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
   const dataDir = deps.dataDir ?? defaultDataDir();
   const app = new Glimpse({ ...deps, dataDir });
   const models = new ModelStore(dataDir);
-  const jobs = new Jobs();
+  // A background job's failure is explained as a call's is: a full disk names the data folder.
+  const jobs = new Jobs((err) => explainStorage(err, dataDir, 'finish this'));
 
   const indexSummary = (s: Outputs['index']) =>
     `${s.indexed} indexed, ${s.moved} moved, ${s.removed} removed, ${s.reembedded} re-embedded, ${s.failed} failed`;
@@ -101,6 +102,8 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
         'unavailable',
         'indexing is running: wait for it to finish or cancel it, then change the model',
       );
+    // Nothing is swapped, and no re-embedding starts, where nothing could be saved.
+    if (app.readOnly()) throw readOnlyError(dataDir, 'change the model');
     const roots = (await app.settings()).roots;
     // The id the library's vectors carry now: search keeps using them until the switch is done.
     const fromId = roots.length ? await app.currentModelId().catch(() => null) : null;
@@ -262,14 +265,9 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
       try {
         return await (handlers[name] as (i: unknown, o: CallOptions) => Promise<unknown>)(parsed.value, opts);
       } catch (err) {
-        // A write into a read-only data dir (opened read-only: search and browse still work).
-        if (isNotWritable(err) && !(err instanceof GlimpseError)) {
-          throw new GlimpseError(
-            'unavailable',
-            `${dataDir}: the data folder is read-only, so Glimpse can't ${name === 'index' ? 'index' : 'save changes'} here (search and browse still work)`,
-          );
-        }
-        throw err;
+        // A write into a read-only data dir (opened read-only: search and browse still work), or
+        // onto a full disk.
+        throw explainStorage(err, dataDir, name === 'index' ? 'index' : 'save changes');
       }
     });
   });

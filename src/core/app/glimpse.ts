@@ -567,6 +567,11 @@ export class Glimpse {
     this.loaded.set(entry.modelDir, entry);
   }
 
+  /** The data folder can't be written (opened read-only): nothing that saves can run. */
+  readOnly(): boolean {
+    return this.store().readOnly;
+  }
+
   /** Drops the loaded models, so the next call loads the (newly adopted) model. */
   reset(): void {
     for (const k of [...this.loaded.keys()]) this.dropModel(k);

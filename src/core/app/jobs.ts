@@ -18,6 +18,9 @@ export interface JobContext {
 export class Jobs {
   private readonly jobs = new Map<string, { info: JobInfo; abort: AbortController }>();
 
+  /** `explain`: a failure as the user should read it (a full disk, a read-only folder). */
+  constructor(private readonly explain: (err: unknown) => unknown = (err) => err) {}
+
   /**
    * Runs `fn` as a job. `outer` (the caller's signal and progress sink) is linked in: aborting it
    * cancels the job, and progress goes both to the job record and to the caller.
@@ -57,7 +60,8 @@ export class Jobs {
       info.state = abort.signal.aborted ? 'cancelled' : 'done';
       info.summary = summarise?.(value) ?? null;
       return value;
-    } catch (err) {
+    } catch (thrown) {
+      const err = this.explain(thrown);
       const e: ApiError = toApiError(err);
       info.state = e.code === 'cancelled' || abort.signal.aborted ? 'cancelled' : 'failed';
       info.error = e;

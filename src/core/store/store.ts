@@ -119,6 +119,12 @@ export function isNotWritable(err: unknown): boolean {
   return /^SQLITE_(READONLY|CANTOPEN|PERM)/.test(code) || ['EACCES', 'EROFS', 'EPERM'].includes(code);
 }
 
+/** SQLite's and the file system's ways of saying "the disk is full". */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: string })?.code ?? '';
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code.startsWith('SQLITE_IOERR_WRITE');
+}
+
 /**
  * Opens a read-only data dir's database for reading. A WAL database needs its shared-memory
  * file, which a read-only folder can't hold, and this build of better-sqlite3 takes no
