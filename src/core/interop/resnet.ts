@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GlimpseError } from '../base/errors.js';
+import { allFinite } from '../base/finite.js';
 import { stateTensor, type TorchTensor } from './torch-checkpoint.js';
 
 /** PyTorch BatchNorm2d's default epsilon. */
@@ -56,7 +57,7 @@ function foldedConv(state: StateDict, conv: string, bn: string, where: string): 
         for (let x = 0; x < kw; x++)
           kernel[((y * kw + x) * inp + i) * out + o] = w.data[((o * inp + i) * kh + y) * kw + x]! * scale;
   }
-  if (!kernel.every(Number.isFinite) || !bias.every(Number.isFinite))
+  if (!allFinite(kernel) || !allFinite(bias))
     throw new GlimpseError('bad-bundle', `${where}: ${conv} has weights that are not finite numbers`);
   return [tf.tensor4d(kernel, [kh, kw, inp, out]), tf.tensor1d(bias)];
 }

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GlimpseError } from '../base/errors.js';
+import { allFinite } from '../base/finite.js';
 import { makeConfig, type VseConfig } from '../vse/config.js';
 import { Vocabulary, tokenizerOf } from '../vse/data/vocab.js';
 import { Backbone, type BackboneSpec } from '../vse/model/backbone.js';
@@ -47,13 +48,13 @@ function transposed(t: TorchTensor, name: string, where: string, rows?: number, 
   const [r, c] = t.shape as [number, number];
   if (t.shape.length !== 2 || (rows !== undefined && r !== rows) || (cols !== undefined && c !== cols))
     throw new GlimpseError('bad-bundle', `${where}: "${name}" has shape [${t.shape}]`);
-  if (!t.data.every(Number.isFinite))
+  if (!allFinite(t.data))
     throw new GlimpseError('bad-bundle', `${where}: "${name}" has weights that are not finite numbers`);
   return tf.tidy(() => tf.tensor2d(t.data, [r, c]).transpose());
 }
 
 function vector(t: TorchTensor | undefined, name: string, where: string, length: number): tf.Tensor1D {
-  if (!t || t.shape.length !== 1 || t.shape[0] !== length || !t.data.every(Number.isFinite))
+  if (!t || t.shape.length !== 1 || t.shape[0] !== length || !allFinite(t.data))
     throw new GlimpseError('bad-bundle', `${where}: "${name}" is missing or not ${length} finite numbers`);
   return tf.tensor1d(t.data);
 }

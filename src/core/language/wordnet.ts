@@ -6,6 +6,7 @@
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { SortedLines } from './sorted-lines.js';
 import { join } from 'node:path';
 
 export interface Synset {
@@ -89,21 +90,30 @@ function* indexLines(dir: string, pos: 'noun' | 'adj'): Generator<string[]> {
 const taggedCount = (f: string[]) => Number(f[4 + Number(f[3]) + 1]);
 
 export class WordNet {
-  private readonly index = new Map<string, number[]>();
-  /** How many of a lemma's senses are attested in WordNet's sense-tagged corpus (SemCor). */
-  private readonly taggedCounts = new Map<string, number>();
+  /** index.noun, looked up by lemma; entries parsed are kept (null: no such lemma). */
+  private readonly nouns: SortedLines;
+  private readonly entries = new Map<string, { offsets: number[]; tagged: number } | null>();
   private readonly cache = new Map<number, Synset>();
   private readonly fd: number;
 
   private constructor(private readonly dir: string) {
-    for (const f of indexLines(dir, 'noun')) {
+    this.nouns = new SortedLines(join(dir, 'index.noun'));
+    this.fd = openSync(join(dir, 'data.noun'), 'r');
+  }
+
+  /** A noun lemma's index entry: its synsets' offsets and how many the tagged corpus attests. */
+  private entry(lemma: string): { offsets: number[]; tagged: number } | null {
+    let e = this.entries.get(lemma);
+    if (e !== undefined) return e;
+    const line = this.nouns.startingWith(`${lemma} `)[0];
+    if (line) {
+      const f = line.trim().split(' ');
       const pointers = Number(f[3]);
       const senses = Number(f[2]);
-      const offsets = f.slice(4 + pointers + 2, 4 + pointers + 2 + senses).map(Number);
-      this.index.set(f[0]!, offsets);
-      this.taggedCounts.set(f[0]!, taggedCount(f));
-    }
-    this.fd = openSync(join(dir, 'data.noun'), 'r');
+      e = { offsets: f.slice(4 + pointers + 2, 4 + pointers + 2 + senses).map(Number), tagged: taggedCount(f) };
+    } else e = null;
+    this.entries.set(lemma, e);
+    return e;
   }
 
   private static shared: WordNet | null = null;
@@ -118,11 +128,11 @@ export class WordNet {
   /** The lemma WordNet knows for a word: itself, or its base form by the noun morphology. */
   lemma(word: string): string | null {
     const w = word.toLowerCase().trim().replace(/\s+/g, '_');
-    if (this.index.has(w)) return w;
+    if (this.entry(w)) return w;
     for (const [suffix, base] of NOUN_SUFFIXES) {
       if (w.endsWith(suffix) && w.length > suffix.length) {
         const candidate = w.slice(0, w.length - suffix.length) + base;
-        if (this.index.has(candidate)) return candidate;
+        if (this.entry(candidate)) return candidate;
       }
     }
     return null;
@@ -137,8 +147,8 @@ export class WordNet {
   senses(word: string): number[] {
     const base = NOUN_EXCEPTIONS[word.toLowerCase().trim()];
     const l = this.lemma(word);
-    const own = l ? this.index.get(l)! : [];
-    return base ? [...new Set([...(this.index.get(base) ?? []), ...own])] : own;
+    const own = l ? this.entry(l)!.offsets : [];
+    return base ? [...new Set([...(this.entry(base)?.offsets ?? []), ...own])] : own;
   }
 
   /**
@@ -148,7 +158,7 @@ export class WordNet {
    */
   tagged(word: string): number {
     const l = this.baseLemma(word);
-    return l ? (this.taggedCounts.get(l) ?? 0) : 0;
+    return l ? (this.entry(l)?.tagged ?? 0) : 0;
   }
 
   /**
@@ -172,37 +182,34 @@ export class WordNet {
     return fits && this.tagged(word) === 0 && this.lemma(plural) === plural ? plural : null;
   }
 
-  private senseTags: Map<string, number> | null = null;
-  /** Per lemma, how often the corpus tags it as a noun, and as any other part of speech. */
-  private posTags: Map<string, { noun: number; other: number }> | null = null;
+  /** index.sense (opened on first use), looked up by lemma. */
+  private senseIndex: SortedLines | null = null;
+  /** A lemma's index.sense entries: its noun senses' tag counts by offset, and its counts by part of speech. */
+  private readonly senseEntries = new Map<string, { nouns: Map<number, number>; noun: number; other: number }>();
 
-  /** index.sense, read once: each noun sense's count, and each lemma's counts by part of speech. */
-  private readSenseIndex(): void {
-    if (this.senseTags) return;
-    this.senseTags = new Map();
-    this.posTags = new Map();
-    for (const line of readFileSync(join(this.dir, 'index.sense'), 'latin1').split('\n')) {
+  private senseEntry(lemma: string): { nouns: Map<number, number>; noun: number; other: number } {
+    const hit = this.senseEntries.get(lemma);
+    if (hit) return hit;
+    this.senseIndex ??= new SortedLines(join(this.dir, 'index.sense'));
+    const e = { nouns: new Map<number, number>(), noun: 0, other: 0 };
+    for (const line of this.senseIndex.startingWith(`${lemma}%`)) {
       // "soldier%1:18:00:: 10622053 1 166": sense key (part of speech 1, noun), offset, number, count.
       const [key, off, , count] = line.split(' ');
-      const at = key?.indexOf('%') ?? -1;
-      if (at < 0) continue;
-      const lemma = key!.slice(0, at);
-      const noun = key![at + 1] === '1';
-      if (noun) this.senseTags.set(`${lemma} ${Number(off)}`, Number(count));
-      const pos = this.posTags.get(lemma) ?? { noun: 0, other: 0 };
-      pos[noun ? 'noun' : 'other'] += Number(count);
-      this.posTags.set(lemma, pos);
+      const noun = key![lemma.length + 1] === '1';
+      if (noun) e.nouns.set(Number(off), Number(count));
+      e[noun ? 'noun' : 'other'] += Number(count);
     }
+    this.senseEntries.set(lemma, e);
+    return e;
   }
 
   /**
-   * How often the sense-tagged corpus (SemCor) tags the word in this sense (index.sense, read on
-   * first use): "soldier" the fighter 166 times, the soldier ant never; 0 for a sense it lacks.
+   * How often the sense-tagged corpus (SemCor) tags the word in this sense (index.sense): "soldier"
+   * the fighter 166 times, the soldier ant never; 0 for a sense it lacks.
    */
   senseCount(word: string, offset: number): number {
-    this.readSenseIndex();
     const l = this.baseLemma(word);
-    return l ? (this.senseTags!.get(`${l} ${offset}`) ?? 0) : 0;
+    return l ? (this.senseEntry(l).nouns.get(offset) ?? 0) : 0;
   }
 
   /**
@@ -210,10 +217,8 @@ export class WordNet {
    * "white" (76 to 16), "modern", "have". False for a word it never tags.
    */
   mostlyNotNoun(word: string): boolean {
-    this.readSenseIndex();
-    const l = this.baseLemma(word) ?? word.toLowerCase();
-    const pos = this.posTags!.get(l);
-    return !!pos && pos.other > pos.noun;
+    const pos = this.senseEntry(this.baseLemma(word) ?? word.toLowerCase());
+    return pos.other > pos.noun;
   }
 
   private adjectives: Map<string, number> | null = null;

@@ -3,6 +3,7 @@
  * ({weightsManifest: [{paths, weights}]}) beside one binary shard. Optional float16 storage uses
  * the converter's quantization field, which tf.io.decodeWeights understands.
  */
+import { allFinite } from '../base/finite.js';
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { float32ToFloat16 } from '../base/float16.js';
@@ -34,7 +35,7 @@ export function checkWeights(data: Buffer, specs: tf.io.WeightsManifestEntry[], 
       throw new Error(`${manifest}: weight "${w.name}" has a non-finite quantisation constant`);
     if (!q && w.dtype === 'float32') {
       const values = new Float32Array(data.buffer.slice(data.byteOffset + offset, data.byteOffset + offset + bytes));
-      if (!values.every(Number.isFinite)) throw new Error(`${file}: weight "${w.name}" holds NaN or infinite values`);
+      if (!allFinite(values)) throw new Error(`${file}: weight "${w.name}" holds NaN or infinite values`);
     }
     offset += bytes;
   }
@@ -128,7 +129,7 @@ export function readWeights(dir: string, stem: string): tf.NamedTensorMap {
 function assertFinite(weights: tf.NamedTensorMap, file: string): void {
   for (const [name, t] of Object.entries(weights)) {
     if (t.dtype !== 'float32') continue;
-    if (!(t.dataSync() as Float32Array).every(Number.isFinite))
+    if (!allFinite(t.dataSync() as Float32Array))
       throw new Error(`${file}: weight "${name}" holds NaN or infinite values`);
   }
 }
