@@ -7,6 +7,8 @@ import { benchOcr } from './ocr.js';
 import { benchDetect } from './detect.js';
 import { benchText } from './text.js';
 import { benchReembed } from './reembed.js';
+import { benchCaptionBank } from './caption-bank.js';
+import { benchIndexReal } from './index-real.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   train: benchTrain,
@@ -17,6 +19,8 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   detect: benchDetect,
   text: benchText,
   reembed: benchReembed,
+  'caption-bank': benchCaptionBank,
+  'index-real': benchIndexReal,
 };
 
 const [name, ...args] = process.argv.slice(2);

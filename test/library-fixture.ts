@@ -191,6 +191,10 @@ export async function makePhotoFixture(root: string): Promise<PhotoFixture> {
   const damaged = Buffer.from(await jpeg('orange', 'square'));
   damaged.fill(0xff, Math.floor(damaged.length * 0.3), Math.floor(damaged.length * 0.6));
   bad[put('bad/damaged.jpg', damaged)] = 'corrupt';
+  // A PNG with one flipped byte in its header: corrupt, not truncated.
+  const flipped = Buffer.from(await sharp(shapeSvg('blue', 'square')).png().toBuffer());
+  flipped[20] = flipped[20]! ^ 0x5a;
+  bad[put('bad/flipped.png', flipped)] = 'corrupt';
   // A named pipe and a link to a device: recorded, never read (a read would block or not end).
   const pipe = join(root, 'bad', 'pipe.jpg');
   execFileSync('mkfifo', [pipe]);

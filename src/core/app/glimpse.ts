@@ -213,7 +213,7 @@ export class Glimpse {
       ...rest,
       // From the request, the model's load included: the time the user waited.
       seconds: (performance.now() - asked) / 1000,
-      stages: { ...(model >= 0.05 ? { model } : {}), ...stages },
+      stages: { model, ...stages },
       skipped: s.unchanged,
       failures,
       warnings,

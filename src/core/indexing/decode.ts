@@ -80,7 +80,9 @@ export function classify(err: unknown): PhotoError {
   if (/pixel limit/i.test(msg))
     return new PhotoError('pixel-bomb', `more than ${MAX_INPUT_PIXELS / 1e6} megapixels: refused to protect memory`);
   if (/unsupported image format/i.test(msg)) return new PhotoError('unsupported-format', msg);
-  if (/premature end|truncated|unexpected end|end of (file|stream)|short read|Invalid (SOS|marker)|corrupt/i.test(msg))
+  // Words that say the file ends early; "corrupt" alone does not (a flipped byte in a PNG's header
+  // is "corrupt header", not a cut-off file).
+  if (/premature end|truncated|unexpected end|end of (file|stream)|short read|Invalid (SOS|marker)/i.test(msg))
     return new PhotoError('truncated', msg);
   return new PhotoError('corrupt', msg);
 }
