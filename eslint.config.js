@@ -19,6 +19,7 @@ export const LAYERS = [
   'tags',
   'runtime',
   'ocr',
+  'faces',
   'store',
   'albums',
   'captions',

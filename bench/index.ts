@@ -9,6 +9,7 @@ import { benchText } from './text.js';
 import { benchReembed } from './reembed.js';
 import { benchCaptionBank } from './caption-bank.js';
 import { benchIndexReal } from './index-real.js';
+import { benchFaces } from './faces.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   train: benchTrain,
@@ -21,6 +22,7 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   reembed: benchReembed,
   'caption-bank': benchCaptionBank,
   'index-real': benchIndexReal,
+  faces: benchFaces,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,0 +1,73 @@
+/**
+ * Who a face is: the face straightened by its eyes, cropped square around the eyes and mouth,
+ * and described by FaceRes (224 px, 0–255 input) as its 1024-d pooled features, L2-normalised,
+ * so faces of one person are near in cosine distance.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { DetectedFace, Rgb } from './detect.js';
+
+export const DESCRIBE_SIZE = 224;
+const FEATURES = 'global_pooling/Mean';
+/**
+ * The crop's side over the distance from the eyes' midpoint to the mouth: wide enough for the
+ * whole face, as the detector's box is (chosen on the faces bench, docs/BENCH.md).
+ */
+export const CROP_SCALE = 3.2;
+
+/**
+ * The face as a DESCRIBE_SIZE² RGB crop: rotated so the eyes are level, centred between the
+ * eyes and the mouth, sampled bilinearly (outside the photo: grey).
+ */
+export function alignedCrop(img: Rgb, face: DetectedFace, scale = CROP_SCALE): Float32Array {
+  const [re, le, , mouth] = face.landmarks as [[number, number], [number, number], unknown, [number, number]];
+  const eyes: [number, number] = [(re[0] + le[0]) / 2, (re[1] + le[1]) / 2];
+  const angle = Math.atan2(le[1] - re[1], le[0] - re[0]);
+  const centre = [(eyes[0] + mouth[0]) / 2, (eyes[1] + mouth[1]) / 2];
+  const side = Math.max(Math.hypot(mouth[0] - eyes[0], mouth[1] - eyes[1]) * scale, 8);
+  const s = side / DESCRIBE_SIZE;
+  const cos = Math.cos(angle) * s;
+  const sin = Math.sin(angle) * s;
+  const half = DESCRIBE_SIZE / 2;
+  const out = new Float32Array(DESCRIBE_SIZE * DESCRIBE_SIZE * 3);
+  const { data, width, height } = img;
+  for (let v = 0; v < DESCRIBE_SIZE; v++)
+    for (let u = 0; u < DESCRIBE_SIZE; u++) {
+      const x = centre[0]! + cos * (u - half) - sin * (v - half);
+      const y = centre[1]! + sin * (u - half) + cos * (v - half);
+      const o = (v * DESCRIBE_SIZE + u) * 3;
+      const x0 = Math.floor(x);
+      const y0 = Math.floor(y);
+      if (x0 < 0 || y0 < 0 || x0 + 1 >= width || y0 + 1 >= height) {
+        out[o] = out[o + 1] = out[o + 2] = 128;
+        continue;
+      }
+      const fx = x - x0;
+      const fy = y - y0;
+      const i00 = (y0 * width + x0) * 3;
+      const i10 = i00 + 3;
+      const i01 = i00 + width * 3;
+      const i11 = i01 + 3;
+      for (let c = 0; c < 3; c++)
+        out[o + c] =
+          (data[i00 + c]! * (1 - fx) + data[i10 + c]! * fx) * (1 - fy) +
+          (data[i01 + c]! * (1 - fx) + data[i11 + c]! * fx) * fy;
+    }
+  return out;
+}
+
+/** Each face's descriptor (n × 1024, L2-normalised), from the crops of alignedCrop. */
+export async function describeFaces(model: tf.GraphModel, crops: Float32Array[]): Promise<Float32Array[]> {
+  if (crops.length === 0) return [];
+  const per = DESCRIBE_SIZE * DESCRIBE_SIZE * 3;
+  const batch = new Float32Array(crops.length * per);
+  crops.forEach((c, i) => batch.set(c, i * per));
+  const out = tf.tidy(() => {
+    const x = tf.tensor4d(batch, [crops.length, DESCRIBE_SIZE, DESCRIBE_SIZE, 3]);
+    const f = model.execute(x, FEATURES) as tf.Tensor2D;
+    return f.div(f.norm('euclidean', 1, true).maximum(1e-12)) as tf.Tensor2D;
+  });
+  const flat = (await out.data()) as Float32Array;
+  const dim = out.shape[1];
+  out.dispose();
+  return crops.map((_, i) => flat.slice(i * dim, (i + 1) * dim));
+}

@@ -1,0 +1,118 @@
+/**
+ * Faces found and grouped into people, on ../shared/fixtures/faces-london (60 people × 2 studio
+ * photos and 8 photos of one woman, CC BY 4.0; read where it is, never committed): every studio
+ * face is found, once; the grouping keeps people apart (pair precision 1) and finds most of each
+ * person (BCubed F1 ≥ 0.95); a face turned or small in a large photo is still found; tensors do
+ * not leak. The speed and quality tables are `npm run bench -- faces`.
+ */
+import { it, expect, beforeAll, afterAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp, { type OverlayOptions } from 'sharp';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
+import { loadFaceModels, type FaceModels } from '../src/core/faces/models.js';
+import { findFaces, type Rgb } from '../src/core/faces/detect.js';
+import { alignedCrop, describeFaces } from '../src/core/faces/describe.js';
+import { groupFaces, groupingScores, nearestPerson } from '../src/core/faces/group.js';
+import { ROOT, describeIf } from './helpers.js';
+
+const PHOTOS = join(ROOT, '..', 'shared', 'fixtures', 'faces-london', 'photos');
+
+async function rgb(input: string | Buffer): Promise<Rgb> {
+  const { data, info } = await sharp(input)
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height };
+}
+
+describeIf(existsSync(PHOTOS), `faces: no fixture at ${PHOTOS}`)('faces and people', () => {
+  let models: FaceModels;
+  const files = existsSync(PHOTOS) ? readdirSync(PHOTOS).sort() : [];
+  const descriptors: Float32Array[] = [];
+  const people: string[] = [];
+
+  beforeAll(async () => {
+    await initBackend('wasm');
+    models = await loadFaceModels();
+  });
+  afterAll(() => models?.dispose());
+
+  it('finds every studio face once, and describes it', async () => {
+    const before = tf.memory().numTensors;
+    for (const f of files) {
+      const img = await rgb(join(PHOTOS, f));
+      const faces = await findFaces(models.detector, img);
+      expect(faces, f).toHaveLength(1);
+      const face = faces[0]!;
+      // The box is on the face: inside the photo, a fair part of it, with the eyes in its upper half.
+      expect(face.box[2]).toBeGreaterThan(img.width / 8);
+      const [re, le] = face.landmarks;
+      expect(re![1]).toBeLessThan(face.box[1] + face.box[3] * 0.6);
+      expect(re![0]).toBeLessThan(le![0]);
+      const [d] = await describeFaces(models.describer, [alignedCrop(img, face)]);
+      expect(d).toHaveLength(1024);
+      descriptors.push(d!);
+      people.push(f.replace(/_.*$/, ''));
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  }, 300_000);
+
+  it('groups them into people: never two people as one, most of each person together', () => {
+    const groups = groupFaces(descriptors);
+    const s = groupingScores(groups, people);
+    expect(s.pairPrecision).toBe(1);
+    expect(s.f1).toBeGreaterThanOrEqual(0.95);
+    // A new photo of someone already grouped joins them, without grouping everything again.
+    const lisa = people.map((p, i) => (p === 'lisa' ? i : -1)).filter((i) => i >= 0);
+    const rest = groups.map((g) => g.filter((i) => i !== lisa[0]).map((i) => descriptors[i]!));
+    const joined = nearestPerson(descriptors[lisa[0]!]!, rest);
+    expect(joined).toBeGreaterThanOrEqual(0);
+    expect(groups[joined]!.some((i) => people[i] === 'lisa')).toBe(true);
+  });
+
+  it('finds small, turned and dark faces in a large group photo', async () => {
+    const W = 2400;
+    const H = 1600;
+    const layers: OverlayOptions[] = [];
+    const centres: [number, number][] = [];
+    const looks = [
+      { size: 120, turn: 0, dark: false },
+      { size: 160, turn: 20, dark: false },
+      { size: 200, turn: 0, dark: true },
+      { size: 260, turn: -15, dark: false },
+    ];
+    for (const [i, look] of looks.entries()) {
+      let face = sharp(join(PHOTOS, files[i * 9]!)).resize(look.size * 2, look.size * 2);
+      if (look.dark) face = face.modulate({ brightness: 0.45 });
+      if (look.turn) face = face.rotate(look.turn, { background: '#8a8478' });
+      const buf = await face.png().toBuffer();
+      const { width = 0, height = 0 } = await sharp(buf).metadata();
+      const left = 150 + i * 560;
+      const top = i % 2 ? 800 : 200;
+      layers.push({ input: buf, left, top });
+      centres.push([left + width / 2, top + height / 2]);
+    }
+    const photo = await sharp({ create: { width: W, height: H, channels: 3, background: '#8a8478' } })
+      .composite(layers)
+      .removeAlpha()
+      .jpeg()
+      .toBuffer();
+    const faces = await findFaces(models.detector, await rgb(photo));
+    for (const [x, y] of centres)
+      expect(
+        faces.some(
+          (f) => x > f.box[0] && x < f.box[0] + f.box[2] * 1.5 && Math.abs(y - (f.box[1] + f.box[3] / 2)) < f.box[3],
+        ),
+      ).toBe(true);
+    expect(faces.length).toBeLessThanOrEqual(centres.length);
+  }, 120_000);
+
+  it('refuses an image whose bytes do not match its size', async () => {
+    await expect(findFaces(models.detector, { data: new Uint8Array(10), width: 100, height: 100 })).rejects.toThrow(
+      /not an RGB image/,
+    );
+  });
+});
