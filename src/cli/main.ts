@@ -261,7 +261,8 @@ export function buildProgram(): Command {
       .option('--folder <dir>', 'only photos under this folder')
       .option('--camera <text>', 'camera make or model contains')
       .option('--has-gps', 'only photos with a location')
-      .option('--tag <object>', 'only photos the detector tagged with this object (e.g. dog, "cell phone")');
+      .option('--tag <object>', 'only photos the detector tagged with this object (e.g. dog, "cell phone")')
+      .option('--person <name>', 'only photos showing this person (their name, or number from glimpse people)');
   type FilterOpts = {
     since?: string;
     until?: string;
@@ -269,6 +270,7 @@ export function buildProgram(): Command {
     camera?: string;
     hasGps?: boolean;
     tag?: string;
+    person?: string;
   };
   const filters = (o: FilterOpts) => ({
     since: o.since,
@@ -277,6 +279,7 @@ export function buildProgram(): Command {
     camera: o.camera,
     hasGps: o.hasGps,
     tag: o.tag,
+    person: o.person === undefined ? undefined : /^\d+$/.test(o.person) ? Number(o.person) : o.person,
   });
 
   withCommon(program.command('index').description('add folders to the library and index their photos'))
@@ -483,6 +486,55 @@ export function buildProgram(): Command {
         ]),
       ]);
       if (res.ok && res.value.photos.some((p) => p.error)) process.exitCode = 1;
+    });
+
+  withCommon(
+    program
+      .command('people')
+      .description('the people found in the photos; --on/--off turns finding faces on or off; name or merge people'),
+  )
+    .option('--on', 'find faces and group them into people when indexing')
+    .option('--off', 'stop finding faces, and delete the faces found (names you gave stay)')
+    .option('--name <id> <name...>', 'name a person (an empty name forgets it)')
+    .option('--merge <ids...>', 'merge two people: --merge INTO FROM')
+    .action(async (o: GlobalOpts & { on?: boolean; off?: boolean; name?: string[]; merge?: string[] }) => {
+      const a = api(o);
+      const id = (v: string | undefined, what: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1)
+          throw new InvalidArgumentError(`${what}: "${v ?? ''}" is not a person's number`);
+        return n;
+      };
+      try {
+        if (o.on || o.off) {
+          const r = await a.updateSettings({ faces: !!o.on });
+          if (!r.ok) return finish(r, o, () => []);
+        }
+        if (o.name) {
+          const r = await a.updatePerson({ id: id(o.name[0], '--name'), name: o.name.slice(1).join(' ') });
+          if (!r.ok) return finish(r, o, () => []);
+        }
+        if (o.merge) {
+          if (o.merge.length !== 2) throw new InvalidArgumentError('--merge takes two people: INTO FROM');
+          const r = await a.mergePeople({ into: id(o.merge[0], '--merge'), from: id(o.merge[1], '--merge') });
+          if (!r.ok) return finish(r, o, () => []);
+        }
+        finish(await a.people({}), o, (v) => [
+          `faces: ${v.faces ? 'on' : 'off (glimpse people --on, then index)'}`,
+          ...(v.people.length ? [] : ['(no people found yet)']),
+          ...v.people.map(
+            (p) =>
+              `  ${String(p.id).padStart(4)}  ${p.name ?? '(unnamed)'}  ${p.photos} photo${p.photos === 1 ? '' : 's'}`,
+          ),
+        ]);
+      } catch (err) {
+        // A wrong number or count on the command line: its reason, as commander says its own.
+        if (!(err instanceof InvalidArgumentError)) throw err;
+        process.stderr.write(`glimpse: ${err.message}\n`);
+        process.exitCode = 2;
+      } finally {
+        a.close();
+      }
     });
 
   withCommon(program.command('status').description('library roots, counts, model, backend and failures'))

@@ -70,6 +70,9 @@ const bridge: GlimpseApi = {
   settings: call('settings'),
   updateSettings: call('updateSettings'),
   reveal: call('reveal'),
+  people: call('people'),
+  updatePerson: call('updatePerson'),
+  mergePeople: call('mergePeople'),
 };
 
 const desktop: DesktopBridge = {

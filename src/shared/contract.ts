@@ -111,6 +111,8 @@ export const SearchFiltersInput = z.object({
   hasGps: z.boolean().optional(),
   /** Only photos the detector tagged with this object class ("dog", "cell phone"). */
   tag: z.string().trim().min(1).max(100).optional(),
+  /** Only photos showing this person: their number, or the name the user gave them. */
+  person: z.union([z.number().int().positive(), z.string().trim().min(1).max(100)]).optional(),
 });
 
 export const EVIDENCE = ['semantic', 'keywords', 'tags'] as const;
@@ -221,7 +223,24 @@ export const SettingsInput = z.object({}).default({});
 export const UpdateSettingsInput = z.object({
   thumbnailSize: z.number().int().min(80).max(480).optional(),
   ocr: z.boolean().optional(),
+  faces: z.boolean().optional(),
 });
+export const PeopleInput = z.object({}).default({});
+const personId = z.number().int().positive();
+/** A person's name as the user gives it; null (or empty) forgets it. */
+export const UpdatePersonInput = z.object({
+  id: personId,
+  name: z
+    .string()
+    .trim()
+    .max(100)
+    .nullable()
+    .transform((n) => n || null),
+});
+/** `from`'s faces become `into`'s. */
+export const MergePeopleInput = z
+  .object({ into: personId, from: personId })
+  .refine((m) => m.into !== m.from, { message: 'a person can only be merged with another person' });
 /** Shows a library file (a photo or a failed file) in the system's file manager. */
 export const RevealInput = z.object({ path });
 
@@ -323,6 +342,8 @@ export interface IndexStages {
   photos?: number;
   /** Embedding the caption bank (a new model's first run) and captioning the photos. */
   captions?: number;
+  /** Finding faces and grouping them into people (where faces are on). */
+  faces?: number;
   /** Reading the text in the photos. */
   text?: number;
 }
@@ -497,6 +518,21 @@ export interface SettingsOutput {
   thumbnailSize: number;
   /** Read the text in photos while indexing (on by default). */
   ocr: boolean;
+  /** Find faces and group them into people while indexing (off by default, for now). */
+  faces: boolean;
+}
+
+export interface PersonInfo {
+  id: number;
+  /** The user's name for them; null until named. */
+  name: string | null;
+  faces: number;
+  photos: number;
+}
+export interface PeopleOutput {
+  /** Whether faces are found while indexing (Settings). */
+  faces: boolean;
+  people: PersonInfo[];
 }
 
 /** Progress of long work, streamed to whichever front end asked. */
@@ -568,6 +604,9 @@ export const methods = {
   settings: SettingsInput,
   updateSettings: UpdateSettingsInput,
   reveal: RevealInput,
+  people: PeopleInput,
+  updatePerson: UpdatePersonInput,
+  mergePeople: MergePeopleInput,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -610,6 +649,9 @@ export interface Outputs {
   settings: SettingsOutput;
   updateSettings: SettingsOutput;
   reveal: { path: string };
+  people: PeopleOutput;
+  updatePerson: PersonInfo;
+  mergePeople: PersonInfo;
 }
 
 /** The user's work tied to a folder's photos: album memberships and their own captions. */

@@ -257,6 +257,9 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
     settings: () => app.settings(),
     updateSettings: (i) => app.updateSettings(i),
     reveal: (i) => app.reveal(i),
+    people: () => app.people(),
+    updatePerson: (i) => app.updatePerson(i),
+    mergePeople: (i) => app.mergePeople(i),
   };
   const api = apiFrom(async (name, input, opts = {}) => {
     const parsed = parseInput(name, input);

@@ -9,6 +9,7 @@ import type { CallOptions, CaptionItem, ParsedInput, Outputs, PhotoSummary } fro
 import { initBackend } from '../runtime/tf/backend.js';
 import { as, GlimpseError } from '../base/errors.js';
 import type { PhotoRow } from '../store/store.js';
+import { openFaceReader, type FaceReader } from '../faces/reader.js';
 import { loadBundle } from '../vse/bundle.js';
 import {
   embedThreads,
@@ -49,6 +50,8 @@ export interface GlimpseDeps {
   embedder?: Embedder;
   /** Loads the model of a bundle folder (tests inject a slow or failing one); default: from disk. */
   loadEmbedder?: (modelDir: string) => Promise<Embedder>;
+  /** Inject a face reader (tests), or null for none; otherwise the shipped face models load on first use. */
+  faces?: FaceReader | null;
   /** Inject an OCR reader (tests), or null for none; otherwise PP-OCRv4 loads on first use. */
   ocr?: OcrReader | null;
   /** Shows a file in the system's file manager (Electron: shell.showItemInFolder). */
@@ -68,6 +71,7 @@ export class Glimpse {
   private opened: LibraryStore | null = null;
   private ocrEngine: Promise<OcrEngine> | null = null;
   private ocrWarned = false;
+  private faceReader: Promise<FaceReader> | null = null;
   /** Loaded models by folder: the current one, and during a switch the one search answers with. */
   private readonly loaded = new Map<string, LoadedModel>();
 
@@ -106,6 +110,7 @@ export class Glimpse {
           embedder,
           dataDir: this.deps.dataDir,
           ocr: () => this.ocrForIndex(),
+          faces: () => this.facesForIndex(),
           onChange: () => this.invalidateSearch(),
           kind: this.deps.embedder ? undefined : modelKind(modelDir),
           sharedCache: this.deps.sharedCache === undefined ? sharedCacheDir() : this.deps.sharedCache,
@@ -222,8 +227,9 @@ export class Glimpse {
 
   async search(input: ParsedInput<'search'>): Promise<Outputs['search']> {
     const { searcher, embedder, captions } = await this.open(this.searchDir(input.model));
-    const { query, model: _m, ...opts } = input;
+    const { query, model: _m, ...given } = input;
     if (!query.trim()) throw new GlimpseError('invalid-input', 'the search text is empty');
+    const opts = { ...given, person: this.personId(given.person) };
     const { hits, words } = await searcher.searchExplained(query, opts);
     return {
       words,
@@ -247,8 +253,8 @@ export class Glimpse {
 
   async similar(input: ParsedInput<'similar'>): Promise<Outputs['similar']> {
     const { searcher, embedder } = await this.open(this.searchDir(input.model));
-    const { path, model: _m, ...opts } = input;
-    const hits = searcher.similar(photoRow(this.store(), path).id, opts);
+    const { path, model: _m, ...given } = input;
+    const hits = searcher.similar(photoRow(this.store(), path).id, { ...given, person: this.personId(given.person) });
     return {
       backend: await this.backend(),
       model: embedder.id,
@@ -432,7 +438,11 @@ export class Glimpse {
   }
 
   async browse(input: ParsedInput<'browse'>): Promise<Outputs['browse']> {
-    const { total, rows } = this.store().browse({ ...input, folder: input.folder ? resolve(input.folder) : undefined });
+    const { total, rows } = this.store().browse({
+      ...input,
+      folder: input.folder ? resolve(input.folder) : undefined,
+      person: this.personId(input.person),
+    });
     return { total, photos: this.described(rows.map(summary)) };
   }
 
@@ -528,13 +538,91 @@ export class Glimpse {
       roots: store.roots().map((r) => r.path),
       thumbnailSize: Number(store.getMeta('thumbnailSize') ?? DEFAULT_THUMBNAIL_SIZE),
       ocr: this.ocrOn(),
+      faces: this.facesOn(),
     };
   }
 
   async updateSettings(input: ParsedInput<'updateSettings'>): Promise<Outputs['updateSettings']> {
     if (input.thumbnailSize !== undefined) this.store().setMeta('thumbnailSize', String(input.thumbnailSize));
     if (input.ocr !== undefined) this.store().setMeta('ocr', input.ocr ? 'on' : 'off');
+    if (input.faces !== undefined) {
+      this.store().setMeta('faces', input.faces ? 'on' : 'off');
+      // Off deletes the faces found (derived data); the names the user gave people stay.
+      if (!input.faces) this.store().faces.forget();
+    }
     return this.settings();
+  }
+
+  /** Faces are found while indexing only where the user turned them on (Settings, `faces`). */
+  private facesOn(): boolean {
+    return this.store().getMeta('faces') === 'on';
+  }
+
+  private async facesForIndex(): Promise<FaceReader | null> {
+    if (!this.facesOn() || this.deps.faces === null) return null;
+    if (this.deps.faces) return this.deps.faces;
+    this.faceReader ??= openFaceReader();
+    try {
+      return await this.faceReader;
+    } catch (err) {
+      console.warn(`glimpse: faces are off: ${(err as Error).message}`);
+      return null;
+    }
+  }
+
+  /** The people in the library's photos, named first, then by how many photos show them. */
+  async people(): Promise<Outputs['people']> {
+    // The stored faces' model: listing people loads no model.
+    const id = this.faceModelId();
+    const people = id ? this.store().faces.people(id) : [];
+    return { faces: this.facesOn(), people: people.filter((p) => !p.hidden).map(({ hidden: _h, ...p }) => p) };
+  }
+
+  private personInfo(id: number): Outputs['updatePerson'] {
+    const p = this.store()
+      .faces.people(this.faceModelId())
+      .find((x) => x.id === id);
+    const row = this.store().faces.person(id);
+    if (!row) throw new GlimpseError('not-found', `no person ${id}`);
+    return { id, name: row.name, faces: p?.faces ?? 0, photos: p?.photos ?? 0 };
+  }
+
+  /** A person filter as the store takes it: their id, from a number or the name the user gave them. */
+  private personId(person: number | string | undefined): number | undefined {
+    if (person === undefined) return undefined;
+    const faces = this.store().faces;
+    const found = typeof person === 'number' ? faces.person(person) : faces.personByName(person);
+    if (!found)
+      throw new GlimpseError(
+        'not-found',
+        typeof person === 'number' ? `no person ${person}` : `nobody is named "${person}" (glimpse people lists them)`,
+      );
+    return found.id;
+  }
+
+  private faceModelId(): string {
+    return this.store().faces.modelIds()[0] ?? '';
+  }
+
+  async updatePerson(input: ParsedInput<'updatePerson'>): Promise<Outputs['updatePerson']> {
+    const faces = this.store().faces;
+    if (!faces.person(input.id)) throw new GlimpseError('not-found', `no person ${input.id}`);
+    const other = input.name ? faces.personByName(input.name) : undefined;
+    if (other && other.id !== input.id)
+      throw new GlimpseError(
+        'invalid-input',
+        `"${other.name}" is already someone else's name (person ${other.id}): merge the two if they are one person`,
+      );
+    faces.rename(input.id, input.name);
+    return this.personInfo(input.id);
+  }
+
+  async mergePeople(input: ParsedInput<'mergePeople'>): Promise<Outputs['mergePeople']> {
+    const faces = this.store().faces;
+    for (const id of [input.into, input.from])
+      if (!faces.person(id)) throw new GlimpseError('not-found', `no person ${id}`);
+    faces.merge(input.into, input.from);
+    return this.personInfo(input.into);
   }
 
   /** Only files the library knows (photos, or failed files under a root) can be revealed. */
@@ -598,6 +686,11 @@ export class Glimpse {
       () => undefined,
     );
     this.ocrEngine = null;
+    void this.faceReader?.then(
+      (r) => r.dispose(),
+      () => undefined,
+    );
+    this.faceReader = null;
     this.opened?.close();
     this.opened = null;
   }

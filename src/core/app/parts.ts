@@ -7,6 +7,7 @@ import type { ModelKind } from '../../shared/contract.js';
 import type { LibraryStore } from '../store/store.js';
 import type { Embedder } from '../runtime/embedder.js';
 import type { OcrReader } from '../ocr/reader.js';
+import type { FaceReader } from '../faces/reader.js';
 import { CaptionBank } from '../captions/captions.js';
 import { Searcher } from '../search/search.js';
 import { IndexPipeline } from '../indexing/pipeline.js';
@@ -27,6 +28,7 @@ export interface PartsDeps {
   embedder: Embedder;
   dataDir: string;
   ocr?: () => Promise<OcrReader | null>;
+  faces?: () => Promise<FaceReader | null>;
   /** Told when indexing changed the library (other searchers' caches go stale too). */
   onChange?: () => void;
   /** The model's kind (its floors depend on it); default: a Glimpse-trained model. */
@@ -35,7 +37,16 @@ export interface PartsDeps {
   sharedCache?: string | null;
 }
 
-export function assembleParts({ store, embedder, dataDir, ocr, onChange, kind, sharedCache }: PartsDeps): ModelParts {
+export function assembleParts({
+  store,
+  embedder,
+  dataDir,
+  ocr,
+  faces,
+  onChange,
+  kind,
+  sharedCache,
+}: PartsDeps): ModelParts {
   const searcher = new Searcher(store, embedder);
   const captions = new CaptionBank(store, embedder, undefined, join(dataDir, 'cache'), kind, sharedCache);
   const pipeline = new IndexPipeline({
@@ -44,6 +55,7 @@ export function assembleParts({ store, embedder, dataDir, ocr, onChange, kind, s
     dataDir,
     captions,
     ocr,
+    faces,
     onChange: onChange ?? (() => searcher.invalidate()),
   });
   return { store, embedder, dataDir, pipeline, searcher, captions, dispose: () => captions.dispose() };

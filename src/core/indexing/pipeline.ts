@@ -13,6 +13,8 @@ import type { LibraryStore } from '../store/store.js';
 import type { Embedder } from '../runtime/embedder.js';
 import type { IndexStages } from '../../shared/contract.js';
 import type { CaptionBank, CaptionProgress } from '../captions/captions.js';
+import type { FaceReader, FoundFace } from '../faces/reader.js';
+import { nearestPerson } from '../faces/group.js';
 import { splitJoinedWords } from '../language/joined-words.js';
 import { readTextOf, type OcrReader } from '../ocr/reader.js';
 import type { TextLine } from '../ocr/ocr.js';
@@ -30,6 +32,8 @@ export interface PipelineDeps {
   captions: CaptionBank;
   /** The OCR reader, loaded on first use; null where OCR is off (the setting, or no onnxruntime). */
   ocr?: () => Promise<OcrReader | null>;
+  /** The face reader, where the user turned faces on (null: off). */
+  faces?: () => Promise<FaceReader | null>;
   /** Told when photos, vectors or text changed, so that search drops what it cached. */
   onChange?: () => void;
 }
@@ -97,6 +101,8 @@ export class IndexPipeline {
             opts.signal,
           );
           lap('captions');
+          await this.readFaces(opts);
+          lap('faces');
           // Text last: searching by description works while the words in photos are still read.
           await this.readText(opts);
           lap('text');
@@ -119,6 +125,55 @@ export class IndexPipeline {
           }),
       },
     );
+  }
+
+  /**
+   * The faces stage (where the user turned faces on): each content not yet read by the face
+   * models is read once, in its own transaction; a clear face joins the person whose faces it is
+   * nearest on average, else starts a new person (`nearestPerson`), so a new photo never regroups
+   * the library and a kill loses at most one photo's work.
+   */
+  async readFaces(opts: IndexOptions = {}): Promise<number> {
+    const reader = await this.deps.faces?.();
+    if (!reader) return 0;
+    const { store } = this.deps;
+    const pending = store.faces.unread(reader.id, Number.MAX_SAFE_INTEGER);
+    if (pending.length === 0) return 0;
+    const byPerson = store.faces.descriptorsByPerson(reader.id);
+    const ids = [...byPerson.keys()];
+    const groups = ids.map((id) => byPerson.get(id)!);
+    const started = Date.now();
+    let done = 0;
+    for (const p of pending) {
+      if (opts.signal?.aborted) break;
+      let faces: FoundFace[] = [];
+      try {
+        faces = await reader.read(p.path);
+      } catch {
+        // Gone or unreadable since it was indexed: no faces, rather than retrying it every run.
+      }
+      const placed = faces.map((f) => {
+        if (!f.groupable) return { ...f, personId: null };
+        let at = nearestPerson(f.descriptor, groups);
+        if (at < 0) {
+          at = groups.push([]) - 1;
+          ids.push(store.faces.newPerson());
+        }
+        groups[at]!.push(f.descriptor);
+        return { ...f, personId: ids[at]! };
+      });
+      store.faces.save(p.hash, reader.id, placed);
+      done++;
+      const rate = done / Math.max((Date.now() - started) / 1000, 1e-3);
+      opts.onProgress?.({
+        phase: 'finding faces',
+        done,
+        total: pending.length,
+        rate,
+        eta: (pending.length - done) / rate,
+      });
+    }
+    return done;
   }
 
   /**

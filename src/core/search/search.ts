@@ -262,5 +262,7 @@ export class Searcher {
 }
 
 function hasFilters(f: SearchFilters): boolean {
-  return !!f.since || !!f.until || !!f.folder || !!f.camera || f.hasGps !== undefined || !!f.tag;
+  return (
+    !!f.since || !!f.until || !!f.folder || !!f.camera || f.hasGps !== undefined || !!f.tag || f.person !== undefined
+  );
 }

@@ -157,4 +157,32 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE embeddings_v8 RENAME TO embeddings;
   CREATE INDEX embeddings_model ON embeddings(model_id);
   `,
+  // 9: faces found in each photo's content (by hash and the face models' id, with a descriptor
+  // for grouping), which contents were read (none found is a result too), and people: groups of
+  // faces the user can name. A person's name is the user's; faces are derived.
+  `
+  CREATE TABLE people (
+    id INTEGER PRIMARY KEY,
+    name TEXT,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE faces (
+    id INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    box TEXT NOT NULL,
+    landmarks TEXT NOT NULL,
+    score REAL NOT NULL,
+    descriptor BLOB NOT NULL,
+    person_id INTEGER REFERENCES people(id) ON DELETE SET NULL
+  );
+  CREATE INDEX faces_hash ON faces(hash, model_id);
+  CREATE INDEX faces_person ON faces(person_id);
+  CREATE TABLE face_reads (
+    hash TEXT NOT NULL,
+    model_id TEXT NOT NULL,
+    PRIMARY KEY (hash, model_id)
+  );
+  `,
 ];

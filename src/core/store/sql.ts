@@ -24,6 +24,8 @@ export interface SearchFilters {
   hasGps?: boolean;
   /** Only photos the detector tagged with this class (e.g. "dog"). */
   tag?: string;
+  /** Only photos showing this person (their id). */
+  person?: number;
 }
 
 /** SQL conditions (to AND onto a query over `photos p`) for the search filters. */
@@ -50,6 +52,10 @@ export function filterSql(f: SearchFilters): { sql: string; params: unknown[] } 
   if (f.tag) {
     parts.push('EXISTS (SELECT 1 FROM photo_tags t WHERE t.photo_id = p.id AND t.label = ?)');
     params.push(f.tag.toLowerCase());
+  }
+  if (f.person !== undefined) {
+    parts.push('EXISTS (SELECT 1 FROM faces fa WHERE fa.hash = p.hash AND fa.person_id = ?)');
+    params.push(f.person);
   }
   return { sql: parts.length ? ` AND ${parts.join(' AND ')}` : '', params };
 }

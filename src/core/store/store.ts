@@ -26,6 +26,7 @@ import { MIGRATIONS } from './migrations.js';
 import { blobToVector, filterSql, underFolder, type Db, type SearchFilters } from './sql.js';
 import { AlbumStore } from './album-store.js';
 import { SearchStore } from './search-store.js';
+import { FaceStore } from './face-store.js';
 import { TextStore } from './text-store.js';
 import { exportUserData, importUserData, USER_SETTING_KEYS } from './backup-store.js';
 import { readUserBackup, writeUserBackup, type UserData } from './user-backup.js';
@@ -229,6 +230,7 @@ export class LibraryStore {
   readonly search: SearchStore;
   /** Text read in photos (OCR). */
   readonly text: TextStore;
+  readonly faces: FaceStore;
 
   private backupWarned = false;
   /** A read-only data dir's private snapshot folder (see openSnapshot), removed on close. */
@@ -245,6 +247,7 @@ export class LibraryStore {
     });
     this.search = new SearchStore(db);
     this.text = new TextStore(db);
+    this.faces = new FaceStore(db);
   }
 
   /**

@@ -1,0 +1,71 @@
+/**
+ * What indexing needs of faces: each photo's faces with their descriptors, and whether each is
+ * clear enough to group (a tiny face is kept as a face, but not used to form people).
+ */
+import sharp from 'sharp';
+import { loadFaceModels, type FaceModels } from './models.js';
+import { findFaces, type DetectedFace, type Rgb } from './detect.js';
+import { alignedCrop, describeFaces } from './describe.js';
+
+/** Photos are read for faces at most this large (a face a fiftieth of it is still 30 px). */
+const READ_MAX_SIDE = 1600;
+/** Faces narrower than this, as read (at most READ_MAX_SIDE), are kept but not grouped into people. */
+export const MIN_GROUPED_WIDTH = 40;
+
+export interface FoundFace extends DetectedFace {
+  descriptor: Float32Array;
+  /** Large enough to be grouped into people. */
+  groupable: boolean;
+}
+
+export interface FaceReader {
+  readonly id: string;
+  read(path: string): Promise<FoundFace[]>;
+  dispose(): void;
+}
+
+/** The photo's pixels, upright, at most READ_MAX_SIDE, and the factor back to its full size. */
+async function readPhoto(path: string): Promise<{ img: Rgb; scale: number }> {
+  const image = sharp(path, { limitInputPixels: 2e8, failOn: 'none' }).rotate();
+  const meta = await image.metadata();
+  const long = Math.max(meta.width ?? 0, meta.height ?? 0);
+  const { data, info } = await image
+    .resize({ width: READ_MAX_SIDE, height: READ_MAX_SIDE, fit: 'inside', withoutEnlargement: true })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  // The long side is the long side whichever way the photo is turned.
+  return {
+    img: { data: new Uint8Array(data), width: info.width, height: info.height },
+    scale: long / Math.max(info.width, info.height),
+  };
+}
+
+export function faceReader(models: FaceModels): FaceReader {
+  return {
+    id: models.id,
+    async read(path) {
+      const { img, scale } = await readPhoto(path);
+      const faces = await findFaces(models.detector, img);
+      const descriptors = await describeFaces(
+        models.describer,
+        faces.map((f) => alignedCrop(img, f)),
+      );
+      // Boxes and landmarks in the photo's own pixels, as the photo view shows them.
+      return faces.map((f, i) => ({
+        box: f.box.map((v) => v * scale) as DetectedFace['box'],
+        landmarks: f.landmarks.map(([x, y]) => [x * scale, y * scale] as [number, number]),
+        score: f.score,
+        descriptor: descriptors[i]!,
+        groupable: f.box[2] >= MIN_GROUPED_WIDTH,
+      }));
+    },
+    dispose: () => models.dispose(),
+  };
+}
+
+/** Loads the shipped face models as a reader (tfjs must be initialised). */
+export async function openFaceReader(): Promise<FaceReader> {
+  return faceReader(await loadFaceModels());
+}
