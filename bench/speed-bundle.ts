@@ -12,7 +12,7 @@ import { initBackend } from '../src/core/runtime/tf/backend.js';
 import { importBackbone } from '../tools/backbones.js';
 import { Backbone } from '../src/core/vse/model/backbone.js';
 import { VseModel } from '../src/core/vse/model/vse.js';
-import { makeConfig } from '../src/core/vse/config.js';
+import { makeConfig, type VseConfig } from '../src/core/vse/config.js';
 import { Vocabulary } from '../src/core/vse/data/vocab.js';
 import { saveBundle } from '../src/core/vse/bundle.js';
 
@@ -26,8 +26,18 @@ async function build(backboneId: string, dir: string): Promise<void> {
   const backbone = await Backbone.load(spec, work);
   const vocab = new Vocabulary(['<pad>', '<start>', '<end>', '<unk>', 'photo']);
   const config = makeConfig({ imgDim: spec.featureDim, embedSize: 1024 });
-  const model = VseModel.create(config, vocab.size, backbone);
-  await saveBundle(join(dir, 'bundle'), {
+  await saveBenchBundle(join(dir, 'bundle'), config, VseModel.create(config, vocab.size, backbone), vocab);
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** Saves (and then disposes of) a model as a bench bundle: one caption, a card that says "bench". */
+export async function saveBenchBundle(
+  dir: string,
+  config: VseConfig,
+  model: VseModel,
+  vocab: Vocabulary,
+): Promise<void> {
+  await saveBundle(dir, {
     config,
     model,
     vocab,
@@ -35,7 +45,6 @@ async function build(backboneId: string, dir: string): Promise<void> {
     card: { name: 'bench', description: '', trainingData: [], recall: [], notes: [] },
   });
   model.dispose();
-  rmSync(work, { recursive: true, force: true });
 }
 
 /** The folder of `backboneId`'s bench bundle, built (in a child process) on first use. */

@@ -6,11 +6,12 @@
  * one-time cost of embedding the shipped caption bank with each (cached per model after that),
  * from an evenly spread sample of it.
  */
+import { saveBenchBundle } from './speed-bundle.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/core/runtime/tf/backend.js';
-import { loadBundle, saveBundle } from '../src/core/vse/bundle.js';
+import { loadBundle } from '../src/core/vse/bundle.js';
 import { bundleEmbedder, type Embedder } from '../src/core/runtime/embedder.js';
 import { openClipEmbedder } from '../src/core/runtime/clip-embedder.js';
 import { Backbone } from '../src/core/vse/model/backbone.js';
@@ -39,16 +40,8 @@ async function vseppShaped(): Promise<{ embedder: Embedder; dir: string }> {
   const words = ['<pad>', '<start>', '<end>', '<unk>', ...Array.from({ length: 11_351 }, (_, i) => `w${i}`)];
   const config = makeConfig({ imgDim: spec.featureDim, wordDim: 300, embedSize: 1024, tokenizer: 'nltk' });
   const vocab = new Vocabulary(words, tokenizerOf(config));
-  const model = VseModel.create(config, vocab.size, await Backbone.load(spec, dir));
   const bundle = join(dir, 'bundle');
-  await saveBundle(bundle, {
-    config,
-    model,
-    vocab,
-    captionBank: ['a photo'],
-    card: { name: 'bench', description: '', trainingData: [], recall: [], notes: [] },
-  });
-  model.dispose();
+  await saveBenchBundle(bundle, config, VseModel.create(config, vocab.size, await Backbone.load(spec, dir)), vocab);
   return { embedder: bundleEmbedder(await loadBundle(bundle)), dir };
 }
 

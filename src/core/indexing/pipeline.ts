@@ -18,7 +18,7 @@ import { nearestPerson } from '../faces/group.js';
 import { splitJoinedWords } from '../language/joined-words.js';
 import { readTextOf, type OcrReader } from '../ocr/reader.js';
 import type { TextLine } from '../ocr/ocr.js';
-import { Indexer, type IndexOptions, type IndexSummary } from './indexer.js';
+import { Indexer, type IndexOptions, type IndexProgress, type IndexSummary } from './indexer.js';
 import { withIndexLock } from './index-lock.js';
 
 /** Captions stored per photo at index time. */
@@ -142,10 +142,7 @@ export class IndexPipeline {
     const byPerson = store.faces.descriptorsByPerson(reader.id);
     const ids = [...byPerson.keys()];
     const groups = ids.map((id) => byPerson.get(id)!);
-    const started = Date.now();
-    let done = 0;
-    for (const p of pending) {
-      if (opts.signal?.aborted) break;
+    return eachPhoto(pending, 'finding faces', opts, async (p) => {
       let faces: FoundFace[] = [];
       try {
         faces = await reader.read(p.path);
@@ -163,17 +160,7 @@ export class IndexPipeline {
         return { ...f, personId: ids[at]! };
       });
       store.faces.save(p.hash, reader.id, placed);
-      done++;
-      const rate = done / Math.max((Date.now() - started) / 1000, 1e-3);
-      opts.onProgress?.({
-        phase: 'finding faces',
-        done,
-        total: pending.length,
-        rate,
-        eta: (pending.length - done) / rate,
-      });
-    }
-    return done;
+    });
   }
 
   /**
@@ -185,10 +172,7 @@ export class IndexPipeline {
     if (!reader) return 0;
     const { store } = this.deps;
     const pending = store.text.unread(reader.id, Number.MAX_SAFE_INTEGER);
-    const started = Date.now();
-    let done = 0;
-    for (const p of pending) {
-      if (opts.signal?.aborted) break;
+    const done = await eachPhoto(pending, 'reading text', opts, async (p) => {
       let lines: TextLine[] = [];
       try {
         lines = await readTextOf(reader, p.path);
@@ -203,19 +187,32 @@ export class IndexPipeline {
         lines.map((l) => ({ text: l.text, confidence: l.confidence, box: l.box })),
         [...raw, ...split].join('\n'),
       );
-      done++;
-      const rate = done / Math.max((Date.now() - started) / 1000, 1e-3);
-      opts.onProgress?.({
-        phase: 'reading text',
-        done,
-        total: pending.length,
-        rate,
-        eta: (pending.length - done) / rate,
-      });
-    }
+    });
     if (done) this.deps.onChange?.();
     return done;
   }
+}
+
+/**
+ * Runs `work` on each pending photo in turn until cancelled, reporting `phase` with a rate and an
+ * ETA; returns how many were done (each photo's work saves itself, so a kill loses at most one).
+ */
+async function eachPhoto<T>(
+  pending: T[],
+  phase: IndexProgress['phase'],
+  opts: IndexOptions,
+  work: (p: T) => Promise<void>,
+): Promise<number> {
+  const started = Date.now();
+  let done = 0;
+  for (const p of pending) {
+    if (opts.signal?.aborted) break;
+    await work(p);
+    done++;
+    const rate = done / Math.max((Date.now() - started) / 1000, 1e-3);
+    opts.onProgress?.({ phase, done, total: pending.length, rate, eta: (pending.length - done) / rate });
+  }
+  return done;
 }
 
 /** A folder the user named, as the library keeps it: absolute, `~` expanded, symlinks resolved. */
