@@ -14,7 +14,8 @@ import { loadBundle } from '../src/core/vse/bundle.js';
 import { bundleEmbedder, type Embedder } from '../src/core/runtime/embedder.js';
 import { groupingScores } from '../src/core/faces/group.js';
 import { trainTinyModel } from './tiny-model.js';
-import { ROOT, describeIf, ok, runCli, tempDir } from './helpers.js';
+import { ROOT, describeIf, ok, runCli, tempDir, withRawDb } from './helpers.js';
+import { spawn } from 'node:child_process';
 
 const PHOTOS = join(ROOT, '..', 'shared', 'fixtures', 'faces-london', 'photos');
 const tmp = tempDir();
@@ -102,6 +103,13 @@ describeIf(existsSync(PHOTOS), `people: no fixture at ${PHOTOS}`)('people', () =
     expect(!nobody.ok && nobody.error.message).toBe('nobody is named "Zebedee" (glimpse people lists them)');
     const self = await api.mergePeople({ into: lisa.id, from: lisa.id });
     expect(!self.ok && self.error.code).toBe('invalid-input');
+    // Her name in the query is read as a filter, and said: "lisa" alone is her photos; "red
+    // circle with lisa" ranks her photos by the rest.
+    const alone = ok(await api.search({ query: 'lisa' }));
+    expect(alone.people).toEqual([{ id: lisa.id, name: 'Lisa' }]);
+    expect(alone.results.map((r) => r.path.split('/').pop()!).sort()).toEqual((await photosOf('Lisa')).sort());
+    const within = ok(await api.search({ query: 'red circle with Lisa' }));
+    expect(within.people.map((p) => p.name)).toEqual(['Lisa']);
     // A search within her photos (the name read without regard to case).
     const now = await photosOf('Lisa');
     const search = ok(await api.search({ query: 'red circle', person: 'lisa' }));
@@ -141,6 +149,53 @@ describeIf(existsSync(PHOTOS), `people: no fixture at ${PHOTOS}`)('people', () =
     api = createEngineApi({ dataDir, embedder, ocr: null, sharedCache: null });
     expect(ok(await api.settings({})).faces).toBe(false);
   }, 120_000);
+
+  it('kill -9 while finding faces: a re-run reads only the photos not yet read, each once', async () => {
+    api.close();
+    const killData = join(tmp.dir, 'kill-data');
+    const on = runCli(['people', '--on', '--data-dir', killData]);
+    expect(on.code, on.stderr).toBe(0);
+    const reads = () => {
+      try {
+        return withRawDb(
+          killData,
+          (db) => (db.prepare('SELECT count(*) AS n FROM face_reads').get() as { n: number }).n,
+        );
+      } catch {
+        return 0;
+      }
+    };
+    const killed = await new Promise<boolean>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'index', folder, '--model', model, '--data-dir', killData],
+        { cwd: ROOT, stdio: 'ignore', env: { ...process.env, GLIMPSE_CACHE_DIR: '' } },
+      );
+      let sent = false;
+      const timer = setInterval(() => {
+        if (!sent && reads() >= 3) {
+          sent = true;
+          child.kill('SIGKILL');
+        }
+      }, 10);
+      child.on('exit', () => {
+        clearInterval(timer);
+        resolve(sent);
+      });
+    });
+    expect(killed).toBe(true);
+    const before = reads();
+    expect(before).toBeLessThan(who.size);
+    const again = runCli(['index', folder, '--model', model, '--data-dir', killData, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    withRawDb(killData, (db) => {
+      expect((db.prepare('SELECT count(*) AS n FROM face_reads').get() as { n: number }).n).toBe(who.size);
+      // One face per photo, none twice: the killed photo's work was all or nothing.
+      expect((db.prepare('SELECT count(*) AS n FROM faces').get() as { n: number }).n).toBe(who.size);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    });
+    api = createEngineApi({ dataDir, embedder, ocr: null, sharedCache: null });
+  }, 300_000);
 
   async function photosOf(person: number | string): Promise<string[]> {
     return ok(await api.browse({ person, limit: 1000 })).photos.map((p) => p.path.split('/').pop()!);

@@ -184,6 +184,16 @@ describeIf(
     await page.getByLabel('Folder path').fill(fx.root);
     await page.getByRole('button', { name: 'Add folder' }).click();
     await page.getByTestId('progress').waitFor({ state: 'visible' });
+    // The sidebar counts the running job, with room between the badge and its label.
+    const badge = page.locator('nav .badge');
+    await badge.waitFor({ timeout: 10_000 });
+    const gap = await badge.evaluate(
+      `(b => { const r = document.createRange(); r.selectNodeContents(b.parentElement.firstChild);
+        return b.getBoundingClientRect().left - r.getBoundingClientRect().right; })` as unknown as (
+        el: unknown,
+      ) => number,
+    );
+    expect(gap).toBeGreaterThanOrEqual(5);
     await page.getByText('30 photos').waitFor({ timeout: 120_000 });
     expect(await page.locator('[data-testid=grid] img').count()).toBeGreaterThan(10);
     await shot('browse');

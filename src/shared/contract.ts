@@ -381,6 +381,11 @@ export interface SearchOutput {
    * results are only the closest photos, and front ends say so.
    */
   weak: boolean;
+  /**
+   * The people the search is limited to: the `person` filter, and names the user gave people
+   * read from the query ("Anna at the beach": Anna's photos, ranked by "at the beach").
+   */
+  people: { id: number; name: string | null }[];
 }
 export interface SimilarOutput {
   backend: string;

@@ -10,6 +10,7 @@ import { initBackend } from '../runtime/tf/backend.js';
 import { as, GlimpseError } from '../base/errors.js';
 import type { PhotoRow } from '../store/store.js';
 import { openFaceReader, type FaceReader } from '../faces/reader.js';
+import { readNames } from '../faces/names.js';
 import { loadBundle } from '../vse/bundle.js';
 import {
   embedThreads,
@@ -227,16 +228,34 @@ export class Glimpse {
 
   async search(input: ParsedInput<'search'>): Promise<Outputs['search']> {
     const { searcher, embedder, captions } = await this.open(this.searchDir(input.model));
-    const { query, model: _m, ...given } = input;
+    const { query, model: _m, person, ...given } = input;
     if (!query.trim()) throw new GlimpseError('invalid-input', 'the search text is empty');
-    const opts = { ...given, person: this.personId(given.person) };
-    const { hits, words } = await searcher.searchExplained(query, opts);
+    // Names the user gave people, read from the query, limit it to their photos; the rest of
+    // the words are searched as always (a query of names only: their photos, newest first).
+    const reading = readNames(query, this.store().faces.named());
+    const people = [...new Set([...this.personIds(person), ...reading.people.map((p) => p.id)])];
+    const opts = { ...given, people };
+    const named = people.map((id) => ({ id, name: this.store().faces.person(id)?.name ?? null }));
+    if (!reading.rest && reading.people.length) {
+      const { rows } = this.store().browse({ ...opts, limit: given.limit ?? 50, offset: given.offset ?? 0 });
+      return {
+        words: [],
+        backend: await this.backend(),
+        model: embedder.id,
+        query,
+        weak: false,
+        people: named,
+        results: this.described(rows.map((r) => ({ id: r.id, path: r.path, thumb: r.hash, score: 1, keyword: false }))),
+      };
+    }
+    const { hits, words } = await searcher.searchExplained(reading.rest || query, opts);
     return {
       words,
       backend: await this.backend(),
       model: embedder.id,
       query,
       weak: isWeak(hits, captions.floors().goodMatch),
+      people: named,
       results: this.described(
         hits.map((h) => ({
           id: h.id,
@@ -254,7 +273,8 @@ export class Glimpse {
   async similar(input: ParsedInput<'similar'>): Promise<Outputs['similar']> {
     const { searcher, embedder } = await this.open(this.searchDir(input.model));
     const { path, model: _m, ...given } = input;
-    const hits = searcher.similar(photoRow(this.store(), path).id, { ...given, person: this.personId(given.person) });
+    const { person, ...rest } = given;
+    const hits = searcher.similar(photoRow(this.store(), path).id, { ...rest, people: this.personIds(person) });
     return {
       backend: await this.backend(),
       model: embedder.id,
@@ -441,7 +461,7 @@ export class Glimpse {
     const { total, rows } = this.store().browse({
       ...input,
       folder: input.folder ? resolve(input.folder) : undefined,
-      person: this.personId(input.person),
+      people: this.personIds(input.person),
     });
     return { total, photos: this.described(rows.map(summary)) };
   }
@@ -588,8 +608,8 @@ export class Glimpse {
   }
 
   /** A person filter as the store takes it: their id, from a number or the name the user gave them. */
-  private personId(person: number | string | undefined): number | undefined {
-    if (person === undefined) return undefined;
+  private personIds(person: number | string | undefined): number[] {
+    if (person === undefined) return [];
     const faces = this.store().faces;
     const found = typeof person === 'number' ? faces.person(person) : faces.personByName(person);
     if (!found)
@@ -597,7 +617,7 @@ export class Glimpse {
         'not-found',
         typeof person === 'number' ? `no person ${person}` : `nobody is named "${person}" (glimpse people lists them)`,
       );
-    return found.id;
+    return [found.id];
   }
 
   private faceModelId(): string {

@@ -262,7 +262,5 @@ export class Searcher {
 }
 
 function hasFilters(f: SearchFilters): boolean {
-  return (
-    !!f.since || !!f.until || !!f.folder || !!f.camera || f.hasGps !== undefined || !!f.tag || f.person !== undefined
-  );
+  return !!f.since || !!f.until || !!f.folder || !!f.camera || f.hasGps !== undefined || !!f.tag || !!f.people?.length;
 }

@@ -132,6 +132,14 @@ export class FaceStore {
       { id: number; name: string } | undefined;
   }
 
+  /** Every person the user named. */
+  named(): { id: number; name: string }[] {
+    return this.db.prepare('SELECT id, name FROM people WHERE name IS NOT NULL').all() as {
+      id: number;
+      name: string;
+    }[];
+  }
+
   rename(id: number, name: string | null): void {
     this.db.prepare('UPDATE people SET name = ? WHERE id = ?').run(name, id);
   }

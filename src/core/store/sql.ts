@@ -24,8 +24,8 @@ export interface SearchFilters {
   hasGps?: boolean;
   /** Only photos the detector tagged with this class (e.g. "dog"). */
   tag?: string;
-  /** Only photos showing this person (their id). */
-  person?: number;
+  /** Only photos showing every one of these people (their ids). */
+  people?: number[];
 }
 
 /** SQL conditions (to AND onto a query over `photos p`) for the search filters. */
@@ -53,9 +53,9 @@ export function filterSql(f: SearchFilters): { sql: string; params: unknown[] } 
     parts.push('EXISTS (SELECT 1 FROM photo_tags t WHERE t.photo_id = p.id AND t.label = ?)');
     params.push(f.tag.toLowerCase());
   }
-  if (f.person !== undefined) {
+  for (const id of f.people ?? []) {
     parts.push('EXISTS (SELECT 1 FROM faces fa WHERE fa.hash = p.hash AND fa.person_id = ?)');
-    params.push(f.person);
+    params.push(id);
   }
   return { sql: parts.length ? ` AND ${parts.join(' AND ')}` : '', params };
 }
