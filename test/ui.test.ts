@@ -187,12 +187,18 @@ describeIf(
     // The sidebar counts the running job, with room between the badge and its label.
     const badge = page.locator('nav .badge');
     await badge.waitFor({ timeout: 10_000 });
-    const gap = await badge.evaluate(
-      `(b => { const r = document.createRange(); r.selectNodeContents(b.parentElement.firstChild);
-        return b.getBoundingClientRect().left - r.getBoundingClientRect().right; })` as unknown as (
-        el: unknown,
-      ) => number,
-    );
+    const gap = await badge.evaluate((b) => {
+      // The tests are type-checked without the DOM's types: the few members used, by shape.
+      type Box = { left: number; right: number };
+      const el = b as unknown as {
+        parentElement: { firstChild: unknown };
+        getBoundingClientRect(): Box;
+        ownerDocument: { createRange(): { selectNodeContents(n: unknown): void; getBoundingClientRect(): Box } };
+      };
+      const label = el.ownerDocument.createRange();
+      label.selectNodeContents(el.parentElement.firstChild);
+      return el.getBoundingClientRect().left - label.getBoundingClientRect().right;
+    });
     expect(gap).toBeGreaterThanOrEqual(5);
     await page.getByText('30 photos').waitFor({ timeout: 120_000 });
     expect(await page.locator('[data-testid=grid] img').count()).toBeGreaterThan(10);
