@@ -94,10 +94,18 @@ describeIf(existsSync(PHOTOS), `people: no fixture at ${PHOTOS}`)('people', () =
     const merged = ok(await api.mergePeople({ into: lisa.id, from: other.id }));
     expect(merged).toMatchObject({ id: lisa.id, name: 'Lisa', photos: lisa.photos + other.photos });
     expect(ok(await api.people({})).people.some((p) => p.id === other.id)).toBe(false);
+    // Hiding someone leaves them out of the list, not out of the library; a re-index keeps it.
+    const third = ok(await api.people({})).people.find((p) => p.id !== lisa.id)!;
+    expect(ok(await api.updatePerson({ id: third.id, hidden: true })).hidden).toBe(true);
+    expect(ok(await api.people({})).people.some((p) => p.id === third.id)).toBe(false);
+    expect(ok(await api.people({ hidden: true })).people.find((p) => p.id === third.id)?.hidden).toBe(true);
+    const nothing = await api.updatePerson({ id: third.id } as never);
+    expect(!nothing.ok && nothing.error.message).toMatch(/nothing to change/);
     // A re-index (nothing new) keeps all of it.
     ok(await api.index({ folders: [folder] }));
     const again = ok(await api.people({})).people.find((p) => p.id === lisa.id)!;
     expect(again).toMatchObject({ name: 'Lisa', photos: lisa.photos + other.photos });
+    expect(ok(await api.people({})).people.some((p) => p.id === third.id)).toBe(false);
     // Unknown names and numbers are said, not ignored.
     const nobody = await api.browse({ person: 'Zebedee' });
     expect(!nobody.ok && nobody.error.message).toBe('nobody is named "Zebedee" (glimpse people lists them)');

@@ -497,45 +497,68 @@ export function buildProgram(): Command {
     .option('--off', 'stop finding faces, and delete the faces found (names you gave stay)')
     .option('--name <id> <name...>', 'name a person (an empty name forgets it)')
     .option('--merge <ids...>', 'merge two people: --merge INTO FROM')
-    .action(async (o: GlobalOpts & { on?: boolean; off?: boolean; name?: string[]; merge?: string[] }) => {
-      const a = api(o);
-      const id = (v: string | undefined, what: string) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1)
-          throw new InvalidArgumentError(`${what}: "${v ?? ''}" is not a person's number`);
-        return n;
-      };
-      try {
-        if (o.on || o.off) {
-          const r = await a.updateSettings({ faces: !!o.on });
-          if (!r.ok) return finish(r, o, () => []);
+    .option('--hide <id>', 'leave a person out of the list (their faces stay theirs)')
+    .option('--show <id>', 'list a hidden person again')
+    .option('--all', 'list hidden people too')
+    .action(
+      async (
+        o: GlobalOpts & {
+          on?: boolean;
+          off?: boolean;
+          name?: string[];
+          merge?: string[];
+          hide?: string;
+          show?: string;
+          all?: boolean;
+        },
+      ) => {
+        const a = api(o);
+        const id = (v: string | undefined, what: string) => {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 1)
+            throw new InvalidArgumentError(`${what}: "${v ?? ''}" is not a person's number`);
+          return n;
+        };
+        try {
+          if (o.on || o.off) {
+            const r = await a.updateSettings({ faces: !!o.on });
+            if (!r.ok) return finish(r, o, () => []);
+          }
+          if (o.name) {
+            const r = await a.updatePerson({ id: id(o.name[0], '--name'), name: o.name.slice(1).join(' ') });
+            if (!r.ok) return finish(r, o, () => []);
+          }
+          if (o.merge) {
+            if (o.merge.length !== 2) throw new InvalidArgumentError('--merge takes two people: INTO FROM');
+            const r = await a.mergePeople({ into: id(o.merge[0], '--merge'), from: id(o.merge[1], '--merge') });
+            if (!r.ok) return finish(r, o, () => []);
+          }
+          for (const [flag, value, hidden] of [
+            ['--hide', o.hide, true],
+            ['--show', o.show, false],
+          ] as const) {
+            if (value === undefined) continue;
+            const r = await a.updatePerson({ id: id(value, flag), hidden });
+            if (!r.ok) return finish(r, o, () => []);
+          }
+          finish(await a.people({ hidden: !!o.all }), o, (v) => [
+            `faces: ${v.faces ? 'on' : 'off (glimpse people --on, then index)'}`,
+            ...(v.people.length ? [] : ['(no people found yet)']),
+            ...v.people.map(
+              (p) =>
+                `  ${String(p.id).padStart(4)}  ${p.name ?? '(unnamed)'}  ${p.photos} photo${p.photos === 1 ? '' : 's'}${p.hidden ? '  (hidden)' : ''}`,
+            ),
+          ]);
+        } catch (err) {
+          // A wrong number or count on the command line: its reason, as commander says its own.
+          if (!(err instanceof InvalidArgumentError)) throw err;
+          process.stderr.write(`glimpse: ${err.message}\n`);
+          process.exitCode = 2;
+        } finally {
+          a.close();
         }
-        if (o.name) {
-          const r = await a.updatePerson({ id: id(o.name[0], '--name'), name: o.name.slice(1).join(' ') });
-          if (!r.ok) return finish(r, o, () => []);
-        }
-        if (o.merge) {
-          if (o.merge.length !== 2) throw new InvalidArgumentError('--merge takes two people: INTO FROM');
-          const r = await a.mergePeople({ into: id(o.merge[0], '--merge'), from: id(o.merge[1], '--merge') });
-          if (!r.ok) return finish(r, o, () => []);
-        }
-        finish(await a.people({}), o, (v) => [
-          `faces: ${v.faces ? 'on' : 'off (glimpse people --on, then index)'}`,
-          ...(v.people.length ? [] : ['(no people found yet)']),
-          ...v.people.map(
-            (p) =>
-              `  ${String(p.id).padStart(4)}  ${p.name ?? '(unnamed)'}  ${p.photos} photo${p.photos === 1 ? '' : 's'}`,
-          ),
-        ]);
-      } catch (err) {
-        // A wrong number or count on the command line: its reason, as commander says its own.
-        if (!(err instanceof InvalidArgumentError)) throw err;
-        process.stderr.write(`glimpse: ${err.message}\n`);
-        process.exitCode = 2;
-      } finally {
-        a.close();
-      }
-    });
+      },
+    );
 
   withCommon(program.command('status').description('library roots, counts, model, backend and failures'))
     .option('--model <dir>', 'model bundle (default: the current model)')

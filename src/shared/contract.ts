@@ -225,18 +225,25 @@ export const UpdateSettingsInput = z.object({
   ocr: z.boolean().optional(),
   faces: z.boolean().optional(),
 });
-export const PeopleInput = z.object({}).default({});
 const personId = z.number().int().positive();
 /** A person's name as the user gives it; null (or empty) forgets it. */
-export const UpdatePersonInput = z.object({
-  id: personId,
-  name: z
-    .string()
-    .trim()
-    .max(100)
-    .nullable()
-    .transform((n) => n || null),
-});
+export const UpdatePersonInput = z
+  .object({
+    id: personId,
+    name: z
+      .string()
+      .trim()
+      .max(100)
+      .nullable()
+      .transform((n) => n || null)
+      .optional(),
+    /** Hidden people are left out of the people list (their faces stay, to keep them apart). */
+    hidden: z.boolean().optional(),
+  })
+  .refine((u) => u.name !== undefined || u.hidden !== undefined, {
+    message: 'nothing to change: give a name or hidden',
+  });
+export const PeopleInput = z.object({ hidden: z.boolean().default(false) }).default({ hidden: false });
 /** `from`'s faces become `into`'s. */
 export const MergePeopleInput = z
   .object({ into: personId, from: personId })
@@ -531,6 +538,7 @@ export interface PersonInfo {
   id: number;
   /** The user's name for them; null until named. */
   name: string | null;
+  hidden: boolean;
   faces: number;
   photos: number;
 }

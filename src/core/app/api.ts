@@ -257,7 +257,7 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
     settings: () => app.settings(),
     updateSettings: (i) => app.updateSettings(i),
     reveal: (i) => app.reveal(i),
-    people: () => app.people(),
+    people: (i) => app.people(i),
     updatePerson: (i) => app.updatePerson(i),
     mergePeople: (i) => app.mergePeople(i),
   };

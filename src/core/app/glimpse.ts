@@ -591,11 +591,12 @@ export class Glimpse {
   }
 
   /** The people in the library's photos, named first, then by how many photos show them. */
-  async people(): Promise<Outputs['people']> {
+  /** The people in the photos; the ones the user hid only with `hidden`. */
+  async people(input: ParsedInput<'people'>): Promise<Outputs['people']> {
     // The stored faces' model: listing people loads no model.
     const id = this.faceModelId();
     const people = id ? this.store().faces.people(id) : [];
-    return { faces: this.facesOn(), people: people.filter((p) => !p.hidden).map(({ hidden: _h, ...p }) => p) };
+    return { faces: this.facesOn(), people: people.filter((p) => input.hidden || !p.hidden) };
   }
 
   private personInfo(id: number): Outputs['updatePerson'] {
@@ -604,7 +605,7 @@ export class Glimpse {
       .find((x) => x.id === id);
     const row = this.store().faces.person(id);
     if (!row) throw new GlimpseError('not-found', `no person ${id}`);
-    return { id, name: row.name, faces: p?.faces ?? 0, photos: p?.photos ?? 0 };
+    return { id, name: row.name, hidden: row.hidden, faces: p?.faces ?? 0, photos: p?.photos ?? 0 };
   }
 
   /** A person filter as the store takes it: their id, from a number or the name the user gave them. */
@@ -633,7 +634,8 @@ export class Glimpse {
         'invalid-input',
         `"${other.name}" is already someone else's name (person ${other.id}): merge the two if they are one person`,
       );
-    faces.rename(input.id, input.name);
+    if (input.name !== undefined) faces.rename(input.id, input.name);
+    if (input.hidden !== undefined) faces.hide(input.id, input.hidden);
     return this.personInfo(input.id);
   }
 

@@ -140,6 +140,10 @@ export class FaceStore {
     }[];
   }
 
+  hide(id: number, hidden: boolean): void {
+    this.db.prepare('UPDATE people SET hidden = ? WHERE id = ?').run(hidden ? 1 : 0, id);
+  }
+
   rename(id: number, name: string | null): void {
     this.db.prepare('UPDATE people SET name = ? WHERE id = ?').run(name, id);
   }
