@@ -428,6 +428,15 @@ describeIf(
       .waitFor();
     await page.keyboard.press('Escape');
     expect(await page.getByRole('alert').count()).toBe(0);
+    // An error belongs to the page it happened on: going elsewhere leaves it behind.
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/no such folder/)
+      .waitFor();
+    await page.getByRole('button', { name: 'Albums', exact: true }).click();
+    await page.getByRole('heading', { name: 'Albums', level: 1 }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 
