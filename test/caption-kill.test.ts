@@ -4,7 +4,6 @@
  * progress ("preparing captions", n/N texts), and the run's time covers it, stage by stage.
  */
 import { it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import sharp from 'sharp';
@@ -12,7 +11,7 @@ import { initBackend } from '../src/core/runtime/tf/backend.js';
 import { createEngineApi } from '../src/core/app/api.js';
 import type { Progress } from '../src/shared/contract.js';
 import { trainTinyModel } from './tiny-model.js';
-import { ROOT, tempDir, withRawDb } from './helpers.js';
+import { cliKilledWhen, tempDir, withRawDb } from './helpers.js';
 
 const tmp = tempDir();
 const photos = join(tmp.dir, 'photos');
@@ -59,24 +58,10 @@ const parts = () => {
 
 it('kill -9 while embedding the caption bank: the next run embeds only what is left, and captions every photo', async () => {
   // Killed once two parts of the bank are kept, long before the last.
-  const killed = await new Promise<boolean>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'index', photos, '--model', model, '--data-dir', dataDir],
-      { cwd: ROOT, stdio: 'ignore' },
-    );
-    let sent = false;
-    const timer = setInterval(() => {
-      if (!sent && parts().length >= 2) {
-        sent = true;
-        child.kill('SIGKILL');
-      }
-    }, 5);
-    child.on('exit', () => {
-      clearInterval(timer);
-      resolve(sent);
-    });
-  });
+  const killed = await cliKilledWhen(
+    ['index', photos, '--model', model, '--data-dir', dataDir],
+    () => parts().length >= 2,
+  );
   expect(killed).toBe(true);
   const kept = parts().length;
   expect(kept).toBeGreaterThanOrEqual(2);

@@ -86,7 +86,7 @@ export function tempDir(prefix = 'glimpse-test-'): { dir: string; cleanup: () =>
 export const TEST_BACKENDS: BackendName[] = (process.env.GLIMPSE_TEST_BACKENDS?.split(',') as
   BackendName[] | undefined) ?? ['wasm', 'cpu'];
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 export interface CliRun {
   code: number;
@@ -109,6 +109,30 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRun
     stderr: r.stderr,
     json: () => JSON.parse(r.stdout.trim().split('\n').pop()!),
   };
+}
+
+/**
+ * Runs the CLI and SIGKILLs it as soon as `when()` holds (polled every few milliseconds): a kill -9
+ * in the middle of the work `when` watches for. Resolves whether it was killed (false: it ended first).
+ */
+export function cliKilledWhen(args: string[], when: () => boolean): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
+      cwd: ROOT,
+      stdio: 'ignore',
+    });
+    let sent = false;
+    const timer = setInterval(() => {
+      if (!sent && when()) {
+        sent = true;
+        child.kill('SIGKILL');
+      }
+    }, 5);
+    child.on('exit', () => {
+      clearInterval(timer);
+      resolve(sent);
+    });
+  });
 }
 
 /**

@@ -14,8 +14,7 @@ import { loadBundle } from '../src/core/vse/bundle.js';
 import { bundleEmbedder, type Embedder } from '../src/core/runtime/embedder.js';
 import { groupingScores } from '../src/core/faces/group.js';
 import { trainTinyModel } from './tiny-model.js';
-import { ROOT, describeIf, ok, runCli, tempDir, withRawDb } from './helpers.js';
-import { spawn } from 'node:child_process';
+import { ROOT, cliKilledWhen, describeIf, ok, runCli, tempDir, withRawDb } from './helpers.js';
 
 const PHOTOS = join(ROOT, '..', 'shared', 'fixtures', 'faces-london', 'photos');
 const tmp = tempDir();
@@ -173,24 +172,7 @@ describeIf(existsSync(PHOTOS), `people: no fixture at ${PHOTOS}`)('people', () =
         return 0;
       }
     };
-    const killed = await new Promise<boolean>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'index', folder, '--model', model, '--data-dir', killData],
-        { cwd: ROOT, stdio: 'ignore', env: { ...process.env, GLIMPSE_CACHE_DIR: '' } },
-      );
-      let sent = false;
-      const timer = setInterval(() => {
-        if (!sent && reads() >= 3) {
-          sent = true;
-          child.kill('SIGKILL');
-        }
-      }, 10);
-      child.on('exit', () => {
-        clearInterval(timer);
-        resolve(sent);
-      });
-    });
+    const killed = await cliKilledWhen(['index', folder, '--model', model, '--data-dir', killData], () => reads() >= 3);
     expect(killed).toBe(true);
     const before = reads();
     expect(before).toBeLessThan(who.size);

@@ -600,9 +600,7 @@ export class Glimpse {
   }
 
   private personInfo(id: number): Outputs['updatePerson'] {
-    const p = this.store()
-      .faces.people(this.faceModelId())
-      .find((x) => x.id === id);
+    const [p] = this.store().faces.people(this.faceModelId(), id);
     const row = this.store().faces.person(id);
     if (!row) throw new GlimpseError('not-found', `no person ${id}`);
     return { id, name: row.name, hidden: row.hidden, faces: p?.faces ?? 0, photos: p?.photos ?? 0 };
@@ -732,17 +730,19 @@ async function imageEmbedder(modelDir: string, cacheDir: string): Promise<Embedd
       // onnxruntime reads the backbone from its files: tfjs never holds its weights (about
       // 240 MB for a ResNet-152) unless onnxruntime can't open it.
       const bundle = await loadBundle(modelDir, { backbone: false });
-      const spec = bundle.manifest.backbone;
-      if (spec) {
-        const n = Math.max(1, threads);
+      const n = Math.max(1, threads);
+      try {
+        // A bundle without an image backbone is refused here, as it would be on tfjs.
         return lazyOnnxEmbedder(
           bundle,
-          () => openOnnxBackbone(spec, modelDir, n, cacheDir),
+          () => openOnnxBackbone(bundle.manifest.backbone!, modelDir, n, cacheDir),
           onnxDescription(n),
           async () => bundleEmbedder(await loadBundle(modelDir)),
         );
+      } catch (err) {
+        bundle.model.dispose();
+        throw err;
       }
-      bundle.model.dispose();
     } else console.warn(`glimpse: image backbone stays on tfjs: ${ort}`);
   }
   const base = bundleEmbedder(await loadBundle(modelDir));

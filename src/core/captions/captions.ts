@@ -253,7 +253,7 @@ export class CaptionBank {
       : (cached ?? { texts: [], vectors: new Float32Array(0) });
     const previous = new Map(known.texts.map((t, i) => [t, i]));
     const old = known.vectors;
-    const fresh = [...new Set(texts.filter((t) => !previous.has(t)))];
+    const fresh = texts.filter((t) => !previous.has(t));
     const made = new Float32Array(fresh.length * dim);
     const started = performance.now();
     const cacheFile = this.cacheFile();

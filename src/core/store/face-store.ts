@@ -3,7 +3,7 @@
  * descriptors), which contents were read, and people (groups of faces, named by the user).
  * Only LibraryStore builds this.
  */
-import type { Db } from './sql.js';
+import { blobToVector, unreadContents, vectorBlob, type Db } from './sql.js';
 
 export interface StoredFace {
   box: [number, number, number, number];
@@ -20,21 +20,12 @@ export interface PersonRow {
   photos: number;
 }
 
-const blob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-const floats = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-
 export class FaceStore {
   constructor(private readonly db: Db) {}
 
   /** Photos whose content the face models `modelId` have not read yet (one per content), oldest first. */
   unread(modelId: string, limit: number): { id: number; path: string; hash: string }[] {
-    return this.db
-      .prepare(
-        `SELECT min(p.id) AS id, p.path, p.hash FROM photos p
-        WHERE NOT EXISTS (SELECT 1 FROM face_reads r WHERE r.hash = p.hash AND r.model_id = ?)
-        GROUP BY p.hash ORDER BY min(p.id) LIMIT ?`,
-      )
-      .all(modelId, limit) as { id: number; path: string; hash: string }[];
+    return unreadContents(this.db, 'face_reads', modelId, limit);
   }
 
   /**
@@ -56,7 +47,7 @@ export class FaceStore {
               JSON.stringify(f.box),
               JSON.stringify(f.landmarks),
               f.score,
-              blob(f.descriptor),
+              vectorBlob(f.descriptor),
               f.personId,
             ).lastInsertRowid,
           ),
@@ -101,23 +92,30 @@ export class FaceStore {
       .prepare('SELECT person_id, descriptor FROM faces WHERE model_id = ? AND person_id IS NOT NULL')
       .iterate(modelId) as Iterable<{ person_id: number; descriptor: Buffer }>) {
       const list = out.get(r.person_id) ?? [];
-      list.push(floats(r.descriptor));
+      list.push(blobToVector(r.descriptor));
       out.set(r.person_id, list);
     }
     return out;
   }
 
-  /** People with faces in photos of the library, named ones first, then by size. */
-  people(modelId: string): PersonRow[] {
+  /** People with faces in photos of the library (or only person `only`), named ones first, then by size. */
+  people(modelId: string, only?: number): PersonRow[] {
     return (
       this.db
         .prepare(
           `SELECT pe.id, pe.name, pe.hidden, count(DISTINCT f.id) AS faces, count(DISTINCT p.id) AS photos
           FROM people pe JOIN faces f ON f.person_id = pe.id AND f.model_id = ?
           JOIN photos p ON p.hash = f.hash
+          ${only === undefined ? '' : 'WHERE pe.id = ?'}
           GROUP BY pe.id ORDER BY pe.name IS NULL, photos DESC, pe.id`,
         )
-        .all(modelId) as { id: number; name: string | null; hidden: number; faces: number; photos: number }[]
+        .all(modelId, ...(only === undefined ? [] : [only])) as {
+        id: number;
+        name: string | null;
+        hidden: number;
+        faces: number;
+        photos: number;
+      }[]
     ).map((r) => ({ ...r, hidden: r.hidden === 1 }));
   }
 

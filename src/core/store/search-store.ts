@@ -3,7 +3,7 @@
  * filters (sqlite-vec), FTS5 keyword matches, and the stored retrieval captions. Only LibraryStore
  * builds this; the ranking itself lives in src/core/search.
  */
-import { blobToVector, filterSql, type Db, type SearchFilters } from './sql.js';
+import { blobToVector, filterSql, vectorBlob, type Db, type SearchFilters } from './sql.js';
 
 /** One search result as the page shows it. */
 export interface ScoredPhoto {
@@ -19,10 +19,6 @@ export interface CaptionRow {
   source: 'tags' | 'bank';
   /** The model that scored it (its floor says whether the score is confident); set on reads. */
   modelId?: string;
-}
-
-function vectorBlob(v: Float32Array): Buffer {
-  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
 export class SearchStore {

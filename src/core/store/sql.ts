@@ -8,6 +8,30 @@ export function blobToVector(b: Buffer): Float32Array {
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
+/** A vector as a blob to store (the Float32Array's own bytes, not copied). */
+export function vectorBlob(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/**
+ * Photos whose content `readsTable` (keyed by content hash and model id) has no row of `modelId`
+ * for yet, one per content, oldest first: the work left for a per-photo stage (text, faces).
+ */
+export function unreadContents(
+  db: Db,
+  readsTable: 'photo_text' | 'face_reads',
+  modelId: string,
+  limit: number,
+): { id: number; path: string; hash: string }[] {
+  return db
+    .prepare(
+      `SELECT min(p.id) AS id, p.path, p.hash FROM photos p
+      WHERE NOT EXISTS (SELECT 1 FROM ${readsTable} r WHERE r.hash = p.hash AND r.model_id = ?)
+      GROUP BY p.hash ORDER BY min(p.id) LIMIT ?`,
+    )
+    .all(modelId, limit) as { id: number; path: string; hash: string }[];
+}
+
 /** A LIKE pattern (with \\ as the escape) for every path under `folder`. */
 export function underFolder(folder: string): string {
   return `${folder.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/[/\\]+$/, '')}/%`;

@@ -23,7 +23,7 @@ import { GlimpseError } from '../base/errors.js';
 import type { DetectedTag } from '../tags/detect.js';
 import { join } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
-import { blobToVector, filterSql, underFolder, type Db, type SearchFilters } from './sql.js';
+import { blobToVector, filterSql, underFolder, vectorBlob, type Db, type SearchFilters } from './sql.js';
 import { AlbumStore } from './album-store.js';
 import { SearchStore } from './search-store.js';
 import { FaceStore } from './face-store.js';
@@ -411,7 +411,7 @@ export class LibraryStore {
   setVector(photoId: number, vector: Float32Array, modelId: string, tags: PhotoTag[] = []): void {
     this.db
       .prepare('INSERT OR REPLACE INTO embeddings (photo_id, model_id, vector) VALUES (?, ?, ?)')
-      .run(photoId, modelId, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+      .run(photoId, modelId, vectorBlob(vector));
     this.db.prepare('DELETE FROM photo_tags WHERE photo_id = ?').run(photoId);
     const ins = this.db.prepare(
       'INSERT INTO photo_tags (photo_id, model_id, label, confidence, count, area) VALUES (?, ?, ?, ?, ?, ?)',

@@ -2,7 +2,7 @@
  * The SQL for text read in photos (OCR): lines with boxes and confidences per content hash and
  * OCR model, and their full-text index. Only LibraryStore builds this.
  */
-import { filterSql, type Db, type SearchFilters } from './sql.js';
+import { filterSql, unreadContents, type Db, type SearchFilters } from './sql.js';
 
 export interface StoredLine {
   text: string;
@@ -15,13 +15,7 @@ export class TextStore {
 
   /** Photos whose content has no text read by `modelId` yet (one per content), oldest first. */
   unread(modelId: string, limit: number): { id: number; path: string; hash: string }[] {
-    return this.db
-      .prepare(
-        `SELECT min(p.id) AS id, p.path, p.hash FROM photos p
-        WHERE NOT EXISTS (SELECT 1 FROM photo_text t WHERE t.hash = p.hash AND t.model_id = ?)
-        GROUP BY p.hash ORDER BY min(p.id) LIMIT ?`,
-      )
-      .all(modelId, limit) as { id: number; path: string; hash: string }[];
+    return unreadContents(this.db, 'photo_text', modelId, limit);
   }
 
   /**
