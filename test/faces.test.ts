@@ -14,7 +14,7 @@ import { initBackend } from '../src/core/runtime/tf/backend.js';
 import { loadFaceModels, type FaceModels } from '../src/core/faces/models.js';
 import { findFaces, type Rgb } from '../src/core/faces/detect.js';
 import { alignedCrop, describeFaces } from '../src/core/faces/describe.js';
-import { groupFaces, groupingScores, nearestPerson } from '../src/core/faces/group.js';
+import { groupFaces, groupingScores, PeopleNearby } from '../src/core/faces/group.js';
 import { ROOT, describeIf } from './helpers.js';
 
 const PHOTOS = join(ROOT, '..', 'shared', 'fixtures', 'faces-london', 'photos');
@@ -67,10 +67,13 @@ describeIf(existsSync(PHOTOS), `faces: no fixture at ${PHOTOS}`)('faces and peop
     expect(s.f1).toBeGreaterThanOrEqual(0.95);
     // A new photo of someone already grouped joins them, without grouping everything again.
     const lisa = people.map((p, i) => (p === 'lisa' ? i : -1)).filter((i) => i >= 0);
-    const rest = groups.map((g) => g.filter((i) => i !== lisa[0]).map((i) => descriptors[i]!));
-    const joined = nearestPerson(descriptors[lisa[0]!]!, rest);
-    expect(joined).toBeGreaterThanOrEqual(0);
-    expect(groups[joined]!.some((i) => people[i] === 'lisa')).toBe(true);
+    const nearby = new PeopleNearby();
+    groups.forEach((g, p) => g.forEach((i) => i !== lisa[0] && nearby.add(p, descriptors[i]!)));
+    const joined = nearby.nearest(descriptors[lisa[0]!]!);
+    expect(joined).not.toBeNull();
+    expect(groups[joined!]!.some((i) => people[i] === 'lisa')).toBe(true);
+    // …unless the user said that face is not them.
+    expect(nearby.nearest(descriptors[lisa[0]!]!, new Set([joined!]))).toBeNull();
   });
 
   it('finds small, turned and dark faces in a large group photo', async () => {

@@ -6,7 +6,7 @@
  * person away.
  */
 import { it, expect, beforeAll, afterAll } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../src/core/runtime/tf/backend.js';
 import { createEngineApi, type EngineApi } from '../src/core/app/api.js';
@@ -49,7 +49,10 @@ describeIf(existsSync(PHOTOS), `people: no fixture at ${PHOTOS}`)('people', () =
     tmp.cleanup();
   });
 
-  it('finds nobody until faces are turned on; then groups the faces into people as it indexes', async () => {
+  it('finds nobody while faces are off; then groups the faces into people as it indexes', async () => {
+    // On by default; the user can turn them off.
+    expect(ok(await api.settings({})).faces).toBe(true);
+    expect(ok(await api.updateSettings({ faces: false })).faces).toBe(false);
     ok(await api.index({ folders: [folder] }));
     expect(ok(await api.people({}))).toEqual({ faces: false, people: [] });
     expect(ok(await api.updateSettings({ faces: true })).faces).toBe(true);
@@ -124,7 +127,68 @@ describeIf(existsSync(PHOTOS), `people: no fixture at ${PHOTOS}`)('people', () =
     expect(search.results.every((r) => now.includes(r.path.split('/').pop()!))).toBe(true);
   }, 120_000);
 
+  it('moves a face out, names a face, sets a cover, and a regroup undoes none of it', async () => {
+    const lisa = ok(await api.people({})).people.find((p) => p.name === 'Lisa')!;
+    const faces = ok(await api.personFaces({ id: lisa.id })).faces;
+    expect(faces).toHaveLength(lisa.faces);
+    expect(faces.every((f) => f.person?.name === 'Lisa' && f.thumb)).toBe(true);
+    // Each face has its round crop in the thumbnail cache.
+    const crop = faces[0]!.thumb!;
+    expect(existsSync(join(dataDir, 'thumbs', crop.slice(0, 2), `${crop}.webp`))).toBe(true);
+    // The photo view shows the face, with her name.
+    const view = ok(await api.photo({ path: faces[0]!.path }));
+    expect(view.faces).toEqual([expect.objectContaining({ id: faces[0]!.id, person: { id: lisa.id, name: 'Lisa' } })]);
+    // The cover is the user's choice, and only among her faces.
+    const cover = faces.at(-1)!;
+    expect(ok(await api.setCover({ id: lisa.id, face: cover.id })).cover).toBe(cover.thumb);
+    const stranger = ok(await api.people({})).people.find((p) => p.id !== lisa.id && !p.name)!;
+    const [theirs] = ok(await api.personFaces({ id: stranger.id })).faces;
+    const wrong = await api.setCover({ id: lisa.id, face: theirs!.id });
+    expect(!wrong.ok && wrong.error.message).toMatch(/not one of person/);
+    // "Not Lisa": the face leaves her, for a person of its own.
+    const out = faces[1]!;
+    const moved = ok(await api.assignFace({ face: out.id, person: null }));
+    expect(moved.person).toMatchObject({ name: null, photos: 1 });
+    expect(moved.face.person?.id).toBe(moved.person.id);
+    // "Who is this?" answered with a new name makes a named person of that face.
+    const ben = ok(await api.assignFace({ face: theirs!.id, person: 'Ben' }));
+    expect(ben.person).toMatchObject({ name: 'Ben' });
+    // A re-group is a job with progress; it keeps her faces hers, the moved face out, the cover.
+    const phases: string[] = [];
+    const r = ok(await api.regroupPeople({}, { onProgress: (p) => phases.push(p.phase) }));
+    expect(phases).toContain('grouping faces');
+    expect(r.faces).toBe(who.size);
+    const after = ok(await api.personFaces({ id: lisa.id }));
+    expect(after.person.cover).toBe(cover.thumb);
+    const ids = after.faces.map((f) => f.id);
+    expect(ids).not.toContain(out.id);
+    expect(faces.filter((f) => f !== out).every((f) => ids.includes(f.id))).toBe(true);
+    const benNow = ok(await api.people({})).people.find((p) => p.name === 'Ben')!;
+    expect(ok(await api.personFaces({ id: benNow.id })).faces.map((f) => f.id)).toContain(theirs!.id);
+    // Regrouping never puts two people in one: every person is one person's faces.
+    for (const p of ok(await api.people({ hidden: true })).people) {
+      const shown = new Set((await photosOf(p.id)).map((f) => who.get(f)));
+      if (p.id !== lisa.id) expect(shown.size, `person ${p.id}`).toBe(1);
+    }
+    // A cancelled re-group changes nothing.
+    const stop = new AbortController();
+    stop.abort();
+    const before = ok(await api.people({ hidden: true }));
+    const cancelled = await api.regroupPeople({}, { signal: stop.signal });
+    expect(!cancelled.ok && cancelled.error.code).toBe('cancelled');
+    expect(ok(await api.people({ hidden: true }))).toEqual(before);
+    // The rolling backup holds the names and the verdicts, by photo content and face box.
+    const backup = JSON.parse(readFileSync(join(dataDir, 'backups', 'user-data.json'), 'utf8')) as {
+      people: { name: string | null; labels: { verdict: string }[] }[];
+    };
+    const saved = backup.people.find((p) => p.name === 'Lisa')!;
+    expect(saved.labels.filter((l) => l.verdict === 'is').length).toBeGreaterThanOrEqual(faces.length - 1);
+    expect(saved.labels.some((l) => l.verdict === 'not')).toBe(true);
+  }, 120_000);
+
   it('glimpse people lists them; --off deletes the faces but keeps the names', async () => {
+    const lisaBefore = await photosOf('Lisa');
+    const benBefore = await photosOf('Ben');
     api.close();
     const list = runCli(['people', '--data-dir', dataDir]);
     expect(list.code, list.stderr).toBe(0);
@@ -155,7 +219,13 @@ describeIf(existsSync(PHOTOS), `people: no fixture at ${PHOTOS}`)('people', () =
     expect(off.stdout).toContain('(no people found yet)');
     api = createEngineApi({ dataDir, embedder, ocr: null, sharedCache: null });
     expect(ok(await api.settings({})).faces).toBe(false);
-  }, 120_000);
+    // Faces on again: read anew, each face the user placed goes back where they said.
+    ok(await api.updateSettings({ faces: true }));
+    ok(await api.index({ folders: [folder] }));
+    expect((await photosOf('Lisa')).sort()).toEqual(lisaBefore.sort());
+    expect(await photosOf('Ben')).toEqual(benBefore);
+    ok(await api.updateSettings({ faces: false }));
+  }, 240_000);
 
   it('kill -9 while finding faces: a re-run reads only the photos not yet read, each once', async () => {
     api.close();

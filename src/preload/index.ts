@@ -73,6 +73,10 @@ const bridge: GlimpseApi = {
   people: call('people'),
   updatePerson: call('updatePerson'),
   mergePeople: call('mergePeople'),
+  personFaces: call('personFaces'),
+  assignFace: call('assignFace'),
+  setCover: call('setCover'),
+  regroupPeople: call('regroupPeople'),
 };
 
 const desktop: DesktopBridge = {

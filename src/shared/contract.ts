@@ -244,6 +244,19 @@ export const UpdatePersonInput = z
     message: 'nothing to change: give a name or hidden',
   });
 export const PeopleInput = z.object({ hidden: z.boolean().default(false) }).default({ hidden: false });
+const faceId = z.number().int().positive();
+/** A person's faces, largest first (the person page's strip, where the cover is chosen). */
+export const PersonFacesInput = z.object({ id: personId, limit: z.number().int().min(1).max(500).default(60) });
+/**
+ * The user's word on one face: it is person `person` (an id, or a name: someone already named so,
+ * else a new person of that name), or null: it is not the person it is with ("Not Anna").
+ */
+export const AssignFaceInput = z.object({
+  face: faceId,
+  person: z.union([personId, z.string().trim().min(1).max(100)]).nullable(),
+});
+export const SetCoverInput = z.object({ id: personId, face: faceId });
+export const RegroupPeopleInput = z.object({}).default({});
 /** `from`'s faces become `into`'s. */
 export const MergePeopleInput = z
   .object({ into: personId, from: personId })
@@ -476,6 +489,8 @@ export interface PhotoOutput extends PhotoSummary {
   tags: { label: string; confidence: number; count: number; area?: number }[];
   /** Text read in the photo (OCR), line by line, with boxes in the photo's pixels. */
   text: { text: string; confidence: number; box: [number, number][] }[];
+  /** Faces found in the photo (where faces are on), left to right. */
+  faces: FaceInfo[];
   albums: { id: number; name: string }[];
 }
 export interface Album {
@@ -530,7 +545,7 @@ export interface SettingsOutput {
   thumbnailSize: number;
   /** Read the text in photos while indexing (on by default). */
   ocr: boolean;
-  /** Find faces and group them into people while indexing (off by default, for now). */
+  /** Find faces and group them into people while indexing (on by default). */
   faces: boolean;
 }
 
@@ -541,6 +556,23 @@ export interface PersonInfo {
   hidden: boolean;
   faces: number;
   photos: number;
+  /** The cover face's crop, a thumbnail name (`/thumbs/<cover>.webp`); null without one. */
+  cover: string | null;
+}
+/** A face found in a photo: its box in the photo's pixels, its crop, and who it is (if grouped). */
+export interface FaceInfo {
+  id: number;
+  box: [number, number, number, number];
+  thumb: string | null;
+  person: { id: number; name: string | null } | null;
+}
+export interface PersonFacesOutput {
+  person: PersonInfo;
+  faces: (FaceInfo & { path: string })[];
+}
+export interface RegroupOutput {
+  people: number;
+  faces: number;
 }
 export interface PeopleOutput {
   /** Whether faces are found while indexing (Settings). */
@@ -620,6 +652,10 @@ export const methods = {
   people: PeopleInput,
   updatePerson: UpdatePersonInput,
   mergePeople: MergePeopleInput,
+  personFaces: PersonFacesInput,
+  assignFace: AssignFaceInput,
+  setCover: SetCoverInput,
+  regroupPeople: RegroupPeopleInput,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -665,6 +701,10 @@ export interface Outputs {
   people: PeopleOutput;
   updatePerson: PersonInfo;
   mergePeople: PersonInfo;
+  personFaces: PersonFacesOutput;
+  assignFace: { face: FaceInfo; person: PersonInfo };
+  setCover: PersonInfo;
+  regroupPeople: RegroupOutput;
 }
 
 /** The user's work tied to a folder's photos: album memberships and their own captions. */

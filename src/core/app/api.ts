@@ -257,9 +257,27 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
     settings: () => app.settings(),
     updateSettings: (i) => app.updateSettings(i),
     reveal: (i) => app.reveal(i),
-    people: (i) => app.people(i),
-    updatePerson: (i) => app.updatePerson(i),
-    mergePeople: (i) => app.mergePeople(i),
+    people: async (i) => app.people().list(i),
+    updatePerson: async (i) => app.people().update(i),
+    mergePeople: async (i) => app.people().merge(i),
+    personFaces: async (i) => app.people().personFaces(i),
+    assignFace: async (i) => app.people().assign(i),
+    setCover: async (i) => app.people().setCover(i),
+    regroupPeople: (_i, o) => {
+      if (jobs.running('people').length)
+        throw new GlimpseError('unavailable', 'faces are being regrouped already: wait for it, or cancel it on Jobs');
+      return jobs.run(
+        'people',
+        'Regrouping faces into people',
+        (ctx) =>
+          app.people().regroup({
+            signal: ctx.signal,
+            onProgress: (done, total) => ctx.onProgress({ phase: 'grouping faces', done, total, eta: null }),
+          }),
+        o,
+        (r) => `${r.faces} faces in ${r.people} people`,
+      );
+    },
   };
   const api = apiFrom(async (name, input, opts = {}) => {
     const parsed = parseInput(name, input);

@@ -11,6 +11,7 @@ import { as, GlimpseError } from '../base/errors.js';
 import type { PhotoRow } from '../store/store.js';
 import { openFaceReader, type FaceReader } from '../faces/reader.js';
 import { readNames } from '../faces/names.js';
+import { People } from './people.js';
 import { loadBundle } from '../vse/bundle.js';
 import {
   embedThreads,
@@ -233,7 +234,7 @@ export class Glimpse {
     // Names the user gave people, read from the query, limit it to their photos; the rest of
     // the words are searched as always (a query of names only: their photos, newest first).
     const reading = readNames(query, this.store().faces.named());
-    const people = [...new Set([...this.personIds(person), ...reading.people.map((p) => p.id)])];
+    const people = [...new Set([...this.people().ids(person), ...reading.people.map((p) => p.id)])];
     const opts = { ...given, people };
     const named = people.map((id) => ({ id, name: this.store().faces.person(id)?.name ?? null }));
     if (!reading.rest && reading.people.length) {
@@ -274,7 +275,7 @@ export class Glimpse {
     const { searcher, embedder } = await this.open(this.searchDir(input.model));
     const { path, model: _m, ...given } = input;
     const { person, ...rest } = given;
-    const hits = searcher.similar(photoRow(this.store(), path).id, { ...rest, people: this.personIds(person) });
+    const hits = searcher.similar(photoRow(this.store(), path).id, { ...rest, people: this.people().ids(person) });
     return {
       backend: await this.backend(),
       model: embedder.id,
@@ -461,7 +462,7 @@ export class Glimpse {
     const { total, rows } = this.store().browse({
       ...input,
       folder: input.folder ? resolve(input.folder) : undefined,
-      people: this.personIds(input.person),
+      people: this.people().ids(input.person),
     });
     return { total, photos: this.described(rows.map(summary)) };
   }
@@ -495,6 +496,7 @@ export class Glimpse {
       ),
       tags,
       text: store.text.lines(row.hash),
+      faces: this.people().facesIn(row.hash),
       albums: albums.albumsOf(row.id),
     };
   }
@@ -573,9 +575,9 @@ export class Glimpse {
     return this.settings();
   }
 
-  /** Faces are found while indexing only where the user turned them on (Settings, `faces`). */
+  /** Faces are found while indexing unless the user turned them off (Settings, `faces`). */
   private facesOn(): boolean {
-    return this.store().getMeta('faces') === 'on';
+    return this.store().getMeta('faces') !== 'off';
   }
 
   private async facesForIndex(): Promise<FaceReader | null> {
@@ -590,59 +592,12 @@ export class Glimpse {
     }
   }
 
-  /** The people in the library's photos, named first, then by how many photos show them. */
-  /** The people in the photos; the ones the user hid only with `hidden`. */
-  async people(input: ParsedInput<'people'>): Promise<Outputs['people']> {
-    // The stored faces' model: listing people loads no model.
-    const id = this.faceModelId();
-    const people = id ? this.store().faces.people(id) : [];
-    return { faces: this.facesOn(), people: people.filter((p) => input.hidden || !p.hidden) };
-  }
-
-  private personInfo(id: number): Outputs['updatePerson'] {
-    const [p] = this.store().faces.people(this.faceModelId(), id);
-    const row = this.store().faces.person(id);
-    if (!row) throw new GlimpseError('not-found', `no person ${id}`);
-    return { id, name: row.name, hidden: row.hidden, faces: p?.faces ?? 0, photos: p?.photos ?? 0 };
-  }
-
-  /** A person filter as the store takes it: their id, from a number or the name the user gave them. */
-  private personIds(person: number | string | undefined): number[] {
-    if (person === undefined) return [];
-    const faces = this.store().faces;
-    const found = typeof person === 'number' ? faces.person(person) : faces.personByName(person);
-    if (!found)
-      throw new GlimpseError(
-        'not-found',
-        typeof person === 'number' ? `no person ${person}` : `nobody is named "${person}" (glimpse people lists them)`,
-      );
-    return [found.id];
-  }
-
-  private faceModelId(): string {
-    return this.store().faces.modelIds()[0] ?? '';
-  }
-
-  async updatePerson(input: ParsedInput<'updatePerson'>): Promise<Outputs['updatePerson']> {
-    const faces = this.store().faces;
-    if (!faces.person(input.id)) throw new GlimpseError('not-found', `no person ${input.id}`);
-    const other = input.name ? faces.personByName(input.name) : undefined;
-    if (other && other.id !== input.id)
-      throw new GlimpseError(
-        'invalid-input',
-        `"${other.name}" is already someone else's name (person ${other.id}): merge the two if they are one person`,
-      );
-    if (input.name !== undefined) faces.rename(input.id, input.name);
-    if (input.hidden !== undefined) faces.hide(input.id, input.hidden);
-    return this.personInfo(input.id);
-  }
-
-  async mergePeople(input: ParsedInput<'mergePeople'>): Promise<Outputs['mergePeople']> {
-    const faces = this.store().faces;
-    for (const id of [input.into, input.from])
-      if (!faces.person(id)) throw new GlimpseError('not-found', `no person ${id}`);
-    faces.merge(input.into, input.from);
-    return this.personInfo(input.into);
+  /** People and the user's word on them (people.ts); the store alone, no model. */
+  people(): People {
+    return new People(
+      () => this.store(),
+      () => this.facesOn(),
+    );
   }
 
   /** Only files the library knows (photos, or failed files under a root) can be revealed. */

@@ -2,7 +2,8 @@
  * Faces grouped into people: agglomerative clustering (ml-hclust, average linkage) of the
  * descriptors' cosine distances, cut at a measured height, so a person is the faces that are on
  * average near each other, not a chain of look-alikes. New faces join the person whose faces
- * they are nearest on average when within the same distance, without clustering everything again.
+ * they are nearest on average when within the same distance, without clustering everything again
+ * (PeopleNearby); cluster.ts groups a whole library again.
  */
 import { agnes } from 'ml-hclust';
 
@@ -36,21 +37,37 @@ export function groupFaces(descriptors: Float32Array[], maxDistance = PERSON_DIS
 }
 
 /**
- * The person a new face joins: the one whose faces are nearest it on average, when within
- * `maxDistance`; else -1 (a new person).
+ * People as indexing grows them: each kept as the sum of its faces' descriptors, since for unit
+ * vectors the average cosine distance of a face to a person's faces is 1 − face·sum / count. A new
+ * face joins the nearest person within the cut at the cost of one dot product per person, however
+ * many faces each has.
  */
-export function nearestPerson(face: Float32Array, people: Float32Array[][], maxDistance = PERSON_DISTANCE): number {
-  let best = -1;
-  let bestDistance = maxDistance;
-  people.forEach((faces, p) => {
-    if (faces.length === 0) return;
-    const d = faces.reduce((s, f) => s + distance(face, f), 0) / faces.length;
-    if (d <= bestDistance) {
-      best = p;
-      bestDistance = d;
+export class PeopleNearby {
+  private readonly people = new Map<number, { sum: Float32Array; count: number }>();
+
+  add(person: number, face: Float32Array): void {
+    const p = this.people.get(person) ?? { sum: new Float32Array(face.length), count: 0 };
+    for (let k = 0; k < face.length; k++) p.sum[k]! += face[k]!;
+    p.count++;
+    this.people.set(person, p);
+  }
+
+  /** The person `face` is nearest on average within `maxDistance` (none of `not`), or null. */
+  nearest(face: Float32Array, not?: Set<number>, maxDistance = PERSON_DISTANCE): number | null {
+    let best: number | null = null;
+    let bestDistance = maxDistance;
+    for (const [id, p] of this.people) {
+      if (p.count === 0 || not?.has(id)) continue;
+      let dot = 0;
+      for (let k = 0; k < face.length; k++) dot += face[k]! * p.sum[k]!;
+      const d = 1 - dot / p.count;
+      if (d <= bestDistance) {
+        best = id;
+        bestDistance = d;
+      }
     }
-  });
-  return best;
+    return best;
+  }
 }
 
 /**

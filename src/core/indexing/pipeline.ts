@@ -5,8 +5,11 @@
  * its own progress in the store, so a cancel or a kill -9 loses at most the item in hand and the
  * next run goes on from there.
  */
-import { existsSync, realpathSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../base/files.js';
+import { thumbPath } from './decode.js';
 import { homedir } from 'node:os';
 import { GlimpseError } from '../base/errors.js';
 import type { LibraryStore } from '../store/store.js';
@@ -14,7 +17,8 @@ import type { Embedder } from '../runtime/embedder.js';
 import type { IndexStages } from '../../shared/contract.js';
 import type { CaptionBank, CaptionProgress } from '../captions/captions.js';
 import type { FaceReader, FoundFace } from '../faces/reader.js';
-import { nearestPerson } from '../faces/group.js';
+import { PeopleNearby } from '../faces/group.js';
+import { verdictOn } from '../faces/labels.js';
 import { splitJoinedWords } from '../language/joined-words.js';
 import { readTextOf, type OcrReader } from '../ocr/reader.js';
 import type { TextLine } from '../ocr/ocr.js';
@@ -129,9 +133,10 @@ export class IndexPipeline {
 
   /**
    * The faces stage (where the user turned faces on): each content not yet read by the face
-   * models is read once, in its own transaction; a clear face joins the person whose faces it is
-   * nearest on average, else starts a new person (`nearestPerson`), so a new photo never regroups
-   * the library and a kill loses at most one photo's work.
+   * models is read once, in its own transaction. A face the user already placed (a verdict on its
+   * content and box) goes back to that person; any other clear face joins the person whose faces
+   * it is nearest on average, never one the user said it is not, else starts a new person. A new
+   * photo never regroups the library, and a kill loses at most one photo's work.
    */
   async readFaces(opts: IndexOptions = {}): Promise<number> {
     const reader = await this.deps.faces?.();
@@ -139,9 +144,8 @@ export class IndexPipeline {
     const { store } = this.deps;
     const pending = store.faces.unread(reader.id, Number.MAX_SAFE_INTEGER);
     if (pending.length === 0) return 0;
-    const byPerson = store.faces.descriptorsByPerson(reader.id);
-    const ids = [...byPerson.keys()];
-    const groups = ids.map((id) => byPerson.get(id)!);
+    const nearby = new PeopleNearby();
+    for (const f of store.faces.groupedFaces(reader.id)) nearby.add(f.personId, f.descriptor);
     return eachPhoto(pending, 'finding faces', opts, async (p) => {
       let faces: FoundFace[] = [];
       try {
@@ -149,15 +153,23 @@ export class IndexPipeline {
       } catch {
         // Gone or unreadable since it was indexed: no faces, rather than retrying it every run.
       }
+      const labels = store.faces.labelsFor(p.hash);
       const placed = faces.map((f) => {
-        if (!f.groupable) return { ...f, personId: null };
-        let at = nearestPerson(f.descriptor, groups);
-        if (at < 0) {
-          at = groups.push([]) - 1;
-          ids.push(store.faces.newPerson());
+        const thumb = createHash('sha1')
+          .update(`${p.hash}:${JSON.stringify(f.box)}`)
+          .digest('hex');
+        const dest = thumbPath(this.thumbDir, thumb);
+        mkdirSync(dirname(dest), { recursive: true });
+        writeFileAtomic(dest, f.crop);
+        const said = verdictOn(f.box, labels);
+        let personId = said.is !== null && store.faces.person(said.is) ? said.is : null;
+        if (personId === null && f.groupable) {
+          const near = nearby.nearest(f.descriptor, said.not);
+          // A person regrouped away since this stage began (a re-group runs beside it) is not joined.
+          personId = near !== null && store.faces.person(near) ? near : store.faces.newPerson();
         }
-        groups[at]!.push(f.descriptor);
-        return { ...f, personId: ids[at]! };
+        if (personId !== null && f.groupable) nearby.add(personId, f.descriptor);
+        return { ...f, personId, thumb };
       });
       store.faces.save(p.hash, reader.id, placed);
     });

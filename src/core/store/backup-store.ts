@@ -1,13 +1,14 @@
 /**
  * The SQL that copies the user's own work out of the library database and back into a new one:
- * roots, albums with their labels and photos (by content hash), the user's captions and settings.
+ * roots, albums with their labels and photos (by content hash), the user's captions and settings,
+ * and the people the user named, hid or placed faces with (with their verdicts on faces).
  * Nothing derived (vectors, tags, captions by retrieval) is copied: a re-index recomputes it.
  */
 import type { Db } from './sql.js';
 import type { UserData } from './user-backup.js';
 
 /** The meta keys the user sets (Settings); the rest of meta is derived bookkeeping. */
-export const USER_SETTING_KEYS = ['thumbnailSize', 'ocr'] as const;
+export const USER_SETTING_KEYS = ['thumbnailSize', 'ocr', 'faces'] as const;
 
 export function exportUserData(db: Db): UserData {
   const keys = USER_SETTING_KEYS.map(() => '?').join(',');
@@ -48,6 +49,22 @@ export function exportUserData(db: Db): UserData {
         }[]
       ).map((r) => [r.key, r.value]),
     ),
+    people: (
+      db
+        .prepare(
+          `SELECT id, name, hidden, cover, created_at FROM people pe WHERE name IS NOT NULL OR hidden = 1
+          OR EXISTS (SELECT 1 FROM face_labels l WHERE l.person_id = pe.id) ORDER BY id`,
+        )
+        .all() as { id: number; name: string | null; hidden: number; cover: string | null; created_at: string }[]
+    ).map((p) => ({
+      name: p.name,
+      hidden: p.hidden === 1,
+      cover: p.cover,
+      createdAt: p.created_at,
+      labels: db
+        .prepare('SELECT hash, box, verdict FROM face_labels WHERE person_id = ? ORDER BY hash, box')
+        .all(p.id) as { hash: string; box: string; verdict: 'is' | 'not' }[],
+    })),
   }))();
 }
 
@@ -73,5 +90,14 @@ export function importUserData(db: Db, data: UserData): void {
     for (const c of data.captions) caption.run(c.hash, c.text, c.pathHint, c.updatedAt);
     const meta = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
     for (const k of USER_SETTING_KEYS) if (data.settings[k] !== undefined) meta.run(k, data.settings[k]);
+    // People come back without faces: their verdicts place the faces when faces are read again.
+    const person = db.prepare('INSERT INTO people (name, hidden, cover, created_at) VALUES (?, ?, ?, ?)');
+    const named = db.prepare('SELECT id FROM people WHERE name = ? COLLATE NOCASE');
+    const label = db.prepare('INSERT OR IGNORE INTO face_labels (hash, box, person_id, verdict) VALUES (?, ?, ?, ?)');
+    for (const p of data.people ?? []) {
+      const have = p.name ? (named.get(p.name) as { id: number } | undefined) : undefined;
+      const id = have?.id ?? Number(person.run(p.name, p.hidden ? 1 : 0, p.cover, p.createdAt).lastInsertRowid);
+      for (const l of p.labels) label.run(l.hash, l.box, id, l.verdict);
+    }
   }).immediate();
 }

@@ -185,4 +185,19 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (hash, model_id)
   );
   `,
+  // 10: the user's word on faces, kept apart from the faces (which are derived and re-read): each
+  // verdict names a face by its content hash and box, and says it is ('is') or is not ('not') a
+  // person. A person's cover face likewise; each face's crop (a thumbnail's name).
+  `
+  CREATE TABLE face_labels (
+    hash TEXT NOT NULL,
+    box TEXT NOT NULL,
+    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+    verdict TEXT NOT NULL CHECK (verdict IN ('is', 'not')),
+    PRIMARY KEY (hash, box, person_id)
+  );
+  CREATE INDEX face_labels_person ON face_labels(person_id);
+  ALTER TABLE people ADD COLUMN cover TEXT;
+  ALTER TABLE faces ADD COLUMN thumb TEXT;
+  `,
 ];

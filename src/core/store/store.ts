@@ -247,7 +247,7 @@ export class LibraryStore {
     });
     this.search = new SearchStore(db);
     this.text = new TextStore(db);
-    this.faces = new FaceStore(db);
+    this.faces = new FaceStore(db, () => this.userChanged());
   }
 
   /**

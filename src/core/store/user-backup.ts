@@ -30,9 +30,21 @@ const UserDataSchema = z.object({
     z.object({ hash: z.string().min(1), text: z.string(), pathHint: z.string().nullable(), updatedAt: z.string() }),
   ),
   settings: z.record(z.string(), z.string()),
+  /** The people the user made something of, with their verdicts on faces (by content and box). */
+  people: z
+    .array(
+      z.object({
+        name: z.string().nullable(),
+        hidden: z.boolean(),
+        cover: z.string().nullable(),
+        createdAt: z.string(),
+        labels: z.array(z.object({ hash: z.string().min(1), box: z.string(), verdict: z.enum(['is', 'not']) })),
+      }),
+    )
+    .default([]),
 });
 
-export type UserData = z.infer<typeof UserDataSchema>;
+export type UserData = z.input<typeof UserDataSchema>;
 
 export function backupDir(dataDir: string): string {
   return join(dataDir, 'backups');
