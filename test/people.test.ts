@@ -194,6 +194,13 @@ describeIf(existsSync(PHOTOS), `people: no fixture at ${PHOTOS}`)('people', () =
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/faces: on/);
     expect(list.stdout).toMatch(/^\s+\d+\s+Lisa\s+\d+ photos$/m);
+    const lisaId = /^\s+(\d+)\s+Lisa\s/m.exec(list.stdout)![1]!;
+    const hers = runCli(['people', '--faces', lisaId, '--data-dir', dataDir, '--json']);
+    expect(hers.code, hers.stderr).toBe(0);
+    expect((hers.json() as { faces: unknown[] }).faces).toHaveLength(lisaBefore.length);
+    const regroup = runCli(['people', '--regroup', '--data-dir', dataDir]);
+    expect(regroup.code, regroup.stderr).toBe(0);
+    expect(regroup.stdout).toMatch(new RegExp(`^\\s+${lisaId}\\s+Lisa\\s+${lisaBefore.length} photos$`, 'm'));
     const found = runCli([
       'search',
       'red circle',

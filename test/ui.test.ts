@@ -11,19 +11,25 @@
 import { it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
-import type { JobsOutput, MethodName, Result, SearchOutput, StatusOutput } from '../src/shared/contract.js';
+import type { JobsOutput, MethodName, SearchOutput, StatusOutput } from '../src/shared/contract.js';
 import { LibraryStore } from '../src/core/store/store.js';
-import { ROOT, tempDir, withRawDb, describeIf } from './helpers.js';
+import { tempDir, withRawDb, describeIf } from './helpers.js';
 import { makeUiFixture, type UiFixture } from './ui-fixture.js';
-
-const CHROMIUM = process.env.GLIMPSE_CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = join(ROOT, 'test', 'artifacts');
-const STATIC = join(ROOT, 'out', 'renderer');
+import {
+  ARTIFACTS,
+  CHROMIUM,
+  MISFITS,
+  apiCall,
+  axeViolations,
+  buildRenderer,
+  launchChromium,
+  serve,
+  stop,
+} from './browser.js';
 
 const tmp = tempDir('glimpse-ui-');
 const dataDir = join(tmp.dir, 'data');
@@ -37,90 +43,8 @@ const pageErrors: string[] = [];
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 const nameOf = (p: string) => p.split('/').pop()!;
 
-/** Web mode as a user starts it (glimpse serve), with the shipped default model. */
-async function serve(dir: string): Promise<{ server: ChildProcess; url: URL }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'glimpse.js'), 'serve', '--json', '--data-dir', dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const first = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`glimpse serve exited with ${code}`)));
-  });
-  return { server: child, url: new URL((JSON.parse(first) as { url: string }).url) };
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-/**
- * Run in the page: what sticks out past the viewport's right edge (outside any box that clips or
- * scrolls it), whether the page scrolls sideways, and placeholders wider than their field.
- * A string, because the tests are type-checked without the DOM's types.
- */
-const MISFITS = `(() => {
-  const W = window.innerWidth;
-  const out = [];
-  const clipped = (e) => {
-    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
-      if (getComputedStyle(a).overflowX !== 'visible') return true;
-    return false;
-  };
-  const name = (e) =>
-    e.tagName.toLowerCase() + (typeof e.className === 'string' && e.className ? '.' + e.className.split(' ')[0] : '') +
-    ' "' + (e.textContent || '').trim().slice(0, 30) + '"';
-  for (const e of document.querySelectorAll('main *, nav *')) {
-    const r = e.getBoundingClientRect();
-    if (r.width > 0 && r.height > 0 && r.right > W + 1 && !clipped(e)) out.push(name(e) + ' ends at ' + Math.round(r.right));
-  }
-  if (document.documentElement.scrollWidth > W + 1)
-    out.push('the page scrolls sideways (' + document.documentElement.scrollWidth + ')');
-  const ctx = document.createElement('canvas').getContext('2d');
-  for (const i of document.querySelectorAll('input[placeholder]')) {
-    if (i.offsetParent === null) continue;
-    const cs = getComputedStyle(i);
-    ctx.font = cs.fontStyle + ' ' + cs.fontWeight + ' ' + cs.fontSize + ' ' + cs.fontFamily;
-    const room = i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
-    if (ctx.measureText(i.placeholder).width > room + 1)
-      out.push('placeholder "' + i.placeholder + '" cut (' + Math.round(room) + ' px)');
-  }
-  return out;
-})()`;
-
-/** axe-core's violations on the page as it is now, one line each. */
-async function axeViolations(q: Page): Promise<string[]> {
-  const { source } = (await import('axe-core')).default;
-  await q.evaluate(source); // through DevTools: the page's CSP rightly refuses inline scripts
-  return q.evaluate(async () => {
-    const r = await (
-      globalThis as unknown as {
-        axe: { run: () => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> };
-      }
-    ).axe.run();
-    return r.violations.map(
-      (v) =>
-        `${v.id}: ${v.nodes
-          .map((n) => n.target.join(' '))
-          .slice(0, 3)
-          .join(', ')}`,
-    );
-  });
-}
-
 /** The running server's API, called as the renderer does (token as a bearer header here). */
-async function call<T>(method: MethodName, input: object): Promise<T> {
-  const res = await fetch(new URL(`/api/${method}`, url), {
-    method: 'POST',
-    body: JSON.stringify(input),
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${url.searchParams.get('token')}` },
-  });
-  const r = (await res.json()) as Result<T>;
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-}
+const call = <T>(method: MethodName, input: object): Promise<T> => apiCall<T>(url, method, input);
 
 /** Mean rank (0-based) of `group` in the search results for `query`, and how many of the top 8 it holds. */
 async function ranking(query: string, group: string[]): Promise<{ mean: number; top8: number }> {
@@ -147,24 +71,10 @@ describeIf(
 )('the UI in Chromium (web mode)', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    // Always build: a stale out/renderer would test yesterday's UI.
-    const b = spawnSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'ignore' });
-    if (b.status !== 0 || !existsSync(join(STATIC, 'index.html')))
-      throw new Error('building the renderer failed (npm run build)');
+    buildRenderer();
     fx = await makeUiFixture(join(tmp.dir, 'photos'));
     ({ server, url } = await serve(dataDir));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('dialog', (d) => void d.accept());

@@ -500,6 +500,9 @@ export function buildProgram(): Command {
     .option('--hide <id>', 'leave a person out of the list (their faces stay theirs)')
     .option('--show <id>', 'list a hidden person again')
     .option('--all', 'list hidden people too')
+    .option('--not <face>', 'a face is not the person it is with (the face numbers: --faces ID)')
+    .option('--faces <id>', "list a person's faces, with their numbers")
+    .option('--regroup', 'group every face into people again (keeps names, merges, moves and hides)')
     .action(
       async (
         o: GlobalOpts & {
@@ -510,6 +513,9 @@ export function buildProgram(): Command {
           hide?: string;
           show?: string;
           all?: boolean;
+          not?: string;
+          faces?: string;
+          regroup?: boolean;
         },
       ) => {
         const a = api(o);
@@ -541,6 +547,21 @@ export function buildProgram(): Command {
             const r = await a.updatePerson({ id: id(value, flag), hidden });
             if (!r.ok) return finish(r, o, () => []);
           }
+          if (o.not) {
+            const r = await a.assignFace({ face: id(o.not, '--not'), person: null });
+            if (!r.ok) return finish(r, o, () => []);
+          }
+          if (o.regroup) {
+            const p = progress(o);
+            const r = await a.regroupPeople({}, { signal: interruptible().signal, onProgress: p.onProgress });
+            p.stop();
+            if (!r.ok) return finish(r, o, () => []);
+          }
+          if (o.faces)
+            return finish(await a.personFaces({ id: id(o.faces, '--faces'), limit: 500 }), o, (v) => [
+              `${v.person.name ?? '(unnamed)'}: ${v.person.faces} face${v.person.faces === 1 ? '' : 's'}`,
+              ...v.faces.map((f) => `  ${String(f.id).padStart(6)}  ${f.path}`),
+            ]);
           finish(await a.people({ hidden: !!o.all }), o, (v) => [
             `faces: ${v.faces ? 'on' : 'off (glimpse people --on, then index)'}`,
             ...(v.people.length ? [] : ['(no people found yet)']),

@@ -6,7 +6,7 @@
 import type { ApiError, Result, SettingsOutput } from '../../../shared/contract';
 import { api } from '../api';
 
-export type Page = 'search' | 'albums' | 'finetune' | 'model' | 'jobs' | 'settings';
+export type Page = 'search' | 'people' | 'albums' | 'finetune' | 'model' | 'jobs' | 'settings';
 
 export interface GridItem {
   id: number;
@@ -33,6 +33,8 @@ export const app = $state({
   viewer: null as { items: GridItem[]; index: number } | null,
   /** "Find similar" from the viewer: the search page shows photos like this one. */
   similarTo: null as string | null,
+  /** The person the People page shows (their photos), or null for everyone. */
+  person: null as number | null,
   /** Bumped by every navigation: clicking a page's tab again starts that page afresh. */
   visit: 0,
 });
@@ -56,8 +58,9 @@ export async function loadSettings(): Promise<SettingsOutput | null> {
   return s;
 }
 
-export function go(page: Page): void {
+export function go(page: Page, person: number | null = null): void {
   app.page = page;
+  app.person = person;
   app.viewer = null;
   // An error belongs to the page it happened on; a damaged library (which offers the rebuild)
   // is news on every page.

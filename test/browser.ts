@@ -1,0 +1,122 @@
+/**
+ * What the UI tests share: building the renderer, web mode started as a user starts it (glimpse
+ * serve), Debian's Chromium through playwright-core, axe-core, and the phone-width fit check.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { MethodName, Result } from '../src/shared/contract.js';
+import { ROOT } from './helpers.js';
+
+export const CHROMIUM = process.env.GLIMPSE_CHROMIUM ?? '/usr/bin/chromium';
+export const ARTIFACTS = join(ROOT, 'test', 'artifacts');
+const STATIC = join(ROOT, 'out', 'renderer');
+
+/** Always build: a stale out/renderer would test yesterday's UI. */
+export function buildRenderer(): void {
+  const b = spawnSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  if (b.status !== 0 || !existsSync(join(STATIC, 'index.html')))
+    throw new Error('building the renderer failed (npm run build)');
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Web mode as a user starts it (glimpse serve), with the shipped default model. */
+export async function serve(dir: string): Promise<{ server: ChildProcess; url: URL }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'glimpse.js'), 'serve', '--json', '--data-dir', dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const first = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`glimpse serve exited with ${code}`)));
+  });
+  return { server: child, url: new URL((JSON.parse(first) as { url: string }).url) };
+}
+
+export async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/**
+ * Run in the page: what sticks out past the viewport's right edge (outside any box that clips or
+ * scrolls it), whether the page scrolls sideways, and placeholders wider than their field.
+ * A string, because the tests are type-checked without the DOM's types.
+ */
+export const MISFITS = `(() => {
+  const W = window.innerWidth;
+  const out = [];
+  const clipped = (e) => {
+    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement)
+      if (getComputedStyle(a).overflowX !== 'visible') return true;
+    return false;
+  };
+  const name = (e) =>
+    e.tagName.toLowerCase() + (typeof e.className === 'string' && e.className ? '.' + e.className.split(' ')[0] : '') +
+    ' "' + (e.textContent || '').trim().slice(0, 30) + '"';
+  for (const e of document.querySelectorAll('main *, nav *')) {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0 && r.right > W + 1 && !clipped(e)) out.push(name(e) + ' ends at ' + Math.round(r.right));
+  }
+  if (document.documentElement.scrollWidth > W + 1)
+    out.push('the page scrolls sideways (' + document.documentElement.scrollWidth + ')');
+  const ctx = document.createElement('canvas').getContext('2d');
+  for (const i of document.querySelectorAll('input[placeholder]')) {
+    if (i.offsetParent === null) continue;
+    const cs = getComputedStyle(i);
+    ctx.font = cs.fontStyle + ' ' + cs.fontWeight + ' ' + cs.fontSize + ' ' + cs.fontFamily;
+    const room = i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    if (ctx.measureText(i.placeholder).width > room + 1)
+      out.push('placeholder "' + i.placeholder + '" cut (' + Math.round(room) + ' px)');
+  }
+  return out;
+})()`;
+
+/** axe-core's violations on the page as it is now, one line each. */
+export async function axeViolations(q: Page): Promise<string[]> {
+  const { source } = (await import('axe-core')).default;
+  await q.evaluate(source); // through DevTools: the page's CSP rightly refuses inline scripts
+  return q.evaluate(async () => {
+    const r = await (
+      globalThis as unknown as {
+        axe: { run: () => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> };
+      }
+    ).axe.run();
+    return r.violations.map(
+      (v) =>
+        `${v.id}: ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    );
+  });
+}
+
+/** The running server's API, called as the renderer does (token as a bearer header here). */
+export async function apiCall<T>(url: URL, method: MethodName, input: object): Promise<T> {
+  const res = await fetch(new URL(`/api/${method}`, url), {
+    method: 'POST',
+    body: JSON.stringify(input),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${url.searchParams.get('token')}` },
+  });
+  const r = (await res.json()) as Result<T>;
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
