@@ -8,7 +8,8 @@
  * `clip-vit-b32` is a CLIP ViT-B/32 of the real shapes with random weights (tools/random-clip.ts),
  * on onnxruntime only. --decode=N sets how many images the pipeline decodes at once. --rss=N indexes N small 640x480
  * photos (with the last --runtimes entry) and tabulates memory as it goes; run it with
- * --photos=0 so the 12-MP decodes don't set the peak.
+ * --photos=0 so the 12-MP decodes don't set the peak. --faces=N (default 12) indexes N 12-MP JPEGs
+ * of one or two people with faces off and on (index-faces.ts); 0 skips it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, existsSync, mkdtempSync, rmSync, readdirSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { DEFAULT_DECODE_CONCURRENCY } from '../src/core/indexing/indexer.js';
 import { bundleEmbedder, lazyOnnxEmbedder, type Embedder } from '../src/core/runtime/embedder.js';
 import { onnxDescription, openOnnxBackbone } from '../src/core/runtime/backbones/onnx-runtime.js';
 import { speedBundle } from './speed-bundle.js';
+import { benchIndexFaces } from './index-faces.js';
 import { Rng } from '../src/core/base/rng.js';
 import { printTable } from '../tools/table.js';
 import { randomClipModel } from '../tools/random-clip.js';
@@ -174,6 +176,12 @@ export async function benchIndex(args: string[]): Promise<void> {
       tagsOff ?? '—',
       tagsOff ? `${(fullRate / tagsOff).toFixed(2)}x` : '—',
     ]);
+  }
+  const facePhotos = Number(arg('faces', n > 0 ? '12' : '0'));
+  if (facePhotos > 0) {
+    const emb = await speedEmbedder('default', runtime, threads);
+    await benchIndexFaces(emb, CACHE, facePhotos, decodeConcurrency);
+    emb.dispose();
   }
   if (n > 0) {
     console.log(

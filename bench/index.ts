@@ -10,6 +10,7 @@ import { benchReembed } from './reembed.js';
 import { benchCaptionBank } from './caption-bank.js';
 import { benchIndexReal } from './index-real.js';
 import { benchFaces } from './faces.js';
+import { benchPeopleScale } from './people-scale.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   train: benchTrain,
@@ -23,6 +24,7 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   'caption-bank': benchCaptionBank,
   'index-real': benchIndexReal,
   faces: benchFaces,
+  'people-scale': benchPeopleScale,
 };
 
 const [name, ...args] = process.argv.slice(2);

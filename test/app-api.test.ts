@@ -329,8 +329,8 @@ describe('settings and reveal', () => {
       roots: [realpathSync(fx.root)],
       thumbnailSize: 200,
       ocr: true,
-      // Off until the People page ships: finding faces nobody can see would only cost time.
-      faces: false,
+      // On by default: People shows who is in the photos.
+      faces: true,
     });
     expect(await api.updateSettings({ thumbnailSize: 10 })).toMatchObject({
       ok: false,

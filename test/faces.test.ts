@@ -15,6 +15,7 @@ import { loadFaceModels, type FaceModels } from '../src/core/faces/models.js';
 import { findFaces, type Rgb } from '../src/core/faces/detect.js';
 import { alignedCrop, describeFaces } from '../src/core/faces/describe.js';
 import { groupFaces, groupingScores, PeopleNearby } from '../src/core/faces/group.js';
+import { clusterFaces } from '../src/core/faces/cluster.js';
 import { ROOT, describeIf } from './helpers.js';
 
 const PHOTOS = join(ROOT, '..', 'shared', 'fixtures', 'faces-london', 'photos');
@@ -74,6 +75,33 @@ describeIf(existsSync(PHOTOS), `faces: no fixture at ${PHOTOS}`)('faces and peop
     expect(groups[joined!]!.some((i) => people[i] === 'lisa')).toBe(true);
     // …unless the user said that face is not them.
     expect(nearby.nearest(descriptors[lisa[0]!]!, new Set([joined!]))).toBeNull();
+  });
+
+  it('regroups them as the app does, within the same floors, keeping what the user fixed', async () => {
+    const before = tf.memory().numTensors;
+    const dim = descriptors[0]!.length;
+    const vectors = new Float32Array(descriptors.length * dim);
+    descriptors.forEach((d, i) => vectors.set(d, i * dim));
+    const free = new Int32Array(descriptors.length).fill(-1);
+    const slots = await clusterFaces({ vectors, dim, fixed: free, fixedPeople: 0 });
+    const groups = new Map<number, number[]>();
+    slots.forEach((s, i) => groups.set(s, [...(groups.get(s) ?? []), i]));
+    const s = groupingScores([...groups.values()], people);
+    expect(s.pairPrecision).toBe(1);
+    expect(s.f1).toBeGreaterThanOrEqual(0.95);
+    // The user put two different people's faces together as one person (slot 0) and said a
+    // third face is not that person: the regroup keeps the first, and honours the second.
+    const [a, b, c] = [0, 2, 1];
+    expect(people[a]).not.toBe(people[b]);
+    expect(people[c]).toBe(people[a]);
+    const fixed = free.slice();
+    fixed[a] = 0;
+    fixed[b] = 0;
+    const ruled = await clusterFaces({ vectors, dim, fixed, fixedPeople: 1, notIn: new Map([[c, new Set([0])]]) });
+    expect(ruled[a]).toBe(0);
+    expect(ruled[b]).toBe(0);
+    expect(ruled[c]).not.toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('finds small, turned and dark faces in a large group photo', async () => {

@@ -186,6 +186,41 @@ describeIf(existsSync(PHOTOS), `people: no fixture at ${PHOTOS}`)('people', () =
     expect(saved.labels.some((l) => l.verdict === 'not')).toBe(true);
   }, 120_000);
 
+  it('names survive a model switch, and a folder removed and added back', async () => {
+    const lisa = await photosOf('Lisa');
+    const people = ok(await api.people({ hidden: true })).people;
+    // Another image model: the library re-embeds; faces and people are not the image model's.
+    const other = await trainTinyModel(tmp.dir, 1);
+    api.close();
+    api = createEngineApi({
+      dataDir,
+      loadEmbedder: async (dir) => bundleEmbedder(await loadBundle(dir)),
+      ocr: null,
+      sharedCache: null,
+    });
+    const adopt = async (path: string) => {
+      const { reembedJob } = ok(await api.adoptModel({ path }));
+      for (;;) {
+        const j = ok(await api.jobs({})).jobs.find((x) => x.id === reembedJob)!;
+        if (j.state !== 'running') return expect(j.state).toBe('done');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await adopt(other);
+    expect(ok(await api.people({ hidden: true })).people).toEqual(people);
+    expect(await photosOf('Lisa')).toEqual(lisa);
+    // The folder removed: nobody shows (no photo does); added back: everyone, as they were.
+    ok(await api.removeRoot({ folder }));
+    expect(ok(await api.people({})).people).toEqual([]);
+    ok(await api.index({ folders: [folder] }));
+    expect(ok(await api.people({ hidden: true })).people).toEqual(people);
+    expect((await photosOf('Lisa')).sort()).toEqual([...lisa].sort());
+    // Back to the first model, which the rest of these tests search with.
+    await adopt(model);
+    api.close();
+    api = createEngineApi({ dataDir, embedder, ocr: null, sharedCache: null });
+  }, 240_000);
+
   it('glimpse people lists them; --off deletes the faces but keeps the names', async () => {
     const lisaBefore = await photosOf('Lisa');
     const benBefore = await photosOf('Ben');

@@ -89,8 +89,10 @@ export async function clusterFaces(input: ClusterInput): Promise<Int32Array> {
     faces.forEach((f, r) => block.set(vectors.subarray(f * dim, (f + 1) * dim), r * dim));
     const before = sums.size;
     const [toPeople, self] = await similarities(block, c, dim, sums, before);
-    // Faces of this block already placed, by slot: their similarities come from `self`.
+    // Faces of this block already placed, by slot: their similarities come from `self`. `touched`
+    // marks those slots in a typed array, as the loop below runs faces × people times.
     const joined = new Map<number, number[]>();
+    const touched = new Uint8Array(before);
     for (let r = 0; r < c; r++) {
       let best = -1;
       let bestDistance = cut;
@@ -101,8 +103,16 @@ export async function clusterFaces(input: ClusterInput): Promise<Int32Array> {
           bestDistance = d;
         }
       };
-      for (let s = 0; s < before; s++)
-        if (sums.counts[s]! > 0 && !joined.has(s)) consider(s, toPeople[r * before + s]!);
+      const row = r * before;
+      for (let s = 0; s < before; s++) {
+        const count = sums.counts[s]!;
+        if (touched[s] || count === 0) continue;
+        const d = 1 - toPeople[row + s]! / count;
+        if (d <= bestDistance && !forbidden(faces[r]!, s)) {
+          best = s;
+          bestDistance = d;
+        }
+      }
       for (const [s, members] of joined) {
         let dot = s < before ? toPeople[r * before + s]! : 0;
         for (const m of members) dot += self[r * c + m]!;
@@ -111,6 +121,7 @@ export async function clusterFaces(input: ClusterInput): Promise<Int32Array> {
       if (best < 0) best = sums.add();
       slotOf[faces[r]!] = best;
       sums.counts[best]!++;
+      if (best < before) touched[best] = 1;
       const list = joined.get(best) ?? [];
       list.push(r);
       joined.set(best, list);

@@ -307,21 +307,28 @@ export class FaceStore {
     );
   }
 
-  /** People with faces in photos of the library (or only person `only`), named ones first, then by size. */
+  /**
+   * People with faces in photos of the library (or only person `only`), named ones first, then by
+   * how many photos show them, each with a cover: the face the user chose, else their largest
+   * clear face. One pass over the faces_people index.
+   */
   people(modelId: string, only?: number): PersonRow[] {
     return (
       this.db
         .prepare(
-          `SELECT pe.id, pe.name, pe.hidden, count(DISTINCT f.id) AS faces, count(DISTINCT p.id) AS photos,
+          `WITH f AS (
+            SELECT person_id, hash, box, thumb,
+              row_number() OVER (PARTITION BY person_id ORDER BY json_extract(box, '$[2]') * score DESC) AS rank
+            FROM faces WHERE model_id = ? AND person_id ${only === undefined ? 'IS NOT NULL' : '= ?'}
+              AND hash IN (SELECT hash FROM photos)
+          )
+          SELECT pe.id, pe.name, pe.hidden, count(*) AS faces, count(DISTINCT f.hash) AS photos,
             coalesce(
-              (SELECT c.thumb FROM faces c WHERE c.person_id = pe.id AND c.hash = json_extract(pe.cover, '$.hash')
-                AND c.box = json_extract(pe.cover, '$.box')),
-              (SELECT c.thumb FROM faces c WHERE c.person_id = pe.id AND c.thumb IS NOT NULL
-                ORDER BY json_extract(c.box, '$[2]') * c.score DESC LIMIT 1)
+              max(CASE WHEN f.hash = json_extract(pe.cover, '$.hash') AND f.box = json_extract(pe.cover, '$.box')
+                THEN f.thumb END),
+              max(CASE WHEN f.rank = 1 THEN f.thumb END)
             ) AS cover
-          FROM people pe JOIN faces f ON f.person_id = pe.id AND f.model_id = ?
-          JOIN photos p ON p.hash = f.hash
-          ${only === undefined ? '' : 'WHERE pe.id = ?'}
+          FROM people pe JOIN f ON f.person_id = pe.id
           GROUP BY pe.id ORDER BY pe.name IS NULL, photos DESC, pe.id`,
         )
         .all(modelId, ...(only === undefined ? [] : [only])) as (Omit<PersonRow, 'hidden'> & { hidden: number })[]

@@ -199,5 +199,7 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX face_labels_person ON face_labels(person_id);
   ALTER TABLE people ADD COLUMN cover TEXT;
   ALTER TABLE faces ADD COLUMN thumb TEXT;
+  -- Listing people reads this index alone, never the rows (each holds a 4 KB descriptor).
+  CREATE INDEX faces_people ON faces(model_id, person_id, hash, score, box, thumb);
   `,
 ];
