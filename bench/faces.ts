@@ -17,6 +17,8 @@ import { alignedCrop, describeFaces } from '../src/core/faces/describe.js';
 import { groupFaces, groupingScores, PeopleNearby, PERSON_DISTANCE } from '../src/core/faces/group.js';
 import { clusterFaces } from '../src/core/faces/cluster.js';
 import { overlap } from '../src/core/faces/labels.js';
+import { sharpness } from '../src/core/faces/quality.js';
+import { MIN_SHARPNESS } from '../src/core/faces/reader.js';
 import { Rng } from '../src/core/base/rng.js';
 import { printTable } from '../tools/table.js';
 
@@ -117,6 +119,56 @@ export async function benchFaces(): Promise<void> {
         s.pairPrecision.toFixed(3),
       ];
     }),
+  );
+
+  // Blur: studio photos blurred on purpose, their faces' sharpness, and whether each still joins
+  // the right person (the one its sharp photos formed) or a wrong one.
+  const blurRows: string[][] = [];
+  const sharpPeople = new PeopleNearby();
+  descriptors.forEach((d, i) => sharpPeople.add(people.indexOf(people[i]!), d));
+  for (const sigma of [0, 1, 2, 3, 5, 8]) {
+    const values: number[] = [];
+    let right = 0;
+    let wrong = 0;
+    let alone = 0;
+    for (const f of files.filter((x) => x.endsWith('_08.jpg')).slice(0, 30)) {
+      let img = sharp(join(FACES_FIXTURE, f)).rotate().removeAlpha().toColourspace('srgb');
+      if (sigma) img = img.blur(sigma);
+      const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+      const rgb = { data: new Uint8Array(data), width: info.width, height: info.height };
+      const [face] = await findFaces(models.detector, rgb);
+      if (!face) continue;
+      const crop = alignedCrop(rgb, face);
+      values.push(sharpness(crop));
+      const [d] = await describeFaces(models.describer, [crop]);
+      // Compared with everyone but this very photo's own descriptor.
+      const own = files.indexOf(f);
+      const others = new PeopleNearby();
+      descriptors.forEach((x, i) => i !== own && others.add(people.indexOf(people[i]!), x));
+      const p = others.nearest(d!);
+      if (p === null) alone++;
+      else if (people[p] === f.replace(/_.*$/, '')) right++;
+      else wrong++;
+    }
+    values.sort((a, b) => a - b);
+    blurRows.push([
+      String(sigma),
+      String(values.length),
+      values[0]!.toFixed(3),
+      values[Math.floor(values.length / 2)]!.toFixed(3),
+      values.at(-1)!.toFixed(3),
+      String(right),
+      String(alone),
+      String(wrong),
+    ]);
+  }
+  void sharpPeople;
+  console.log(
+    `\nBlurred studio photos (30 people's second photo, Gaussian blur σ px at 600 px; min sharpness to group: ${MIN_SHARPNESS}):`,
+  );
+  printTable(
+    ['σ', 'faces found', 'sharpness min', 'median', 'max', 'joins the right person', 'a new person', 'a wrong person'],
+    blurRows,
   );
 
   // Composed group photos.

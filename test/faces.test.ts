@@ -16,7 +16,8 @@ import { findFaces, type Rgb } from '../src/core/faces/detect.js';
 import { alignedCrop, describeFaces } from '../src/core/faces/describe.js';
 import { groupFaces, groupingScores, PeopleNearby } from '../src/core/faces/group.js';
 import { clusterFaces } from '../src/core/faces/cluster.js';
-import { ROOT, describeIf } from './helpers.js';
+import { ROOT, describeIf, tempDir } from './helpers.js';
+import { faceReader, MIN_SHARPNESS } from '../src/core/faces/reader.js';
 
 const PHOTOS = join(ROOT, '..', 'shared', 'fixtures', 'faces-london', 'photos');
 
@@ -103,6 +104,34 @@ describeIf(existsSync(PHOTOS), `faces: no fixture at ${PHOTOS}`)('faces and peop
     expect(ruled[c]).not.toBe(0);
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('keeps a tiny or very blurred face, but does not group it into people', async () => {
+    const tmp = tempDir();
+    try {
+      const reader = faceReader(models);
+      const photo = join(PHOTOS, files[0]!);
+      const blurred = join(tmp.dir, 'IMG_0001.jpg');
+      const tiny = join(tmp.dir, 'IMG_0002.jpg');
+      await sharp(photo).blur(8).toFile(blurred);
+      // The photo small in a large grey frame: its face about 30 px wide as read.
+      await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#888' } })
+        .composite([{ input: await sharp(photo).resize(80, 80).toBuffer(), left: 700, top: 500 }])
+        .jpeg()
+        .toFile(tiny);
+      const [clear] = await reader.read(photo);
+      expect(clear).toMatchObject({ groupable: true });
+      expect(clear!.quality.sharpness).toBeGreaterThanOrEqual(MIN_SHARPNESS);
+      expect(Math.abs(clear!.quality.yaw)).toBeLessThan(0.2);
+      const [soft] = await reader.read(blurred);
+      expect(soft).toMatchObject({ groupable: false });
+      expect(soft!.quality.sharpness).toBeLessThan(MIN_SHARPNESS);
+      const small = await reader.read(tiny);
+      expect(small.length).toBeLessThanOrEqual(1);
+      for (const f of small) expect(f.groupable).toBe(false);
+    } finally {
+      tmp.cleanup();
+    }
+  }, 60_000);
 
   it('finds small, turned and dark faces in a large group photo', async () => {
     const W = 2400;

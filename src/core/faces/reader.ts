@@ -6,16 +6,24 @@ import sharp from 'sharp';
 import { loadFaceModels, type FaceModels } from './models.js';
 import { findFaces, type DetectedFace, type Rgb } from './detect.js';
 import { alignedCrop, describeFaces } from './describe.js';
+import { sharpness, yaw } from './quality.js';
 
 /** Photos are read for faces at most this large (a face a fiftieth of it is still 30 px). */
 const READ_MAX_SIDE = 1600;
 /** Faces narrower than this, as read (at most READ_MAX_SIDE), are kept but not grouped into people. */
 export const MIN_GROUPED_WIDTH = 40;
+/**
+ * Faces less sharp than this (quality.ts) are kept but not grouped. On the faces bench, studio
+ * faces blurred until none joins its person any more (σ 8 px) all fall below it; every face
+ * blurred by 3 px or less, which mostly still joins, stays above it.
+ */
+export const MIN_SHARPNESS = 0.3;
 
 export interface FoundFace extends DetectedFace {
   descriptor: Float32Array;
-  /** Large enough to be grouped into people. */
+  /** Large and sharp enough to be grouped into people. */
   groupable: boolean;
+  quality: { sharpness: number; yaw: number };
   /** The face and a margin around it, square, CROP_SIDE px, as WebP (the People page's round crops). */
   crop: Buffer;
 }
@@ -65,10 +73,8 @@ export function faceReader(models: FaceModels): FaceReader {
     async read(path) {
       const { img, scale } = await readPhoto(path);
       const faces = await findFaces(models.detector, img);
-      const descriptors = await describeFaces(
-        models.describer,
-        faces.map((f) => alignedCrop(img, f)),
-      );
+      const aligned = faces.map((f) => alignedCrop(img, f));
+      const descriptors = await describeFaces(models.describer, aligned);
       const crops = await Promise.all(faces.map((f) => faceCrop(img, f.box)));
       // Boxes and landmarks in the photo's own pixels, as the photo view shows them.
       return faces.map((f, i) => ({
@@ -76,7 +82,8 @@ export function faceReader(models: FaceModels): FaceReader {
         landmarks: f.landmarks.map(([x, y]) => [x * scale, y * scale] as [number, number]),
         score: f.score,
         descriptor: descriptors[i]!,
-        groupable: f.box[2] >= MIN_GROUPED_WIDTH,
+        groupable: f.box[2] >= MIN_GROUPED_WIDTH && sharpness(aligned[i]!) >= MIN_SHARPNESS,
+        quality: { sharpness: sharpness(aligned[i]!), yaw: yaw(f.landmarks) },
         crop: crops[i]!,
       }));
     },

@@ -62,13 +62,17 @@ export class FaceStore {
   save(
     hash: string,
     modelId: string,
-    faces: (StoredFace & { personId: number | null; thumb?: string | null })[],
+    faces: (StoredFace & {
+      personId: number | null;
+      thumb?: string | null;
+      quality?: { sharpness: number; yaw: number };
+    })[],
   ): number[] {
     return this.db
       .transaction(() => {
         this.db.prepare('DELETE FROM faces WHERE hash = ? AND model_id = ?').run(hash, modelId);
         const insert = this.db.prepare(
-          'INSERT INTO faces (hash, model_id, box, landmarks, score, descriptor, person_id, thumb) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO faces (hash, model_id, box, landmarks, score, descriptor, person_id, thumb, quality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         );
         const ids = faces.map((f) =>
           Number(
@@ -81,6 +85,7 @@ export class FaceStore {
               vectorBlob(f.descriptor),
               f.personId,
               f.thumb ?? null,
+              f.quality ? JSON.stringify(f.quality) : null,
             ).lastInsertRowid,
           ),
         );

@@ -187,7 +187,7 @@ export const MIGRATIONS: string[] = [
   `,
   // 10: the user's word on faces, kept apart from the faces (which are derived and re-read): each
   // verdict names a face by its content hash and box, and says it is ('is') or is not ('not') a
-  // person. A person's cover face likewise; each face's crop (a thumbnail's name).
+  // person. A person's cover face likewise; each face's crop (a thumbnail's name) and quality.
   `
   CREATE TABLE face_labels (
     hash TEXT NOT NULL,
@@ -199,6 +199,7 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX face_labels_person ON face_labels(person_id);
   ALTER TABLE people ADD COLUMN cover TEXT;
   ALTER TABLE faces ADD COLUMN thumb TEXT;
+  ALTER TABLE faces ADD COLUMN quality TEXT;
   -- Listing people reads this index alone, never the rows (each holds a 4 KB descriptor).
   CREATE INDEX faces_people ON faces(model_id, person_id, hash, score, box, thumb);
   `,
