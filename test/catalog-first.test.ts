@@ -88,7 +88,7 @@ describe('a fresh start with a slow model load', () => {
     expect(loads).toBe(1);
   });
 
-  it('names its phases while it works: loading the model, (scanning,) embedding, preparing captions, captioning, reading text', async () => {
+  it('names its phases while it works: loading the model, (scanning,) embedding, preparing captions, captioning, reading text, finding faces', async () => {
     const fresh = createEngineApi({
       dataDir: join(tmp.dir, 'phases'),
       loadEmbedder: async () => {
@@ -113,6 +113,8 @@ describe('a fresh start with a slow model load', () => {
       'preparing captions',
       'captioning',
       'reading text',
+      // Faces are on by default, and found last.
+      'finding faces',
     ]);
   });
 });

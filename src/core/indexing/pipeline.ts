@@ -1,6 +1,6 @@
 /**
  * Indexing as one pipeline, stage by stage: scan → decode → embed and tag (the Indexer, whose
- * decoders and embedder overlap) → captions → text. The lock that keeps one indexer per data dir,
+ * decoders and embedder overlap) → captions → text → faces. The lock that keeps one indexer per data dir,
  * the order of runs within this process, progress phases and cancel live here; every stage keeps
  * its own progress in the store, so a cancel or a kill -9 loses at most the item in hand and the
  * next run goes on from there.
@@ -105,11 +105,12 @@ export class IndexPipeline {
             opts.signal,
           );
           lap('captions');
-          await this.readFaces(opts);
-          lap('faces');
-          // Text last: searching by description works while the words in photos are still read.
+          // Text, then faces, the slowest stage (docs/BENCH.md): searching by description works
+          // while the words in photos are read, and by words while faces are found.
           await this.readText(opts);
           lap('text');
+          await this.readFaces(opts);
+          lap('faces');
         }
         // The whole run, the wait for another indexer included: what the caller waited for.
         summary.seconds = (performance.now() - asked) / 1000;
