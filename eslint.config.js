@@ -20,6 +20,7 @@ export const LAYERS = [
   'runtime',
   'ocr',
   'faces',
+  'places',
   'store',
   'albums',
   'captions',

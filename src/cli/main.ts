@@ -112,6 +112,16 @@ function interruptible(): AbortController {
   return ac;
 }
 
+/** A search's reading of the query, as lines: the filters read from it, and what was left out. */
+function readingLines(v: Outputs['search']): string[] {
+  return [
+    ...v.people.map((p) => `person: ${p.name ?? p.id}`),
+    ...v.reading.places.map((p) => `place: ${p.label}  (from "${p.words}")`),
+    ...v.reading.dates.map((d) => `date: ${d.label}  (from "${d.words}")`),
+    ...v.reading.notes.map((n) => `note: ${n}`),
+  ];
+}
+
 function progress(opts: GlobalOpts): { onProgress: (p: Progress) => void; stop: () => void } {
   const view = new ProgressView(process.stderr, !opts.json);
   return { onProgress: (p) => view.update(p), stop: () => view.stop() };
@@ -262,8 +272,12 @@ export function buildProgram(): Command {
       .option('--camera <text>', 'camera make or model contains')
       .option('--has-gps', 'only photos with a location')
       .option('--tag <object>', 'only photos the detector tagged with this object (e.g. dog, "cell phone")')
-      .option('--person <name>', 'only photos showing this person (their name, or number from glimpse people)');
+      .option('--person <name>', 'only photos showing this person (their name, or number from glimpse people)')
+      .option('--place <name>', 'only photos taken in this town or country (e.g. Paris, Norway)')
+      .option('--year <yyyy>', 'only photos taken in this year', int);
   type FilterOpts = {
+    place?: string;
+    year?: number;
     since?: string;
     until?: string;
     folder?: string;
@@ -280,6 +294,24 @@ export function buildProgram(): Command {
     hasGps: o.hasGps,
     tag: o.tag,
     person: o.person === undefined ? undefined : /^\d+$/.test(o.person) ? Number(o.person) : o.person,
+    place: o.place,
+    year: o.year,
+  });
+
+  withCommon(
+    program.command('places').description('the places the photos were taken in: countries, then towns'),
+  ).action(async (o: GlobalOpts) => {
+    const a = api(o);
+    const res = await a.places({});
+    a.close();
+    finish(res, o, (v) =>
+      v.countries.length
+        ? v.countries.flatMap((c) => [
+            `${c.name}  ${c.photos} photo${c.photos === 1 ? '' : 's'}`,
+            ...c.towns.map((t) => `  ${t.name}  ${t.photos}`),
+          ])
+        : ['(no photo has a place: none has a GPS position, or none was taken near a town)'],
+    );
   });
 
   withCommon(program.command('index').description('add folders to the library and index their photos'))
@@ -313,7 +345,10 @@ export function buildProgram(): Command {
     .option('--limit <n>', 'results per query (50)', int)
     .option('--offset <n>', 'skip this many results (paging)', int)
     .option('--min-score <x>', 'relevance cutoff on the semantic score (-1…1)', num)
-    .option('--explain', 'say how each query word was read: mapped to a relative the model knows, or unknown')
+    .option(
+      '--explain',
+      'say how the query was read: places, dates and people as filters, and each word mapped to a relative the model knows, or unknown',
+    )
     .option(
       '--evidence <kinds>',
       `rank by only some evidence, comma-separated: ${EVIDENCE.join(', ')} (default: all, fused)`,
@@ -350,14 +385,16 @@ export function buildProgram(): Command {
         };
         const explain = (v: Outputs['search']) =>
           o.explain
-            ? v.words.length
-              ? v.words.map((w) =>
-                  w.mapped
-                    ? `word "${w.word}": read as "${w.mapped.to}" (${w.mapped.via})`
-                    : `word "${w.word}": unknown`,
-                )
-              : ['every word is known to the model']
-            : [];
+            ? readingLines(v).concat(
+                v.words.length
+                  ? v.words.map((w) =>
+                      w.mapped
+                        ? `word "${w.word}": read as "${w.mapped.to}" (${w.mapped.via})`
+                        : `word "${w.word}": unknown`,
+                    )
+                  : ['every word is known to the model'],
+              )
+            : readingLines(v).filter((l) => l.startsWith('note'));
         const show = (v: Outputs['search']) =>
           explain(v).concat(
             v.results.length

@@ -77,6 +77,7 @@ const bridge: GlimpseApi = {
   assignFace: call('assignFace'),
   setCover: call('setCover'),
   regroupPeople: call('regroupPeople'),
+  places: call('places'),
 };
 
 const desktop: DesktopBridge = {

@@ -113,6 +113,10 @@ export const SearchFiltersInput = z.object({
   tag: z.string().trim().min(1).max(100).optional(),
   /** Only photos showing this person: their number, or the name the user gave them. */
   person: z.union([z.number().int().positive(), z.string().trim().min(1).max(100)]).optional(),
+  /** Only photos taken in this place: a town or a country, by name ("Paris", "Norway"). */
+  place: z.string().trim().min(1).max(100).optional(),
+  /** Only photos taken in this year. */
+  year: z.number().int().min(1800).max(2200).optional(),
 });
 
 export const EVIDENCE = ['semantic', 'keywords', 'tags'] as const;
@@ -257,6 +261,7 @@ export const AssignFaceInput = z.object({
 });
 export const SetCoverInput = z.object({ id: personId, face: faceId });
 export const RegroupPeopleInput = z.object({}).default({});
+export const PlacesInput = z.object({}).default({});
 /** `from`'s faces become `into`'s. */
 export const MergePeopleInput = z
   .object({ into: personId, from: personId })
@@ -360,12 +365,25 @@ export interface IndexStages {
   waiting?: number;
   /** Finding, decoding and embedding the photos. */
   photos?: number;
+  /** Placing geotagged photos in their towns and countries. */
+  places?: number;
   /** Embedding the caption bank (a new model's first run) and captioning the photos. */
   captions?: number;
   /** Finding faces and grouping them into people (where faces are on). */
   faces?: number;
   /** Reading the text in the photos. */
   text?: number;
+}
+
+/** What a query was read as: each place and date with the words it came from, and notes. */
+export interface SearchReading {
+  places: { label: string; words: string }[];
+  dates: { label: string; words: string }[];
+  /** Readings left out, and why ("“Springfield” could be several places…"). */
+  notes: string[];
+}
+export interface PlacesOutput {
+  countries: { code: string; name: string; photos: number; towns: { id: number; name: string; photos: number }[] }[];
 }
 
 /** `thumb` is the content hash that names the photo's cached thumbnail. */
@@ -406,6 +424,8 @@ export interface SearchOutput {
    * read from the query ("Anna at the beach": Anna's photos, ranked by "at the beach").
    */
   people: { id: number; name: string | null }[];
+  /** Places and dates read from the query, as filters (the rest of it was searched). */
+  reading: SearchReading;
 }
 export interface SimilarOutput {
   backend: string;
@@ -480,6 +500,8 @@ export interface PhotoOutput extends PhotoSummary {
   size: number;
   camera: string | null;
   gps: { lat: number; lon: number } | null;
+  /** The town and country it was taken in (from its GPS position), or null. */
+  place: { city: string; country: string } | null;
   title: string | null;
   description: string | null;
   keywords: string | null;
@@ -656,6 +678,7 @@ export const methods = {
   assignFace: AssignFaceInput,
   setCover: SetCoverInput,
   regroupPeople: RegroupPeopleInput,
+  places: PlacesInput,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -705,6 +728,7 @@ export interface Outputs {
   assignFace: { face: FaceInfo; person: PersonInfo };
   setCover: PersonInfo;
   regroupPeople: RegroupOutput;
+  places: PlacesOutput;
 }
 
 /** The user's work tied to a folder's photos: album memberships and their own captions. */

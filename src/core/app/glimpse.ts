@@ -12,6 +12,8 @@ import type { PhotoRow } from '../store/store.js';
 import { openFaceReader, type FaceReader } from '../faces/reader.js';
 import { readNames } from '../faces/names.js';
 import { People } from './people.js';
+import { gazetteer, placesList, readWhereWhen } from './places.js';
+import { countryName } from '../places/gazetteer.js';
 import { loadBundle } from '../vse/bundle.js';
 import {
   embedThreads,
@@ -113,6 +115,7 @@ export class Glimpse {
           dataDir: this.deps.dataDir,
           ocr: () => this.ocrForIndex(),
           faces: () => this.facesForIndex(),
+          places: gazetteer,
           onChange: () => this.invalidateSearch(),
           kind: this.deps.embedder ? undefined : modelKind(modelDir),
           sharedCache: this.deps.sharedCache === undefined ? sharedCacheDir() : this.deps.sharedCache,
@@ -229,15 +232,19 @@ export class Glimpse {
 
   async search(input: ParsedInput<'search'>): Promise<Outputs['search']> {
     const { searcher, embedder, captions } = await this.open(this.searchDir(input.model));
-    const { query, model: _m, person, ...given } = input;
+    const { query, model: _m, person, place, year, ...given } = input;
     if (!query.trim()) throw new GlimpseError('invalid-input', 'the search text is empty');
-    // Names the user gave people, read from the query, limit it to their photos; the rest of
-    // the words are searched as always (a query of names only: their photos, newest first).
+    // Names the user gave people, read from the query, limit it to their photos; then dates and
+    // places become filters too. The rest of the words are searched as always (a query read
+    // whole, as names, places or dates: those photos, newest first).
     const reading = readNames(query, this.store().faces.named());
+    const where = readWhereWhen(this.store(), reading.rest, { place, year, since: given.since, until: given.until });
     const people = [...new Set([...this.people().ids(person), ...reading.people.map((p) => p.id)])];
-    const opts = { ...given, people };
+    const opts = { ...given, ...where.filters, people };
     const named = people.map((id) => ({ id, name: this.store().faces.person(id)?.name ?? null }));
-    if (!reading.rest && reading.people.length) {
+    const rest = where.rest;
+    const read = reading.people.length + where.reading.places.length + where.reading.dates.length > 0;
+    if (!rest && read) {
       const { rows } = this.store().browse({ ...opts, limit: given.limit ?? 50, offset: given.offset ?? 0 });
       return {
         words: [],
@@ -246,10 +253,11 @@ export class Glimpse {
         query,
         weak: false,
         people: named,
+        reading: where.reading,
         results: this.described(rows.map((r) => ({ id: r.id, path: r.path, thumb: r.hash, score: 1, keyword: false }))),
       };
     }
-    const { hits, words } = await searcher.searchExplained(reading.rest || query, opts);
+    const { hits, words } = await searcher.searchExplained(rest || query, opts);
     return {
       words,
       backend: await this.backend(),
@@ -257,6 +265,7 @@ export class Glimpse {
       query,
       weak: isWeak(hits, captions.floors().goodMatch),
       people: named,
+      reading: where.reading,
       results: this.described(
         hits.map((h) => ({
           id: h.id,
@@ -274,8 +283,13 @@ export class Glimpse {
   async similar(input: ParsedInput<'similar'>): Promise<Outputs['similar']> {
     const { searcher, embedder } = await this.open(this.searchDir(input.model));
     const { path, model: _m, ...given } = input;
-    const { person, ...rest } = given;
-    const hits = searcher.similar(photoRow(this.store(), path).id, { ...rest, people: this.people().ids(person) });
+    const { person, place, year, ...rest } = given;
+    const where = readWhereWhen(this.store(), '', { place, year, since: rest.since, until: rest.until });
+    const hits = searcher.similar(photoRow(this.store(), path).id, {
+      ...rest,
+      ...where.filters,
+      people: this.people().ids(person),
+    });
     return {
       backend: await this.backend(),
       model: embedder.id,
@@ -459,8 +473,11 @@ export class Glimpse {
   }
 
   async browse(input: ParsedInput<'browse'>): Promise<Outputs['browse']> {
+    const { place, year, ...rest } = input;
+    const where = readWhereWhen(this.store(), '', { place, year, since: rest.since, until: rest.until });
     const { total, rows } = this.store().browse({
-      ...input,
+      ...rest,
+      ...where.filters,
       folder: input.folder ? resolve(input.folder) : undefined,
       people: this.people().ids(input.person),
     });
@@ -497,6 +514,7 @@ export class Glimpse {
       tags,
       text: store.text.lines(row.hash),
       faces: this.people().facesIn(row.hash),
+      place: this.placeOf(row.hash),
       albums: albums.albumsOf(row.id),
     };
   }
@@ -590,6 +608,16 @@ export class Glimpse {
       console.warn(`glimpse: faces are off: ${(err as Error).message}`);
       return null;
     }
+  }
+
+  private placeOf(hash: string): Outputs['photo']['place'] {
+    const p = this.store().places.placeOf(hash);
+    return p?.city && p.country ? { city: p.city, country: countryName(p.country) } : null;
+  }
+
+  /** Photos by country and town. */
+  async places(): Promise<Outputs['places']> {
+    return placesList(this.store());
   }
 
   /** People and the user's word on them (people.ts); the store alone, no model. */

@@ -8,6 +8,7 @@ import type { LibraryStore } from '../store/store.js';
 import type { Embedder } from '../runtime/embedder.js';
 import type { OcrReader } from '../ocr/reader.js';
 import type { FaceReader } from '../faces/reader.js';
+import type { Gazetteer } from '../places/gazetteer.js';
 import { CaptionBank } from '../captions/captions.js';
 import { Searcher } from '../search/search.js';
 import { IndexPipeline } from '../indexing/pipeline.js';
@@ -29,6 +30,8 @@ export interface PartsDeps {
   dataDir: string;
   ocr?: () => Promise<OcrReader | null>;
   faces?: () => Promise<FaceReader | null>;
+  /** The gazetteer photos' GPS positions are placed with (loaded on first use). */
+  places?: () => Gazetteer;
   /** Told when indexing changed the library (other searchers' caches go stale too). */
   onChange?: () => void;
   /** The model's kind (its floors depend on it); default: a Glimpse-trained model. */
@@ -43,6 +46,7 @@ export function assembleParts({
   dataDir,
   ocr,
   faces,
+  places,
   onChange,
   kind,
   sharedCache,
@@ -56,6 +60,7 @@ export function assembleParts({
     captions,
     ocr,
     faces,
+    places,
     onChange: onChange ?? (() => searcher.invalidate()),
   });
   return { store, embedder, dataDir, pipeline, searcher, captions, dispose: () => captions.dispose() };

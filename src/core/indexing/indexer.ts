@@ -31,7 +31,15 @@ const SIDECARS = new Set(['.xmp', '.txt', '.json', '.aae', '.thm']);
 
 export interface IndexProgress {
   /** 'waiting': another process is indexing this data dir (`message` says which). */
-  phase: 'waiting' | 'scanning' | 'indexing' | 'preparing captions' | 'captioning' | 'finding faces' | 'reading text';
+  phase:
+    | 'waiting'
+    | 'scanning'
+    | 'indexing'
+    | 'placing photos'
+    | 'preparing captions'
+    | 'captioning'
+    | 'finding faces'
+    | 'reading text';
   message?: string;
   done: number;
   total: number;

@@ -19,6 +19,7 @@ import type { CaptionBank, CaptionProgress } from '../captions/captions.js';
 import type { FaceReader, FoundFace } from '../faces/reader.js';
 import { PeopleNearby } from '../faces/group.js';
 import { verdictOn } from '../faces/labels.js';
+import { gazetteerVersion, type Gazetteer } from '../places/gazetteer.js';
 import { splitJoinedWords } from '../language/joined-words.js';
 import { readTextOf, type OcrReader } from '../ocr/reader.js';
 import type { TextLine } from '../ocr/ocr.js';
@@ -38,6 +39,8 @@ export interface PipelineDeps {
   ocr?: () => Promise<OcrReader | null>;
   /** The face reader, where the user turned faces on (null: off). */
   faces?: () => Promise<FaceReader | null>;
+  /** The gazetteer that places geotagged photos (loaded on first use); none: no places. */
+  places?: () => Gazetteer;
   /** Told when photos, vectors or text changed, so that search drops what it cached. */
   onChange?: () => void;
 }
@@ -99,6 +102,8 @@ export class IndexPipeline {
         }
         lap('photos');
         if (!summary.cancelled) {
+          this.placePhotos(opts);
+          lap('places');
           await this.deps.captions.refresh(
             opts.captions ?? CAPTIONS_PER_PHOTO,
             (p) => opts.onProgress?.({ ...p, rate: 0 }),
@@ -130,6 +135,36 @@ export class IndexPipeline {
           }),
       },
     );
+  }
+
+  /**
+   * The places stage: each geotagged content without a place from this gazetteer gets the town
+   * and country it was taken in (none, far from any town). Tens of thousands a second, so in one
+   * transaction.
+   */
+  placePhotos(opts: IndexOptions = {}): number {
+    const { store } = this.deps;
+    if (!this.deps.places) return 0;
+    const pending = store.places.unplaced(gazetteerVersion());
+    // Nothing to place: the gazetteer is not even loaded.
+    if (pending.length === 0) return 0;
+    const g = this.deps.places();
+    opts.onProgress?.({ phase: 'placing photos', done: 0, total: pending.length, rate: 0, eta: null });
+    store.places.save(
+      g.version,
+      pending.map((p) => {
+        const place = g.placeAt(p.lat, p.lon);
+        return {
+          hash: p.hash,
+          cityId: place?.cityId ?? null,
+          city: place?.city ?? null,
+          country: place?.country ?? null,
+        };
+      }),
+    );
+    opts.onProgress?.({ phase: 'placing photos', done: pending.length, total: pending.length, rate: 0, eta: 0 });
+    this.deps.onChange?.();
+    return pending.length;
   }
 
   /**

@@ -221,6 +221,19 @@ export class WordNet {
     return pos.other > pos.noun;
   }
 
+  /**
+   * Whether a word is an ordinary English word rather than a name: WordNet has it as an
+   * adjective, verb or adverb, or its first noun sense is not a named thing. "bath", "nice",
+   * "orange" and "mobile" are; "paris" and "new york" are not (a city first); an unknown word is not.
+   */
+  commonWord(word: string): boolean {
+    const w = word.toLowerCase().trim().replace(/\s+/g, '_');
+    this.senseIndex ??= new SortedLines(join(this.dir, 'index.sense'));
+    if (this.senseIndex.startingWith(`${w}%`).some((line) => line[w.length + 1] !== '1')) return true;
+    const first = this.entry(w)?.offsets[0];
+    return first !== undefined && this.synset(first).instanceOf.length === 0;
+  }
+
   private adjectives: Map<string, number> | null = null;
 
   /** How many of the word's adjective senses the tagged corpus attests (index.adj, read on first use). */

@@ -262,5 +262,15 @@ export class Searcher {
 }
 
 function hasFilters(f: SearchFilters): boolean {
-  return !!f.since || !!f.until || !!f.folder || !!f.camera || f.hasGps !== undefined || !!f.tag || !!f.people?.length;
+  return (
+    !!f.since ||
+    !!f.until ||
+    !!f.folder ||
+    !!f.camera ||
+    f.hasGps !== undefined ||
+    !!f.tag ||
+    !!f.people?.length ||
+    !!f.days ||
+    !!f.places?.length
+  );
 }

@@ -203,4 +203,18 @@ export const MIGRATIONS: string[] = [
   -- Listing people reads this index alone, never the rows (each holds a 4 KB descriptor).
   CREATE INDEX faces_people ON faces(model_id, person_id, hash, score, box, thumb);
   `,
+  // 11: the place each geotagged content was taken in (the nearest town, its country), by content
+  // hash and the gazetteer's version: derived, computed again when the gazetteer changes.
+  `
+  CREATE TABLE places (
+    hash TEXT NOT NULL,
+    gazetteer TEXT NOT NULL,
+    city_id INTEGER,
+    city TEXT,
+    country TEXT,
+    PRIMARY KEY (hash, gazetteer)
+  );
+  CREATE INDEX places_city ON places(gazetteer, city_id);
+  CREATE INDEX places_country ON places(gazetteer, country);
+  `,
 ];

@@ -50,6 +50,13 @@ export interface SearchFilters {
   tag?: string;
   /** Only photos showing every one of these people (their ids). */
   people?: number[];
+  /** Days of every year, MM-DD inclusive ("12-24" to "12-26"), by the date taken. */
+  days?: [string, string];
+  /**
+   * Only photos taken in one of these places: a country (ISO code), or a town (its own photos,
+   * and any within `km` of its centre).
+   */
+  places?: ({ country: string } | { cityId: number; lat: number; lon: number; km: number })[];
 }
 
 /** SQL conditions (to AND onto a query over `photos p`) for the search filters. */
@@ -76,6 +83,28 @@ export function filterSql(f: SearchFilters): { sql: string; params: unknown[] } 
   if (f.tag) {
     parts.push('EXISTS (SELECT 1 FROM photo_tags t WHERE t.photo_id = p.id AND t.label = ?)');
     params.push(f.tag.toLowerCase());
+  }
+  if (f.days) {
+    const [from, to] = f.days;
+    parts.push(
+      from <= to
+        ? "strftime('%m-%d', p.taken_at) BETWEEN ? AND ?"
+        : "(strftime('%m-%d', p.taken_at) >= ? OR strftime('%m-%d', p.taken_at) <= ?)",
+    );
+    params.push(from, to);
+  }
+  if (f.places?.length) {
+    const any = f.places.map((pl) => {
+      if ('country' in pl) {
+        params.push(pl.country);
+        return 'EXISTS (SELECT 1 FROM places x WHERE x.hash = p.hash AND x.country = ?)';
+      }
+      const dLat = pl.km / 111.2;
+      const dLon = pl.km / (111.2 * Math.max(0.05, Math.cos((pl.lat * Math.PI) / 180)));
+      params.push(pl.cityId, pl.lat - dLat, pl.lat + dLat, pl.lon - dLon, pl.lon + dLon);
+      return '(EXISTS (SELECT 1 FROM places x WHERE x.hash = p.hash AND x.city_id = ?) OR (p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?))';
+    });
+    parts.push(`(${any.join(' OR ')})`);
   }
   for (const id of f.people ?? []) {
     parts.push('EXISTS (SELECT 1 FROM faces fa WHERE fa.hash = p.hash AND fa.person_id = ?)');

@@ -27,6 +27,7 @@ import { blobToVector, filterSql, underFolder, vectorBlob, type Db, type SearchF
 import { AlbumStore } from './album-store.js';
 import { SearchStore } from './search-store.js';
 import { FaceStore } from './face-store.js';
+import { PlaceStore } from './place-store.js';
 import { TextStore } from './text-store.js';
 import { exportUserData, importUserData, USER_SETTING_KEYS } from './backup-store.js';
 import { readUserBackup, writeUserBackup, type UserData } from './user-backup.js';
@@ -231,6 +232,7 @@ export class LibraryStore {
   /** Text read in photos (OCR). */
   readonly text: TextStore;
   readonly faces: FaceStore;
+  readonly places: PlaceStore;
 
   private backupWarned = false;
   /** A read-only data dir's private snapshot folder (see openSnapshot), removed on close. */
@@ -248,6 +250,7 @@ export class LibraryStore {
     this.search = new SearchStore(db);
     this.text = new TextStore(db);
     this.faces = new FaceStore(db, () => this.userChanged());
+    this.places = new PlaceStore(db);
   }
 
   /**

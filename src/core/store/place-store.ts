@@ -1,0 +1,67 @@
+/**
+ * The SQL for places: the town and country each geotagged content was taken in, by content hash
+ * and gazetteer version (none found is stored too, as a NULL town). Only LibraryStore builds this.
+ */
+import type { Db } from './sql.js';
+
+export interface StoredPlace {
+  cityId: number | null;
+  city: string | null;
+  country: string | null;
+}
+
+export class PlaceStore {
+  constructor(private readonly db: Db) {}
+
+  /** Geotagged contents without a place from this gazetteer (one row a content). */
+  unplaced(gazetteer: string): { hash: string; lat: number; lon: number }[] {
+    return this.db
+      .prepare(
+        `SELECT p.hash, min(p.lat) AS lat, min(p.lon) AS lon FROM photos p
+        WHERE p.lat IS NOT NULL AND p.lon IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM places pl WHERE pl.hash = p.hash AND pl.gazetteer = ?)
+        GROUP BY p.hash`,
+      )
+      .all(gazetteer) as { hash: string; lat: number; lon: number }[];
+  }
+
+  /** Stores contents' places in one transaction; places from other gazetteer versions go. */
+  save(gazetteer: string, rows: ({ hash: string } & StoredPlace)[]): void {
+    this.db
+      .transaction(() => {
+        const put = this.db.prepare(
+          'INSERT OR REPLACE INTO places (hash, gazetteer, city_id, city, country) VALUES (?, ?, ?, ?, ?)',
+        );
+        for (const r of rows) put.run(r.hash, gazetteer, r.cityId, r.city, r.country);
+        this.db.prepare('DELETE FROM places WHERE gazetteer <> ?').run(gazetteer);
+      })
+      .immediate();
+  }
+
+  /** Whether any photo of the library has a place (else reading places from queries is moot). */
+  any(): boolean {
+    return (
+      this.db
+        .prepare('SELECT 1 FROM places pl JOIN photos p ON p.hash = pl.hash WHERE pl.city_id IS NOT NULL LIMIT 1')
+        .get() !== undefined
+    );
+  }
+
+  /** A content's place, from whichever gazetteer placed it. */
+  placeOf(hash: string): StoredPlace | null {
+    const r = this.db
+      .prepare('SELECT city_id, city, country FROM places WHERE hash = ? AND city_id IS NOT NULL')
+      .get(hash) as { city_id: number; city: string; country: string } | undefined;
+    return r ? { cityId: r.city_id, city: r.city, country: r.country } : null;
+  }
+
+  /** Photos by country, then town, most first. */
+  counts(): { country: string; cityId: number; city: string; photos: number }[] {
+    return this.db
+      .prepare(
+        `SELECT pl.country, pl.city_id AS cityId, pl.city, count(*) AS photos FROM places pl JOIN photos p ON p.hash = pl.hash
+        WHERE pl.city_id IS NOT NULL GROUP BY pl.country, pl.city_id ORDER BY pl.country, photos DESC, pl.city`,
+      )
+      .all() as { country: string; cityId: number; city: string; photos: number }[];
+  }
+}

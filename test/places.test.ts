@@ -1,0 +1,181 @@
+/**
+ * Where and when: JPEGs whose EXIF says where (GPS on several continents) and when (dates with
+ * and without an offset, or none), indexed under camera names. Places come from the offline
+ * gazetteer; a query's place names and dates become filters, said back, and the rest of the
+ * query is searched as words.
+ */
+import { it, expect, beforeAll, afterAll, describe } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { initBackend } from '../src/core/runtime/tf/backend.js';
+import { createEngineApi, type EngineApi } from '../src/core/app/api.js';
+import { loadBundle } from '../src/core/vse/bundle.js';
+import { bundleEmbedder, type Embedder } from '../src/core/runtime/embedder.js';
+import { readDates } from '../src/core/language/dates.js';
+import { trainTinyModel } from './tiny-model.js';
+import { ok, runCli, tempDir } from './helpers.js';
+
+const tmp = tempDir();
+const folder = join(tmp.dir, 'DCIM');
+const dataDir = join(tmp.dir, 'data');
+let api: EngineApi;
+let embedder: Embedder;
+let model: string;
+
+/** Decimal degrees as EXIF's degrees, minutes, seconds (rationals). */
+const dms = (v: number) => {
+  const a = Math.abs(v);
+  const d = Math.floor(a);
+  const m = Math.floor((a - d) * 60);
+  const s = Math.round(((a - d) * 60 - m) * 60 * 100);
+  return `${d}/1 ${m}/1 ${s}/100`;
+};
+
+/** Where and when each photo was taken, by its camera name. */
+const SHOTS: Record<string, { at?: [number, number]; when?: string; offset?: string }> = {
+  'IMG_0001.jpg': { at: [48.8584, 2.2945], when: '2019:07:14 15:20:00', offset: '+02:00' }, // Paris
+  'IMG_0002.jpg': { at: [43.6953, 7.2656], when: '2019:08:02 11:00:00' }, // Nice
+  'IMG_0003.jpg': { at: [-33.8568, 151.2153], when: '2018:12:25 09:00:00', offset: '+11:00' }, // Sydney
+  'IMG_0004.jpg': { at: [40.758, -73.9855], when: '2021:06:10 20:00:00', offset: '-04:00' }, // New York
+  'IMG_0005.jpg': { at: [59.9139, 10.7522], when: '2019:01:20 12:00:00' }, // Oslo, in the snow
+  'IMG_0006.jpg': { at: [51.3811, -2.359], when: '2020:05:01 10:00:00' }, // Bath
+  'IMG_0007.jpg': { at: [44.1381, 4.8075], when: '2020:05:02 10:00:00' }, // Orange
+  'IMG_0008.jpg': { when: '2019:12:24 18:00:00' }, // no position
+  'IMG_0009.jpg': { at: [0, -30] }, // the middle of the Atlantic: nowhere
+  'IMG_0010.jpg': {}, // nothing at all
+};
+
+async function writeShot(name: string, shot: (typeof SHOTS)[string], i: number): Promise<void> {
+  const exif: Record<string, Record<string, string>> = { IFD0: { Make: 'Canon', Model: 'EOS 80D' } };
+  if (shot.when)
+    exif.IFD2 = { DateTimeOriginal: shot.when, ...(shot.offset ? { OffsetTimeOriginal: shot.offset } : {}) };
+  if (shot.at)
+    exif.IFD3 = {
+      GPSLatitudeRef: shot.at[0] >= 0 ? 'N' : 'S',
+      GPSLatitude: dms(shot.at[0]),
+      GPSLongitudeRef: shot.at[1] >= 0 ? 'E' : 'W',
+      GPSLongitude: dms(shot.at[1]),
+    };
+  const hue = (i * 37) % 360;
+  await sharp({ create: { width: 320, height: 240, channels: 3, background: `hsl(${hue}, 60%, 55%)` } })
+    .jpeg()
+    .withExif(exif)
+    .toFile(join(folder, name));
+}
+
+const names = (r: { results: { path: string }[] }) => r.results.map((x) => x.path.split('/').pop()!).sort();
+const photos = (...ns: number[]) => ns.map((n) => `IMG_${String(n).padStart(4, '0')}.jpg`).sort();
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  model = await trainTinyModel(tmp.dir, 0);
+  embedder = bundleEmbedder(await loadBundle(model));
+  mkdirSync(folder, { recursive: true });
+  let i = 0;
+  for (const [name, shot] of Object.entries(SHOTS)) await writeShot(name, shot, i++);
+  api = createEngineApi({ dataDir, embedder, ocr: null, faces: null, sharedCache: null });
+  ok(await api.index({ folders: [folder] }));
+}, 240_000);
+afterAll(() => {
+  api?.close();
+  embedder?.dispose();
+  tmp.cleanup();
+});
+
+describe('places', () => {
+  it('places each geotagged photo in its town and country, and never guesses one', async () => {
+    const list = ok(await api.places({}));
+    const towns = Object.fromEntries(list.countries.map((c) => [c.name, c.towns.map((t) => t.name).sort()]));
+    expect(towns).toEqual({
+      France: ['Nice', 'Orange', 'Paris'],
+      Australia: ['Sydney'],
+      'United States': [expect.stringMatching(/New York|Manhattan/)],
+      Norway: ['Oslo'],
+      'United Kingdom': ['Bath'],
+    });
+    const view = (n: number) => api.photo({ path: join(folder, photos(n)[0]!) });
+    expect(ok(await view(1)).place).toEqual({ city: 'Paris', country: 'France' });
+    // No position, or none near a town: no place.
+    expect(ok(await view(8)).place).toBeNull();
+    expect(ok(await view(9)).place).toBeNull();
+  });
+
+  it('reads place names from the query: "Paris" and "in France" find those photos and no others', async () => {
+    const paris = ok(await api.search({ query: 'Paris' }));
+    expect(paris.reading.places).toEqual([{ label: 'Paris, France', words: 'Paris' }]);
+    expect(names(paris)).toEqual(photos(1));
+    const france = ok(await api.search({ query: 'in France' }));
+    expect(france.reading.places.map((p) => p.label)).toEqual(['France']);
+    expect(names(france)).toEqual(photos(1, 2, 7));
+    // The rest of the query is searched within the place.
+    const beach = ok(await api.search({ query: 'beach in Nice' }));
+    expect(beach.reading.places.map((p) => p.label)).toEqual(['Nice, France']);
+    expect(names(beach)).toEqual(photos(2));
+  });
+
+  it('reads an ordinary word as a place only where it is introduced: "Nice beach", Orange, Mobile, Bath', async () => {
+    for (const q of ['Nice beach', 'Orange', 'Mobile', 'Bath', 'an orange cat'])
+      expect(ok(await api.search({ query: q })).reading.places, q).toEqual([]);
+    expect(names(ok(await api.search({ query: 'a bridge in Bath' })))).toEqual(photos(6));
+    expect(names(ok(await api.search({ query: 'in Orange, France' })))).toEqual(photos(7));
+    // Several towns of one name, none the obvious one: said, and searched as words.
+    const spring = ok(await api.search({ query: 'Springfield' }));
+    expect(spring.reading.places).toEqual([]);
+    expect(spring.reading.notes.join(' ')).toMatch(/could be several places/);
+  });
+
+  it('reads dates: "snow 2019" is the 2019 photos ranked by "snow"; Christmas; an impossible date is said', async () => {
+    const snow = ok(await api.search({ query: 'snow 2019' }));
+    expect(snow.reading.dates).toEqual([{ label: '2019', words: '2019' }]);
+    expect(names(snow).length).toBeGreaterThan(0);
+    expect(photos(1, 2, 5, 8)).toEqual(expect.arrayContaining(names(snow)));
+    // Christmas of any year, and of one.
+    expect(names(ok(await api.search({ query: 'Christmas' })))).toEqual(photos(3, 8));
+    expect(names(ok(await api.search({ query: 'Christmas 2019' })))).toEqual(photos(8));
+    expect(names(ok(await api.search({ query: 'summer 2019 in France' })))).toEqual(photos(1, 2));
+    expect(names(ok(await api.search({ query: 'June 2021' })))).toEqual(photos(4));
+    const bad = ok(await api.search({ query: 'February 30 2020' }));
+    expect(bad.reading.notes).toContain('“February 30 2020” is not a date');
+    // Filters given outright, as the CLI gives them; an unknown place is refused by name.
+    const norway = ok(await api.browse({ place: 'Norway', year: 2019 }));
+    expect(norway.photos.map((p) => p.path.split('/').pop())).toEqual(photos(5));
+    const nowhere = await api.browse({ place: 'Qwxyzville' });
+    expect(!nowhere.ok && nowhere.error.message).toMatch(/Qwxyzville/);
+  });
+
+  it('reads relative dates against today', () => {
+    const now = new Date('2026-12-06T12:00:00Z');
+    expect(readDates('last summer', now).dates[0]).toMatchObject({ since: '2026-06-01', until: '2026-09-01' });
+    expect(readDates('yesterday', now).dates[0]).toMatchObject({ since: '2026-12-05', until: '2026-12-06' });
+    expect(readDates('in the 90s', now).dates[0]).toMatchObject({ since: '1990-01-01', until: '2000-01-01' });
+    expect(readDates('kids on a red sled', now)).toEqual({ dates: [], rest: 'kids on a red sled', notes: [] });
+  });
+
+  it('glimpse places and glimpse search --place/--year/--explain', () => {
+    api.close();
+    const list = runCli(['places', '--data-dir', dataDir, '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect((list.json() as { countries: { name: string }[] }).countries.map((c) => c.name)).toContain('Norway');
+    const found = runCli([
+      'search',
+      'snow',
+      '--place',
+      'Norway',
+      '--year',
+      '2019',
+      '--data-dir',
+      dataDir,
+      '--model',
+      model,
+      '--json',
+    ]);
+    expect(found.code, found.stderr).toBe(0);
+    expect(names(found.json() as { results: { path: string }[] })).toEqual(photos(5));
+    const explained = runCli(['search', 'beach in Nice 2019', '--explain', '--data-dir', dataDir, '--model', model]);
+    expect(explained.code, explained.stderr).toBe(0);
+    expect(explained.stdout).toContain('place: Nice, France  (from "in Nice")');
+    expect(explained.stdout).toContain('date: 2019  (from "2019")');
+    api = createEngineApi({ dataDir, embedder, ocr: null, faces: null, sharedCache: null });
+  }, 120_000);
+});
