@@ -1,0 +1,103 @@
+/**
+ * Places and dates in the UI, in real Chromium against web mode: the chips a query's place and
+ * date become, removing one (the search updates), a note on what was not read, and the photo
+ * view's place; axe-clean at desktop and 390 px. Screenshots go to test/artifacts/.
+ */
+import { it, expect, beforeAll, afterAll } from 'vitest';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import type { Browser, Page } from 'playwright-core';
+import type { JobsOutput, MethodName } from '../src/shared/contract.js';
+import { describeIf, tempDir } from './helpers.js';
+import { SHOTS, writeShot } from './geo-photos.js';
+import {
+  ARTIFACTS,
+  CHROMIUM,
+  MISFITS,
+  apiCall,
+  axeViolations,
+  buildRenderer,
+  launchChromium,
+  serve,
+  stop,
+} from './browser.js';
+
+const tmp = tempDir('glimpse-places-ui-');
+const folder = join(tmp.dir, 'DCIM');
+let server: ChildProcess;
+let url: URL;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+const call = <T>(method: MethodName, input: object): Promise<T> => apiCall<T>(url, method, input);
+
+describeIf(existsSync(CHROMIUM) || !!process.env.GLIMPSE_REQUIRE_UI, `places in the UI: no Chromium at ${CHROMIUM}`)(
+  'places and dates in the UI (web mode)',
+  () => {
+    beforeAll(async () => {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      mkdirSync(folder, { recursive: true });
+      let i = 0;
+      for (const [name, shot] of Object.entries(SHOTS)) await writeShot(folder, name, shot, i++);
+      buildRenderer();
+      ({ server, url } = await serve(join(tmp.dir, 'data')));
+      await call('updateSettings', { faces: false });
+      await call('index', { folders: [folder] });
+      for (;;) {
+        const j = await call<JobsOutput>('jobs', {});
+        if (!j.jobs.some((x) => x.state === 'running')) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      browser = await launchChromium();
+      page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+    }, 600_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await stop(server);
+      tmp.cleanup();
+    });
+
+    it('a place and a date read from the query are chips; removing one searches again', async () => {
+      await page.goto(url.href);
+      await page.getByLabel('Search photos').fill('summer 2019 in France');
+      const chips = page.getByTestId('query-chips');
+      await chips.getByText('Place: France').waitFor();
+      await chips.getByText('Date: summer 2019').waitFor();
+      await page.getByText('2 results').waitFor();
+      await page.screenshot({ path: join(ARTIFACTS, 'search-place-date.png'), fullPage: true });
+      expect(await axeViolations(page)).toEqual([]);
+      // Without the date: every French photo.
+      await chips.getByRole('button', { name: 'Remove the date summer 2019' }).click();
+      await expect.poll(() => page.getByLabel('Search photos').inputValue()).toBe('in France');
+      await page.getByText('3 results').waitFor();
+      expect(await chips.getByText(/^Date:/).count()).toBe(0);
+      // What was not read is said.
+      await page.getByLabel('Search photos').fill('Springfield');
+      await chips.getByText(/could be several places/).waitFor();
+      // The photo view says where a photo was taken.
+      await page.getByLabel('Search photos').fill('Paris');
+      await page.getByText('1 results').or(page.getByText('1 result')).first().waitFor();
+      await page.locator('[data-testid=grid] button.open').first().click();
+      await expect.poll(() => page.getByTestId('photo-place').textContent()).toBe('Paris, France');
+      await page.getByRole('button', { name: 'Close' }).click();
+      expect(pageErrors).toEqual([]);
+    }, 120_000);
+
+    it('at 390 px the chips wrap and fit', async () => {
+      const p = await browser.newPage({ viewport: { width: 390, height: 844 } });
+      try {
+        await p.goto(url.href);
+        await p.getByLabel('Search photos').fill('beach in Nice 2019');
+        await p.getByTestId('query-chips').getByText('Place: Nice, France').waitFor();
+        expect(await p.evaluate(MISFITS)).toEqual([]);
+        await p.screenshot({ path: join(ARTIFACTS, 'phone-search-place-date.png'), fullPage: true });
+        expect(await axeViolations(p)).toEqual([]);
+      } finally {
+        await p.close();
+      }
+    }, 60_000);
+  },
+);
