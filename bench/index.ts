@@ -11,6 +11,7 @@ import { benchCaptionBank } from './caption-bank.js';
 import { benchIndexReal } from './index-real.js';
 import { benchFaces } from './faces.js';
 import { benchPeopleScale } from './people-scale.js';
+import { benchPlaces } from './places.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   train: benchTrain,
@@ -25,6 +26,7 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   'index-real': benchIndexReal,
   faces: benchFaces,
   'people-scale': benchPeopleScale,
+  places: benchPlaces,
 };
 
 const [name, ...args] = process.argv.slice(2);

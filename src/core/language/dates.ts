@@ -5,7 +5,15 @@
  * ("June 2021", "yesterday", "March 3, 2020"). A reading is a span of dates (since inclusive,
  * until exclusive, calendar days as the camera's clock showed them), or days of every year.
  */
-import * as chrono from 'chrono-node';
+import { createRequire } from 'node:module';
+
+type Chrono = typeof import('chrono-node/en');
+let chronoEn: Chrono | null = null;
+/** Words without which chrono-node finds no date: most queries never load it. */
+const MIGHT_BE_DATED =
+  /\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|today|tonight|yesterday|ago|last|this|past|week|month|weekend|mon|tue|wed|thu|fri|sat|sun)|\d/i;
+/** chrono-node's English parser, loaded on the first query that might hold a date (~70 ms). */
+const chrono = (): Chrono => (chronoEn ??= createRequire(import.meta.url)('chrono-node/en') as Chrono);
 
 export interface DateReading {
   /** As the user should see it: "summer 2019", "Christmas", "June 2021". */
@@ -128,7 +136,7 @@ export function readDates(query: string, now = new Date()): DatesReading {
     state.rest = state.rest.replace(m[0], ' ');
   }
   // Chrono: months, days, and relative dates ("June 2021", "yesterday", "2 weeks ago").
-  for (const r of chrono.parse(state.rest, now, { forwardDate: false })) {
+  for (const r of MIGHT_BE_DATED.test(state.rest) ? chrono().parse(state.rest, now, { forwardDate: false }) : []) {
     const s = r.start;
     const dated = s.isCertain('year') || s.isCertain('month') || s.isCertain('day') || s.isCertain('weekday');
     if (!dated) continue;
