@@ -82,6 +82,9 @@ describeIf(existsSync(CHROMIUM) || !!process.env.GLIMPSE_REQUIRE_UI, `places in 
       await page.getByText('1 results').or(page.getByText('1 result')).first().waitFor();
       await page.locator('[data-testid=grid] button.open').first().click();
       await expect.poll(() => page.getByTestId('photo-place').textContent()).toBe('Paris, France');
+      // …and when, by the camera's clock with its offset, and how that is known.
+      expect(await page.getByTestId('photo-taken').textContent()).toMatch(/2019.*UTC\+02:00.*the camera's clock/s);
+      await page.screenshot({ path: join(ARTIFACTS, 'photo-place-time.png') });
       await page.getByRole('button', { name: 'Close' }).click();
       expect(pageErrors).toEqual([]);
     }, 120_000);

@@ -55,6 +55,15 @@ describe('places', () => {
     });
     const view = (n: number) => api.photo({ path: join(folder, photos(n)[0]!) });
     expect(ok(await view(1)).place).toEqual({ city: 'Paris', country: 'France' });
+    // When, with the camera clock's offset where EXIF has it, and where the date comes from.
+    expect(ok(await view(1)).taken).toEqual({
+      at: '2019-07-14T15:20:00.000Z',
+      source: 'exif',
+      offset: '+02:00',
+      uncertain: false,
+    });
+    expect(ok(await view(2)).taken).toMatchObject({ at: '2019-08-02T11:00:00.000Z', offset: null, uncertain: false });
+    expect(ok(await view(10)).taken).toMatchObject({ source: 'file', uncertain: true });
     // No position, or none near a town: no place.
     expect(ok(await view(8)).place).toBeNull();
     expect(ok(await view(9)).place).toBeNull();

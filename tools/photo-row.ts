@@ -16,6 +16,8 @@ export function newPhoto(rootId: number, path: string, extra: Partial<NewPhoto> 
     width: 1,
     height: 1,
     taken_at: null,
+    taken_source: null,
+    taken_offset: null,
     camera_make: null,
     camera_model: null,
     lat: null,

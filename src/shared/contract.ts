@@ -500,6 +500,16 @@ export interface PhotoOutput extends PhotoSummary {
   size: number;
   camera: string | null;
   gps: { lat: number; lon: number } | null;
+  /**
+   * When it was taken and how that is known: `at` is the camera clock's time (ISO, read as UTC);
+   * `source` says from where; a file's date (no date in the photo) is `uncertain`.
+   */
+  taken: {
+    at: string | null;
+    source: 'exif' | 'exif-digitized' | 'xmp' | 'exif-modified' | 'file' | null;
+    offset: string | null;
+    uncertain: boolean;
+  };
   /** The town and country it was taken in (from its GPS position), or null. */
   place: { city: string; country: string } | null;
   title: string | null;

@@ -515,6 +515,7 @@ export class Glimpse {
       text: store.text.lines(row.hash),
       faces: this.people().facesIn(row.hash),
       place: this.placeOf(row.hash),
+      taken: takenOf(row),
       albums: albums.albumsOf(row.id),
     };
   }
@@ -742,4 +743,21 @@ function withConfidence(
 
 function summary(row: PhotoRow): PhotoSummary {
   return { id: row.id, path: row.path, thumb: row.hash, name: row.name, takenAt: row.taken_at };
+}
+
+/**
+ * When a photo was taken, and how that is known; without a date in the photo, the file's last
+ * change (as this computer's clock showed it), marked uncertain.
+ */
+function takenOf(row: PhotoRow): Outputs['photo']['taken'] {
+  if (row.taken_at)
+    return {
+      at: row.taken_at,
+      source: (row.taken_source as Outputs['photo']['taken']['source']) ?? null,
+      offset: row.taken_offset,
+      uncertain: false,
+    };
+  const m = new Date(row.mtime_ms);
+  const wall = Date.UTC(m.getFullYear(), m.getMonth(), m.getDate(), m.getHours(), m.getMinutes(), m.getSeconds());
+  return { at: new Date(wall).toISOString(), source: 'file', offset: null, uncertain: true };
 }

@@ -33,7 +33,12 @@ export class PhotoError extends Error {
 }
 
 export interface PhotoMeta {
+  /** When it was taken, as the camera's clock showed it (ISO, the wall-clock time). */
   takenAt: string | null;
+  /** Where takenAt comes from: the EXIF date of the shot, of its digitising, XMP, or the file's last change. */
+  takenSource: 'exif' | 'exif-digitized' | 'xmp' | 'exif-modified' | null;
+  /** The camera clock's offset from UTC (EXIF OffsetTimeOriginal, "+02:00"), where it said. */
+  takenOffset: string | null;
   cameraMake: string | null;
   cameraModel: string | null;
   lat: number | null;
@@ -99,6 +104,8 @@ function text(v: unknown): string | null {
 export async function readMeta(buf: Buffer): Promise<PhotoMeta> {
   const none: PhotoMeta = {
     takenAt: null,
+    takenSource: null,
+    takenOffset: null,
     cameraMake: null,
     cameraModel: null,
     lat: null,
@@ -122,11 +129,20 @@ export async function readMeta(buf: Buffer): Promise<PhotoMeta> {
     return none; // metadata is optional: a photo with broken EXIF is still a photo
   }
   if (!m) return none;
-  const date = m.DateTimeOriginal ?? m.CreateDate ?? m.DateCreated ?? m.ModifyDate;
+  // The first date there is, in this order, with the offset EXIF gives for it.
+  const sources = [
+    ['exif', m.DateTimeOriginal, m.OffsetTimeOriginal],
+    ['exif-digitized', m.CreateDate, m.OffsetTimeDigitized],
+    ['xmp', m.DateCreated, null],
+    ['exif-modified', m.ModifyDate, m.OffsetTime],
+  ] as const;
+  const found = sources.find(([, d]) => d instanceof Date && !Number.isNaN(d.getTime()));
   const lat = typeof m.latitude === 'number' && Number.isFinite(m.latitude) ? m.latitude : null;
   const lon = typeof m.longitude === 'number' && Number.isFinite(m.longitude) ? m.longitude : null;
   return {
-    takenAt: date instanceof Date && !Number.isNaN(date.getTime()) ? date.toISOString() : null,
+    takenAt: found ? wallClock(found[1] as Date) : null,
+    takenSource: found?.[0] ?? null,
+    takenOffset: found && typeof found[2] === 'string' && /^[+-]\d\d:\d\d$/.test(found[2]) ? found[2] : null,
     cameraMake: text(m.Make),
     cameraModel: text(m.Model),
     lat,
@@ -135,6 +151,17 @@ export async function readMeta(buf: Buffer): Promise<PhotoMeta> {
     description: text(m.description ?? m.Caption ?? m.ImageDescription ?? m['Caption-Abstract']),
     keywords: text(m.subject ?? m.Keywords ?? m.XPKeywords),
   };
+}
+
+/**
+ * The time a camera's clock showed, as ISO with a Z (the library's dates are wall-clock times,
+ * so "Christmas" is the 25th where the photo was taken). exifr reads EXIF dates into this
+ * process's time zone, so its local fields are the clock's fields.
+ */
+function wallClock(d: Date): string {
+  return new Date(
+    Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()),
+  ).toISOString();
 }
 
 /**

@@ -95,6 +95,8 @@ function photoFields(task: FileTask, d: Pick<DecodedPhoto, 'hash' | 'format' | '
     width: d.width,
     height: d.height,
     taken_at: d.meta.takenAt,
+    taken_source: d.meta.takenSource,
+    taken_offset: d.meta.takenOffset,
     camera_make: d.meta.cameraMake,
     camera_model: d.meta.cameraModel,
     lat: d.meta.lat,

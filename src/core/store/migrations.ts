@@ -217,4 +217,10 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX places_city ON places(gazetteer, city_id);
   CREATE INDEX places_country ON places(gazetteer, country);
   `,
+  // 12: where each photo's date comes from (EXIF of the shot, of its digitising, XMP, or the
+  // file's last change) and the camera clock's offset from UTC, where EXIF says.
+  `
+  ALTER TABLE photos ADD COLUMN taken_source TEXT;
+  ALTER TABLE photos ADD COLUMN taken_offset TEXT;
+  `,
 ];

@@ -48,6 +48,8 @@ export interface PhotoRow {
   width: number | null;
   height: number | null;
   taken_at: string | null;
+  taken_source: string | null;
+  taken_offset: string | null;
   camera_make: string | null;
   camera_model: string | null;
   lat: number | null;
@@ -374,7 +376,7 @@ export class LibraryStore {
       this.db
         .prepare(
           `UPDATE photos SET root_id=@root_id, folder=@folder, name=@name, size=@size, mtime_ms=@mtime_ms, hash=@hash,
-        format=@format, width=@width, height=@height, taken_at=@taken_at, camera_make=@camera_make, camera_model=@camera_model,
+        format=@format, width=@width, height=@height, taken_at=@taken_at, taken_source=@taken_source, taken_offset=@taken_offset, camera_make=@camera_make, camera_model=@camera_model,
         lat=@lat, lon=@lon, title=@title, description=@description, keywords=@keywords, indexed_at=@now WHERE id=@id`,
         )
         .run({ ...p, now, id });
@@ -386,9 +388,9 @@ export class LibraryStore {
       id = Number(
         this.db
           .prepare(
-            `INSERT INTO photos (root_id, path, folder, name, size, mtime_ms, hash, format, width, height, taken_at,
+            `INSERT INTO photos (root_id, path, folder, name, size, mtime_ms, hash, format, width, height, taken_at, taken_source, taken_offset,
         camera_make, camera_model, lat, lon, title, description, keywords, indexed_at) VALUES (@root_id, @path, @folder, @name, @size, @mtime_ms,
-        @hash, @format, @width, @height, @taken_at, @camera_make, @camera_model, @lat, @lon, @title, @description, @keywords, @now)`,
+        @hash, @format, @width, @height, @taken_at, @taken_source, @taken_offset, @camera_make, @camera_model, @lat, @lon, @title, @description, @keywords, @now)`,
           )
           .run({ ...p, now }).lastInsertRowid,
       );
