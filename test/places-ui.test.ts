@@ -89,7 +89,49 @@ describeIf(existsSync(CHROMIUM) || !!process.env.GLIMPSE_REQUIRE_UI, `places in 
       expect(pageErrors).toEqual([]);
     }, 120_000);
 
-    it('at 390 px the chips wrap and fit', async () => {
+    it('Places lists countries, then towns, with counts; a town opens its photos', async () => {
+      await page.getByRole('button', { name: 'Places', exact: true }).click();
+      const list = page.getByTestId('places');
+      await list.waitFor();
+      expect(await list.getByRole('heading', { level: 2 }).allTextContents()).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^France\s*· 3 photos$/)]),
+      );
+      await page.screenshot({ path: join(ARTIFACTS, 'places.png'), fullPage: true });
+      expect(await axeViolations(page)).toEqual([]);
+      await list.getByRole('button', { name: /^Paris/ }).click();
+      await page.getByRole('heading', { name: 'Paris, France' }).waitFor();
+      await expect.poll(() => page.locator('[data-testid=grid] img').count()).toBe(1);
+      await page.getByRole('button', { name: '← All places' }).click();
+      await list.getByRole('button', { name: 'France', exact: true }).click();
+      await expect.poll(() => page.locator('[data-testid=grid] img').count()).toBe(3);
+      expect(pageErrors).toEqual([]);
+    }, 60_000);
+
+    it('Timeline shows years and months with counts; a month, or a month jumped to, opens its photos', async () => {
+      await page.getByRole('button', { name: 'Timeline', exact: true }).click();
+      const timeline = page.getByTestId('timeline');
+      await timeline.waitFor();
+      expect(await timeline.getByRole('heading', { level: 2 }).allTextContents()).toEqual([
+        '2021 · 1 photo',
+        '2020 · 2 photos',
+        '2019 · 4 photos',
+        '2018 · 1 photo',
+      ]);
+      await page.screenshot({ path: join(ARTIFACTS, 'timeline.png'), fullPage: true });
+      expect(await axeViolations(page)).toEqual([]);
+      await page.getByRole('navigation', { name: 'Years' }).getByRole('button', { name: '2019' }).click();
+      await timeline.getByRole('region', { name: /2019/ }).getByRole('button', { name: /July/ }).click();
+      await page.getByRole('heading', { name: 'July 2019' }).waitFor();
+      await expect.poll(() => page.locator('[data-testid=grid] img').count()).toBe(1);
+      await page.getByRole('button', { name: '← All months' }).click();
+      await page.getByLabel('Go to').fill('2020-05');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.getByRole('heading', { name: 'May 2020' }).waitFor();
+      await expect.poll(() => page.locator('[data-testid=grid] img').count()).toBe(2);
+      expect(pageErrors).toEqual([]);
+    }, 60_000);
+
+    it('at 390 px the chips wrap and fit, and Places and Timeline fit', async () => {
       const p = await browser.newPage({ viewport: { width: 390, height: 844 } });
       try {
         await p.goto(url.href);
@@ -98,6 +140,16 @@ describeIf(existsSync(CHROMIUM) || !!process.env.GLIMPSE_REQUIRE_UI, `places in 
         expect(await p.evaluate(MISFITS)).toEqual([]);
         await p.screenshot({ path: join(ARTIFACTS, 'phone-search-place-date.png'), fullPage: true });
         expect(await axeViolations(p)).toEqual([]);
+        for (const [name, shot] of [
+          ['Places', 'phone-places'],
+          ['Timeline', 'phone-timeline'],
+        ] as const) {
+          await p.getByRole('button', { name, exact: true }).click();
+          await p.getByTestId(name === 'Places' ? 'places' : 'timeline').waitFor();
+          expect(await p.evaluate(MISFITS), name).toEqual([]);
+          await p.screenshot({ path: join(ARTIFACTS, `${shot}.png`), fullPage: true });
+          expect(await axeViolations(p), name).toEqual([]);
+        }
       } finally {
         await p.close();
       }

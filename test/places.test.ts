@@ -112,6 +112,24 @@ describe('places', () => {
     expect(!nowhere.ok && nowhere.error.message).toMatch(/Qwxyzville/);
   });
 
+  it('counts photos by month taken, and by town', async () => {
+    const t = ok(await api.timeline({}));
+    expect(t.months).toEqual([
+      { month: '2021-06', photos: 1 },
+      { month: '2020-05', photos: 2 },
+      { month: '2019-12', photos: 1 },
+      { month: '2019-08', photos: 1 },
+      { month: '2019-07', photos: 1 },
+      { month: '2019-01', photos: 1 },
+      { month: '2018-12', photos: 1 },
+    ]);
+    expect(t.undated).toBe(2);
+    const france = ok(await api.places({})).countries.find((c) => c.code === 'FR')!;
+    const orange = france.towns.find((x) => x.name === 'Orange')!;
+    const there = ok(await api.browse({ town: orange.id }));
+    expect(there.photos.map((p) => p.path.split('/').pop())).toEqual(photos(7));
+  });
+
   it('reads relative dates against today', () => {
     const now = new Date('2026-12-06T12:00:00Z');
     expect(readDates('last summer', now).dates[0]).toMatchObject({ since: '2026-06-01', until: '2026-09-01' });

@@ -78,6 +78,7 @@ const bridge: GlimpseApi = {
   setCover: call('setCover'),
   regroupPeople: call('regroupPeople'),
   places: call('places'),
+  timeline: call('timeline'),
 };
 
 const desktop: DesktopBridge = {

@@ -117,6 +117,8 @@ export const SearchFiltersInput = z.object({
   place: z.string().trim().min(1).max(100).optional(),
   /** Only photos taken in this year. */
   year: z.number().int().min(1800).max(2200).optional(),
+  /** Only photos taken in this town: its GeoNames id, as `places` lists it. */
+  town: z.number().int().positive().optional(),
 });
 
 export const EVIDENCE = ['semantic', 'keywords', 'tags'] as const;
@@ -262,6 +264,7 @@ export const AssignFaceInput = z.object({
 export const SetCoverInput = z.object({ id: personId, face: faceId });
 export const RegroupPeopleInput = z.object({}).default({});
 export const PlacesInput = z.object({}).default({});
+export const TimelineInput = z.object({}).default({});
 /** `from`'s faces become `into`'s. */
 export const MergePeopleInput = z
   .object({ into: personId, from: personId })
@@ -381,6 +384,12 @@ export interface SearchReading {
   dates: { label: string; words: string }[];
   /** Readings left out, and why ("“Springfield” could be several places…"). */
   notes: string[];
+}
+/** Photos by the month they were taken in (the camera's clock), newest first. */
+export interface TimelineOutput {
+  months: { month: string; photos: number }[];
+  /** Photos with no date of their own. */
+  undated: number;
 }
 export interface PlacesOutput {
   countries: { code: string; name: string; photos: number; towns: { id: number; name: string; photos: number }[] }[];
@@ -689,6 +698,7 @@ export const methods = {
   setCover: SetCoverInput,
   regroupPeople: RegroupPeopleInput,
   places: PlacesInput,
+  timeline: TimelineInput,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -739,6 +749,7 @@ export interface Outputs {
   setCover: PersonInfo;
   regroupPeople: RegroupOutput;
   places: PlacesOutput;
+  timeline: TimelineOutput;
 }
 
 /** The user's work tied to a folder's photos: album memberships and their own captions. */

@@ -264,6 +264,7 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
     assignFace: async (i) => app.people().assign(i),
     setCover: async (i) => app.people().setCover(i),
     places: () => app.places(),
+    timeline: () => app.timeline(),
     regroupPeople: (_i, o) => {
       if (jobs.running('people').length)
         throw new GlimpseError('unavailable', 'faces are being regrouped already: wait for it, or cancel it on Jobs');

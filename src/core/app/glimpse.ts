@@ -232,13 +232,19 @@ export class Glimpse {
 
   async search(input: ParsedInput<'search'>): Promise<Outputs['search']> {
     const { searcher, embedder, captions } = await this.open(this.searchDir(input.model));
-    const { query, model: _m, person, place, year, ...given } = input;
+    const { query, model: _m, person, place, year, town, ...given } = input;
     if (!query.trim()) throw new GlimpseError('invalid-input', 'the search text is empty');
     // Names the user gave people, read from the query, limit it to their photos; then dates and
     // places become filters too. The rest of the words are searched as always (a query read
     // whole, as names, places or dates: those photos, newest first).
     const reading = readNames(query, this.store().faces.named());
-    const where = readWhereWhen(this.store(), reading.rest, { place, year, since: given.since, until: given.until });
+    const where = readWhereWhen(this.store(), reading.rest, {
+      place,
+      year,
+      town,
+      since: given.since,
+      until: given.until,
+    });
     const people = [...new Set([...this.people().ids(person), ...reading.people.map((p) => p.id)])];
     const opts = { ...given, ...where.filters, people };
     const named = people.map((id) => ({ id, name: this.store().faces.person(id)?.name ?? null }));
@@ -283,8 +289,8 @@ export class Glimpse {
   async similar(input: ParsedInput<'similar'>): Promise<Outputs['similar']> {
     const { searcher, embedder } = await this.open(this.searchDir(input.model));
     const { path, model: _m, ...given } = input;
-    const { person, place, year, ...rest } = given;
-    const where = readWhereWhen(this.store(), '', { place, year, since: rest.since, until: rest.until });
+    const { person, place, year, town, ...rest } = given;
+    const where = readWhereWhen(this.store(), '', { place, year, town, since: rest.since, until: rest.until });
     const hits = searcher.similar(photoRow(this.store(), path).id, {
       ...rest,
       ...where.filters,
@@ -473,8 +479,8 @@ export class Glimpse {
   }
 
   async browse(input: ParsedInput<'browse'>): Promise<Outputs['browse']> {
-    const { place, year, ...rest } = input;
-    const where = readWhereWhen(this.store(), '', { place, year, since: rest.since, until: rest.until });
+    const { place, year, town, ...rest } = input;
+    const where = readWhereWhen(this.store(), '', { place, year, town, since: rest.since, until: rest.until });
     const { total, rows } = this.store().browse({
       ...rest,
       ...where.filters,
@@ -614,6 +620,10 @@ export class Glimpse {
   private placeOf(hash: string): Outputs['photo']['place'] {
     const p = this.store().places.placeOf(hash);
     return p?.city && p.country ? { city: p.city, country: countryName(p.country) } : null;
+  }
+
+  async timeline(): Promise<Outputs['timeline']> {
+    return this.store().timeline();
   }
 
   /** Photos by country and town. */

@@ -7,7 +7,7 @@ import { GlimpseError } from '../base/errors.js';
 import { readDates } from '../language/dates.js';
 import { WordNet } from '../language/wordnet.js';
 import { countryName, Gazetteer } from '../places/gazetteer.js';
-import { PlaceNames, type PlaceReading } from '../places/reading.js';
+import { PlaceNames, townKm, type PlaceReading } from '../places/reading.js';
 import type { SearchFilters } from '../store/sql.js';
 import type { LibraryStore } from '../store/store.js';
 
@@ -42,7 +42,7 @@ export interface QueryReading {
 export function readWhereWhen(
   store: LibraryStore,
   query: string,
-  given: { place?: string; year?: number; since?: string; until?: string },
+  given: { place?: string; year?: number; town?: number; since?: string; until?: string },
   now = new Date(),
 ): QueryReading {
   const dates = readDates(query, now);
@@ -57,6 +57,20 @@ export function readWhereWhen(
         r.notes[0] ?? `“${given.place}” is not a place Glimpse knows (a town or a country)`,
       );
     all.push(...r.places);
+  }
+  if (given.town) {
+    const i = gazetteer().indexOf(given.town);
+    if (i === undefined) throw new GlimpseError('not-found', `no town ${given.town} (glimpse places lists them)`);
+    const g = gazetteer();
+    all.push({
+      kind: 'city',
+      label: g.place(i).city,
+      words: '',
+      cityId: given.town,
+      lat: g.lat[i]!,
+      lon: g.lon[i]!,
+      km: townKm(g.population[i]!),
+    });
   }
   const spans = [...dates.dates];
   if (given.year)

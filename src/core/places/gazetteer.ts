@@ -115,6 +115,17 @@ export class Gazetteer {
     return best < 0 ? null : this.place(best);
   }
 
+  private byId: Map<number, number> | null = null;
+
+  /** The row of the place with this GeoNames id, if any. */
+  indexOf(id: number): number | undefined {
+    if (!this.byId) {
+      this.byId = new Map();
+      for (let i = 0; i < this.size; i++) this.byId.set(this.ids[i]!, i);
+    }
+    return this.byId.get(id);
+  }
+
   place(i: number): Place {
     const country = this.countries[i]!;
     return { cityId: this.ids[i]!, city: this.names[i]!, country, countryName: countryName(country) };

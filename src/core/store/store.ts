@@ -481,6 +481,18 @@ export class LibraryStore {
   }
 
   /** Photos newest first (by date taken, then by path), with the search filters, optionally in one album. */
+  /** Photos by month taken (YYYY-MM), newest first, and how many have no date. */
+  timeline(): { months: { month: string; photos: number }[]; undated: number } {
+    const months = this.db
+      .prepare(
+        `SELECT substr(taken_at, 1, 7) AS month, count(*) AS photos FROM photos
+        WHERE taken_at IS NOT NULL GROUP BY month ORDER BY month DESC`,
+      )
+      .all() as { month: string; photos: number }[];
+    const { n } = this.db.prepare('SELECT count(*) AS n FROM photos WHERE taken_at IS NULL').get() as { n: number };
+    return { months, undated: n };
+  }
+
   browse(opts: SearchFilters & { album?: number; limit: number; offset: number }): { total: number; rows: PhotoRow[] } {
     const f = filterSql(opts);
     const params: unknown[] = [...f.params];

@@ -6,7 +6,7 @@
 import type { ApiError, Result, SettingsOutput } from '../../../shared/contract';
 import { api } from '../api';
 
-export type Page = 'search' | 'people' | 'albums' | 'finetune' | 'model' | 'jobs' | 'settings';
+export type Page = 'search' | 'people' | 'places' | 'timeline' | 'albums' | 'finetune' | 'model' | 'jobs' | 'settings';
 
 export interface GridItem {
   id: number;
