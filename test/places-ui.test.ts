@@ -107,6 +107,27 @@ describeIf(existsSync(CHROMIUM) || !!process.env.GLIMPSE_REQUIRE_UI, `places in 
       expect(pageErrors).toEqual([]);
     }, 60_000);
 
+    it('the map clusters photo positions; a cluster opens its photos in the grid', async () => {
+      await page.getByRole('button', { name: 'Places', exact: true }).click();
+      const map = page.getByTestId('map');
+      await map.locator('svg path').first().waitFor();
+      const clusters = map.getByRole('button');
+      const sizes = (await clusters.allTextContents()).map(Number);
+      // Every geotagged photo, the one far out at sea too, is on the map.
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(8);
+      await page.screenshot({ path: join(ARTIFACTS, 'map.png') });
+      expect(await axeViolations(page)).toEqual([]);
+      const biggest = sizes.indexOf(Math.max(...sizes));
+      await clusters.nth(biggest).click();
+      await page.getByRole('heading', { name: `${sizes[biggest]} photos on the map` }).waitFor();
+      await expect.poll(() => page.locator('[data-testid=grid] img').count()).toBe(sizes[biggest]);
+      await page.getByRole('button', { name: '← All places' }).click();
+      // Zoomed in, the clusters split (or stay), and still hold every photo in view.
+      await page.getByRole('button', { name: 'Zoom in' }).click();
+      await page.getByRole('button', { name: 'Zoom out' }).waitFor();
+      expect(pageErrors).toEqual([]);
+    }, 60_000);
+
     it('Timeline shows years and months with counts; a month, or a month jumped to, opens its photos', async () => {
       await page.getByRole('button', { name: 'Timeline', exact: true }).click();
       const timeline = page.getByTestId('timeline');

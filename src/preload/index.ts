@@ -79,6 +79,7 @@ const bridge: GlimpseApi = {
   regroupPeople: call('regroupPeople'),
   places: call('places'),
   timeline: call('timeline'),
+  mapPoints: call('mapPoints'),
 };
 
 const desktop: DesktopBridge = {

@@ -119,6 +119,16 @@ export const SearchFiltersInput = z.object({
   year: z.number().int().min(1800).max(2200).optional(),
   /** Only photos taken in this town: its GeoNames id, as `places` lists it. */
   town: z.number().int().positive().optional(),
+  /** Only photos taken within this box of latitudes and longitudes (a cluster on the map). */
+  within: z
+    .object({
+      south: z.number().min(-90).max(90),
+      west: z.number().min(-180).max(180),
+      north: z.number().min(-90).max(90),
+      east: z.number().min(-180).max(180),
+    })
+    .refine((b) => b.south <= b.north, { message: 'south must not be north of north' })
+    .optional(),
 });
 
 export const EVIDENCE = ['semantic', 'keywords', 'tags'] as const;
@@ -265,6 +275,7 @@ export const SetCoverInput = z.object({ id: personId, face: faceId });
 export const RegroupPeopleInput = z.object({}).default({});
 export const PlacesInput = z.object({}).default({});
 export const TimelineInput = z.object({}).default({});
+export const MapPointsInput = z.object({}).default({});
 /** `from`'s faces become `into`'s. */
 export const MergePeopleInput = z
   .object({ into: personId, from: personId })
@@ -699,6 +710,7 @@ export const methods = {
   regroupPeople: RegroupPeopleInput,
   places: PlacesInput,
   timeline: TimelineInput,
+  mapPoints: MapPointsInput,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -750,6 +762,8 @@ export interface Outputs {
   regroupPeople: RegroupOutput;
   places: PlacesOutput;
   timeline: TimelineOutput;
+  /** Every geotagged photo's position, [latitude, longitude], to 4 decimals (about 10 m). */
+  mapPoints: { points: [number, number][] };
 }
 
 /** The user's work tied to a folder's photos: album memberships and their own captions. */

@@ -265,6 +265,7 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
     setCover: async (i) => app.people().setCover(i),
     places: () => app.places(),
     timeline: () => app.timeline(),
+    mapPoints: () => app.mapPoints(),
     regroupPeople: (_i, o) => {
       if (jobs.running('people').length)
         throw new GlimpseError('unavailable', 'faces are being regrouped already: wait for it, or cancel it on Jobs');

@@ -622,6 +622,10 @@ export class Glimpse {
     return p?.city && p.country ? { city: p.city, country: countryName(p.country) } : null;
   }
 
+  async mapPoints(): Promise<Outputs['mapPoints']> {
+    return { points: this.store().places.points() };
+  }
+
   async timeline(): Promise<Outputs['timeline']> {
     return this.store().timeline();
   }

@@ -271,6 +271,7 @@ function hasFilters(f: SearchFilters): boolean {
     !!f.tag ||
     !!f.people?.length ||
     !!f.days ||
-    !!f.places?.length
+    !!f.places?.length ||
+    !!f.within
   );
 }

@@ -55,6 +55,16 @@ export class PlaceStore {
     return r ? { cityId: r.city_id, city: r.city, country: r.country } : null;
   }
 
+  /** Every geotagged photo's position, to 4 decimals. */
+  points(): [number, number][] {
+    return this.db
+      .prepare(
+        'SELECT round(lat, 4) AS lat, round(lon, 4) AS lon FROM photos WHERE lat IS NOT NULL AND lon IS NOT NULL',
+      )
+      .raw()
+      .all() as [number, number][];
+  }
+
   /** Photos by country, then town, most first. */
   counts(): { country: string; cityId: number; city: string; photos: number }[] {
     return this.db

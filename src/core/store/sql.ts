@@ -57,6 +57,8 @@ export interface SearchFilters {
    * and any within `km` of its centre).
    */
   places?: ({ country: string } | { cityId: number; lat: number; lon: number; km: number })[];
+  /** Only photos within this box (west > east: the box crosses the 180th meridian). */
+  within?: { south: number; west: number; north: number; east: number };
 }
 
 /** SQL conditions (to AND onto a query over `photos p`) for the search filters. */
@@ -105,6 +107,11 @@ export function filterSql(f: SearchFilters): { sql: string; params: unknown[] } 
       return '(EXISTS (SELECT 1 FROM places x WHERE x.hash = p.hash AND x.city_id = ?) OR (p.lat BETWEEN ? AND ? AND p.lon BETWEEN ? AND ?))';
     });
     parts.push(`(${any.join(' OR ')})`);
+  }
+  if (f.within) {
+    const { south, west, north, east } = f.within;
+    parts.push(`p.lat BETWEEN ? AND ? AND ${west <= east ? 'p.lon BETWEEN ? AND ?' : '(p.lon >= ? OR p.lon <= ?)'}`);
+    params.push(south, north, west, east);
   }
   for (const id of f.people ?? []) {
     parts.push('EXISTS (SELECT 1 FROM faces fa WHERE fa.hash = p.hash AND fa.person_id = ?)');
