@@ -12,6 +12,7 @@ import { benchIndexReal } from './index-real.js';
 import { benchFaces } from './faces.js';
 import { benchPeopleScale } from './people-scale.js';
 import { benchPlaces } from './places.js';
+import { benchUiScale } from './ui-scale.js';
 
 const benches: Record<string, (args: string[]) => Promise<void>> = {
   train: benchTrain,
@@ -27,6 +28,7 @@ const benches: Record<string, (args: string[]) => Promise<void>> = {
   faces: benchFaces,
   'people-scale': benchPeopleScale,
   places: benchPlaces,
+  'ui-scale': benchUiScale,
 };
 
 const [name, ...args] = process.argv.slice(2);

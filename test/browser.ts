@@ -1,16 +1,15 @@
 /**
- * What the UI tests share: building the renderer, web mode started as a user starts it (glimpse
- * serve), Debian's Chromium through playwright-core, axe-core, and the phone-width fit check.
+ * What the UI tests share: building the renderer, web mode and Chromium (tools/web-mode.ts),
+ * axe-core, the phone-width fit check, and the API as the renderer calls it.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { spawnSync } from 'node:child_process';
+import type { Page } from 'playwright-core';
 import type { MethodName, Result } from '../src/shared/contract.js';
 import { ROOT } from './helpers.js';
+export { CHROMIUM, launchChromium, serve, stop } from '../tools/web-mode.js';
 
-export const CHROMIUM = process.env.GLIMPSE_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(ROOT, 'test', 'artifacts');
 const STATIC = join(ROOT, 'out', 'renderer');
 
@@ -19,40 +18,6 @@ export function buildRenderer(): void {
   const b = spawnSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'ignore' });
   if (b.status !== 0 || !existsSync(join(STATIC, 'index.html')))
     throw new Error('building the renderer failed (npm run build)');
-}
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-}
-
-/** Web mode as a user starts it (glimpse serve), with the shipped default model. */
-export async function serve(dir: string): Promise<{ server: ChildProcess; url: URL }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'glimpse.js'), 'serve', '--json', '--data-dir', dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const first = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`glimpse serve exited with ${code}`)));
-  });
-  return { server: child, url: new URL((JSON.parse(first) as { url: string }).url) };
-}
-
-export async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /**

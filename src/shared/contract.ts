@@ -762,8 +762,8 @@ export interface Outputs {
   regroupPeople: RegroupOutput;
   places: PlacesOutput;
   timeline: TimelineOutput;
-  /** Every geotagged photo's position, [latitude, longitude], to 4 decimals (about 10 m). */
-  mapPoints: { points: [number, number][] };
+  /** Where the geotagged photos are: flat triples of latitude, longitude and photos there (to about 1 km). */
+  mapPoints: { points: number[] };
 }
 
 /** The user's work tied to a folder's photos: album memberships and their own captions. */
