@@ -53,18 +53,7 @@ function seed(dir: string, n: number, spread: Spread): void {
   });
   // Placed as the index's places stage places them.
   const g = Gazetteer.load();
-  store.places.save(
-    g.version,
-    store.places.unplaced(g.version).map((p) => {
-      const place = g.placeAt(p.lat, p.lon);
-      return {
-        hash: p.hash,
-        cityId: place?.cityId ?? null,
-        city: place?.city ?? null,
-        country: place?.country ?? null,
-      };
-    }),
-  );
+  store.places.save(g.version, g.placeAll(store.places.unplaced(g.version)));
   store.close();
 }
 

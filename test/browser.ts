@@ -85,3 +85,12 @@ export async function apiCall<T>(url: URL, method: MethodName, input: object): P
   if (!r.ok) throw new Error(r.error.message);
   return r.value;
 }
+
+/** Waits until the server runs no job (indexing, re-embedding). */
+export async function idle(url: URL): Promise<void> {
+  for (;;) {
+    const j = await apiCall<{ jobs: { state: string }[] }>(url, 'jobs', {});
+    if (!j.jobs.some((x) => x.state === 'running')) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

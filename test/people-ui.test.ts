@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
-import type { JobsOutput, MethodName, PeopleOutput } from '../src/shared/contract.js';
+import type { MethodName, PeopleOutput } from '../src/shared/contract.js';
 import { ROOT, describeIf, tempDir } from './helpers.js';
 import {
   ARTIFACTS,
@@ -22,6 +22,7 @@ import {
   launchChromium,
   serve,
   stop,
+  idle as waitIdle,
 } from './browser.js';
 
 const PHOTOS = join(ROOT, '..', 'shared', 'fixtures', 'faces-london', 'photos');
@@ -35,13 +36,7 @@ const pageErrors: string[] = [];
 const call = <T>(method: MethodName, input: object): Promise<T> => apiCall<T>(url, method, input);
 const shot = (p: Page, name: string) => p.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
-async function idle(): Promise<void> {
-  for (;;) {
-    const j = await call<JobsOutput>('jobs', {});
-    if (!j.jobs.some((x) => x.state === 'running')) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const idle = () => waitIdle(url);
 
 describeIf(
   existsSync(PHOTOS) && (existsSync(CHROMIUM) || !!process.env.GLIMPSE_REQUIRE_UI),

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
-import type { JobsOutput, MethodName } from '../src/shared/contract.js';
+import type { MethodName } from '../src/shared/contract.js';
 import { describeIf, tempDir } from './helpers.js';
 import { SHOTS, writeShot } from './geo-photos.js';
 import {
@@ -21,6 +21,7 @@ import {
   launchChromium,
   serve,
   stop,
+  idle,
 } from './browser.js';
 
 const tmp = tempDir('glimpse-places-ui-');
@@ -44,11 +45,7 @@ describeIf(existsSync(CHROMIUM) || !!process.env.GLIMPSE_REQUIRE_UI, `places in 
       ({ server, url } = await serve(join(tmp.dir, 'data')));
       await call('updateSettings', { faces: false });
       await call('index', { folders: [folder] });
-      for (;;) {
-        const j = await call<JobsOutput>('jobs', {});
-        if (!j.jobs.some((x) => x.state === 'running')) break;
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      await idle(url);
       browser = await launchChromium();
       page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
       page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -15,7 +15,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
-import type { JobsOutput, MethodName, SearchOutput, StatusOutput } from '../src/shared/contract.js';
+import type { MethodName, SearchOutput, StatusOutput } from '../src/shared/contract.js';
 import { LibraryStore } from '../src/core/store/store.js';
 import { tempDir, withRawDb, describeIf } from './helpers.js';
 import { makeUiFixture, type UiFixture } from './ui-fixture.js';
@@ -29,6 +29,7 @@ import {
   launchChromium,
   serve,
   stop,
+  idle as waitIdle,
 } from './browser.js';
 
 const tmp = tempDir('glimpse-ui-');
@@ -56,13 +57,7 @@ async function ranking(query: string, group: string[]): Promise<{ mean: number; 
   };
 }
 
-async function idle(): Promise<void> {
-  for (;;) {
-    const j = await call<JobsOutput>('jobs', {});
-    if (!j.jobs.some((x) => x.state === 'running')) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const idle = () => waitIdle(url);
 
 // Skipped only where Chromium is missing and not required; CI sets GLIMPSE_REQUIRE_UI so it runs there.
 describeIf(

@@ -150,18 +150,7 @@ export class IndexPipeline {
     if (pending.length === 0) return 0;
     const g = this.deps.places();
     opts.onProgress?.({ phase: 'placing photos', done: 0, total: pending.length, rate: 0, eta: null });
-    store.places.save(
-      g.version,
-      pending.map((p) => {
-        const place = g.placeAt(p.lat, p.lon);
-        return {
-          hash: p.hash,
-          cityId: place?.cityId ?? null,
-          city: place?.city ?? null,
-          country: place?.country ?? null,
-        };
-      }),
-    );
+    store.places.save(g.version, g.placeAll(pending));
     opts.onProgress?.({ phase: 'placing photos', done: pending.length, total: pending.length, rate: 0, eta: 0 });
     this.deps.onChange?.();
     return pending.length;

@@ -126,6 +126,16 @@ export class Gazetteer {
     return this.byId.get(id);
   }
 
+  /** Each position's place as the library stores it (nulls where it is nowhere). */
+  placeAll<T extends { lat: number; lon: number }>(
+    rows: T[],
+  ): (Omit<T, 'lat' | 'lon'> & { cityId: number | null; city: string | null; country: string | null })[] {
+    return rows.map(({ lat, lon, ...rest }) => {
+      const p = this.placeAt(lat, lon);
+      return { ...rest, cityId: p?.cityId ?? null, city: p?.city ?? null, country: p?.country ?? null };
+    });
+  }
+
   place(i: number): Place {
     const country = this.countries[i]!;
     return { cityId: this.ids[i]!, city: this.names[i]!, country, countryName: countryName(country) };
