@@ -2,12 +2,13 @@
  * What the UI tests share: building the renderer, web mode and Chromium (tools/web-mode.ts),
  * axe-core, the phone-width fit check, and the API as the renderer calls it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import type { Page } from 'playwright-core';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import type { Browser, Page } from 'playwright-core';
 import type { MethodName, Result } from '../src/shared/contract.js';
 import { ROOT } from './helpers.js';
+import { launchChromium, serve } from '../tools/web-mode.js';
 export { CHROMIUM, launchChromium, serve, stop } from '../tools/web-mode.js';
 
 export const ARTIFACTS = join(ROOT, 'test', 'artifacts');
@@ -93,4 +94,26 @@ export async function idle(url: URL): Promise<void> {
     if (!j.jobs.some((x) => x.state === 'running')) return;
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/**
+ * Web mode over `dataDir` with `folder` indexed (after `settings`, if any), and Chromium with a
+ * desktop-size page whose script errors go into `errors`.
+ */
+export async function indexedUi(
+  dataDir: string,
+  folder: string,
+  errors: string[],
+  settings?: object,
+): Promise<{ server: ChildProcess; url: URL; browser: Browser; page: Page }> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  buildRenderer();
+  const { server, url } = await serve(dataDir);
+  if (settings) await apiCall(url, 'updateSettings', settings);
+  await apiCall(url, 'index', { folders: [folder] });
+  await idle(url);
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { server, url, browser, page };
 }

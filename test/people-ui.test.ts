@@ -12,18 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import type { MethodName, PeopleOutput } from '../src/shared/contract.js';
 import { ROOT, describeIf, tempDir } from './helpers.js';
-import {
-  ARTIFACTS,
-  CHROMIUM,
-  MISFITS,
-  apiCall,
-  axeViolations,
-  buildRenderer,
-  launchChromium,
-  serve,
-  stop,
-  idle as waitIdle,
-} from './browser.js';
+import { ARTIFACTS, CHROMIUM, MISFITS, apiCall, axeViolations, stop, indexedUi } from './browser.js';
 
 const PHOTOS = join(ROOT, '..', 'shared', 'fixtures', 'faces-london', 'photos');
 const tmp = tempDir('glimpse-people-ui-');
@@ -36,27 +25,18 @@ const pageErrors: string[] = [];
 const call = <T>(method: MethodName, input: object): Promise<T> => apiCall<T>(url, method, input);
 const shot = (p: Page, name: string) => p.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
-const idle = () => waitIdle(url);
-
 describeIf(
   existsSync(PHOTOS) && (existsSync(CHROMIUM) || !!process.env.GLIMPSE_REQUIRE_UI),
   `people in the UI: needs ${PHOTOS} and Chromium at ${CHROMIUM}`,
 )('people in the UI (web mode)', () => {
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     mkdirSync(folder, { recursive: true });
     // The woman photographed on many occasions, and four people twice each.
     const files = readdirSync(PHOTOS)
       .sort()
       .filter((f) => /^00[1-4]_/.test(f) || /^lisa_lisa/.test(f));
     files.forEach((f, i) => copyFileSync(join(PHOTOS, f), join(folder, `IMG_${String(i + 1).padStart(4, '0')}.jpg`)));
-    buildRenderer();
-    ({ server, url } = await serve(join(tmp.dir, 'data')));
-    await call('index', { folders: [folder] });
-    await idle();
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    ({ server, url, browser, page } = await indexedUi(join(tmp.dir, 'data'), folder, pageErrors));
   }, 600_000);
 
   afterAll(async () => {

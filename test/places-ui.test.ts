@@ -8,21 +8,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
-import type { MethodName } from '../src/shared/contract.js';
 import { describeIf, tempDir } from './helpers.js';
 import { SHOTS, writeShot } from './geo-photos.js';
-import {
-  ARTIFACTS,
-  CHROMIUM,
-  MISFITS,
-  apiCall,
-  axeViolations,
-  buildRenderer,
-  launchChromium,
-  serve,
-  stop,
-  idle,
-} from './browser.js';
+import { ARTIFACTS, CHROMIUM, MISFITS, axeViolations, stop, indexedUi } from './browser.js';
 
 const tmp = tempDir('glimpse-places-ui-');
 const folder = join(tmp.dir, 'DCIM');
@@ -31,24 +19,15 @@ let url: URL;
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
-const call = <T>(method: MethodName, input: object): Promise<T> => apiCall<T>(url, method, input);
 
 describeIf(existsSync(CHROMIUM) || !!process.env.GLIMPSE_REQUIRE_UI, `places in the UI: no Chromium at ${CHROMIUM}`)(
   'places and dates in the UI (web mode)',
   () => {
     beforeAll(async () => {
-      mkdirSync(ARTIFACTS, { recursive: true });
       mkdirSync(folder, { recursive: true });
       let i = 0;
       for (const [name, shot] of Object.entries(SHOTS)) await writeShot(folder, name, shot, i++);
-      buildRenderer();
-      ({ server, url } = await serve(join(tmp.dir, 'data')));
-      await call('updateSettings', { faces: false });
-      await call('index', { folders: [folder] });
-      await idle(url);
-      browser = await launchChromium();
-      page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-      page.on('pageerror', (e) => pageErrors.push(e.message));
+      ({ server, url, browser, page } = await indexedUi(join(tmp.dir, 'data'), folder, pageErrors, { faces: false }));
     }, 600_000);
 
     afterAll(async () => {

@@ -14,6 +14,7 @@ import { readNames } from '../faces/names.js';
 import { People } from './people.js';
 import { gazetteer, placesList, readWhereWhen } from './places.js';
 import { countryName } from '../places/gazetteer.js';
+import { wallClock } from '../indexing/decode.js';
 import { loadBundle } from '../vse/bundle.js';
 import {
   embedThreads,
@@ -232,19 +233,13 @@ export class Glimpse {
 
   async search(input: ParsedInput<'search'>): Promise<Outputs['search']> {
     const { searcher, embedder, captions } = await this.open(this.searchDir(input.model));
-    const { query, model: _m, person, place, year, town, ...given } = input;
+    const { query, model: _m, person, place: _p, year: _y, town: _t, ...given } = input;
     if (!query.trim()) throw new GlimpseError('invalid-input', 'the search text is empty');
     // Names the user gave people, read from the query, limit it to their photos; then dates and
     // places become filters too. The rest of the words are searched as always (a query read
     // whole, as names, places or dates: those photos, newest first).
     const reading = readNames(query, this.store().faces.named());
-    const where = readWhereWhen(this.store(), reading.rest, {
-      place,
-      year,
-      town,
-      since: given.since,
-      until: given.until,
-    });
+    const where = readWhereWhen(this.store(), reading.rest, input);
     const people = [...new Set([...this.people().ids(person), ...reading.people.map((p) => p.id)])];
     const opts = { ...given, ...where.filters, people };
     const named = people.map((id) => ({ id, name: this.store().faces.person(id)?.name ?? null }));
@@ -289,8 +284,8 @@ export class Glimpse {
   async similar(input: ParsedInput<'similar'>): Promise<Outputs['similar']> {
     const { searcher, embedder } = await this.open(this.searchDir(input.model));
     const { path, model: _m, ...given } = input;
-    const { person, place, year, town, ...rest } = given;
-    const where = readWhereWhen(this.store(), '', { place, year, town, since: rest.since, until: rest.until });
+    const { person, place: _p, year: _y, town: _t, ...rest } = given;
+    const where = readWhereWhen(this.store(), '', input);
     const hits = searcher.similar(photoRow(this.store(), path).id, {
       ...rest,
       ...where.filters,
@@ -479,8 +474,9 @@ export class Glimpse {
   }
 
   async browse(input: ParsedInput<'browse'>): Promise<Outputs['browse']> {
-    const { place, year, town, ...rest } = input;
-    const where = readWhereWhen(this.store(), '', { place, year, town, since: rest.since, until: rest.until });
+    // Place, year and town are not columns: readWhereWhen turns them into the store's filters.
+    const { place: _p, year: _y, town: _t, ...rest } = input;
+    const where = readWhereWhen(this.store(), '', input);
     const { total, rows } = this.store().browse({
       ...rest,
       ...where.filters,
@@ -771,7 +767,5 @@ function takenOf(row: PhotoRow): Outputs['photo']['taken'] {
       offset: row.taken_offset,
       uncertain: false,
     };
-  const m = new Date(row.mtime_ms);
-  const wall = Date.UTC(m.getFullYear(), m.getMonth(), m.getDate(), m.getHours(), m.getMinutes(), m.getSeconds());
-  return { at: new Date(wall).toISOString(), source: 'file', offset: null, uncertain: true };
+  return { at: wallClock(new Date(row.mtime_ms)), source: 'file', offset: null, uncertain: true };
 }

@@ -35,8 +35,8 @@ export interface QueryReading {
 }
 
 /**
- * Reads dates from the query, then places (only where the library has placed photos: else no
- * photo could match, and the words are searched as words). `place` and `year` are the same
+ * Reads dates from the query, then places (only where words are left and the library has placed
+ * photos: else no photo could match, and the words are searched as words). `place` and `year` are the same
  * filters given outright; a place given outright that reads as none is refused, by name.
  */
 export function readWhereWhen(
@@ -46,8 +46,10 @@ export function readWhereWhen(
   now = new Date(),
 ): QueryReading {
   const dates = readDates(query, now);
-  const withPlaces = store.places.any();
-  const places = withPlaces ? placeNames().read(dates.rest) : { places: [], rest: dates.rest, notes: [] };
+  // Nothing left to read (a browse, or a query of dates only), or no placed photo to match: the
+  // gazetteer and its name index are not even loaded.
+  const places =
+    dates.rest && store.places.any() ? placeNames().read(dates.rest) : { places: [], rest: dates.rest, notes: [] };
   const all = [...places.places];
   if (given.place) {
     const r = placeNames().read(`in ${given.place}`);

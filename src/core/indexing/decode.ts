@@ -154,11 +154,11 @@ export async function readMeta(buf: Buffer): Promise<PhotoMeta> {
 }
 
 /**
- * The time a camera's clock showed, as ISO with a Z (the library's dates are wall-clock times,
- * so "Christmas" is the 25th where the photo was taken). exifr reads EXIF dates into this
- * process's time zone, so its local fields are the clock's fields.
+ * The time a clock showed, as ISO with a Z (the library's dates are wall-clock times, so
+ * "Christmas" is the 25th where the photo was taken): a Date's fields in this process's time
+ * zone, which is how exifr reads EXIF dates and how this computer shows a file's time.
  */
-function wallClock(d: Date): string {
+export function wallClock(d: Date): string {
   return new Date(
     Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()),
   ).toISOString();

@@ -109,13 +109,14 @@ export class PlaceNames {
         if (words.some((w) => w.text === ',')) continue;
         const text = query.slice(words[0]!.at, words[n - 1]!.at + words[n - 1]!.text.length);
         const key = normalise(text);
+        const country = this.countries.get(key);
+        let towns = country ? [] : this.townsNamed(key);
+        if (!country && towns.length === 0) continue;
+        // Only a word sequence that names a place is looked up in WordNet.
         const before = tokens[i - 1];
         const introduced = !!before && INTRODUCED.test(before.text);
         const capitalised = words.every((w) => /^\p{Lu}/u.test(w.text));
         const common = this.commonWord(key);
-        const country = this.countries.get(key);
-        let towns = country ? [] : this.townsNamed(key);
-        if (!country && towns.length === 0) continue;
         const top = towns[0] === undefined ? 0 : g.population[towns[0]]!;
         const readable = !common
           ? country !== undefined || introduced || top >= BARE_POPULATION
