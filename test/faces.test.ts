@@ -17,6 +17,7 @@ import { alignedCrop, describeFaces } from '../src/core/faces/describe.js';
 import { groupFaces, groupingScores, PeopleNearby } from '../src/core/faces/group.js';
 import { clusterFaces } from '../src/core/faces/cluster.js';
 import { ROOT, describeIf, tempDir } from './helpers.js';
+import { onnxRuntimeAvailable } from '../src/core/runtime/backbones/onnx-runtime.js';
 import { faceReader, MIN_SHARPNESS } from '../src/core/faces/reader.js';
 
 const PHOTOS = join(ROOT, '..', 'shared', 'fixtures', 'faces-london', 'photos');
@@ -46,7 +47,7 @@ describeIf(existsSync(PHOTOS), `faces: no fixture at ${PHOTOS}`)('faces and peop
     const before = tf.memory().numTensors;
     for (const f of files) {
       const img = await rgb(join(PHOTOS, f));
-      const faces = await findFaces(models.detector, img);
+      const faces = await findFaces(models, img);
       expect(faces, f).toHaveLength(1);
       const face = faces[0]!;
       // The box is on the face: inside the photo, a fair part of it, with the eyes in its upper half.
@@ -54,7 +55,7 @@ describeIf(existsSync(PHOTOS), `faces: no fixture at ${PHOTOS}`)('faces and peop
       const [re, le] = face.landmarks;
       expect(re![1]).toBeLessThan(face.box[1] + face.box[3] * 0.6);
       expect(re![0]).toBeLessThan(le![0]);
-      const [d] = await describeFaces(models.describer, [alignedCrop(img, face)]);
+      const [d] = await describeFaces(models, [alignedCrop(img, face)]);
       expect(d).toHaveLength(1024);
       descriptors.push(d!);
       people.push(f.replace(/_.*$/, ''));
@@ -160,7 +161,7 @@ describeIf(existsSync(PHOTOS), `faces: no fixture at ${PHOTOS}`)('faces and peop
       .removeAlpha()
       .jpeg()
       .toBuffer();
-    const faces = await findFaces(models.detector, await rgb(photo));
+    const faces = await findFaces(models, await rgb(photo));
     for (const [x, y] of centres)
       expect(
         faces.some(
@@ -170,8 +171,48 @@ describeIf(existsSync(PHOTOS), `faces: no fixture at ${PHOTOS}`)('faces and peop
     expect(faces.length).toBeLessThanOrEqual(centres.length);
   }, 120_000);
 
+  it('finds the same faces and descriptors on tfjs as on onnxruntime, whose translation is cached', async () => {
+    if ((await onnxRuntimeAvailable()) !== true) {
+      if (process.env.GLIMPSE_REQUIRE_ORT) throw new Error('onnxruntime-node is required here');
+      return;
+    }
+    const tmp = tempDir();
+    const onTfjs = await loadFaceModels({ runtime: 'tfjs' });
+    try {
+      const onOrt = await loadFaceModels({ cacheDir: tmp.dir });
+      expect(onOrt.runtime).toMatch(/^onnxruntime/);
+      onOrt.dispose();
+      expect(readdirSync(tmp.dir).filter((f) => f.endsWith('.onnx'))).toHaveLength(2);
+      // The second load opens the cached translations.
+      const cached = await loadFaceModels({ cacheDir: tmp.dir });
+      const before = tf.memory().numTensors;
+      // A close-up (seen whole) and a large photo with a small face (seen in the detail pass too).
+      const large = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#8a8478' } })
+        .composite([{ input: await sharp(join(PHOTOS, files[3]!)).resize(200, 200).toBuffer(), left: 900, top: 500 }])
+        .jpeg()
+        .toBuffer();
+      for (const input of [join(PHOTOS, files[0]!), large]) {
+        const img = await rgb(input);
+        const [a, b] = [await findFaces(cached, img), await findFaces(onTfjs, img)];
+        expect(a).toHaveLength(b.length);
+        expect(a.length).toBeGreaterThan(0);
+        a.forEach((f, i) => f.box.forEach((v, k) => expect(v).toBeCloseTo(b[i]!.box[k]!, 1)));
+        const [da, db] = [
+          await describeFaces(cached, [alignedCrop(img, a[0]!)]),
+          await describeFaces(onTfjs, [alignedCrop(img, b[0]!)]),
+        ];
+        expect(da[0]!.reduce((s, v, k) => s + v * db[0]![k]!, 0)).toBeGreaterThan(0.9999);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      cached.dispose();
+    } finally {
+      onTfjs.dispose();
+      tmp.cleanup();
+    }
+  }, 120_000);
+
   it('refuses an image whose bytes do not match its size', async () => {
-    await expect(findFaces(models.detector, { data: new Uint8Array(10), width: 100, height: 100 })).rejects.toThrow(
+    await expect(findFaces(models, { data: new Uint8Array(10), width: 100, height: 100 })).rejects.toThrow(
       /not an RGB image/,
     );
   });

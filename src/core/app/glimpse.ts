@@ -604,7 +604,7 @@ export class Glimpse {
   private async facesForIndex(): Promise<FaceReader | null> {
     if (!this.facesOn() || this.deps.faces === null) return null;
     if (this.deps.faces) return this.deps.faces;
-    this.faceReader ??= openFaceReader();
+    this.faceReader ??= openFaceReader(join(this.deps.dataDir, 'cache', 'onnx'));
     try {
       return await this.faceReader;
     } catch (err) {

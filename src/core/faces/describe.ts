@@ -3,11 +3,9 @@
  * and described by FaceRes (224 px, 0–255 input) as its 1024-d pooled features, L2-normalised,
  * so faces of one person are near in cosine distance.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { DetectedFace, Rgb } from './detect.js';
+import { DESCRIBE_SIZE, type FaceModels } from './models.js';
 
-export const DESCRIBE_SIZE = 224;
-const FEATURES = 'global_pooling/Mean';
 /**
  * The crop's side over the distance from the eyes' midpoint to the mouth: wide enough for the
  * whole face, as the detector's box is (chosen on the faces bench, docs/BENCH.md).
@@ -55,19 +53,20 @@ export function alignedCrop(img: Rgb, face: DetectedFace, scale = CROP_SCALE): F
   return out;
 }
 
-/** Each face's descriptor (n × 1024, L2-normalised), from the crops of alignedCrop. */
-export async function describeFaces(model: tf.GraphModel, crops: Float32Array[]): Promise<Float32Array[]> {
+/** Each face's descriptor (1024-d, L2-normalised), from the crops of alignedCrop. */
+export async function describeFaces(models: FaceModels, crops: Float32Array[]): Promise<Float32Array[]> {
   if (crops.length === 0) return [];
   const per = DESCRIBE_SIZE * DESCRIBE_SIZE * 3;
   const batch = new Float32Array(crops.length * per);
   crops.forEach((c, i) => batch.set(c, i * per));
-  const out = tf.tidy(() => {
-    const x = tf.tensor4d(batch, [crops.length, DESCRIBE_SIZE, DESCRIBE_SIZE, 3]);
-    const f = model.execute(x, FEATURES) as tf.Tensor2D;
-    return f.div(f.norm('euclidean', 1, true).maximum(1e-12)) as tf.Tensor2D;
+  const flat = await models.describe(batch, crops.length);
+  const dim = flat.length / crops.length;
+  return crops.map((_, i) => {
+    const d = flat.slice(i * dim, (i + 1) * dim);
+    let sq = 0;
+    for (let k = 0; k < dim; k++) sq += d[k]! * d[k]!;
+    const norm = Math.max(Math.sqrt(sq), 1e-12);
+    for (let k = 0; k < dim; k++) d[k]! /= norm;
+    return d;
   });
-  const flat = (await out.data()) as Float32Array;
-  const dim = out.shape[1];
-  out.dispose();
-  return crops.map((_, i) => flat.slice(i * dim, (i + 1) * dim));
 }

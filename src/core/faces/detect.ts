@@ -1,10 +1,12 @@
 /**
- * Faces in a photo, by BlazeFace (256 px, 896 anchors: a 16×16 grid of 2 and an 8×8 grid of 6).
- * The photo is letterboxed into the square, so faces keep their shape; each detection's box and
- * six landmarks (the eyes, nose, mouth and ears) are decoded against its anchor and mapped back to
- * the photo's pixels; overlapping detections are suppressed.
+ * Faces in a photo, by BlazeFace. The detector is fully convolutional: at 256 px its anchors are a
+ * 16×16 grid of 2 and an 8×8 grid of 6, and an input of any size (a multiple of 32) has the same
+ * grids over it. Each detection's box and six landmarks (the eyes, nose, mouth and ears) are
+ * decoded against its anchor and mapped back to the photo's pixels; overlapping detections are
+ * suppressed.
  */
-import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
+import type { DetectorHeads, FaceModels } from './models.js';
 
 export const DETECT_SIZE = 256;
 /** The least score a face is kept at (chosen on the faces bench, docs/BENCH.md). */
@@ -26,41 +28,58 @@ export interface DetectedFace {
   score: number;
 }
 
-let anchorCache: Float32Array | null = null;
-/** Anchor centres, in input pixels, in the order the model's outputs are concatenated. */
-function anchors(): Float32Array {
-  if (anchorCache) return anchorCache;
+const anchorCache = new Map<string, Float32Array>();
+/**
+ * Anchor centres, in input pixels, in the order of the heads (fine grid, then coarse), for an
+ * input of height × width.
+ */
+function anchors(height: number, width: number): Float32Array {
+  const key = `${height}x${width}`;
+  const cached = anchorCache.get(key);
+  if (cached) return cached;
   const out: number[] = [];
   for (const [stride, per] of [
-    [DETECT_SIZE / 16, 2],
-    [DETECT_SIZE / 8, 6],
-  ] as const) {
-    const cells = Math.ceil(DETECT_SIZE / stride);
-    for (let y = 0; y < cells; y++)
-      for (let x = 0; x < cells; x++) for (let n = 0; n < per; n++) out.push(stride * (x + 0.5), stride * (y + 0.5));
-  }
-  return (anchorCache = Float32Array.from(out));
+    [16, 2],
+    [32, 6],
+  ] as const)
+    for (let y = 0; y < height / stride; y++)
+      for (let x = 0; x < width / stride; x++)
+        for (let n = 0; n < per; n++) out.push(stride * (x + 0.5), stride * (y + 0.5));
+  const a = Float32Array.from(out);
+  anchorCache.set(key, a);
+  return a;
 }
 
-/** The photo letterboxed into DETECT_SIZE², as the model's input, and how to map back. */
-function letterbox(img: Rgb): { input: tf.Tensor4D; scale: number; padX: number; padY: number } {
-  const scale = Math.max(img.width, img.height) / DETECT_SIZE;
-  const w = Math.round(img.width / scale);
-  const h = Math.round(img.height / scale);
-  const padX = Math.floor((DETECT_SIZE - w) / 2);
-  const padY = Math.floor((DETECT_SIZE - h) / 2);
-  const input = tf.tidy(() => {
-    const pixels = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32').toFloat();
-    const resized = tf.image.resizeBilinear(pixels, [h, w], true);
-    const padded = resized.pad([
-      [padY, DETECT_SIZE - h - padY],
-      [padX, DETECT_SIZE - w - padX],
-      [0, 0],
-    ]);
-    // Human's scaling for this model: x / 127.5 − 0.5.
-    return padded.div(127.5).sub(0.5).expandDims(0) as tf.Tensor4D;
-  });
-  return { input, scale, padX, padY };
+/** The detector's input: the photo scaled into `boxW` × `boxH`, centred, and how to map back. */
+interface Framed {
+  pixels: Float32Array;
+  width: number;
+  height: number;
+  scale: number;
+  padX: number;
+  padY: number;
+}
+
+/**
+ * The photo scaled (by libvips, which filters as it shrinks) to fit `boxW` × `boxH` and centred
+ * there, as the model's input: x / 127.5 − 0.5 (Human's scaling for this model), the margin 0.
+ */
+async function frame(img: Rgb, boxW: number, boxH: number): Promise<Framed> {
+  const scale = Math.max(img.width / boxW, img.height / boxH);
+  const w = Math.max(1, Math.min(boxW, Math.round(img.width / scale)));
+  const h = Math.max(1, Math.min(boxH, Math.round(img.height / scale)));
+  const padX = Math.floor((boxW - w) / 2);
+  const padY = Math.floor((boxH - h) / 2);
+  const small = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(w, h, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  const pixels = new Float32Array(boxW * boxH * 3);
+  for (let y = 0; y < h; y++) {
+    const row = ((y + padY) * boxW + padX) * 3;
+    for (let i = 0; i < w * 3; i++) pixels[row + i] = small[y * w * 3 + i]! / 127.5 - 0.5;
+  }
+  return { pixels, width: boxW, height: boxH, scale, padX, padY };
 }
 
 /**
@@ -76,46 +95,29 @@ const sameFace = (a: number[], b: number[]) => {
   return inter / (areaA + areaB - inter) >= NMS_IOU || inter / Math.min(areaA, areaB) >= 0.5;
 };
 
-/** The part of `img` at x, y of size w × h (a copy). */
-function tile(img: Rgb, x: number, y: number, w: number, h: number): Rgb {
-  const data = new Uint8Array(w * h * 3);
-  for (let r = 0; r < h; r++)
-    data.set(img.data.subarray(((y + r) * img.width + x) * 3, ((y + r) * img.width + x + w) * 3), r * w * 3);
-  return { data, width: w, height: h };
-}
-
-/** Tiles of a large photo, overlapping by a quarter, each TILE_FRACTION of its long side. */
-const TILE_FRACTION = 1 / 3;
-/** Below this long side the whole photo is enough: its faces are large enough at 256 px. */
-const TILE_FROM = 3 * DETECT_SIZE;
+/**
+ * The long side the photo is seen at in the detail pass: three times the detector's own size, so
+ * a face a fortieth of the photo's long side is still about 19 px to the detector.
+ */
+export const DETAIL_SIDE = 640;
 
 /**
- * Every face in the photo, most confident first: BlazeFace on the whole photo and, for a large
- * one, on overlapping tiles, so a face a tenth of the photo's width is still found (at 256 px for
- * the whole photo it would be a few pixels); duplicates across tiles are suppressed.
+ * Every face in the photo, most confident first: BlazeFace on the photo seen whole at 256 px (for
+ * faces that fill it) and, for a photo at least DETAIL_SIDE long, once more at that size (for
+ * small faces, which at 256 px would be a few pixels); duplicates across the two are suppressed.
  */
-export async function findFaces(model: tf.GraphModel, img: Rgb, minScore = FACE_SCORE): Promise<DetectedFace[]> {
-  const all = await detectFaces(model, img, minScore);
+export async function findFaces(models: FaceModels, img: Rgb, minScore = FACE_SCORE): Promise<DetectedFace[]> {
+  const all = await detectFaces(models, img, minScore);
   const long = Math.max(img.width, img.height);
-  if (long >= TILE_FROM) {
-    const side = Math.min(Math.round(long * TILE_FRACTION), img.width, img.height);
-    const step = Math.round(side * 0.75);
-    const starts = (size: number) => {
-      const out: number[] = [];
-      for (let at = 0; ; at += step) {
-        out.push(Math.min(at, size - side));
-        if (at + side >= size) break;
-      }
-      return out;
-    };
-    for (const y of starts(img.height))
-      for (const x of starts(img.width))
-        for (const f of await detectFaces(model, tile(img, x, y, side, side), minScore))
-          all.push({
-            ...f,
-            box: [f.box[0] + x, f.box[1] + y, f.box[2], f.box[3]],
-            landmarks: f.landmarks.map(([px, py]) => [px + x, py + y] as [number, number]),
-          });
+  if (long >= DETAIL_SIDE) {
+    const up32 = (v: number) => Math.max(32, Math.ceil(v / 32) * 32);
+    const landscape = img.width >= img.height;
+    const short = up32((DETAIL_SIDE * Math.min(img.width, img.height)) / long);
+    const [w, h] = landscape ? [DETAIL_SIDE, short] : [short, DETAIL_SIDE];
+    // Only its small faces: a large one is the whole pass's, at 50 px or more there, and what the
+    // detail pass finds that large is as often part of a face filling the photo (the faces test's
+    // close-up portraits).
+    all.push(...(await detectIn(models, await frame(img, w, h), minScore, DETECT_SIZE / 2)));
   }
   return suppress(all);
 }
@@ -131,35 +133,42 @@ function suppress(found: DetectedFace[]): DetectedFace[] {
   return kept;
 }
 
-/** The faces BlazeFace finds in the photo seen whole at 256 px, most confident first. */
-export async function detectFaces(model: tf.GraphModel, img: Rgb, minScore = FACE_SCORE): Promise<DetectedFace[]> {
+function checkRgb(img: Rgb): void {
   if (img.width < 1 || img.height < 1 || img.data.length !== img.width * img.height * 3)
     throw new Error(`not an RGB image of ${img.width}×${img.height}`);
-  const { input, scale, padX, padY } = letterbox(img);
-  const raw = tf.tidy(() => {
-    const outs = model.execute(input) as tf.Tensor[];
-    // Four outputs: scores and regressors for the 512 fine anchors and for the 384 coarse ones.
-    const sorted = [...outs].sort((a, b) => a.size - b.size);
-    const fine = tf.concat([sorted[1]!, sorted[3]!], 2);
-    const coarse = tf.concat([sorted[0]!, sorted[2]!], 2);
-    return tf.concat([fine, coarse], 1).squeeze([0]) as tf.Tensor2D;
-  });
-  input.dispose();
-  const rows = (await raw.data()) as Float32Array;
-  raw.dispose();
-  const a = anchors();
+}
+
+/** The faces BlazeFace finds in the photo seen whole at 256 px, most confident first. */
+export async function detectFaces(models: FaceModels, img: Rgb, minScore = FACE_SCORE): Promise<DetectedFace[]> {
+  checkRgb(img);
+  return suppress(await detectIn(models, await frame(img, DETECT_SIZE, DETECT_SIZE), minScore));
+}
+
+/**
+ * The detections in one framed input, at least `minScore` and at most `maxWidth` input pixels
+ * wide, in the photo's pixels.
+ */
+async function detectIn(models: FaceModels, f: Framed, minScore: number, maxWidth = Infinity): Promise<DetectedFace[]> {
+  const heads: DetectorHeads = await models.detect(f.pixels, 1, f.height, f.width);
+  const a = anchors(f.height, f.width);
+  const fine = heads.fineScores.length;
   const found: DetectedFace[] = [];
-  const back = (x: number, y: number): [number, number] => [(x - padX) * scale, (y - padY) * scale];
+  const back = (x: number, y: number): [number, number] => [(x - f.padX) * f.scale, (y - f.padY) * f.scale];
   for (let i = 0; i < a.length / 2; i++) {
-    const r = rows.subarray(i * 17, i * 17 + 17);
-    const score = 1 / (1 + Math.exp(-r[0]!));
+    const logit = i < fine ? heads.fineScores[i]! : heads.coarseScores[i - fine]!;
+    const score = 1 / (1 + Math.exp(-logit));
     if (score < minScore) continue;
+    const r =
+      i < fine
+        ? heads.fineBoxes.subarray(i * 16, i * 16 + 16)
+        : heads.coarseBoxes.subarray((i - fine) * 16, (i - fine) * 16 + 16);
+    if (r[2]! > maxWidth) continue;
     const ax = a[2 * i]!;
     const ay = a[2 * i + 1]!;
-    const [cx, cy] = [r[1]! + ax, r[2]! + ay];
-    const [x0, y0] = back(cx - r[3]! / 2, cy - r[4]! / 2);
-    const landmarks = Array.from({ length: 6 }, (_, k) => back(r[5 + 2 * k]! + ax, r[6 + 2 * k]! + ay));
-    found.push({ box: [x0, y0, r[3]! * scale, r[4]! * scale], landmarks, score });
+    const [cx, cy] = [r[0]! + ax, r[1]! + ay];
+    const [x0, y0] = back(cx - r[2]! / 2, cy - r[3]! / 2);
+    const landmarks = Array.from({ length: 6 }, (_, k) => back(r[4 + 2 * k]! + ax, r[5 + 2 * k]! + ay));
+    found.push({ box: [x0, y0, r[2]! * f.scale, r[3]! * f.scale], landmarks, score });
   }
-  return suppress(found);
+  return found;
 }

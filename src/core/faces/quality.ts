@@ -2,7 +2,7 @@
  * How clear a face is, beside its size: sharpness (is it in focus?) and yaw (is it turned away?).
  * Both are measured on the aligned crop, so they describe the face and not the photo around it.
  */
-import { DESCRIBE_SIZE } from './describe.js';
+import { DESCRIBE_SIZE } from './models.js';
 
 /** The crop is judged at this size: a face in focus has detail here whatever its size in the photo. */
 const JUDGE = 56;

@@ -8,8 +8,12 @@ import { findFaces, type DetectedFace, type Rgb } from './detect.js';
 import { alignedCrop, describeFaces } from './describe.js';
 import { sharpness, yaw } from './quality.js';
 
-/** Photos are read for faces at most this large (a face a fiftieth of it is still 30 px). */
-const READ_MAX_SIDE = 1600;
+/**
+ * Photos are read for faces at most this large: a 12-MP JPEG then decodes at a quarter of its
+ * size, three times faster than at half (docs/BENCH.md), and is still larger than the detector's
+ * detail pass (DETAIL_SIDE), so small faces are described from more pixels than they were found in.
+ */
+const READ_MAX_SIDE = 1000;
 /** Faces narrower than this, as read (at most READ_MAX_SIDE), are kept but not grouped into people. */
 export const MIN_GROUPED_WIDTH = 40;
 /**
@@ -45,7 +49,11 @@ async function faceCrop(img: Rgb, box: DetectedFace['box']): Promise<Buffer> {
 
 export interface FaceReader {
   readonly id: string;
-  read(path: string): Promise<FoundFace[]>;
+  /**
+   * The faces in the photo at `path`. `next`, the photo to be read after it, starts decoding now,
+   * so its decode overlaps this photo's models.
+   */
+  read(path: string, next?: string): Promise<FoundFace[]>;
   dispose(): void;
 }
 
@@ -68,13 +76,19 @@ async function readPhoto(path: string): Promise<{ img: Rgb; scale: number }> {
 }
 
 export function faceReader(models: FaceModels): FaceReader {
+  let ahead: { path: string; photo: ReturnType<typeof readPhoto> } | null = null;
   return {
     id: models.id,
-    async read(path) {
-      const { img, scale } = await readPhoto(path);
-      const faces = await findFaces(models.detector, img);
+    async read(path, next) {
+      const photo = ahead?.path === path ? ahead.photo : readPhoto(path);
+      ahead = next ? { path: next, photo: readPhoto(next) } : null;
+      // A photo read ahead may fail (removed meanwhile): its error comes when it is read, not as
+      // an unhandled rejection if it never is.
+      ahead?.photo.catch(() => undefined);
+      const { img, scale } = await photo;
+      const faces = await findFaces(models, img);
       const aligned = faces.map((f) => alignedCrop(img, f));
-      const descriptors = await describeFaces(models.describer, aligned);
+      const descriptors = await describeFaces(models, aligned);
       const crops = await Promise.all(faces.map((f) => faceCrop(img, f.box)));
       // Boxes and landmarks in the photo's own pixels, as the photo view shows them.
       return faces.map((f, i) => ({
@@ -91,7 +105,10 @@ export function faceReader(models: FaceModels): FaceReader {
   };
 }
 
-/** Loads the shipped face models as a reader (tfjs must be initialised). */
-export async function openFaceReader(): Promise<FaceReader> {
-  return faceReader(await loadFaceModels());
+/**
+ * Loads the shipped face models as a reader: on onnxruntime where it loads (its translations
+ * cached in `cacheDir`), else on tfjs, which must then be initialised.
+ */
+export async function openFaceReader(cacheDir?: string | null): Promise<FaceReader> {
+  return faceReader(await loadFaceModels({ cacheDir }));
 }

@@ -171,10 +171,12 @@ export class IndexPipeline {
     if (pending.length === 0) return 0;
     const nearby = new PeopleNearby();
     for (const f of store.faces.groupedFaces(reader.id)) nearby.add(f.personId, f.descriptor);
+    let at = 0;
     return eachPhoto(pending, 'finding faces', opts, async (p) => {
       let faces: FoundFace[] = [];
+      const next = pending[++at]?.path;
       try {
-        faces = await reader.read(p.path);
+        faces = await reader.read(p.path, next);
       } catch {
         // Gone or unreadable since it was indexed: no faces, rather than retrying it every run.
       }

@@ -83,8 +83,11 @@ export class GraphBuilder {
     return this.node('Flatten', [this.node(op, [input], this.fresh(output))], output, [int('axis', 1)]);
   }
 
-  /** The finished model: NHWC pixels `ONNX_INPUT` in, [batch, dim] features `ONNX_OUTPUT` out. */
-  encode(height: number, width: number): Uint8Array {
+  /**
+   * The finished model: NHWC pixels `ONNX_INPUT` in, [batch, dim] features `ONNX_OUTPUT` out
+   * (unless `features` is false: a graph of only `extraOutputs`).
+   */
+  encode(height: number, width: number, features = true): Uint8Array {
     const dim = (v: number | string): onnx.TensorShapeProto.IDimension =>
       typeof v === 'number' && v > 0 ? { dimValue: v } : { dimParam: String(v) || 'size' };
     const tensorType = (dims: (number | string)[], elemType = onnx.TensorProto.DataType.FLOAT): onnx.ITypeProto => ({
@@ -96,7 +99,7 @@ export class GraphBuilder {
       initializer: this.initializers,
       input: [{ name: ONNX_INPUT, type: tensorType(['batch', height || 'height', width || 'width', 3]) }],
       output: [
-        { name: ONNX_OUTPUT, type: tensorType(['batch', 'dim']) },
+        ...(features ? [{ name: ONNX_OUTPUT, type: tensorType(['batch', 'dim']) }] : []),
         ...this.extraOutputs.map((o) => ({ name: o.name, type: tensorType(o.dims, o.elemType) })),
       ],
     };

@@ -30,6 +30,16 @@ interface TfAttr {
   type?: string;
 }
 
+/** TensorFlow's element-wise ops and ONNX's names for them (both broadcast the same way). */
+const ELEMENTWISE: Record<string, string> = {
+  Add: 'Add',
+  AddV2: 'Add',
+  Sub: 'Sub',
+  Mul: 'Mul',
+  Minimum: 'Min',
+  Maximum: 'Max',
+};
+
 /** NHWC axis → NCHW axis. */
 const NCHW_AXIS = [0, 2, 3, 1];
 
@@ -63,6 +73,22 @@ export interface DetectorOutputs {
   sizes: string;
   k: number;
 }
+/**
+ * A graph of only some nodes' outputs, each in TensorFlow's own layout (NHWC for images), as the
+ * graph outputs `onnxHead(i)`, for an input of any size: for models whose own decoding runs
+ * outside the graph (BlazeFace).
+ */
+export function graphHeadsToOnnx(artifacts: tf.io.ModelArtifacts, heads: string[]): Uint8Array {
+  const nodes = (artifacts.modelTopology as { node?: TfNode[] }).node ?? [];
+  const weights = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, artifacts.weightSpecs ?? []);
+  try {
+    return build(nodes, weights, [], undefined, heads);
+  } finally {
+    tf.dispose(Object.values(weights));
+  }
+}
+export const onnxHead = (i: number): string => `output:head-${i}`;
+
 export const ONNX_PEAK_SCORES = 'output:peak-scores';
 export const ONNX_PEAK_INDEX = 'output:peak-index';
 export const ONNX_SIZES = 'output:sizes';
@@ -72,6 +98,7 @@ function build(
   weights: tf.NamedTensorMap,
   features: { node: string; pool: 'avg' | 'max' }[],
   detector?: DetectorOutputs,
+  heads: string[] = [],
 ): Uint8Array {
   const g = new GraphBuilder();
   const byName = new Map(nodes.map((n) => [n.name, n]));
@@ -201,12 +228,42 @@ function build(
       case 'Add':
       case 'AddV2':
       case 'Sub':
-      case 'Mul': {
+      case 'Mul':
+      case 'Minimum':
+      case 'Maximum': {
         const [a, b] = ins.map((ref) =>
           isConst(ref) ? { name: broadcastConst(ref, node.name), rank: 0 } : visit(ref),
         );
-        const op = node.op === 'Mul' ? 'Mul' : node.op === 'Sub' ? 'Sub' : 'Add';
+        const op = ELEMENTWISE[node.op]!;
         return { name: g.node(op, [a!.name, b!.name], g.fresh(node.name)), rank: Math.max(a!.rank, b!.rank) };
+      }
+      case 'MaxPool': {
+        const x = visit(ins[0]!);
+        const a = node.attr ?? {};
+        const padding = decodeStr(a.padding?.s);
+        if (decodeStr(a.data_format?.s) !== 'NHWC' || (padding !== 'SAME' && padding !== 'VALID'))
+          throw new Error(`${node.name}: only NHWC max pooling with SAME or VALID padding is supported`);
+        const hw = (l: string[] | undefined): number[] => [Number(l?.[1] ?? 1), Number(l?.[2] ?? 1)];
+        return {
+          name: g.node('MaxPool', [x.name], g.fresh(node.name), [
+            ints('kernel_shape', hw(a.ksize?.list?.i)),
+            ints('strides', hw(a.strides?.list?.i)),
+            str('auto_pad', padding === 'SAME' ? 'SAME_UPPER' : 'VALID'),
+          ]),
+          rank: 4,
+        };
+      }
+      case 'Pad': {
+        // Zero padding, e.g. BlazeFace's extra channels before a residual add.
+        const x = visit(ins[0]!);
+        const p = ints1(ins[1]!, node.name);
+        if (x.rank !== 4 || p.length !== 8) throw new Error(`${node.name}: only padding of an image is supported`);
+        const nchw = [0, 3, 1, 2];
+        const pads = [...nchw.map((ax) => p[2 * ax]!), ...nchw.map((ax) => p[2 * ax + 1]!)];
+        return {
+          name: g.node('Pad', [x.name, g.int64s(g.fresh(`${node.name}/pads`), pads)], g.fresh(node.name)),
+          rank: 4,
+        };
       }
       case 'Mean': {
         const x = visit(ins[0]!);
@@ -269,9 +326,28 @@ function build(
     if (v.rank !== 4) throw new Error(`${node}: a feature node must be an image-shaped tensor`);
     return g.poolToVector(pool === 'max' ? 'GlobalMaxPool' : 'GlobalAveragePool', v.name, g.fresh(`${node}/${pool}`));
   });
-  g.node(pooled.length === 1 ? 'Identity' : 'Concat', pooled, ONNX_OUTPUT, pooled.length === 1 ? [] : [int('axis', 1)]);
+  if (pooled.length > 0)
+    g.node(
+      pooled.length === 1 ? 'Identity' : 'Concat',
+      pooled,
+      ONNX_OUTPUT,
+      pooled.length === 1 ? [] : [int('axis', 1)],
+    );
   if (detector) peakOutputs(g, visit(detector.heatmap).name, visit(detector.sizes).name, detector.k);
-  return g.encode(height, width);
+  heads.forEach((head, i) => {
+    const v = visit(head);
+    if (v.rank !== 4) throw new Error(`${head}: an output node must be an image-shaped tensor`);
+    // Back to NHWC, so the outputs flatten as the TensorFlow graph's own reshapes would.
+    g.node('Transpose', [v.name], onnxHead(i), [ints('perm', [0, 2, 3, 1])]);
+    g.extraOutputs.push({
+      name: onnxHead(i),
+      elemType: onnx.TensorProto.DataType.FLOAT,
+      dims: ['batch', 'height', 'width', 'channels'],
+    });
+  });
+  // Features are pooled from the input size the graph was made for; a graph of only heads (its
+  // convolutions) takes any size, as the detector's detail pass needs.
+  return pooled.length > 0 ? g.encode(height, width) : g.encode(0, 0, false);
 }
 
 /**

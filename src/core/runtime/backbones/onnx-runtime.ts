@@ -79,33 +79,50 @@ function translate(spec: BackboneSpec, bundleDir: string): Uint8Array {
 }
 
 /**
- * The translated graph, kept in `cacheDir` under a key of the backbone's weights and the
- * translator's version: translating the shipped CenterNet costs most of a cold start. A cache
- * entry that can't be read or written is simply rebuilt (a read-only data dir included).
+ * A translated graph opened by `open`, the translation kept in `cacheDir` under `key` (which must
+ * name the source's contents) and the translator's version: translating the shipped CenterNet
+ * costs most of a cold start. A cache entry that can't be read or written is simply rebuilt (a
+ * read-only data dir included); one that can't be opened is translated afresh and replaced, while
+ * a fresh translation that fails to open is the model's problem, reported as such.
  */
-function cachedTranslation(
-  spec: BackboneSpec,
-  bundleDir: string,
-  cacheDir: string,
-): { bytes: Uint8Array; file: string; fromCache: boolean } {
-  const dir = join(bundleDir, spec.path);
-  const hash = createHash('sha256').update(`onnx-translation v${TRANSLATION_VERSION}\n${JSON.stringify(spec)}\n`);
-  for (const f of readdirSync(dir).sort())
-    hash.update(`${f}:${statSync(join(dir, f)).size}\n`).update(readFileSync(join(dir, f)));
-  const file = join(cacheDir, `${spec.id.replace(/[^\w.@-]+/g, '_')}-${hash.digest('hex').slice(0, 16)}.onnx`);
+export async function cachedOnnx<T>(
+  key: string,
+  cacheDir: string | null | undefined,
+  build: () => Uint8Array,
+  open: (bytes: Uint8Array) => Promise<T>,
+): Promise<T> {
+  if (!cacheDir) return open(build());
+  const file = join(cacheDir, `${key.replace(/[^\w.@-]+/g, '_')}-v${TRANSLATION_VERSION}.onnx`);
+  let cached: Uint8Array | null = null;
   try {
-    return { bytes: readFileSync(file), file, fromCache: true };
+    cached = readFileSync(file);
   } catch {
     // Not cached yet.
   }
-  const bytes = translate(spec, bundleDir);
+  if (cached) {
+    try {
+      return await open(cached);
+    } catch {
+      rmSync(file, { force: true });
+    }
+  }
+  const bytes = build();
   try {
     mkdirSync(cacheDir, { recursive: true });
     writeFileAtomic(file, bytes);
   } catch {
     // A cache that can't be written only costs the next start the translation again.
   }
-  return { bytes, file, fromCache: false };
+  return open(bytes);
+}
+
+/** The cache key of a bundle's backbone: its spec and the contents of its files. */
+function backboneKey(spec: BackboneSpec, bundleDir: string): string {
+  const dir = join(bundleDir, spec.path);
+  const hash = createHash('sha256').update(`${JSON.stringify(spec)}\n`);
+  for (const f of readdirSync(dir).sort())
+    hash.update(`${f}:${statSync(join(dir, f)).size}\n`).update(readFileSync(join(dir, f)));
+  return `${spec.id}-${hash.digest('hex').slice(0, 16)}`;
 }
 
 /** Bump when the Keras/graph → ONNX translation changes, so old cached graphs are not reused. */
@@ -124,21 +141,12 @@ export async function openOnnxBackbone(
 ): Promise<OnnxBackbone> {
   const ort = await loadOnnxRuntime();
   if (typeof ort === 'string') throw new Error(ort);
-  const open = (bytes: Uint8Array) => ort.InferenceSession.create(bytes, onnxSessionOptions(threads));
-  let session: Ort.InferenceSession;
-  if (!cacheDir) session = await open(translate(spec, bundleDir));
-  else {
-    const cached = cachedTranslation(spec, bundleDir, cacheDir);
-    try {
-      session = await open(cached.bytes);
-    } catch (err) {
-      // A damaged cache entry: translate afresh (and replace it); a fresh translation that
-      // fails is the model's problem, reported as such.
-      if (!cached.fromCache) throw err;
-      rmSync(cached.file, { force: true });
-      session = await open(cachedTranslation(spec, bundleDir, cacheDir).bytes);
-    }
-  }
+  const session = await cachedOnnx(
+    backboneKey(spec, bundleDir),
+    cacheDir,
+    () => translate(spec, bundleDir),
+    (bytes) => ort.InferenceSession.create(bytes, onnxSessionOptions(threads)),
+  );
   const s = spec.inputSize;
   const detects = session.outputNames.includes(ONNX_PEAK_SCORES);
   const run = async (pixels: Float32Array, n: number, outputs: string[]) => {
