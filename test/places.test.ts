@@ -124,10 +124,38 @@ describe('places', () => {
       { month: '2018-12', photos: 1 },
     ]);
     expect(t.undated).toBe(2);
+    // The most photographed towns first, as many as asked for, and the rest by country.
+    const first = ok(await api.places({ towns: 1 })).countries.find((c) => c.code === 'FR')!;
+    expect([first.towns.length, first.townCount]).toEqual([1, 3]);
+    const only = ok(await api.places({ country: 'FR' })).countries;
+    expect(only.map((c) => [c.code, c.towns.length, c.townCount])).toEqual([['FR', 3, 3]]);
+    expect(await api.places({ country: 'France' })).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
     const france = ok(await api.places({})).countries.find((c) => c.code === 'FR')!;
     const orange = france.towns.find((x) => x.name === 'Orange')!;
     const there = ok(await api.browse({ town: orange.id }));
     expect(there.photos.map((p) => p.path.split('/').pop())).toEqual(photos(7));
+  });
+
+  it('gathers positions into cells for the map; the box of a cell opens exactly its photos', async () => {
+    const cellsOf = (r: { cells: number[] }) =>
+      Array.from({ length: r.cells.length / 7 }, (_, i) => r.cells.slice(i * 7, i * 7 + 7));
+    const world = cellsOf(ok(await api.mapPoints({ cell: 2 })));
+    // Every geotagged photo, the one far out at sea too.
+    expect(world.reduce((s, c) => s + c[2]!, 0)).toBe(8);
+    for (const [lat, lon, n, south, west, north, east] of world) {
+      expect(lat).toBeGreaterThanOrEqual(south!);
+      expect(lon).toBeLessThanOrEqual(east!);
+      const inside = ok(await api.browse({ within: { south: south!, west: west!, north: north!, east: east! } }));
+      expect(inside.photos).toHaveLength(n!);
+    }
+    // A box holds only its own positions: France's three photos (Paris, Nice, Orange), at a finer cell.
+    const france = cellsOf(ok(await api.mapPoints({ cell: 0.01, box: { south: 42, west: -5, north: 51, east: 8 } })));
+    expect(france.map((c) => c[2])).toEqual([1, 1, 1]);
+    expect(await api.mapPoints({ cell: 0 })).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+    expect(await api.mapPoints({ cell: 1, box: { south: 10, west: 0, north: -10, east: 1 } })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input' },
+    });
   });
 
   it('reads relative dates against today', () => {

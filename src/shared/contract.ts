@@ -103,6 +103,16 @@ export const IndexInput = z.object({
 /** The longest search text: a description, not a document. The search box stops there too. */
 export const MAX_QUERY = 1000;
 
+/** A box of latitudes and longitudes (west > east: it crosses the 180th meridian). */
+const GeoBox = z
+  .object({
+    south: z.number().min(-90).max(90),
+    west: z.number().min(-180).max(180),
+    north: z.number().min(-90).max(90),
+    east: z.number().min(-180).max(180),
+  })
+  .refine((b) => b.south <= b.north, { message: 'south must not be north of north' });
+
 export const SearchFiltersInput = z.object({
   since: isoDate.optional(),
   until: isoDate.optional(),
@@ -120,15 +130,7 @@ export const SearchFiltersInput = z.object({
   /** Only photos taken in this town: its GeoNames id, as `places` lists it. */
   town: z.number().int().positive().optional(),
   /** Only photos taken within this box of latitudes and longitudes (a cluster on the map). */
-  within: z
-    .object({
-      south: z.number().min(-90).max(90),
-      west: z.number().min(-180).max(180),
-      north: z.number().min(-90).max(90),
-      east: z.number().min(-180).max(180),
-    })
-    .refine((b) => b.south <= b.north, { message: 'south must not be north of north' })
-    .optional(),
+  within: GeoBox.optional(),
 });
 
 export const EVIDENCE = ['semantic', 'keywords', 'tags'] as const;
@@ -273,9 +275,25 @@ export const AssignFaceInput = z.object({
 });
 export const SetCoverInput = z.object({ id: personId, face: faceId });
 export const RegroupPeopleInput = z.object({}).default({});
-export const PlacesInput = z.object({}).default({});
+export const PlacesInput = z
+  .object({
+    /** Only this country, by ISO code. */
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'a two-letter ISO country code')
+      .optional(),
+    /** At most this many towns a country, the most photographed (`townCount` says how many in all). */
+    towns: z.number().int().min(1).max(1_000_000).optional(),
+  })
+  .default({});
 export const TimelineInput = z.object({}).default({});
-export const MapPointsInput = z.object({}).default({});
+/** Positions for the map at one zoom: gathered into cells of `cell` degrees, within `box` if given. */
+export const MapPointsInput = z
+  .object({
+    cell: z.number().min(0.001).max(90).default(2),
+    box: GeoBox.optional(),
+  })
+  .default({ cell: 2 });
 /** `from`'s faces become `into`'s. */
 export const MergePeopleInput = z
   .object({ into: personId, from: personId })
@@ -403,7 +421,14 @@ export interface TimelineOutput {
   undated: number;
 }
 export interface PlacesOutput {
-  countries: { code: string; name: string; photos: number; towns: { id: number; name: string; photos: number }[] }[];
+  countries: {
+    code: string;
+    name: string;
+    photos: number;
+    towns: { id: number; name: string; photos: number }[];
+    /** Towns with photos in all (`towns` may list only the first). */
+    townCount: number;
+  }[];
 }
 
 /** `thumb` is the content hash that names the photo's cached thumbnail. */
@@ -763,7 +788,8 @@ export interface Outputs {
   places: PlacesOutput;
   timeline: TimelineOutput;
   /** Where the geotagged photos are: flat triples of latitude, longitude and photos there (to about 1 km). */
-  mapPoints: { points: number[] };
+  /** Per cell: mean latitude and longitude, photos, and their box (south, west, north, east). */
+  mapPoints: { cells: number[] };
 }
 
 /** The user's work tied to a folder's photos: album memberships and their own captions. */

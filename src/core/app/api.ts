@@ -263,9 +263,9 @@ export function createEngineApi(deps: ApiDeps = {}): EngineApi {
     personFaces: async (i) => app.people().personFaces(i),
     assignFace: async (i) => app.people().assign(i),
     setCover: async (i) => app.people().setCover(i),
-    places: () => app.places(),
+    places: (input) => app.places(input),
     timeline: () => app.timeline(),
-    mapPoints: () => app.mapPoints(),
+    mapPoints: (input) => app.mapPoints(input),
     regroupPeople: (_i, o) => {
       if (jobs.running('people').length)
         throw new GlimpseError('unavailable', 'faces are being regrouped already: wait for it, or cancel it on Jobs');

@@ -618,8 +618,8 @@ export class Glimpse {
     return p?.city && p.country ? { city: p.city, country: countryName(p.country) } : null;
   }
 
-  async mapPoints(): Promise<Outputs['mapPoints']> {
-    return { points: this.store().places.points() };
+  async mapPoints(input: ParsedInput<'mapPoints'>): Promise<Outputs['mapPoints']> {
+    return { cells: this.store().places.points(input.cell, input.box) };
   }
 
   async timeline(): Promise<Outputs['timeline']> {
@@ -627,8 +627,8 @@ export class Glimpse {
   }
 
   /** Photos by country and town. */
-  async places(): Promise<Outputs['places']> {
-    return placesList(this.store());
+  async places(input: ParsedInput<'places'>): Promise<Outputs['places']> {
+    return placesList(this.store(), input);
   }
 
   /** People and the user's word on them (people.ts); the store alone, no model. */

@@ -107,13 +107,23 @@ export function readWhereWhen(
   };
 }
 
-/** Photos by country, then by town. */
-export function placesList(store: LibraryStore): Outputs['places'] {
+/**
+ * Photos by country and town, most first: every country, or the one `country` names (ISO code);
+ * at most `towns` towns each (the most photographed), with how many there are in all.
+ */
+export function placesList(store: LibraryStore, opts: { country?: string; towns?: number } = {}): Outputs['places'] {
   const byCountry = new Map<string, Outputs['places']['countries'][number]>();
-  for (const r of store.places.counts()) {
-    const c = byCountry.get(r.country) ?? { code: r.country, name: countryName(r.country), photos: 0, towns: [] };
+  for (const r of store.places.counts(opts.country)) {
+    const c = byCountry.get(r.country) ?? {
+      code: r.country,
+      name: countryName(r.country),
+      photos: 0,
+      towns: [],
+      townCount: 0,
+    };
     c.photos += r.photos;
-    c.towns.push({ id: r.cityId, name: r.city, photos: r.photos });
+    c.townCount++;
+    if (c.towns.length < (opts.towns ?? Infinity)) c.towns.push({ id: r.cityId, name: r.city, photos: r.photos });
     byCountry.set(r.country, c);
   }
   return { countries: [...byCountry.values()].sort((a, b) => b.photos - a.photos || a.name.localeCompare(b.name)) };

@@ -223,4 +223,8 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE photos ADD COLUMN taken_source TEXT;
   ALTER TABLE photos ADD COLUMN taken_offset TEXT;
   `,
+  // 13: the map reads positions from this index alone, not from the photos' rows.
+  `
+  CREATE INDEX photos_position ON photos(lat, lon) WHERE lat IS NOT NULL AND lon IS NOT NULL;
+  `,
 ];

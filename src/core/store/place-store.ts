@@ -56,29 +56,39 @@ export class PlaceStore {
   }
 
   /**
-   * Where the geotagged photos are, as flat triples (latitude, longitude, photos): positions to 2
-   * decimals (about 1 km, finer than the map's closest zoom shows), photos at one spot counted.
+   * Where the geotagged photos are, for the map at one zoom: positions gathered into square cells
+   * of `cell` degrees, within `box` if given (west > east: across the 180th meridian). Flat
+   * septuples per cell: mean latitude and longitude, photos, then the box of its photos (south,
+   * west, north, east).
    */
-  points(): number[] {
+  points(cell: number, box?: { south: number; west: number; north: number; east: number }): number[] {
+    const where = ['lat IS NOT NULL', 'lon IS NOT NULL'];
+    const args: number[] = [cell, cell];
+    if (box) {
+      where.push('lat BETWEEN ? AND ?', box.west <= box.east ? 'lon BETWEEN ? AND ?' : '(lon >= ? OR lon <= ?)');
+      args.push(box.south, box.north, box.west, box.east);
+    }
     const out: number[] = [];
-    for (const [lat, lon, n] of this.db
+    for (const row of this.db
       .prepare(
-        `SELECT round(lat, 2), round(lon, 2), count(*) FROM photos WHERE lat IS NOT NULL AND lon IS NOT NULL
-        GROUP BY 1, 2`,
+        `SELECT avg(lat), avg(lon), count(*), min(lat), min(lon), max(lat), max(lon),
+          CAST((lat + 90) / ? AS INTEGER) AS y, CAST((lon + 180) / ? AS INTEGER) AS x
+        FROM photos WHERE ${where.join(' AND ')} GROUP BY y, x`,
       )
       .raw()
-      .iterate() as Iterable<[number, number, number]>)
-      out.push(lat, lon, n);
+      .iterate(...args) as Iterable<number[]>)
+      out.push(...row.slice(0, 7));
     return out;
   }
 
-  /** Photos by country, then town, most first. */
-  counts(): { country: string; cityId: number; city: string; photos: number }[] {
+  /** Photos by country (or in one country, by ISO code), then town, most first. */
+  counts(country?: string): { country: string; cityId: number; city: string; photos: number }[] {
     return this.db
       .prepare(
         `SELECT pl.country, pl.city_id AS cityId, pl.city, count(*) AS photos FROM places pl JOIN photos p ON p.hash = pl.hash
-        WHERE pl.city_id IS NOT NULL GROUP BY pl.country, pl.city_id ORDER BY pl.country, photos DESC, pl.city`,
+        WHERE pl.city_id IS NOT NULL ${country ? 'AND pl.country = ?' : ''}
+        GROUP BY pl.country, pl.city_id ORDER BY pl.country, photos DESC, pl.city`,
       )
-      .all() as { country: string; cityId: number; city: string; photos: number }[];
+      .all(...(country ? [country] : [])) as { country: string; cityId: number; city: string; photos: number }[];
   }
 }

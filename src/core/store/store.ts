@@ -480,7 +480,6 @@ export class LibraryStore {
       .run(id, r.name, r.folder, [r.title, r.description, r.keywords, r.caption].filter(Boolean).join(' '));
   }
 
-  /** Photos newest first (by date taken, then by path), with the search filters, optionally in one album. */
   /** Photos by month taken (YYYY-MM), newest first, and how many have no date. */
   timeline(): { months: { month: string; photos: number }[]; undated: number } {
     const months = this.db
@@ -493,6 +492,7 @@ export class LibraryStore {
     return { months, undated: n };
   }
 
+  /** Photos newest first (by date taken, then by path), with the search filters, optionally in one album. */
   browse(opts: SearchFilters & { album?: number; limit: number; offset: number }): { total: number; rows: PhotoRow[] } {
     const f = filterSql(opts);
     const params: unknown[] = [...f.params];
