@@ -57,7 +57,7 @@ describeIf(existsSync(CHROMIUM) || !!process.env.GLIMPSE_REQUIRE_UI, `places in 
       await page.getByLabel('Search photos').fill('Paris');
       await page.getByText('1 results').or(page.getByText('1 result')).first().waitFor();
       await page.locator('[data-testid=grid] button.open').first().click();
-      await expect.poll(() => page.getByTestId('photo-place').textContent()).toBe('Paris, France');
+      await expect.poll(() => page.getByTestId('photo-place').textContent()).toBe('Paris, Île-de-France, France');
       // …and when, by the camera's clock with its offset, and how that is known.
       expect(await page.getByTestId('photo-taken').textContent()).toMatch(/2019.*UTC\+02:00.*the camera's clock/s);
       await page.screenshot({ path: join(ARTIFACTS, 'photo-place-time.png') });
@@ -75,7 +75,7 @@ describeIf(existsSync(CHROMIUM) || !!process.env.GLIMPSE_REQUIRE_UI, `places in 
       await page.screenshot({ path: join(ARTIFACTS, 'places.png'), fullPage: true });
       expect(await axeViolations(page)).toEqual([]);
       await list.getByRole('button', { name: /^Paris/ }).click();
-      await page.getByRole('heading', { name: 'Paris, France' }).waitFor();
+      await page.getByRole('heading', { name: 'Paris, Île-de-France, France' }).waitFor();
       await expect.poll(() => page.locator('[data-testid=grid] img').count()).toBe(1);
       await page.getByRole('button', { name: '← All places' }).click();
       await list.getByRole('button', { name: 'France', exact: true }).click();

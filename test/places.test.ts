@@ -54,7 +54,7 @@ describe('places', () => {
       'United Kingdom': ['Bath'],
     });
     const view = (n: number) => api.photo({ path: join(folder, photos(n)[0]!) });
-    expect(ok(await view(1)).place).toEqual({ city: 'Paris', country: 'France' });
+    expect(ok(await view(1)).place).toMatchObject({ city: 'Paris', country: 'France' });
     // When, with the camera clock's offset where EXIF has it, and where the date comes from.
     expect(ok(await view(1)).taken).toEqual({
       at: '2019-07-14T15:20:00.000Z',
@@ -91,6 +91,39 @@ describe('places', () => {
     const spring = ok(await api.search({ query: 'Springfield' }));
     expect(spring.reading.places).toEqual([]);
     expect(spring.reading.notes.join(' ')).toMatch(/could be several places/);
+    // …or the region that follows.
+    const illinois = ok(await api.search({ query: 'Springfield, Illinois' })).reading;
+    expect([illinois.places, illinois.notes]).toEqual([
+      [{ label: 'Springfield, United States', words: 'Springfield, Illinois' }],
+      [],
+    ]);
+  });
+
+  it('reads regions: states and provinces, with their towns of the same name', async () => {
+    const read = async (query: string) => {
+      const r = ok(await api.search({ query }));
+      return [r.reading.places.map((p) => p.label), names(r)];
+    };
+    expect(await read('England')).toEqual([['England, United Kingdom'], photos(6)]);
+    expect(await read('in New South Wales')).toEqual([['New South Wales, Australia'], photos(3)]);
+    // The state; New York City's photo is in it.
+    expect(await read('New York')).toEqual([['New York, United States'], photos(4)]);
+    expect(await read('NYC')).toEqual([['New York City, United States'], photos(4)]);
+    // Georgia the country, not the state; an ordinary word names regions only introduced and capitalised.
+    expect((await read('Georgia'))[0]).toEqual(['Georgia']);
+    expect((await read('a cat in central park'))[0]).toEqual([]);
+    // The photo view names the region, and the places list tells towns apart by it.
+    expect(ok(await api.photo({ path: join(folder, photos(1)[0]!) })).place).toEqual({
+      city: 'Paris',
+      region: 'Île-de-France',
+      country: 'France',
+    });
+    const france = ok(await api.places({})).countries.find((c) => c.code === 'FR')!;
+    expect(france.towns.map((t) => [t.name, t.region]).sort()).toEqual([
+      ['Nice', "Provence-Alpes-Côte d'Azur"],
+      ['Orange', "Provence-Alpes-Côte d'Azur"],
+      ['Paris', 'Île-de-France'],
+    ]);
   });
 
   it('reads dates: "snow 2019" is the 2019 photos ranked by "snow"; Christmas; an impossible date is said', async () => {

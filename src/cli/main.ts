@@ -308,7 +308,7 @@ export function buildProgram(): Command {
       v.countries.length
         ? v.countries.flatMap((c) => [
             `${c.name}  ${c.photos} photo${c.photos === 1 ? '' : 's'}`,
-            ...c.towns.map((t) => `  ${t.name}  ${t.photos}`),
+            ...c.towns.map((t) => `  ${t.name}${t.region ? `, ${t.region}` : ''}  ${t.photos}`),
           ])
         : ['(no photo has a place: none has a GPS position, or none was taken near a town)'],
     );

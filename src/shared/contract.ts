@@ -123,7 +123,7 @@ export const SearchFiltersInput = z.object({
   tag: z.string().trim().min(1).max(100).optional(),
   /** Only photos showing this person: their number, or the name the user gave them. */
   person: z.union([z.number().int().positive(), z.string().trim().min(1).max(100)]).optional(),
-  /** Only photos taken in this place: a town or a country, by name ("Paris", "Norway"). */
+  /** Only photos taken in this place: a town, a region or a country, by name ("Paris", "Bavaria", "Norway"). */
   place: z.string().trim().min(1).max(100).optional(),
   /** Only photos taken in this year. */
   year: z.number().int().min(1800).max(2200).optional(),
@@ -425,7 +425,8 @@ export interface PlacesOutput {
     code: string;
     name: string;
     photos: number;
-    towns: { id: number; name: string; photos: number }[];
+    /** `region`: its state or province, where GeoNames names one. */
+    towns: { id: number; name: string; region: string | null; photos: number }[];
     /** Towns with photos in all (`towns` may list only the first). */
     townCount: number;
   }[];
@@ -556,7 +557,8 @@ export interface PhotoOutput extends PhotoSummary {
     uncertain: boolean;
   };
   /** The town and country it was taken in (from its GPS position), or null. */
-  place: { city: string; country: string } | null;
+  /** The town, its region (state, province) where known, and the country. */
+  place: { city: string; region: string | null; country: string } | null;
   title: string | null;
   description: string | null;
   keywords: string | null;

@@ -13,7 +13,7 @@ import { openFaceReader, type FaceReader } from '../faces/reader.js';
 import { readNames } from '../faces/names.js';
 import { People } from './people.js';
 import { gazetteer, placesList, readWhereWhen } from './places.js';
-import { countryName } from '../places/gazetteer.js';
+import { countryName, regionName } from '../places/gazetteer.js';
 import { wallClock } from '../indexing/decode.js';
 import { loadBundle } from '../vse/bundle.js';
 import {
@@ -615,7 +615,9 @@ export class Glimpse {
 
   private placeOf(hash: string): Outputs['photo']['place'] {
     const p = this.store().places.placeOf(hash);
-    return p?.city && p.country ? { city: p.city, country: countryName(p.country) } : null;
+    return p?.city && p.country
+      ? { city: p.city, region: regionName(p.region), country: countryName(p.country) }
+      : null;
   }
 
   async mapPoints(input: ParsedInput<'mapPoints'>): Promise<Outputs['mapPoints']> {

@@ -6,7 +6,7 @@ import type { Outputs, SearchReading } from '../../shared/contract.js';
 import { GlimpseError } from '../base/errors.js';
 import { readDates } from '../language/dates.js';
 import { WordNet } from '../language/wordnet.js';
-import { countryName, Gazetteer } from '../places/gazetteer.js';
+import { countryName, Gazetteer, regionName } from '../places/gazetteer.js';
 import { PlaceNames, townKm, type PlaceReading } from '../places/reading.js';
 import type { SearchFilters } from '../store/sql.js';
 import type { LibraryStore } from '../store/store.js';
@@ -26,7 +26,11 @@ function placeNames(): PlaceNames {
 }
 
 const toFilter = (p: PlaceReading): NonNullable<SearchFilters['places']>[number] =>
-  p.kind === 'country' ? { country: p.country } : { cityId: p.cityId, lat: p.lat, lon: p.lon, km: p.km };
+  p.kind === 'country'
+    ? { country: p.country }
+    : p.kind === 'region'
+      ? { region: p.region }
+      : { cityId: p.cityId, lat: p.lat, lon: p.lon, km: p.km };
 
 export interface QueryReading {
   filters: Pick<SearchFilters, 'since' | 'until' | 'days' | 'places'>;
@@ -56,7 +60,7 @@ export function readWhereWhen(
     if (r.places.length === 0)
       throw new GlimpseError(
         'not-found',
-        r.notes[0] ?? `“${given.place}” is not a place Glimpse knows (a town or a country)`,
+        r.notes[0] ?? `“${given.place}” is not a place Glimpse knows (a town, a region or a country)`,
       );
     all.push(...r.places);
   }
@@ -123,7 +127,8 @@ export function placesList(store: LibraryStore, opts: { country?: string; towns?
     };
     c.photos += r.photos;
     c.townCount++;
-    if (c.towns.length < (opts.towns ?? Infinity)) c.towns.push({ id: r.cityId, name: r.city, photos: r.photos });
+    if (c.towns.length < (opts.towns ?? Infinity))
+      c.towns.push({ id: r.cityId, name: r.city, region: regionName(r.region), photos: r.photos });
     byCountry.set(r.country, c);
   }
   return { countries: [...byCountry.values()].sort((a, b) => b.photos - a.photos || a.name.localeCompare(b.name)) };

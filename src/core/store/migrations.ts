@@ -227,4 +227,11 @@ export const MIGRATIONS: string[] = [
   `
   CREATE INDEX photos_position ON photos(lat, lon) WHERE lat IS NOT NULL AND lon IS NOT NULL;
   `,
+  // 14: the first-level region (state, province) of each place, by GeoNames' key ("US.CA"). Rows
+  // placed before it have none until the next index places them again (the gazetteer's version
+  // names the region data too).
+  `
+  ALTER TABLE places ADD COLUMN region TEXT;
+  CREATE INDEX places_region ON places(gazetteer, region);
+  `,
 ];

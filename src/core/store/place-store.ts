@@ -7,6 +7,8 @@ import type { Db } from './sql.js';
 export interface StoredPlace {
   cityId: number | null;
   city: string | null;
+  /** GeoNames' region key, e.g. "US.CA". */
+  region: string | null;
   country: string | null;
 }
 
@@ -30,9 +32,9 @@ export class PlaceStore {
     this.db
       .transaction(() => {
         const put = this.db.prepare(
-          'INSERT OR REPLACE INTO places (hash, gazetteer, city_id, city, country) VALUES (?, ?, ?, ?, ?)',
+          'INSERT OR REPLACE INTO places (hash, gazetteer, city_id, city, region, country) VALUES (?, ?, ?, ?, ?, ?)',
         );
-        for (const r of rows) put.run(r.hash, gazetteer, r.cityId, r.city, r.country);
+        for (const r of rows) put.run(r.hash, gazetteer, r.cityId, r.city, r.region, r.country);
         this.db.prepare('DELETE FROM places WHERE gazetteer <> ?').run(gazetteer);
       })
       .immediate();
@@ -50,9 +52,9 @@ export class PlaceStore {
   /** A content's place, from whichever gazetteer placed it. */
   placeOf(hash: string): StoredPlace | null {
     const r = this.db
-      .prepare('SELECT city_id, city, country FROM places WHERE hash = ? AND city_id IS NOT NULL')
-      .get(hash) as { city_id: number; city: string; country: string } | undefined;
-    return r ? { cityId: r.city_id, city: r.city, country: r.country } : null;
+      .prepare('SELECT city_id, city, region, country FROM places WHERE hash = ? AND city_id IS NOT NULL')
+      .get(hash) as { city_id: number; city: string; region: string | null; country: string } | undefined;
+    return r ? { cityId: r.city_id, city: r.city, region: r.region, country: r.country } : null;
   }
 
   /**
@@ -82,13 +84,19 @@ export class PlaceStore {
   }
 
   /** Photos by country (or in one country, by ISO code), then town, most first. */
-  counts(country?: string): { country: string; cityId: number; city: string; photos: number }[] {
+  counts(country?: string): { country: string; cityId: number; city: string; region: string | null; photos: number }[] {
     return this.db
       .prepare(
-        `SELECT pl.country, pl.city_id AS cityId, pl.city, count(*) AS photos FROM places pl JOIN photos p ON p.hash = pl.hash
+        `SELECT pl.country, pl.city_id AS cityId, pl.city, pl.region, count(*) AS photos FROM places pl JOIN photos p ON p.hash = pl.hash
         WHERE pl.city_id IS NOT NULL ${country ? 'AND pl.country = ?' : ''}
         GROUP BY pl.country, pl.city_id ORDER BY pl.country, photos DESC, pl.city`,
       )
-      .all(...(country ? [country] : [])) as { country: string; cityId: number; city: string; photos: number }[];
+      .all(...(country ? [country] : [])) as {
+      country: string;
+      cityId: number;
+      city: string;
+      region: string | null;
+      photos: number;
+    }[];
   }
 }

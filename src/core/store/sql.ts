@@ -53,10 +53,10 @@ export interface SearchFilters {
   /** Days of every year, MM-DD inclusive ("12-24" to "12-26"), by the date taken. */
   days?: [string, string];
   /**
-   * Only photos taken in one of these places: a country (ISO code), or a town (its own photos,
-   * and any within `km` of its centre).
+   * Only photos taken in one of these places: a country (ISO code), a region (GeoNames' key,
+   * "US.CA"), or a town (its own photos, and any within `km` of its centre).
    */
-  places?: ({ country: string } | { cityId: number; lat: number; lon: number; km: number })[];
+  places?: ({ country: string } | { region: string } | { cityId: number; lat: number; lon: number; km: number })[];
   /** Only photos within this box (west > east: the box crosses the 180th meridian). */
   within?: { south: number; west: number; north: number; east: number };
 }
@@ -97,6 +97,10 @@ export function filterSql(f: SearchFilters): { sql: string; params: unknown[] } 
   }
   if (f.places?.length) {
     const any = f.places.map((pl) => {
+      if ('region' in pl) {
+        params.push(pl.region);
+        return 'EXISTS (SELECT 1 FROM places x WHERE x.hash = p.hash AND x.region = ?)';
+      }
       if ('country' in pl) {
         params.push(pl.country);
         return 'EXISTS (SELECT 1 FROM places x WHERE x.hash = p.hash AND x.country = ?)';
