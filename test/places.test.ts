@@ -87,6 +87,10 @@ describe('places', () => {
       expect(ok(await api.search({ query: q })).reading.places, q).toEqual([]);
     expect(names(ok(await api.search({ query: 'a bridge in Bath' })))).toEqual(photos(6));
     expect(names(ok(await api.search({ query: 'in Orange, France' })))).toEqual(photos(7));
+    // Of the towns named Orange, the one the library has photos from is meant.
+    expect(ok(await api.search({ query: 'in Orange' })).reading.places).toEqual([
+      { label: 'Orange, France', words: 'in Orange' },
+    ]);
     // Several towns of one name, none the obvious one: said, and searched as words.
     const spring = ok(await api.search({ query: 'Springfield' }));
     expect(spring.reading.places).toEqual([]);
@@ -109,6 +113,9 @@ describe('places', () => {
     // The state; New York City's photo is in it.
     expect(await read('New York')).toEqual([['New York, United States'], photos(4)]);
     expect(await read('NYC')).toEqual([['New York City, United States'], photos(4)]);
+    // English forms of towns GeoNames names otherwise.
+    expect((await read('Cologne'))[0]).toEqual(['Köln, Germany']);
+    expect((await read('Florence'))[0]).toEqual(['Florence, Italy']);
     // Georgia the country, not the state; an ordinary word names regions only introduced and capitalised.
     expect((await read('Georgia'))[0]).toEqual(['Georgia']);
     expect((await read('a cat in central park'))[0]).toEqual([]);

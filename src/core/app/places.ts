@@ -50,13 +50,18 @@ export function readWhereWhen(
   now = new Date(),
 ): QueryReading {
   const dates = readDates(query, now);
+  // Where the library's photos were taken, read once and only if a name has several meanings.
+  let library: ReturnType<LibraryStore['places']['held']> | undefined;
+  const held = () => (library ??= store.places.held());
   // Nothing left to read (a browse, or a query of dates only), or no placed photo to match: the
   // gazetteer and its name index are not even loaded.
   const places =
-    dates.rest && store.places.any() ? placeNames().read(dates.rest) : { places: [], rest: dates.rest, notes: [] };
+    dates.rest && store.places.any()
+      ? placeNames().read(dates.rest, held)
+      : { places: [], rest: dates.rest, notes: [] };
   const all = [...places.places];
   if (given.place) {
-    const r = placeNames().read(`in ${given.place}`);
+    const r = placeNames().read(`in ${given.place}`, held);
     if (r.places.length === 0)
       throw new GlimpseError(
         'not-found',

@@ -23,7 +23,22 @@ export interface Place {
   countryName: string;
 }
 
-type Row = { id: number; name: string; country: string; admin: string; population: number; lat: number; lon: number };
+type Row = {
+  id: number;
+  name: string;
+  country: string;
+  admin: string;
+  feature: string;
+  population: number;
+  lat: number;
+  lon: number;
+};
+
+/**
+ * How prominent a place's kind is, from GeoNames' feature code: a capital 4, the seat of a
+ * region 3, of a county or district 2, any other town 1.
+ */
+const RANK: Record<string, number> = { PPLC: 4, PPLA: 3, PPLA2: 2 };
 
 /**
  * How far from a town a photo can be and still be said to be there. GeoNames lists every place
@@ -44,6 +59,8 @@ export class Gazetteer {
   /** Each place's region key ("US.CA"), or '' where GeoNames gives none. */
   readonly regions: string[];
   readonly population: Int32Array;
+  /** How prominent each place is (RANK). */
+  readonly rank: Int8Array;
   readonly lat: Float64Array;
   readonly lon: Float64Array;
   private index: KDBush | null = null;
@@ -56,6 +73,7 @@ export class Gazetteer {
     this.countries = new Array<string>(n);
     this.regions = new Array<string>(n);
     this.population = new Int32Array(n);
+    this.rank = new Int8Array(n);
     this.lat = new Float64Array(n);
     this.lon = new Float64Array(n);
     rows.forEach((r, i) => {
@@ -64,6 +82,7 @@ export class Gazetteer {
       this.countries[i] = r.country;
       this.regions[i] = r.admin && r.admin !== '00' ? `${r.country}.${r.admin}` : '';
       this.population[i] = r.population;
+      this.rank[i] = RANK[r.feature] ?? 1;
       this.lat[i] = r.lat;
       this.lon[i] = r.lon;
     });
@@ -82,12 +101,13 @@ export class Gazetteer {
           else if (tag === 2) c.name = p.readString();
           else if (tag === 3) c.country = p.readString();
           else if (tag === 8) c.admin = p.readString();
-          else if (tag === 4 || tag === 5 || tag === 6 || tag === 7) p.readString();
+          else if (tag === 7) c.feature = p.readString();
+          else if (tag === 4 || tag === 5 || tag === 6) p.readString();
           else if (tag === 9) c.population = p.readVarint();
           else if (tag === 10) c.lon = (lon += p.readSVarint()) / 1e5;
           else if (tag === 11) c.lat = (lat += p.readSVarint()) / 1e5;
         },
-        { id: 0, name: '', country: '', admin: '', population: 0, lat: 0, lon: 0 },
+        { id: 0, name: '', country: '', admin: '', feature: '', population: 0, lat: 0, lon: 0 },
       );
       rows.push(r);
     }

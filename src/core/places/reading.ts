@@ -15,8 +15,14 @@ export type PlaceReading =
   | { kind: 'region'; label: string; words: string; region: string }
   | { kind: 'country'; label: string; words: string; country: string };
 
+/** The towns (GeoNames ids) and regions a library has photos in. */
+export interface LibraryPlaces {
+  towns: Set<number>;
+  regions: Set<string>;
+}
+
 /** A region or a town a name may mean, and how many people live there (a region: its towns). */
-type Candidate = { region: string; people: number } | { town: number; people: number };
+type Candidate = { region: string; people: number; rank: number } | { town: number; people: number; rank: number };
 
 export interface PlacesReading {
   places: PlaceReading[];
@@ -51,16 +57,57 @@ const COUNTRY_ALIASES: Record<string, string> = {
   'ivory coast': 'CI',
 };
 
-/** Names people say for towns GeoNames calls otherwise. */
-const TOWN_ALIASES: Record<string, string> = { nyc: 'new york city' };
+/**
+ * English and local names people say for towns GeoNames calls otherwise. Each adds that town to
+ * the towns of its own name (Hanover, New Hampshire stays one), and the usual rules choose.
+ */
+const TOWN_ALIASES: Record<string, string> = {
+  nyc: 'new york city',
+  cologne: 'koln',
+  nuremberg: 'nurnberg',
+  hanover: 'hannover',
+  frankfurt: 'frankfurt am main',
+  seville: 'sevilla',
+  antwerp: 'antwerpen',
+  bruges: 'brugge',
+  ghent: 'gent',
+  marseilles: 'marseille',
+  lyons: 'lyon',
+  berne: 'bern',
+  bombay: 'mumbai',
+  calcutta: 'kolkata',
+  madras: 'chennai',
+  bangalore: 'bengaluru',
+  saigon: 'ho chi minh city',
+  peking: 'beijing',
+  kiev: 'kyiv',
+  'st petersburg': 'saint petersburg',
+  'st. petersburg': 'saint petersburg',
+  rio: 'rio de janeiro',
+  roma: 'rome',
+  milano: 'milan',
+  napoli: 'naples',
+  torino: 'turin',
+  firenze: 'florence',
+  venezia: 'venice',
+  munchen: 'munich',
+  wien: 'vienna',
+  praha: 'prague',
+  lisboa: 'lisbon',
+};
 
 const INTRODUCED = /^(?:in|at|from|near)$/i;
 /** A town read without an introduction must be this large: a rare word is rarely a small town. */
 const BARE_POPULATION = 15_000;
 /** An introduced ordinary word in lower case ("beach in nice") is read for a town this large. */
 const LOWER_POPULATION = 100_000;
-/** The largest town of a name is the one meant when it is this many times the next. */
+/**
+ * The largest place of a name is the one meant when it is this many times the next, or
+ * PROMINENT times and of a more prominent kind (a capital or a region's seat over a county's:
+ * Florence, Italy over Florence, Alabama; a region over a town).
+ */
 const DOMINANT = 10;
+const PROMINENT = 2;
 const MAX_WORDS = 4;
 
 export const normalise = (s: string) =>
@@ -82,9 +129,17 @@ export class PlaceNames {
     for (const [alias, code] of Object.entries(COUNTRY_ALIASES)) this.countries.set(alias, code);
   }
 
-  /** Towns of a name, largest first ("new york" is GeoNames' "New York City"). */
+  /** Towns of a name and of its alias, largest first ("cologne" is GeoNames' "Köln"). */
   private townsNamed(name: string): number[] {
-    name = TOWN_ALIASES[name] ?? name;
+    const alias = TOWN_ALIASES[name];
+    if (alias !== undefined) {
+      const g = this.gazetteer;
+      return [...this.townsOf(name), ...this.townsOf(alias)].sort((a, b) => g.population[b]! - g.population[a]!);
+    }
+    return this.townsOf(name);
+  }
+
+  private townsOf(name: string): number[] {
     if (!this.towns) {
       const towns = new Map<string, number[]>();
       const g = this.gazetteer;
@@ -121,25 +176,38 @@ export class PlaceNames {
 
   /**
    * What a name may mean: its regions, and its towns outside them, each that may be read here
-   * (see `readable`), largest first.
+   * (see `readable`), largest first; only those the library has photos in, where it has any.
    */
-  private candidates(key: string, readable: (people: number, isRegion: boolean) => boolean): Candidate[] {
+  private candidates(
+    key: string,
+    readable: (people: number, isRegion: boolean) => boolean,
+    library?: () => LibraryPlaces,
+  ): Candidate[] {
     const regions = this.regionsNamed(key);
     const g = this.gazetteer;
     const out: Candidate[] = [
-      ...regions.map((region) => ({ region, people: this.regions!.people.get(region) ?? 0 })),
+      ...regions.map((region) => ({ region, people: this.regions!.people.get(region) ?? 0, rank: 3 })),
       ...this.townsNamed(key)
         .filter((t) => !regions.includes(g.regions[t]!))
-        .map((town) => ({ town, people: g.population[town]! })),
+        .map((town) => ({ town, people: g.population[town]!, rank: g.rank[town]! })),
     ];
-    return out.filter((c) => readable(c.people, 'region' in c)).sort((a, b) => b.people - a.people);
+    const options = out.filter((c) => readable(c.people, 'region' in c)).sort((a, b) => b.people - a.people);
+    if (options.length < 2 || !library) return options;
+    const { towns, regions: held } = library();
+    const photographed = options.filter((c) => ('region' in c ? held.has(c.region) : towns.has(g.ids[c.town]!)));
+    return photographed.length ? photographed : options;
   }
 
   private countryOf(c: Candidate): string {
     return 'region' in c ? c.region.split('.')[0]! : this.gazetteer.countries[c.town]!;
   }
 
-  read(query: string): PlacesReading {
+  /**
+   * The places read from `query`. `library` gives the towns (GeoNames ids) and regions the
+   * library has photos in: among places of one name, those are the ones meant ("in Orange" with
+   * photos from Orange, France is that Orange). Asked only when a name has several meanings.
+   */
+  read(query: string, library?: () => LibraryPlaces): PlacesReading {
     const tokens = [...query.matchAll(/[\p{L}\p{N}'’.-]+|,/gu)].map((m) => ({ text: m[0], at: m.index }));
     const places: PlaceReading[] = [];
     const notes: string[] = [];
@@ -168,7 +236,7 @@ export class PlaceNames {
             ? people >= BARE_POPULATION || isRegion || (introduced && capitalised)
             : introduced && (capitalised || (!isRegion && people >= LOWER_POPULATION));
         if (country && !readable(Infinity, false)) continue;
-        let options = country ? [] : this.candidates(key, readable);
+        let options = country ? [] : this.candidates(key, readable, library);
         if (!country && options.length === 0) continue;
         let end = i + n;
         const start = introduced ? before!.at : words[0]!.at;
@@ -198,10 +266,14 @@ export class PlaceNames {
             break;
           }
           const [a, b] = options;
-          if (b !== undefined && a!.people < DOMINANT * b.people) {
+          const clear =
+            b === undefined ||
+            a!.people >= DOMINANT * b.people ||
+            (a!.rank > b.rank && a!.people >= PROMINENT * b.people);
+          if (!clear) {
             // Not read: the words are searched as words, and the user is told why.
             const lands = [...new Set(options.map((c) => this.countryOf(c)))];
-            const town = options.find((c): c is { town: number; people: number } => 'town' in c);
+            const town = options.find((c): c is Extract<Candidate, { town: number }> => 'town' in c);
             const region = town ? regionName(g.regions[town.town] || null) : null;
             notes.push(
               lands.length === 1

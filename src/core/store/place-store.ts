@@ -49,6 +49,20 @@ export class PlaceStore {
     );
   }
 
+  /** The towns (GeoNames ids) and regions the library's photos were taken in. */
+  held(): { towns: Set<number>; regions: Set<string> } {
+    const towns = new Set<number>();
+    const regions = new Set<string>();
+    for (const [town, region] of this.db
+      .prepare('SELECT DISTINCT city_id, region FROM places WHERE city_id IS NOT NULL')
+      .raw()
+      .iterate() as Iterable<[number, string | null]>) {
+      towns.add(town);
+      if (region) regions.add(region);
+    }
+    return { towns, regions };
+  }
+
   /** A content's place, from whichever gazetteer placed it. */
   placeOf(hash: string): StoredPlace | null {
     const r = this.db
