@@ -4,9 +4,10 @@
  * or it is introduced by "in", "at", "from" or "near" ("beach in Nice": "Nice beach" is a nice
  * beach; "Orange", "Mobile" and "Bath" likewise). A country's name is the country; a region's
  * (state, province) is the region, towns of its name in it included ("New York" is the state,
- * New York City with it). Among regions and towns of one name the largest is meant when it is
- * ten times the next ("Paris" is not Paris, Texas); else the reading is said to be ambiguous,
- * and "Springfield, Illinois" or "Springfield, US" settles it.
+ * New York City with it). Among regions and towns of one name, those the library has photos in
+ * are meant; of those, the largest when it is ten times the next ("Paris" is not Paris, Texas),
+ * or twice and more prominent (Florence, Italy, a region's seat, over Florence, Alabama); else
+ * the reading is said to be ambiguous, and "Springfield, Illinois" or "Springfield, US" settles it.
  */
 import { countryList, countryName, regionList, regionName, type Gazetteer } from './gazetteer.js';
 
@@ -247,14 +248,14 @@ export class PlaceNames {
           // that follows settles which place.
           const next = tokens.slice(end).filter((t) => t.text !== ',');
           for (let k = Math.min(3, next.length); k >= 1; k--) {
-            const words = normalise(
+            const following = normalise(
               next
                 .slice(0, k)
                 .map((t) => t.text)
                 .join(' '),
             );
-            const code = this.countries.get(words);
-            const regions = code ? [] : this.regionsNamed(words);
+            const code = this.countries.get(following);
+            const regions = code ? [] : this.regionsNamed(following);
             if (!code && regions.length === 0) continue;
             const within = options.filter((c) =>
               code ? this.countryOf(c) === code : 'town' in c && regions.includes(g.regions[c.town]!),
