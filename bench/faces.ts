@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { initBackend } from '../src/core/runtime/tf/backend.js';
 import { loadFaceModels, type FaceModels } from '../src/core/faces/models.js';
-import { DETAIL_SIDE, findFaces, type DetectedFace, type Rgb } from '../src/core/faces/detect.js';
+import { DETAIL_PIXELS, findFaces, type DetectedFace, type Rgb } from '../src/core/faces/detect.js';
 import { alignedCrop, describeFaces } from '../src/core/faces/describe.js';
 import { groupFaces, groupingScores, PeopleNearby, PERSON_DISTANCE } from '../src/core/faces/group.js';
 import { clusterFaces } from '../src/core/faces/cluster.js';
@@ -172,7 +172,7 @@ export async function benchFaces(): Promise<void> {
   );
 
   // Composed group photos: the sizes the recall target names, and smaller ones, where the
-  // detector's detail pass (DETAIL_SIDE) reaches its limit.
+  // detector's detail pass (DETAIL_PIXELS) reaches its limit.
   for (const sizes of [
     [40, 60, 90, 140, 200, 300],
     [16, 20, 24, 28, 32, 36],
@@ -246,7 +246,7 @@ async function composedRecall(
     }
   }
   console.log(
-    `\nComposed group photos (8 of 1600×1200, six faces each; a quarter turned 20°, a quarter darkened; detail pass at ${DETAIL_SIDE} px), ${(composeMs / 8).toFixed(0)} ms per photo to find them:`,
+    `\nComposed group photos (8 of 1600×1200, six faces each; a quarter turned 20°, a quarter darkened; detail pass at ${DETAIL_PIXELS} pixels), ${(composeMs / 8).toFixed(0)} ms per photo to find them:`,
   );
   printTable(
     ['face width (px)', 'found'],

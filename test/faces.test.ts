@@ -171,6 +171,27 @@ describeIf(existsSync(PHOTOS), `faces: no fixture at ${PHOTOS}`)('faces and peop
     expect(faces.length).toBeLessThanOrEqual(centres.length);
   }, 120_000);
 
+  it('reads a panorama by its area: its people are large enough to be grouped', async () => {
+    const tmp = tempDir();
+    try {
+      const pano = join(tmp.dir, 'IMG_0003.jpg');
+      // 4800 × 1000 with two people about 120 px across their faces.
+      await sharp({ create: { width: 4800, height: 1000, channels: 3, background: '#8a8478' } })
+        .composite([
+          { input: await sharp(join(PHOTOS, files[0]!)).resize(320, 320).toBuffer(), left: 900, top: 450 },
+          { input: await sharp(join(PHOTOS, files[9]!)).resize(320, 320).toBuffer(), left: 3500, top: 250 },
+        ])
+        .jpeg()
+        .toFile(pano);
+      const faces = await faceReader(models).read(pano);
+      expect(faces.map((f) => f.groupable)).toEqual([true, true]);
+      // Boxes in the photo's own pixels: one person in each half.
+      expect(faces.map((f) => f.box[0] < 2400).sort()).toEqual([false, true]);
+    } finally {
+      tmp.cleanup();
+    }
+  }, 60_000);
+
   it('finds the same faces and descriptors on tfjs as on onnxruntime, whose translation is cached', async () => {
     if ((await onnxRuntimeAvailable()) !== true) {
       if (process.env.GLIMPSE_REQUIRE_ORT) throw new Error('onnxruntime-node is required here');

@@ -96,25 +96,28 @@ const sameFace = (a: number[], b: number[]) => {
 };
 
 /**
- * The long side the photo is seen at in the detail pass: a face a fortieth of the photo's long
- * side is 16 px there, about the least the detector finds. On the faces bench 768 px finds no
- * more and takes 40% longer; 512 misses half the faces under 28 px of a 1600-px photo.
+ * The detail pass sees the photo at most this large (640 × 480): a face a fortieth of a 4:3
+ * photo's long side is 16 px there, about the least the detector finds. On the faces bench 768 px
+ * finds no more and takes 40% longer; 512 misses half the faces under 28 px of a 1600-px photo.
+ * By area, not by side, so a panorama is seen as finely as any photo.
  */
-export const DETAIL_SIDE = 640;
+export const DETAIL_PIXELS = 640 * 480;
+/** A photo at least this long gets the detail pass: seen whole at 256 px, its faces shrink 2.5×. */
+export const DETAIL_FROM = 640;
 
 /**
  * Every face in the photo, most confident first: BlazeFace on the photo seen whole at 256 px (for
- * faces that fill it) and, for a photo at least DETAIL_SIDE long, once more at that size (for
- * small faces, which at 256 px would be a few pixels); duplicates across the two are suppressed.
+ * faces that fill it) and, for a photo at least DETAIL_FROM long, once more at up to DETAIL_PIXELS
+ * (for small faces, which at 256 px would be a few pixels); duplicates across the two are
+ * suppressed.
  */
 export async function findFaces(models: FaceModels, img: Rgb, minScore = FACE_SCORE): Promise<DetectedFace[]> {
   const all = await detectFaces(models, img, minScore);
   const long = Math.max(img.width, img.height);
-  if (long >= DETAIL_SIDE) {
+  if (long >= DETAIL_FROM) {
     const up32 = (v: number) => Math.max(32, Math.ceil(v / 32) * 32);
-    const landscape = img.width >= img.height;
-    const short = up32((DETAIL_SIDE * Math.min(img.width, img.height)) / long);
-    const [w, h] = landscape ? [DETAIL_SIDE, short] : [short, DETAIL_SIDE];
+    const s = Math.min(1, Math.sqrt(DETAIL_PIXELS / (img.width * img.height)));
+    const [w, h] = [up32(img.width * s), up32(img.height * s)];
     // Only its small faces: a large one is the whole pass's, at 50 px or more there, and what the
     // detail pass finds that large is as often part of a face filling the photo (the faces test's
     // close-up portraits).

@@ -9,12 +9,13 @@ import { alignedCrop, describeFaces } from './describe.js';
 import { sharpness, yaw } from './quality.js';
 
 /**
- * Photos are read for faces at most this large: a 12-MP JPEG then decodes at a quarter of its
- * size, three times faster than at half (docs/BENCH.md), and is still larger than the detector's
- * detail pass (DETAIL_SIDE), so small faces are described from more pixels than they were found in.
+ * Photos are read for faces at most this many pixels (1000 × 750): a 12-MP JPEG then decodes at a
+ * quarter of its size, three times faster than at half (docs/BENCH.md), and is still larger than
+ * the detector's detail pass, so small faces are described from more pixels than they were found
+ * in. By area, not by side, so a panorama's people are not a few pixels tall.
  */
-const READ_MAX_SIDE = 1000;
-/** Faces narrower than this, as read (at most READ_MAX_SIDE), are kept but not grouped into people. */
+const READ_PIXELS = 750_000;
+/** Faces narrower than this, as read, are kept but not grouped into people. */
 export const MIN_GROUPED_WIDTH = 40;
 /**
  * Faces less sharp than this (quality.ts) are kept but not grouped. On the faces bench, studio
@@ -57,13 +58,18 @@ export interface FaceReader {
   dispose(): void;
 }
 
-/** The photo's pixels, upright, at most READ_MAX_SIDE, and the factor back to its full size. */
+/** The photo's pixels, upright, at most READ_PIXELS, and the factor back to its full size. */
 async function readPhoto(path: string): Promise<{ img: Rgb; scale: number }> {
   const image = sharp(path, { limitInputPixels: 2e8, failOn: 'none' }).rotate();
   const meta = await image.metadata();
   const long = Math.max(meta.width ?? 0, meta.height ?? 0);
+  // The long side the area allows; the short one follows, whichever way the photo is turned.
+  const side = Math.max(
+    1,
+    Math.round(long * Math.min(1, Math.sqrt(READ_PIXELS / ((meta.width ?? 1) * (meta.height ?? 1))))),
+  );
   const { data, info } = await image
-    .resize({ width: READ_MAX_SIDE, height: READ_MAX_SIDE, fit: 'inside', withoutEnlargement: true })
+    .resize({ width: side, height: side, fit: 'inside', withoutEnlargement: true })
     .removeAlpha()
     .toColourspace('srgb')
     .raw()
