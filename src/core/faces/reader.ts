@@ -97,15 +97,18 @@ export function faceReader(models: FaceModels): FaceReader {
       const descriptors = await describeFaces(models, aligned);
       const crops = await Promise.all(faces.map((f) => faceCrop(img, f.box)));
       // Boxes and landmarks in the photo's own pixels, as the photo view shows them.
-      return faces.map((f, i) => ({
-        box: f.box.map((v) => v * scale) as DetectedFace['box'],
-        landmarks: f.landmarks.map(([x, y]) => [x * scale, y * scale] as [number, number]),
-        score: f.score,
-        descriptor: descriptors[i]!,
-        groupable: f.box[2] >= MIN_GROUPED_WIDTH && sharpness(aligned[i]!) >= MIN_SHARPNESS,
-        quality: { sharpness: sharpness(aligned[i]!), yaw: yaw(f.landmarks) },
-        crop: crops[i]!,
-      }));
+      return faces.map((f, i) => {
+        const clearness = sharpness(aligned[i]!);
+        return {
+          box: f.box.map((v) => v * scale) as DetectedFace['box'],
+          landmarks: f.landmarks.map(([x, y]) => [x * scale, y * scale] as [number, number]),
+          score: f.score,
+          descriptor: descriptors[i]!,
+          groupable: f.box[2] >= MIN_GROUPED_WIDTH && clearness >= MIN_SHARPNESS,
+          quality: { sharpness: clearness, yaw: yaw(f.landmarks) },
+          crop: crops[i]!,
+        };
+      });
     },
     dispose: () => models.dispose(),
   };
