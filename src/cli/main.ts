@@ -273,7 +273,7 @@ export function buildProgram(): Command {
       .option('--has-gps', 'only photos with a location')
       .option('--tag <object>', 'only photos the detector tagged with this object (e.g. dog, "cell phone")')
       .option('--person <name>', 'only photos showing this person (their name, or number from glimpse people)')
-      .option('--place <name>', 'only photos taken in this town or country (e.g. Paris, Norway)')
+      .option('--place <name>', 'only photos taken in this town, region or country (e.g. Paris, Bavaria, Norway)')
       .option('--year <yyyy>', 'only photos taken in this year', int);
   type FilterOpts = {
     place?: string;

@@ -2,7 +2,7 @@
  * The SQL for places: the town and country each geotagged content was taken in, by content hash
  * and gazetteer version (none found is stored too, as a NULL town). Only LibraryStore builds this.
  */
-import type { Db } from './sql.js';
+import { withinBox, type Db, type GeoBox } from './sql.js';
 
 export interface StoredPlace {
   cityId: number | null;
@@ -77,12 +77,13 @@ export class PlaceStore {
    * septuples per cell: mean latitude and longitude, photos, then the box of its photos (south,
    * west, north, east).
    */
-  points(cell: number, box?: { south: number; west: number; north: number; east: number }): number[] {
+  points(cell: number, box?: GeoBox): number[] {
     const where = ['lat IS NOT NULL', 'lon IS NOT NULL'];
     const args: number[] = [cell, cell];
     if (box) {
-      where.push('lat BETWEEN ? AND ?', box.west <= box.east ? 'lon BETWEEN ? AND ?' : '(lon >= ? OR lon <= ?)');
-      args.push(box.south, box.north, box.west, box.east);
+      const w = withinBox(box);
+      where.push(w.sql);
+      args.push(...w.params);
     }
     const out: number[] = [];
     for (const row of this.db

@@ -58,7 +58,24 @@ export interface SearchFilters {
    */
   places?: ({ country: string } | { region: string } | { cityId: number; lat: number; lon: number; km: number })[];
   /** Only photos within this box (west > east: the box crosses the 180th meridian). */
-  within?: { south: number; west: number; north: number; east: number };
+  within?: GeoBox;
+}
+
+export interface GeoBox {
+  south: number;
+  west: number;
+  north: number;
+  east: number;
+}
+
+/**
+ * The condition that a position (`lat`, `lon` columns, after `prefix`) is within the box: a
+ * box whose west is east of its east crosses the 180th meridian.
+ */
+export function withinBox(box: GeoBox, prefix = ''): { sql: string; params: number[] } {
+  const [lat, lon] = [`${prefix}lat`, `${prefix}lon`];
+  const across = box.west <= box.east ? `${lon} BETWEEN ? AND ?` : `(${lon} >= ? OR ${lon} <= ?)`;
+  return { sql: `${lat} BETWEEN ? AND ? AND ${across}`, params: [box.south, box.north, box.west, box.east] };
 }
 
 /** SQL conditions (to AND onto a query over `photos p`) for the search filters. */
@@ -113,9 +130,9 @@ export function filterSql(f: SearchFilters): { sql: string; params: unknown[] } 
     parts.push(`(${any.join(' OR ')})`);
   }
   if (f.within) {
-    const { south, west, north, east } = f.within;
-    parts.push(`p.lat BETWEEN ? AND ? AND ${west <= east ? 'p.lon BETWEEN ? AND ?' : '(p.lon >= ? OR p.lon <= ?)'}`);
-    params.push(south, north, west, east);
+    const w = withinBox(f.within, 'p.');
+    parts.push(w.sql);
+    params.push(...w.params);
   }
   for (const id of f.people ?? []) {
     parts.push('EXISTS (SELECT 1 FROM faces fa WHERE fa.hash = p.hash AND fa.person_id = ?)');
